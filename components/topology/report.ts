@@ -1,0 +1,223 @@
+/**
+ * The topology report: validation issues, the node layout and the failure analysis, as a stable JSON
+ * document (schema in docs/topology-report.md; other tools read it) and as text for a terminal.
+ * Pure functions, no Pulumi import.
+ */
+import { analyzeFailures, FailureSummary, Scenario, summarizeFailures } from "./analysis";
+import { ConfigIssue, LoadResult, Role } from "./model";
+
+export interface ReportNode {
+    name: string;
+    site: string;
+    region: string;
+    zone?: string;
+    /** Role per replication group this node is a member of. */
+    roles: Record<string, Role>;
+    /** All tags the node advertises (defaults `region`, `zone`, `cloud`, `site` + extra tags). */
+    tags: Record<string, string>;
+}
+
+export interface TopologyReport {
+    schemaVersion: 1;
+    stack?: string;
+    /** True when there are no errors (the topology loaded). */
+    valid: boolean;
+    errors: ConfigIssue[];
+    warnings: ConfigIssue[];
+    /** Empty when invalid. */
+    nodes: ReportNode[];
+    /** Empty when invalid. */
+    scenarios: Scenario[];
+    /** Empty when invalid. */
+    summary: FailureSummary;
+}
+
+/** Builds the report; runs the failure analysis only when the topology is valid. */
+export function buildReport(result: LoadResult, stack?: string): TopologyReport {
+    const topology = result.errors.length === 0 ? result.topology : undefined;
+    const issues = (xs: readonly ConfigIssue[]) => xs.map((i) => ({ path: i.path, message: i.message }));
+    const report: TopologyReport = {
+        schemaVersion: 1,
+        ...(stack !== undefined ? { stack } : {}),
+        valid: topology !== undefined,
+        // A loader returning neither a topology nor errors would be a bug; never report it as valid.
+        errors: topology || result.errors.length ? issues(result.errors) : [{ path: "", message: "the topology did not load" }],
+        warnings: issues(result.warnings),
+        nodes: [],
+        scenarios: [],
+        summary: {},
+    };
+    if (!topology) return report;
+    report.nodes = topology.nodes.map((n) => ({
+        name: n.name,
+        site: n.site,
+        region: n.region,
+        ...(n.zone !== undefined ? { zone: n.zone } : {}),
+        roles: { ...n.roles },
+        tags: { ...n.tags },
+    }));
+    report.scenarios = analyzeFailures(topology);
+    report.summary = summarizeFailures(report.scenarios);
+    return report;
+}
+
+/** Target width of the text report. Tables wider than this are split into column blocks. */
+export const TEXT_WIDTH = 100;
+
+const ROLE_CODES: Record<Role, string> = {
+    PRIMARY: "P",
+    SECONDARY: "S",
+    ACTIVE_BACKUP: "AB",
+    PASSIVE_BACKUP: "PB",
+    MESSAGING_ONLY: "MO",
+};
+
+/** Default tags every node carries; the node table shows only the others (site/zone have columns). */
+const DEFAULT_TAG_KEYS = new Set(["region", "zone", "cloud", "site"]);
+
+/** Text form of one matrix cell, e.g. `E+W+S`, `S ~2`, `-`. */
+export function verdictCell(v: Scenario["groups"][number]): string {
+    const flags = [v.electable && "E", v.writable && "W", v.dataSafe && "S"].filter((x): x is string => !!x);
+    const base = flags.length ? flags.join("+") : "-";
+    return v.bestEffortCopies.length ? `${base} ~${v.bestEffortCopies.length}` : base;
+}
+
+function scenarioLabel(s: Scenario): string {
+    return s.kind === "none" ? "no failure" : `${s.kind} ${s.name}`;
+}
+
+export function renderReportText(report: TopologyReport): string {
+    const out: string[] = [];
+    const title = `Topology report${report.stack ? ` for stack ${report.stack}` : ""}`;
+    const status = report.valid
+        ? `valid, ${report.warnings.length} warning(s)`
+        : `INVALID: ${report.errors.length} error(s), ${report.warnings.length} warning(s)`;
+    out.push(`${title}: ${status}`, "");
+
+    const issueBlock = (heading: string, xs: ConfigIssue[]) => {
+        if (!xs.length) return;
+        out.push(`${heading} (${xs.length})`);
+        for (const i of xs) out.push(...wrap(`${i.path || "(root)"}: ${i.message}`, "  ", "    "));
+        out.push("");
+    };
+    issueBlock("Errors", report.errors);
+    issueBlock("Warnings", report.warnings);
+    if (!report.valid) {
+        out.push("No failure analysis: fix the errors first.");
+        return out.join("\n") + "\n";
+    }
+
+    const groups = report.scenarios[0]?.groups.map((g) => g.group) ?? [];
+
+    out.push(`Nodes (${report.nodes.length})`);
+    const nodeRows = report.nodes.map((n) => [
+        n.name,
+        n.site,
+        n.zone ?? "-",
+        ...groups.map((g) => (n.roles[g] ? ROLE_CODES[n.roles[g]] : "-")),
+        Object.entries(n.tags)
+            .filter(([k]) => !DEFAULT_TAG_KEYS.has(k))
+            .map(([k, v]) => `${k}=${v}`)
+            .join(",") || "-",
+    ]);
+    out.push(...renderTable(["NODE", "SITE", "ZONE", ...groups, "TAGS"], nodeRows, 1));
+    out.push(
+        "  Roles: P PRIMARY, S SECONDARY, AB ACTIVE_BACKUP, PB PASSIVE_BACKUP, MO MESSAGING_ONLY, - none.",
+        "  Tags: extra tags only (every node also has region, zone, cloud and site tags).",
+        "",
+    );
+
+    out.push("Failure matrix");
+    const matrixRows = report.scenarios.map((s) => [scenarioLabel(s), String(s.failed.length), ...s.groups.map(verdictCell)]);
+    out.push(...renderTable(["SCENARIO", "LOST", ...groups], matrixRows, 1));
+    out.push(
+        "  E electable (a leader can be elected)   W writable (events can be committed)",
+        "  S data-safe (no committed event lost)   - none of these",
+        "  ~n  n best-effort copies survive (PASSIVE_BACKUP/SECONDARY; may lag behind commits)",
+        "  LOST = nodes failed in the scenario. E and W follow the same rule in Axon Server: a majority",
+        "  of the group's PRIMARY nodes, plus minActiveBackups ACTIVE_BACKUP nodes if it has any.",
+        "",
+    );
+
+    const degraded = report.scenarios.flatMap((s) =>
+        s.groups.filter((g) => !g.writable || !g.dataSafe).map((g) => ({ s, g })),
+    );
+    if (degraded.length) {
+        out.push("Degraded");
+        for (const { s, g } of degraded) {
+            const reasons = g.notes.filter((n) => !n.startsWith("writable = electable") && !n.startsWith("not counted"));
+            const copies = g.bestEffortCopies.length ? `; best-effort copies: ${g.bestEffortCopies.join(", ")}` : "";
+            const impact = g.writable ? "writes continue" : "writes stop";
+            const data = g.dataSafe ? "no commit lost" : "commits may be lost";
+            out.push(...wrap(`${scenarioLabel(s)} / ${g.group}: ${impact}, ${data}. ${reasons.join("; ")}${copies}`, "  ", "    "));
+        }
+        out.push("");
+    }
+
+    out.push("Summary (writable after losing any one ...; data safe after losing any one region)");
+    // `n/a` where the topology has no scenario of that kind (e.g. no zones); the JSON says `true`.
+    const has = (kind: Scenario["kind"]) => report.scenarios.some((s) => s.kind === kind);
+    const yn = (b: boolean, kind: Scenario["kind"]) => (!has(kind) ? "n/a" : b ? "yes" : "NO");
+    const summaryRows = Object.entries(report.summary).map(([g, s]) => [
+        g,
+        yn(s.survivesAnyNode, "node"),
+        yn(s.survivesAnyZone, "zone"),
+        yn(s.survivesAnySite, "site"),
+        yn(s.survivesAnyRegion, "region"),
+        yn(s.dataSafeOnAnyRegionLoss, "region"),
+    ]);
+    out.push(...renderTable(["GROUP", "NODE", "ZONE", "SITE", "REGION", "DATA SAFE (REGION)"], summaryRows, 1));
+    return out.join("\n") + "\n";
+}
+
+/**
+ * Aligned columns, two spaces apart, indented by two. When the table is wider than `TEXT_WIDTH`, the
+ * columns after the first `fixed` ones are split into blocks, each repeating the fixed columns.
+ */
+export function renderTable(headers: string[], rows: string[][], fixed: number, width = TEXT_WIDTH): string[] {
+    const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? "").length)));
+    const indent = "  ";
+    const gap = 2;
+    const fixedWidth = indent.length + widths.slice(0, fixed).reduce((a, w) => a + w + gap, 0);
+    const blocks: number[][] = [];
+    let current: number[] = [];
+    let used = fixedWidth;
+    for (let i = fixed; i < headers.length; i++) {
+        if (current.length && used + widths[i] > width) {
+            blocks.push(current);
+            current = [];
+            used = fixedWidth;
+        }
+        current.push(i);
+        used += widths[i] + gap;
+    }
+    if (current.length || blocks.length === 0) blocks.push(current);
+
+    const lines: string[] = [];
+    blocks.forEach((block, b) => {
+        if (b > 0) lines.push("");
+        const cols = [...Array(fixed).keys(), ...block];
+        const line = (cells: string[]) =>
+            (indent + cols.map((c, k) => (k === cols.length - 1 ? cells[c] ?? "" : (cells[c] ?? "").padEnd(widths[c]))).join(" ".repeat(gap))).trimEnd();
+        lines.push(line(headers));
+        for (const r of rows) lines.push(line(r));
+    });
+    return lines;
+}
+
+/** Word-wraps `text` to `TEXT_WIDTH`, first line prefixed by `first`, the others by `rest`. */
+function wrap(text: string, first: string, rest: string): string[] {
+    const lines: string[] = [];
+    let line = first;
+    for (const word of text.split(" ")) {
+        const prefixOnly = line === first || line === rest;
+        if (!prefixOnly && line.length + 1 + word.length > TEXT_WIDTH) {
+            lines.push(line);
+            line = rest + word;
+        } else {
+            line = prefixOnly ? line + word : `${line} ${word}`;
+        }
+    }
+    lines.push(line);
+    return lines;
+}
