@@ -1,0 +1,494 @@
+/**
+ * The zod schema of the raw stack config (namespace `axonserver-multiregion:` stripped), with its
+ * plain defaults. Pure: no Pulumi import.
+ *
+ * This layer checks each value on its own (types, enums, patterns, ranges). Checks that relate values
+ * to each other (references, zones of a region, platform per cloud, roles per group) live in
+ * `validate.ts`. Defaults that depend on other values (machine type per platform, CPU limit = twice
+ * the request) are applied in `load.ts`.
+ *
+ * Every message names the bad value (quoted) and what is allowed; `load.ts` prefixes the config path.
+ */
+import { z } from "zod";
+import { ADMIN_GROUP, CLOUDS, PLATFORMS, ROLES, STORAGE_TIERS } from "./model";
+import { DNS1123_LABEL, NAME_LIMITS } from "./naming";
+import { cidrProblem, parseCidr } from "./cidr";
+
+// ---------------------------------------------------------------------------------------------
+// Message helpers (shared with validate.ts and load.ts)
+
+/** A value as shown in messages: strings quoted, other values as JSON (shortened). */
+export function quote(v: unknown): string {
+    if (v === undefined) return "undefined";
+    let s: string;
+    try {
+        s = JSON.stringify(v) ?? String(v);
+    } catch {
+        s = String(v);
+    }
+    return s.length > 80 ? `${s.slice(0, 77)}...` : s;
+}
+
+/** `a, b, c`, or `(none)` for an empty list. */
+export function listOf(xs: Iterable<string>): string {
+    const arr = [...xs];
+    return arr.length === 0 ? "(none)" : arr.join(", ");
+}
+
+const PLAIN_KEY = /^[A-Za-z0-9_-]+$/;
+
+/** `base.key`, or `base["key"]` when the key holds characters such as `.`. */
+export function joinKey(base: string, key: string): string {
+    return PLAIN_KEY.test(key) ? `${base}.${key}` : `${base}[${JSON.stringify(key)}]`;
+}
+
+/** Config path as the user wrote it: `nodes[3].site`, `replicationGroups[0].members.axon-9`. */
+export function formatPath(segments: readonly PropertyKey[]): string {
+    let out = "";
+    for (const seg of segments) {
+        if (typeof seg === "number") out += `[${seg}]`;
+        else {
+            const key = String(seg);
+            if (!PLAIN_KEY.test(key)) out += `[${JSON.stringify(key)}]`;
+            else out += out === "" ? key : `.${key}`;
+        }
+    }
+    return out;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Patterns and limits
+
+export const PATTERNS = {
+    version: /^\d+\.\d+(\.\d+)?$/,
+    quantity: /^\d+(Mi|Gi|Ti)$/,
+    cpu: /^\d+(\.\d+)?m?$/,
+    tagKey: /^[A-Za-z][A-Za-z0-9_.-]*$/,
+    sha256: /^[0-9a-fA-F]{64}$/,
+    /** GCP project IDs: 6-30 lower-case letters, digits, hyphens; start with a letter, not end with `-`. */
+    gcpProject: /^[a-z][a-z0-9-]{4,28}[a-z0-9]$/,
+    /** `1.31` (EKS, GKE) or a full GKE version such as `1.31.1-gke.1678000`. */
+    kubernetesVersion: /^\d+\.\d+(\.\d+)?(-[0-9A-Za-z.-]+)?$/,
+    awsRegion: /^[a-z]{2}(-gov)?-[a-z]+-\d$/,
+    gcpRegion: /^[a-z]+-[a-z]+\d+$/,
+    /** Kubernetes object names such as storage classes: DNS-1123 subdomain. */
+    dns1123Subdomain: /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/,
+} as const;
+
+export const DNS1123_DESCRIPTION =
+    `a DNS-1123 label (lower-case letters, digits and "-", starting and ending with a letter or digit: ` +
+    `${DNS1123_LABEL.source})`;
+
+/** Longest replication group name: a limit of this program, to leave room in derived names. */
+export const GROUP_NAME_LIMIT = 50;
+/** DNS-1123 label limit, used for contexts and Kubernetes namespaces. */
+export const LABEL_LIMIT = 63;
+
+/** Keys the stack config may hold (after stripping the `axonserver-multiregion:` namespace). */
+export const TOP_LEVEL_KEYS = [
+    "environment",
+    "axonServer",
+    "kubernetes",
+    "dns",
+    "gcpProject",
+    "adminCidrs",
+    "nodeDefaults",
+    "sites",
+    "nodes",
+    "replicationGroups",
+    "clients",
+    // Secrets: read by stacks/ as Pulumi secrets; accepted here and ignored by the model.
+    "license",
+    "adminToken",
+    "internalToken",
+    // Reserved for the backup issue.
+    "backup",
+] as const;
+
+/** Secret keys: their values never enter the model. */
+export const SECRET_KEYS = ["license", "adminToken", "internalToken"] as const;
+
+export const NODE_DEFAULTS = {
+    storage: "fast",
+    cpu: "1",
+    memory: "4Gi",
+    volumes: { events: "50Gi", data: "5Gi", log: "10Gi", plugins: "1Gi" },
+} as const;
+
+/** Default machine type per platform (and cloud, for VMs). */
+export function defaultMachineType(cloud: (typeof CLOUDS)[number], platform: (typeof PLATFORMS)[number]): string {
+    switch (platform) {
+        case "eks":
+            return "m6i.xlarge";
+        case "gke":
+            return "e2-standard-4";
+        case "vm":
+            return cloud === "gcp" ? "n2-standard-4" : "m7i.large";
+        default:
+            return "n/a";
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Quantities
+
+const UNIT_MI: Record<string, number> = { Mi: 1, Gi: 1024, Ti: 1024 * 1024 };
+
+/** A `^\d+(Mi|Gi|Ti)$` quantity in MiB. */
+export function quantityMi(q: string): number {
+    const m = PATTERNS.quantity.exec(q);
+    return m ? Number(q.slice(0, -2)) * UNIT_MI[m[1]] : NaN;
+}
+
+/** A CPU quantity (`"2"`, `"1.5"`, `"500m"`) in millicores. */
+export function cpuMillis(q: string): number {
+    return q.endsWith("m") ? Number(q.slice(0, -1)) : Math.round(Number(q) * 1000);
+}
+
+/** Formats millicores back to the shortest quantity: 1000 → `"1"`, 1500 → `"1500m"`. */
+export function formatCpu(millis: number): string {
+    return millis % 1000 === 0 ? String(millis / 1000) : `${millis}m`;
+}
+
+/** Twice a CPU quantity: `"500m"` → `"1"`, `"2"` → `"4"`, `"750m"` → `"1500m"`. */
+export function doubleCpu(q: string): string {
+    return formatCpu(cpuMillis(q) * 2);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Coercions: Pulumi config may deliver booleans and numbers as strings.
+
+function toBoolean(v: unknown): unknown {
+    if (typeof v === "string" && /^(true|false)$/i.test(v.trim())) return v.trim().toLowerCase() === "true";
+    return v;
+}
+
+function toNumber(v: unknown): unknown {
+    if (typeof v === "string" && /^\s*-?\d+(\.\d+)?\s*$/.test(v)) return Number(v);
+    return v;
+}
+
+/** Numbers and booleans to strings (YAML turns `cpu: 2` or `event.segment-size: 1024` into numbers). */
+function toText(v: unknown): unknown {
+    return typeof v === "number" || typeof v === "boolean" ? String(v) : v;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Building blocks
+
+/** A string with one custom check producing a complete message (value included) or undefined. */
+function checkedString(problem: (v: string) => string | undefined) {
+    return z.string().superRefine((v, ctx) => {
+        const p = problem(v);
+        if (p !== undefined) ctx.addIssue({ code: "custom", message: p, input: v });
+    });
+}
+
+/** A DNS-1123 name with a length limit; `why` explains the limit (derived names). */
+export function nameProblem(kind: string, limit: number, why: string, v: string, extra: readonly string[] = []): string | undefined {
+    if (extra.includes(v) || (DNS1123_LABEL.test(v) && v.length <= limit)) return undefined;
+    const also = extra.length > 0 ? ` (or ${extra.map((e) => JSON.stringify(e)).join(", ")})` : "";
+    const length = v.length > limit ? `; it has ${v.length} characters` : "";
+    return `${quote(v)} is not a valid ${kind}: it must be ${DNS1123_DESCRIPTION} of at most ${limit} characters${also}${length}, because ${why}`;
+}
+
+export const NAME_REASONS = {
+    environment: "it is part of every cloud resource name and of the private DNS zone <environment>.<domain>",
+    site: "cloud resource names <environment>-<site>-<suffix> must fit IAM role names (64) and GCE names (63)",
+    node:
+        "it is the StatefulSet name (its pods' controller-revision-hash label <name>-<10 chars> and the " +
+        "<name>-internal Service must stay within 63 characters) and the first label of the node's host name",
+    group: "replication group names are a limit of this program that leaves room in derived names",
+    context: "context names are used in Axon Server URLs and the client configuration",
+    namespace: "Kubernetes namespace names are DNS-1123 labels",
+} as const;
+
+function dnsName(kind: string, limit: number, why: string, extra: readonly string[] = []) {
+    return checkedString((v) => nameProblem(kind, limit, why, v, extra));
+}
+
+function pattern(re: RegExp, what: string, example: string) {
+    return checkedString((v) => (re.test(v) ? undefined : `${quote(v)} is not a valid ${what}: expected the pattern ${re.source}, e.g. ${JSON.stringify(example)}`));
+}
+
+function oneOf<const T extends readonly [string, ...string[]]>(values: T, what: string) {
+    return z.enum(values, {
+        error: (iss) =>
+            iss.code === "invalid_value" && iss.input !== undefined
+                ? `${quote(iss.input)} is not a valid ${what}; allowed: ${values.join(", ")}`
+                : undefined,
+    });
+}
+
+function intAtLeast(min: number, what: string) {
+    return z.preprocess(
+        toNumber,
+        z
+            .number()
+            .int({ error: (iss) => `${quote(iss.input)} is not a whole number; ${what} must be an integer of at least ${min}` })
+            .min(min, { error: (iss) => `${quote(iss.input)} is too small; ${what} must be at least ${min}` }),
+    );
+}
+
+const bool = z.preprocess(toBoolean, z.boolean());
+
+/** A volume or memory size: whole number with Mi, Gi or Ti, above zero (and at least `minMi`). */
+function quantity(what: string, minMi = 1) {
+    return checkedString((v) => {
+        if (!PATTERNS.quantity.test(v)) {
+            return `${quote(v)} is not a valid ${what}: use a whole number with Mi, Gi or Ti, e.g. "10Gi" (pattern ${PATTERNS.quantity.source})`;
+        }
+        if (quantityMi(v) < minMi) return `${quote(v)} is too small; ${what} must be at least ${minMi >= 1024 ? `${minMi / 1024}Gi` : `${minMi}Mi`}`;
+        return undefined;
+    });
+}
+
+const cpuQuantity = z.preprocess(
+    toText,
+    checkedString((v) => {
+        if (!PATTERNS.cpu.test(v)) return `${quote(v)} is not a valid CPU quantity: use cores ("2", "1.5") or millicores ("500m") (pattern ${PATTERNS.cpu.source})`;
+        if (!(cpuMillis(v) > 0)) return `${quote(v)} is not a valid CPU quantity: it must be above zero`;
+        if (!Number.isInteger(cpuMillis(v))) return `${quote(v)} is not a valid CPU quantity: the smallest unit is 1m`;
+        return undefined;
+    }),
+);
+
+/** An IPv4 CIDR; `/0` is rejected: nothing is public. */
+export function cidrSchema() {
+    return checkedString((v) => {
+        const problem = cidrProblem(v);
+        if (problem) return `${quote(v)} ${problem}`;
+        if (parseCidr(v)!.prefix === 0) {
+            return `${quote(v)} opens the range to the whole internet; nothing is public: list the ranges that need access (prefix /1 to /32)`;
+        }
+        return undefined;
+    });
+}
+
+const https = checkedString((v) => (/^https:\/\/[^\s/]+\/\S*$/.test(v) ? undefined : `${quote(v)} is not a valid download URL: it must be an https:// URL with a path`));
+
+const dnsDomain = checkedString((v) => {
+    const labels = v.split(".");
+    if (v.length <= 253 && labels.length >= 1 && labels.every((l) => DNS1123_LABEL.test(l) && l.length <= 63)) return undefined;
+    return `${quote(v)} is not a valid DNS domain: dot-separated DNS-1123 labels (${DNS1123_LABEL.source}), at most 253 characters, e.g. "axon.internal"`;
+});
+
+const storageClassName = checkedString((v) =>
+    PATTERNS.dns1123Subdomain.test(v) && v.length <= 253
+        ? undefined
+        : `${quote(v)} is not a valid storage class name: a DNS-1123 subdomain (${PATTERNS.dns1123Subdomain.source})`,
+);
+
+/** Free text that ends up in a properties file or a label: one line, not empty. */
+const singleLine = z.preprocess(
+    toText,
+    checkedString((v) => (v.length > 0 && !/[\r\n]/.test(v) ? undefined : `${quote(v)} is not allowed: it must be a non-empty single line`)),
+);
+
+// ---------------------------------------------------------------------------------------------
+// Sections
+
+export const axonServerSchema = z.strictObject({
+    version: pattern(PATTERNS.version, "Axon Server version", "2024.2.4"),
+    tls: bool.default(false),
+    minActiveBackups: intAtLeast(0, "minActiveBackups").default(1),
+    startupBudgetSeconds: intAtLeast(600, "startupBudgetSeconds").default(900),
+    terminationGracePeriodSeconds: intAtLeast(120, "terminationGracePeriodSeconds").default(180),
+    download: z
+        .strictObject({
+            url: https,
+            sha256: pattern(PATTERNS.sha256, "SHA-256 (64 hex digits)", "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08"),
+        })
+        .optional(),
+});
+
+const namespaceName = dnsName("Kubernetes namespace", LABEL_LIMIT, NAME_REASONS.namespace);
+
+export const kubernetesSchema = z
+    .strictObject({
+        namespace: namespaceName.default("axonserver"),
+        appNamespace: namespaceName.default("default"),
+    })
+    .prefault({});
+
+export const dnsSchema = z.strictObject({ domain: dnsDomain.default("axon.internal") }).prefault({});
+
+const volumeFields = {
+    events: quantity("events volume size"),
+    data: quantity("data volume size"),
+    log: quantity("log volume size"),
+    plugins: quantity("plugins volume size"),
+};
+
+export const nodeDefaultsSchema = z
+    .strictObject({
+        storage: oneOf(STORAGE_TIERS, "storage tier").default(NODE_DEFAULTS.storage),
+        cpu: cpuQuantity.default(NODE_DEFAULTS.cpu),
+        /** Default: twice `cpu` (applied in load.ts). */
+        cpuLimit: cpuQuantity.optional(),
+        memory: quantity("memory", 1024).default(NODE_DEFAULTS.memory),
+        volumes: z
+            .strictObject({
+                events: volumeFields.events.default(NODE_DEFAULTS.volumes.events),
+                data: volumeFields.data.default(NODE_DEFAULTS.volumes.data),
+                log: volumeFields.log.default(NODE_DEFAULTS.volumes.log),
+                plugins: volumeFields.plugins.default(NODE_DEFAULTS.volumes.plugins),
+            })
+            .prefault({}),
+    })
+    .prefault({});
+
+export const siteSchema = z.strictObject({
+    name: dnsName("site name", NAME_LIMITS.site, NAME_REASONS.site),
+    cloud: oneOf(CLOUDS, "cloud"),
+    platform: oneOf(PLATFORMS, "platform"),
+    /** Format depends on the cloud: checked in validate.ts. */
+    region: z.string(),
+    zones: z.array(z.string()).default([]),
+    /** Prefix range per platform: checked in validate.ts. */
+    cidr: cidrSchema(),
+    /** Only for `platform: kubernetes`. */
+    context: singleLine.optional(),
+    /** Only for `platform: kubernetes`; each tier defaults to `standard`. */
+    storageClasses: z
+        .strictObject({
+            fast: storageClassName.optional(),
+            standard: storageClassName.optional(),
+            cold: storageClassName.optional(),
+        })
+        .optional(),
+    kubernetesVersion: z.preprocess(toText, pattern(PATTERNS.kubernetesVersion, "Kubernetes version", "1.31")).optional(),
+    machineType: singleLine.optional(),
+    nodesPerZone: intAtLeast(1, "nodesPerZone").optional(),
+    natGateways: oneOf(["perZone", "single"], "natGateways value").optional(),
+});
+
+export const nodeSchema = z.strictObject({
+    name: dnsName("node name", NAME_LIMITS.node, NAME_REASONS.node),
+    site: z.string(),
+    zone: z.string().optional(),
+    storage: oneOf(STORAGE_TIERS, "storage tier").optional(),
+    cpu: cpuQuantity.optional(),
+    cpuLimit: cpuQuantity.optional(),
+    memory: quantity("memory", 1024).optional(),
+    volumes: z
+        .strictObject({
+            events: volumeFields.events.optional(),
+            data: volumeFields.data.optional(),
+            log: volumeFields.log.optional(),
+            plugins: volumeFields.plugins.optional(),
+        })
+        .optional(),
+    /** Extra tags; key pattern and reserved keys are checked in validate.ts. */
+    tags: z.record(z.string(), singleLine).optional(),
+});
+
+export const contextSchema = z.strictObject({
+    name: dnsName("context name", LABEL_LIMIT, NAME_REASONS.context, [ADMIN_GROUP]),
+    metaData: z.record(z.string().min(1), singleLine).default({}),
+});
+
+export const replicationGroupSchema = z.strictObject({
+    name: dnsName("replication group name", GROUP_NAME_LIMIT, NAME_REASONS.group, [ADMIN_GROUP]),
+    /** Default: one context named like the group (applied in load.ts). */
+    contexts: z.array(contextSchema).min(1).optional(),
+    members: z.record(z.string(), oneOf(ROLES, "role")),
+});
+
+export const clientSchema = z.strictObject({
+    region: dnsName("client region", LABEL_LIMIT, "regions are DNS-1123 labels (e.g. eu-west-1, europe-west4, local)"),
+    cidrs: z.array(cidrSchema()).min(1),
+    namespaces: z.array(namespaceName).default([]),
+    /** Default: every context except `_admin` (applied in load.ts). */
+    contexts: z.array(z.string()).optional(),
+});
+
+export const environmentSchema = dnsName("environment name", NAME_LIMITS.environment, NAME_REASONS.environment);
+export const gcpProjectSchema = pattern(PATTERNS.gcpProject, "GCP project ID", "acme-axon-prod");
+/** Reserved for the backup issue: any map for now. */
+export const backupSchema = z.record(z.string(), z.unknown());
+
+/** Schemas of the single-valued top-level keys (parsed one by one so one bad key spoils nothing else). */
+export const sectionSchemas = {
+    environment: environmentSchema,
+    axonServer: axonServerSchema,
+    kubernetes: kubernetesSchema,
+    dns: dnsSchema,
+    gcpProject: gcpProjectSchema.optional(),
+    adminCidrs: z.array(cidrSchema()).default([]),
+    nodeDefaults: nodeDefaultsSchema,
+    license: z.unknown().optional(),
+    adminToken: z.unknown().optional(),
+    internalToken: z.unknown().optional(),
+    backup: backupSchema.optional(),
+} as const;
+
+/** Element schemas of the list keys (parsed element by element) and their minimum lengths. */
+export const listSchemas = {
+    sites: { element: siteSchema, min: 1 },
+    nodes: { element: nodeSchema, min: 1 },
+    replicationGroups: { element: replicationGroupSchema, min: 1 },
+    clients: { element: clientSchema, min: 0 },
+} as const;
+
+/** The whole raw config in one schema (documentation, typing; `load.ts` parses it piecewise). */
+export const rawConfigSchema = z.strictObject({
+    ...sectionSchemas,
+    sites: z.array(siteSchema).min(1),
+    nodes: z.array(nodeSchema).min(1),
+    replicationGroups: z.array(replicationGroupSchema).min(1),
+    clients: z.array(clientSchema).default([]),
+});
+
+export type RawConfig = z.output<typeof rawConfigSchema>;
+export type RawAxonServer = z.output<typeof axonServerSchema>;
+export type RawNodeDefaults = z.output<typeof nodeDefaultsSchema>;
+export type RawSite = z.output<typeof siteSchema>;
+export type RawNode = z.output<typeof nodeSchema>;
+export type RawReplicationGroup = z.output<typeof replicationGroupSchema>;
+export type RawClient = z.output<typeof clientSchema>;
+
+// ---------------------------------------------------------------------------------------------
+// Generic messages for issues without a schema-specific one (per-parse error map).
+
+const TYPE_WORDS: Record<string, string> = {
+    string: "a string",
+    number: "a number",
+    int: "an integer",
+    boolean: "true or false",
+    array: "a list",
+    object: "a map",
+    record: "a map",
+};
+
+function typeOf(v: unknown): string {
+    if (v === null) return "null";
+    if (Array.isArray(v)) return `a list ${quote(v)}`;
+    if (typeof v === "object") return `a map ${quote(v)}`;
+    return `${quote(v)} (${typeof v})`;
+}
+
+/** Messages in this program's style for zod's built-in issues. */
+export const configErrorMap: z.core.$ZodErrorMap = (iss) => {
+    switch (iss.code) {
+        case "invalid_type":
+            if (iss.input === undefined) return "is required";
+            return `expected ${TYPE_WORDS[iss.expected] ?? iss.expected}, got ${typeOf(iss.input)}`;
+        case "invalid_value":
+            return `${quote(iss.input)} is not allowed; allowed: ${iss.values.map((v) => String(v)).join(", ")}`;
+        case "too_small":
+            if (iss.origin === "array") return `needs at least ${String(iss.minimum)} item${iss.minimum === 1 ? "" : "s"}, got ${Array.isArray(iss.input) ? iss.input.length : 0}`;
+            if (iss.origin === "string") return `must not be empty`;
+            return `${quote(iss.input)} is too small; the minimum is ${String(iss.minimum)}`;
+        case "too_big":
+            return `${quote(iss.input)} is too big; the maximum is ${String(iss.maximum)}`;
+        case "invalid_format":
+            return `${quote(iss.input)} does not match the pattern ${iss.pattern ?? iss.format}`;
+        case "unrecognized_keys": {
+            const def = iss.inst?._zod.def as { shape?: Record<string, unknown> } | undefined;
+            return `allowed keys: ${listOf(Object.keys(def?.shape ?? {}))}`;
+        }
+        default:
+            return undefined;
+    }
+};
