@@ -1,0 +1,221 @@
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+import { parseCidr, subdivideCidr } from "../topology/cidr";
+import { Site, Topology } from "../topology/model";
+import { siteResourcePrefix } from "../topology/naming";
+
+/** Tag keys put on every AWS resource of a site (snapshot policies and cost reports select on them). */
+export const AWS_TAG_KEYS = { environment: "axonserver-environment", site: "axonserver-site" } as const;
+
+/** Name of a site's EKS cluster: `<environment>-<site>` (at most 37 characters, see NAME_LIMITS). */
+export function eksClusterName(topology: Pick<Topology, "environment">, site: Pick<Site, "name">): string {
+    return siteResourcePrefix(topology, site.name);
+}
+
+/** The common tags of a site's AWS resources, plus `Name`. */
+export function awsSiteTags(topology: Pick<Topology, "environment">, site: Pick<Site, "name">, name: string): Record<string, string> {
+    return { Name: name, [AWS_TAG_KEYS.environment]: topology.environment, [AWS_TAG_KEYS.site]: site.name };
+}
+
+/**
+ * The subnet layout of an AWS site. Fixed, independent of the number of zones, so that adding a zone
+ * later never moves (replaces) an existing subnet:
+ *
+ * - the site CIDR (prefix `p`) is cut into 8 blocks of prefix `p+3`;
+ * - zone `i` (its position in `site.zones`) gets block `i` as its **private** subnet. These are large
+ *   on purpose: the VPC CNI gives every pod a VPC address, and a node pre-allocates a warm pool of
+ *   them. A `/16` site gives each zone a `/19` (8,192 addresses);
+ * - block 7 is cut again into 8 `/(p+6)` **public** subnets, zone `i` getting number `i`: they only
+ *   hold NAT gateways and (public) load balancers. A `/16` site gives each zone a `/22`;
+ * - so at most 7 zones (block 7 is never private), and the site prefix is at most `/22` (AWS subnets
+ *   are at least `/28`).
+ *
+ * Example: `10.10.0.0/16` with zones a, b, c → private `10.10.0.0/19`, `10.10.32.0/19`, `10.10.64.0/19`;
+ * public `10.10.224.0/22`, `10.10.228.0/22`, `10.10.232.0/22`. Zones must only ever be appended in the
+ * config: reordering them renumbers (replaces) the subnets.
+ */
+export interface ZoneSubnetLayout {
+    readonly zone: string;
+    readonly privateCidr: string;
+    readonly publicCidr: string;
+}
+
+export const AWS_SUBNET_LAYOUT = {
+    /** Bits added to the site prefix for the private blocks. */
+    blockBits: 3,
+    /** Zones a site can have (block 7 holds the public subnets). */
+    maxZones: 7,
+    /** Longest site prefix that still yields `/28` public subnets. */
+    maxSitePrefix: 22,
+} as const;
+
+export function awsSubnetLayout(cidr: string, zones: readonly string[]): ZoneSubnetLayout[] {
+    const parsed = parseCidr(cidr);
+    if (!parsed) throw new Error(`AWS site CIDR ${JSON.stringify(cidr)} is not a valid IPv4 CIDR`);
+    if (parsed.prefix > AWS_SUBNET_LAYOUT.maxSitePrefix) {
+        throw new Error(`AWS site CIDR ${cidr} is too small: the prefix must be /${AWS_SUBNET_LAYOUT.maxSitePrefix} or shorter`);
+    }
+    if (zones.length === 0 || zones.length > AWS_SUBNET_LAYOUT.maxZones) {
+        throw new Error(`an AWS site needs 1 to ${AWS_SUBNET_LAYOUT.maxZones} zones, got ${zones.length}`);
+    }
+    const blockPrefix = parsed.prefix + AWS_SUBNET_LAYOUT.blockBits;
+    const publicBlock = subdivideCidr(cidr, blockPrefix, 2 ** AWS_SUBNET_LAYOUT.blockBits - 1);
+    return zones.map((zone, i) => ({
+        zone,
+        privateCidr: subdivideCidr(cidr, blockPrefix, i),
+        publicCidr: subdivideCidr(publicBlock, blockPrefix + AWS_SUBNET_LAYOUT.blockBits, i),
+    }));
+}
+
+export interface AwsNetworkArgs {
+    topology: Topology;
+    /** An AWS site (`cloud: aws`); its `cidr`, `zones` and `cluster.natGateways` shape the network. */
+    site: Site;
+    /** The provider of the site's region (see `AwsProviders.forRegion`). */
+    provider: aws.Provider;
+    /**
+     * Name of the EKS cluster that will use this VPC: subnets then also carry
+     * `kubernetes.io/cluster/<name>: shared`, which the Kubernetes AWS cloud provider uses (with the
+     * `kubernetes.io/role/*` tags) to pick subnets for load balancers. Default: `eksClusterName(topology,
+     * site)` for an `eks` site, none otherwise.
+     */
+    eksClusterName?: string;
+}
+
+/**
+ * The VPC of one AWS site, reused by EKS and VM sites and by the cross-site connectivity (peering,
+ * VPN): a VPC with DNS support and host names, one private and one public subnet per zone (see
+ * `awsSubnetLayout`), an internet gateway, NAT gateway(s) with Elastic IPs, a public route table and one
+ * private route table per zone whose default route goes to that zone's NAT (or the single NAT).
+ *
+ * Route tables carry no inline routes: peering and VPN add `aws.ec2.Route` resources to
+ * `privateRouteTables`, and inline routes would fight with them.
+ */
+export class AwsNetwork extends pulumi.ComponentResource {
+    public readonly site: Site;
+    public readonly provider: aws.Provider;
+    public readonly vpc: aws.ec2.Vpc;
+    /** In `site.zones` order. */
+    public readonly privateSubnets: aws.ec2.Subnet[];
+    /** In `site.zones` order. */
+    public readonly publicSubnets: aws.ec2.Subnet[];
+    /** One per zone, in `site.zones` order: add routes to peer networks to every one of them. */
+    public readonly privateRouteTables: aws.ec2.RouteTable[];
+    public readonly publicRouteTable: aws.ec2.RouteTable;
+    public readonly internetGateway: aws.ec2.InternetGateway;
+    /** One per zone, or a single one in the first zone (`site.cluster.natGateways`). */
+    public readonly natGateways: aws.ec2.NatGateway[];
+    public readonly layout: readonly ZoneSubnetLayout[];
+
+    constructor(name: string, args: AwsNetworkArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("axonserver:aws:AwsNetwork", name, {}, opts);
+        const { topology, site, provider } = args;
+        if (site.cloud !== "aws") throw new Error(`AwsNetwork: site ${site.name} is on ${site.cloud}, not aws`);
+        this.site = site;
+        this.provider = provider;
+        this.layout = awsSubnetLayout(site.cidr, site.zones);
+        const o: pulumi.CustomResourceOptions = { parent: this, provider };
+        const tags = (n: string, extra: Record<string, string> = {}) => ({ ...awsSiteTags(topology, site, n), ...extra });
+        const clusterName = args.eksClusterName ?? (site.platform === "eks" ? eksClusterName(topology, site) : undefined);
+        const clusterTag: Record<string, string> = clusterName ? { [`kubernetes.io/cluster/${clusterName}`]: "shared" } : {};
+
+        this.vpc = new aws.ec2.Vpc(
+            `${name}-vpc`,
+            {
+                cidrBlock: site.cidr,
+                // Both are needed for private DNS (Route53 private zones) and peering DNS resolution.
+                enableDnsSupport: true,
+                enableDnsHostnames: true,
+                tags: tags(`${name}-vpc`),
+            },
+            o,
+        );
+
+        this.privateSubnets = this.layout.map(
+            (l) =>
+                new aws.ec2.Subnet(
+                    `${name}-private-${l.zone}`,
+                    {
+                        vpcId: this.vpc.id,
+                        availabilityZone: l.zone,
+                        cidrBlock: l.privateCidr,
+                        mapPublicIpOnLaunch: false,
+                        // Internal load balancers (NLBs of nodes reached from other sites) go here.
+                        tags: tags(`${name}-private-${l.zone}`, { "kubernetes.io/role/internal-elb": "1", ...clusterTag }),
+                    },
+                    o,
+                ),
+        );
+        this.publicSubnets = this.layout.map(
+            (l) =>
+                new aws.ec2.Subnet(
+                    `${name}-public-${l.zone}`,
+                    {
+                        vpcId: this.vpc.id,
+                        availabilityZone: l.zone,
+                        cidrBlock: l.publicCidr,
+                        // Nothing is launched here but NAT gateways and internet-facing load balancers.
+                        mapPublicIpOnLaunch: false,
+                        tags: tags(`${name}-public-${l.zone}`, { "kubernetes.io/role/elb": "1", ...clusterTag }),
+                    },
+                    o,
+                ),
+        );
+
+        this.internetGateway = new aws.ec2.InternetGateway(`${name}-igw`, { vpcId: this.vpc.id, tags: tags(`${name}-igw`) }, o);
+
+        this.publicRouteTable = new aws.ec2.RouteTable(`${name}-public-rt`, { vpcId: this.vpc.id, tags: tags(`${name}-public-rt`) }, o);
+        new aws.ec2.Route(
+            `${name}-public-default`,
+            { routeTableId: this.publicRouteTable.id, destinationCidrBlock: "0.0.0.0/0", gatewayId: this.internetGateway.id },
+            o,
+        );
+        this.layout.forEach((l, i) => {
+            new aws.ec2.RouteTableAssociation(
+                `${name}-public-rta-${l.zone}`,
+                { routeTableId: this.publicRouteTable.id, subnetId: this.publicSubnets[i].id },
+                o,
+            );
+        });
+
+        const natZones = site.cluster.natGateways === "perZone" ? this.layout.map((_, i) => i) : [0];
+        this.natGateways = natZones.map((i) => {
+            const zone = this.layout[i].zone;
+            const eip = new aws.ec2.Eip(`${name}-nat-eip-${zone}`, { domain: "vpc", tags: tags(`${name}-nat-eip-${zone}`) }, o);
+            return new aws.ec2.NatGateway(
+                `${name}-nat-${zone}`,
+                { allocationId: eip.allocationId, subnetId: this.publicSubnets[i].id, tags: tags(`${name}-nat-${zone}`) },
+                // A NAT gateway needs the VPC's internet gateway to route out (AWS documentation).
+                { ...o, dependsOn: [this.internetGateway] },
+            );
+        });
+
+        this.privateRouteTables = this.layout.map((l, i) => {
+            const rt = new aws.ec2.RouteTable(`${name}-private-rt-${l.zone}`, { vpcId: this.vpc.id, tags: tags(`${name}-private-rt-${l.zone}`) }, o);
+            const nat = this.natGateways[site.cluster.natGateways === "perZone" ? i : 0];
+            new aws.ec2.Route(`${name}-private-default-${l.zone}`, { routeTableId: rt.id, destinationCidrBlock: "0.0.0.0/0", natGatewayId: nat.id }, o);
+            new aws.ec2.RouteTableAssociation(`${name}-private-rta-${l.zone}`, { routeTableId: rt.id, subnetId: this.privateSubnets[i].id }, o);
+            return rt;
+        });
+
+        this.registerOutputs({
+            vpcId: this.vpc.id,
+            privateSubnetIds: this.privateSubnets.map((s) => s.id),
+            publicSubnetIds: this.publicSubnets.map((s) => s.id),
+            privateRouteTableIds: this.privateRouteTables.map((r) => r.id),
+        });
+    }
+
+    /** The private subnet of `zone`; throws for a zone outside the site. */
+    privateSubnetOf(zone: string): aws.ec2.Subnet {
+        const i = this.site.zones.indexOf(zone);
+        if (i < 0) throw new Error(`zone ${zone} is not a zone of site ${this.site.name}`);
+        return this.privateSubnets[i];
+    }
+}
+
+/**
+ * BGP ASN of the AWS side of a cross-cloud VPN (the virtual private gateway's `amazonSideAsn`; AWS's
+ * default private ASN). `aws.ec2.VpnGateway` takes it as a string: `String(AWS_VPN_ASN)`.
+ */
+export const AWS_VPN_ASN = 64512;

@@ -1,0 +1,374 @@
+import * as aws from "@pulumi/aws";
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import { PART_OF } from "../kubernetes/labels";
+import { retainedStorageClassArgs } from "../kubernetes/storageClass";
+import { KubernetesHost } from "../sites/host";
+import { cidrContains } from "../topology/cidr";
+import { PortRule, sitePortRules } from "../topology/connectivity";
+import { Site, STORAGE_TIERS, StorageTier, Topology } from "../topology/model";
+import { AWS_TAG_KEYS, AwsNetwork, awsSiteTags, eksClusterName } from "./awsNetwork";
+import {
+    accountRootKeyPolicy,
+    ebsCsiKmsPolicy,
+    irsaTrustPolicy,
+    MANAGED_POLICIES,
+    managedPolicyArn,
+    serviceTrustPolicy,
+} from "./iam";
+import { AwsIngressRules } from "./securityGroups";
+
+/** Re-exported: the cluster name is also needed by `AwsNetwork` for its subnet tags. */
+export { eksClusterName };
+
+/** The EBS CSI driver: provisioner name, EKS add-on name and its controller's service account. */
+export const EBS_CSI = {
+    provisioner: "ebs.csi.aws.com",
+    addonName: "aws-ebs-csi-driver",
+    namespace: "kube-system",
+    serviceAccount: "ebs-csi-controller-sa",
+} as const;
+
+/** StorageClass name of a tier on an EKS site: `axonserver-<environment>-<tier>`. */
+export function ebsStorageClassName(environment: string, tier: StorageTier): string {
+    return `axonserver-${environment}-${tier}`;
+}
+
+/**
+ * EBS CSI StorageClass parameters of a tier, without the KMS key (added by `EksSite`). Parameter names
+ * are those of kubernetes-sigs/aws-ebs-csi-driver `docs/parameters.md` and `docs/tagging.md`:
+ *
+ * - `fast`: gp3 with 50 IOPS per GiB (raised to the gp3 minimum of 3,000 for small volumes by
+ *   `allowAutoIOPSPerGBIncrease`, capped by the driver at the gp3 maximum) and 250 MiB/s;
+ * - `standard`: gp3 at its baseline (3,000 IOPS, 125 MiB/s);
+ * - `cold`: sc1 (Cold HDD), sequential and cheap: fits append-only event segments on SECONDARY and
+ *   backup nodes. **sc1 volumes are at least 125 GiB**: smaller claims fail to provision.
+ *
+ * Every volume is encrypted and tagged `axonserver-environment=<env>` and `axonserver-site=<site>`
+ * (`tagSpecification_<n>`), which snapshot lifecycle policies select on.
+ */
+export function ebsStorageClassParameters(tier: StorageTier, environment: string, site: string): Record<string, string> {
+    const byTier: Record<StorageTier, Record<string, string>> = {
+        fast: { type: "gp3", iopsPerGB: "50", allowAutoIOPSPerGBIncrease: "true", throughput: "250" },
+        standard: { type: "gp3" },
+        cold: { type: "sc1" },
+    };
+    return {
+        ...byTier[tier],
+        encrypted: "true",
+        tagSpecification_1: `${AWS_TAG_KEYS.environment}=${environment}`,
+        tagSpecification_2: `${AWS_TAG_KEYS.site}=${site}`,
+        tagSpecification_3: `axonserver-storage-tier=${tier}`,
+    };
+}
+
+/** Minimum EBS volume size of a tier in GiB (sc1: 125 GiB; gp3: 1 GiB). */
+export const EBS_MIN_SIZE_GIB: Readonly<Record<StorageTier, number>> = { fast: 1, standard: 1, cold: 125 };
+
+/** Private (RFC 1918), shared (RFC 6598), link-local and loopback ranges: never seen on a public endpoint. */
+const NON_PUBLIC_RANGES = ["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "100.64.0.0/10", "169.254.0.0/16", "127.0.0.0/8"];
+
+/** Whether a CIDR lies entirely inside a non-public range. */
+export function isPrivateCidr(cidr: string): boolean {
+    return NON_PUBLIC_RANGES.some((r) => cidrContains(r, cidr));
+}
+
+/**
+ * The API endpoint access of an EKS cluster. The private endpoint is always on (nodes and peered
+ * networks use it). The public endpoint is on only when some admin CIDR is a public range, and then
+ * only for those ranges; private admin ranges reach the private endpoint (peering, VPN, Direct
+ * Connect) through the cluster security group rule on 443. No public admin range → no public endpoint.
+ */
+export function eksEndpointAccess(adminCidrs: readonly string[]): {
+    endpointPrivateAccess: true;
+    endpointPublicAccess: boolean;
+    publicAccessCidrs?: string[];
+} {
+    const publicCidrs = adminCidrs.filter((c) => !isPrivateCidr(c));
+    return publicCidrs.length > 0
+        ? { endpointPrivateAccess: true, endpointPublicAccess: true, publicAccessCidrs: [...publicCidrs] }
+        : { endpointPrivateAccess: true, endpointPublicAccess: false };
+}
+
+/** Inputs of the kubeconfig of an EKS cluster. */
+export interface EksKubeconfigOptions {
+    clusterName: string;
+    endpoint: string;
+    /** Base64 certificate authority data (`cluster.certificateAuthority.data`). */
+    certificateAuthorityData: string;
+    region: string;
+}
+
+/**
+ * The kubeconfig pulumi-eks `generateKubeconfig` builds: authentication through `aws eks get-token`
+ * (AWS CLI v2 on the machine running `pulumi up`), so no token is stored in the state.
+ */
+export function eksKubeconfig(o: EksKubeconfigOptions): Record<string, unknown> {
+    return {
+        apiVersion: "v1",
+        kind: "Config",
+        "current-context": "aws",
+        clusters: [{ name: "kubernetes", cluster: { server: o.endpoint, "certificate-authority-data": o.certificateAuthorityData } }],
+        contexts: [{ name: "aws", context: { cluster: "kubernetes", user: "aws" } }],
+        users: [
+            {
+                name: "aws",
+                user: {
+                    exec: {
+                        apiVersion: "client.authentication.k8s.io/v1beta1",
+                        command: "aws",
+                        args: ["--region", o.region, "eks", "get-token", "--cluster-name", o.clusterName, "--output", "json"],
+                        env: [{ name: "KUBERNETES_EXEC_INFO", value: '{"apiVersion": "client.authentication.k8s.io/v1beta1"}' }],
+                    },
+                },
+            },
+        ],
+    };
+}
+
+/** The security group rules of an EKS site: the Axon ports of the site, plus the API on 443 from admins. */
+export function eksIngressRules(topology: Topology, site: Site): PortRule[] {
+    const rules = sitePortRules(topology, site);
+    if (topology.adminCidrs.length > 0) {
+        rules.push({ port: 443, cidrs: [...topology.adminCidrs].sort(), description: "Kubernetes API private endpoint from admin ranges" });
+    }
+    return rules;
+}
+
+export interface EksSiteArgs {
+    topology: Topology;
+    /** An `eks` site on `aws`. */
+    site: Site;
+    /** The site's network (same site). */
+    network: AwsNetwork;
+    /** Provider of the site's region. */
+    provider: aws.Provider;
+}
+
+/**
+ * An EKS cluster for one site, built from raw `@pulumi/aws` resources (pulumi.md §2: the remote
+ * `@pulumi/eks` components are opaque under mocks):
+ *
+ * - a KMS key (rotation on, kept on destroy: retained volumes stay readable) encrypting every EBS volume;
+ * - cluster and node IAM roles with the AWS managed policies;
+ * - the cluster in the private subnets, API access mode `API`, private endpoint on, public endpoint
+ *   only for public admin ranges (`eksEndpointAccess`);
+ * - one managed node group per zone, so a node pinned to a zone always has a worker there and its
+ *   zonal EBS volume can attach;
+ * - the IAM OIDC provider and the EBS CSI driver add-on with an IRSA role (managed policy + KMS);
+ * - a Kubernetes provider (kubeconfig with `aws eks get-token`) and a retained StorageClass per tier;
+ * - ingress rules on the cluster security group (which EKS puts on managed nodes, hence on pods) for
+ *   the Axon ports of `sitePortRules` and the API on 443 from the admin ranges.
+ */
+export class EksSite extends pulumi.ComponentResource {
+    public readonly host: KubernetesHost;
+    public readonly cluster: aws.eks.Cluster;
+    public readonly kubeProvider: k8s.Provider;
+    public readonly kmsKey: aws.kms.Key;
+    public readonly oidcProvider: aws.iam.OpenIdConnectProvider;
+    public readonly clusterRole: aws.iam.Role;
+    public readonly nodeRole: aws.iam.Role;
+    public readonly ebsCsiRole: aws.iam.Role;
+    public readonly ebsCsiAddon: aws.eks.Addon;
+    /** In `site.zones` order. */
+    public readonly nodeGroups: aws.eks.NodeGroup[];
+    public readonly storageClasses: Readonly<Record<StorageTier, k8s.storage.v1.StorageClass>>;
+    public readonly ingressRules: AwsIngressRules;
+    /** The cluster's OIDC issuer URL. */
+    public readonly oidcIssuer: pulumi.Output<string>;
+
+    constructor(name: string, args: EksSiteArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("axonserver:aws:EksSite", name, {}, opts);
+        const { topology, site, network, provider } = args;
+        if (site.cloud !== "aws" || site.platform !== "eks") {
+            throw new Error(`EksSite: site ${site.name} is ${site.cloud}/${site.platform}, not aws/eks`);
+        }
+        if (network.site.name !== site.name) {
+            throw new Error(`EksSite: site ${site.name} was given the network of site ${network.site.name}`);
+        }
+        const o: pulumi.CustomResourceOptions = { parent: this, provider };
+        const tags = (n: string) => awsSiteTags(topology, site, n);
+        const clusterName = eksClusterName(topology, site);
+
+        const identity = aws.getCallerIdentityOutput({}, { parent: this, provider });
+        const partition = aws.getPartitionOutput({}, { parent: this, provider }).partition;
+        const policyArn = (policy: string) => partition.apply((p) => managedPolicyArn(policy, p));
+
+        // --- KMS key for EBS volumes -------------------------------------------------------------
+        this.kmsKey = new aws.kms.Key(
+            `${name}-ebs-key`,
+            {
+                description: `EBS volumes of Axon Server site ${site.name} (${topology.environment})`,
+                enableKeyRotation: true,
+                deletionWindowInDays: 30,
+                policy: pulumi.all([identity.accountId, partition]).apply(([account, p]) => accountRootKeyPolicy(account, p)),
+                tags: tags(`${name}-ebs-key`),
+            },
+            // Volumes survive `pulumi destroy` (reclaimPolicy Retain); deleting their key would make them unreadable.
+            { ...o, retainOnDelete: true },
+        );
+        new aws.kms.Alias(`${name}-ebs-key-alias`, { name: `alias/axonserver-${clusterName}-ebs`, targetKeyId: this.kmsKey.keyId }, o);
+
+        // --- IAM roles ---------------------------------------------------------------------------
+        this.clusterRole = new aws.iam.Role(
+            `${name}-cluster-role`,
+            { assumeRolePolicy: serviceTrustPolicy("eks.amazonaws.com"), description: `EKS control plane of ${clusterName}`, tags: tags(`${name}-cluster-role`) },
+            o,
+        );
+        const clusterPolicy = new aws.iam.RolePolicyAttachment(
+            `${name}-cluster-policy`,
+            { role: this.clusterRole.name, policyArn: policyArn(MANAGED_POLICIES.eksCluster) },
+            o,
+        );
+
+        this.nodeRole = new aws.iam.Role(
+            `${name}-node-role`,
+            { assumeRolePolicy: serviceTrustPolicy("ec2.amazonaws.com"), description: `EKS worker nodes of ${clusterName}`, tags: tags(`${name}-node-role`) },
+            o,
+        );
+        const nodePolicies = (["eksWorkerNode", "eksCni", "ecrReadOnly"] as const).map(
+            (key) => new aws.iam.RolePolicyAttachment(`${name}-node-${key}`, { role: this.nodeRole.name, policyArn: policyArn(MANAGED_POLICIES[key]) }, o),
+        );
+
+        // --- Cluster -----------------------------------------------------------------------------
+        this.cluster = new aws.eks.Cluster(
+            `${name}-eks`,
+            {
+                name: clusterName,
+                roleArn: this.clusterRole.arn,
+                ...(site.cluster.kubernetesVersion ? { version: site.cluster.kubernetesVersion } : {}),
+                vpcConfig: {
+                    subnetIds: network.privateSubnets.map((s) => s.id),
+                    ...eksEndpointAccess(topology.adminCidrs),
+                },
+                accessConfig: { authenticationMode: "API", bootstrapClusterCreatorAdminPermissions: true },
+                tags: tags(clusterName),
+            },
+            { ...o, dependsOn: [clusterPolicy] },
+        );
+
+        this.nodeGroups = site.zones.map(
+            (zone) =>
+                new aws.eks.NodeGroup(
+                    `${name}-ng-${zone}`,
+                    {
+                        clusterName: this.cluster.name,
+                        nodeRoleArn: this.nodeRole.arn,
+                        subnetIds: [network.privateSubnetOf(zone).id],
+                        instanceTypes: [site.cluster.machineType],
+                        ...(site.cluster.kubernetesVersion ? { version: site.cluster.kubernetesVersion } : {}),
+                        scalingConfig: {
+                            desiredSize: site.cluster.nodesPerZone,
+                            minSize: site.cluster.nodesPerZone,
+                            maxSize: site.cluster.nodesPerZone,
+                        },
+                        // Replace workers one at a time: each may host an Axon node of a quorum.
+                        updateConfig: { maxUnavailable: 1 },
+                        tags: tags(`${name}-ng-${zone}`),
+                    },
+                    { ...o, dependsOn: nodePolicies },
+                ),
+        );
+
+        // --- IRSA and the EBS CSI driver ---------------------------------------------------------
+        this.oidcIssuer = this.cluster.identities.apply((ids) => {
+            const issuer = ids?.[0]?.oidcs?.[0]?.issuer;
+            if (!issuer) throw new Error(`EKS cluster ${clusterName} reported no OIDC issuer`);
+            return issuer;
+        });
+        this.oidcProvider = new aws.iam.OpenIdConnectProvider(
+            `${name}-oidc`,
+            { url: this.oidcIssuer, clientIdLists: ["sts.amazonaws.com"], tags: tags(`${name}-oidc`) },
+            o,
+        );
+        this.ebsCsiRole = new aws.iam.Role(
+            `${name}-ebs-csi-role`,
+            {
+                assumeRolePolicy: pulumi.all([this.oidcProvider.arn, this.oidcIssuer]).apply(([arn, issuer]) =>
+                    irsaTrustPolicy({ oidcProviderArn: arn, issuerUrl: issuer, namespace: EBS_CSI.namespace, serviceAccount: EBS_CSI.serviceAccount }),
+                ),
+                description: `EBS CSI controller of ${clusterName}`,
+                tags: tags(`${name}-ebs-csi-role`),
+            },
+            o,
+        );
+        const csiPolicy = new aws.iam.RolePolicyAttachment(
+            `${name}-ebs-csi-policy`,
+            { role: this.ebsCsiRole.name, policyArn: policyArn(MANAGED_POLICIES.ebsCsiDriver) },
+            o,
+        );
+        const csiKms = new aws.iam.RolePolicy(`${name}-ebs-csi-kms`, { role: this.ebsCsiRole.name, policy: this.kmsKey.arn.apply(ebsCsiKmsPolicy) }, o);
+        this.ebsCsiAddon = new aws.eks.Addon(
+            `${name}-ebs-csi`,
+            {
+                clusterName: this.cluster.name,
+                addonName: EBS_CSI.addonName,
+                serviceAccountRoleArn: this.ebsCsiRole.arn,
+                resolveConflictsOnCreate: "OVERWRITE",
+                resolveConflictsOnUpdate: "OVERWRITE",
+                tags: tags(`${name}-ebs-csi`),
+            },
+            // The controller pods need nodes to run on, and its role its permissions before it starts.
+            { ...o, dependsOn: [...this.nodeGroups, csiPolicy, csiKms] },
+        );
+
+        // --- Kubernetes provider and storage classes ---------------------------------------------
+        const kubeconfig = pulumi.jsonStringify(
+            pulumi.all([this.cluster.name, this.cluster.endpoint, this.cluster.certificateAuthority.data]).apply(([n, endpoint, ca]) =>
+                eksKubeconfig({ clusterName: n, endpoint, certificateAuthorityData: ca, region: site.region }),
+            ),
+        );
+        this.kubeProvider = new k8s.Provider(`${name}-k8s`, { kubeconfig, enableServerSideApply: true }, { parent: this });
+
+        const scLabels = { "app.kubernetes.io/part-of": PART_OF, "app.kubernetes.io/managed-by": "pulumi", "app.kubernetes.io/instance": topology.environment };
+        const storageClasses = {} as Record<StorageTier, k8s.storage.v1.StorageClass>;
+        for (const tier of STORAGE_TIERS) {
+            const parameters = ebsStorageClassParameters(tier, topology.environment, site.name);
+            const base = retainedStorageClassArgs({
+                name: ebsStorageClassName(topology.environment, tier),
+                provisioner: EBS_CSI.provisioner,
+                parameters,
+                labels: scLabels,
+            });
+            storageClasses[tier] = new k8s.storage.v1.StorageClass(
+                `${name}-sc-${tier}`,
+                // The key ARN is only known after creation, so it is added here rather than by the helper.
+                { ...base, parameters: { ...parameters, kmsKeyId: this.kmsKey.arn } },
+                { parent: this, provider: this.kubeProvider },
+            );
+        }
+        this.storageClasses = storageClasses;
+
+        // --- Security group rules ----------------------------------------------------------------
+        this.ingressRules = new AwsIngressRules(
+            `${name}-cluster-sg`,
+            {
+                securityGroupId: this.cluster.vpcConfig.clusterSecurityGroupId,
+                rules: eksIngressRules(topology, site),
+                provider,
+                tags: awsSiteTags(topology, site, `${name}-cluster-sg`),
+            },
+            { parent: this },
+        );
+
+        this.host = {
+            site: site.name,
+            provider: this.kubeProvider,
+            storageClassNames: {
+                fast: storageClasses.fast.metadata.name,
+                standard: storageClasses.standard.metadata.name,
+                cold: storageClasses.cold.metadata.name,
+            },
+            readyResources: [this.ebsCsiAddon, ...STORAGE_TIERS.map((t) => storageClasses[t]), ...this.nodeGroups],
+            internalLoadBalancer: "aws-nlb",
+        };
+
+        this.registerOutputs({
+            clusterName: this.cluster.name,
+            endpoint: this.cluster.endpoint,
+            oidcProviderArn: this.oidcProvider.arn,
+            kmsKeyArn: this.kmsKey.arn,
+            clusterSecurityGroupId: this.cluster.vpcConfig.clusterSecurityGroupId,
+        });
+    }
+}

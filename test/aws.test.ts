@@ -1,0 +1,656 @@
+import * as assert from "node:assert/strict";
+import * as pulumi from "@pulumi/pulumi";
+import { AWS_VPN_ASN, AwsNetwork, awsSubnetLayout } from "../components/aws/awsNetwork";
+import { EBS_CSI, EksSite, eksEndpointAccess, isPrivateCidr } from "../components/aws/eksSite";
+import { accountRootKeyPolicy, ebsCsiKmsPolicy, irsaTrustPolicy } from "../components/aws/iam";
+import { AwsPrivateDns, dnsRecordFor } from "../components/aws/privateDns";
+import { AwsProviders } from "../components/aws/providers";
+import { ingressRuleSpecs } from "../components/aws/securityGroups";
+import { AwsVpcPeering, awsPeeringName } from "../components/aws/vpcPeering";
+import { connectedSitePairs, sitePortRules } from "../components/topology/connectivity";
+import { loadTopologyOrThrow } from "../components/topology/load";
+import { Site, Topology } from "../components/topology/model";
+import { nodeAddress, privateZoneName, siteResourcePrefix } from "../components/topology/naming";
+import { readStackFile, stackConfigFromFile } from "../components/topology/stackFile";
+import { assertUniqueUrns, countByType, MockRun, ofType, outputValue, ResourceRecord, runUnderMocks } from "../tools/harness/mocks";
+import { STATE as AWS_STATE } from "../tools/harness/state/aws";
+import { buildTopology } from "./fixtures/topologies";
+
+const T = {
+    provider: "pulumi:providers:aws",
+    k8sProvider: "pulumi:providers:kubernetes",
+    vpc: "aws:ec2/vpc:Vpc",
+    subnet: "aws:ec2/subnet:Subnet",
+    igw: "aws:ec2/internetGateway:InternetGateway",
+    eip: "aws:ec2/eip:Eip",
+    nat: "aws:ec2/natGateway:NatGateway",
+    routeTable: "aws:ec2/routeTable:RouteTable",
+    route: "aws:ec2/route:Route",
+    rta: "aws:ec2/routeTableAssociation:RouteTableAssociation",
+    kmsKey: "aws:kms/key:Key",
+    kmsAlias: "aws:kms/alias:Alias",
+    role: "aws:iam/role:Role",
+    attach: "aws:iam/rolePolicyAttachment:RolePolicyAttachment",
+    rolePolicy: "aws:iam/rolePolicy:RolePolicy",
+    cluster: "aws:eks/cluster:Cluster",
+    nodeGroup: "aws:eks/nodeGroup:NodeGroup",
+    oidc: "aws:iam/openIdConnectProvider:OpenIdConnectProvider",
+    addon: "aws:eks/addon:Addon",
+    storageClass: "kubernetes:storage.k8s.io/v1:StorageClass",
+    sgRule: "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule",
+    pcx: "aws:ec2/vpcPeeringConnection:VpcPeeringConnection",
+    accepter: "aws:ec2/vpcPeeringConnectionAccepter:VpcPeeringConnectionAccepter",
+    options: "aws:ec2/peeringConnectionOptions:PeeringConnectionOptions",
+    zone: "aws:route53/zone:Zone",
+    record: "aws:route53/record:Record",
+} as const;
+
+function withSite(t: Topology, name: string, patch: (s: Site) => Site): Topology {
+    return { ...t, sites: t.sites.map((s) => (s.name === name ? patch(s) : s)) };
+}
+
+/**
+ * Two EKS sites in two regions sharing a replication group: `euw1` (3 zones, NAT per zone) and
+ * `use1` (1 zone, single NAT). One admin range is private, one public.
+ */
+function twoRegionTopology(): Topology {
+    let t = buildTopology({
+        environment: "test",
+        sites: [
+            { name: "euw1", region: "eu-west-1", zones: ["eu-west-1a", "eu-west-1b", "eu-west-1c"], cidr: "10.10.0.0/16" },
+            { name: "use1", region: "us-east-1", zones: ["us-east-1a"], cidr: "10.20.0.0/16" },
+        ],
+        nodes: ["axon-1", "axon-2", "axon-3", { name: "axon-dr-1", site: "use1" }],
+        groups: { orders: { "axon-1": "PRIMARY", "axon-2": "PRIMARY", "axon-3": "PRIMARY", "axon-dr-1": "PASSIVE_BACKUP" } },
+        clients: [{ region: "eu-west-1", cidrs: ["10.10.0.0/16", "10.60.0.0/16"], namespaces: ["default"], contexts: ["orders"] }],
+        overrides: { adminCidrs: ["10.99.0.0/24", "203.0.113.0/24"] },
+    });
+    t = withSite(t, "euw1", (s) => ({ ...s, cluster: { ...s.cluster, natGateways: "perZone", machineType: "m7i.xlarge", nodesPerZone: 2 } }));
+    return t;
+}
+
+interface Deployed {
+    providers: AwsProviders;
+    networks: Record<string, AwsNetwork>;
+    sites: Record<string, EksSite>;
+    peerings: AwsVpcPeering[];
+    dns: AwsPrivateDns;
+}
+
+/** What `stacks/` will do for AWS sites: providers, network + EKS per site, peering per pair, private DNS. */
+function deployAws(topology: Topology): Deployed {
+    const providers = new AwsProviders("aws-providers");
+    const networks: Record<string, AwsNetwork> = {};
+    const sites: Record<string, EksSite> = {};
+    for (const site of topology.sites) {
+        const provider = providers.forRegion(site.region);
+        const prefix = siteResourcePrefix(topology, site.name);
+        networks[site.name] = new AwsNetwork(`${prefix}-net`, { topology, site, provider });
+        sites[site.name] = new EksSite(prefix, { topology, site, network: networks[site.name], provider });
+    }
+    const peerings = connectedSitePairs(topology).map(
+        (p) => new AwsVpcPeering(awsPeeringName(topology, p.a.name, p.b.name), { a: networks[p.a.name], b: networks[p.b.name], environment: topology.environment }),
+    );
+    const dns = new AwsPrivateDns(`${topology.environment}-dns`, {
+        zoneName: privateZoneName(topology),
+        vpcs: topology.sites.map((s) => ({ vpcId: networks[s.name].vpc.id, region: s.region })),
+        records: topology.nodes.map((n) => ({ name: nodeAddress(topology, n).fqdn, target: { hostname: `${n.name}-nlb.elb.${n.region}.amazonaws.com` } })),
+        provider: providers.forRegion(topology.sites[0].region),
+    });
+    return { providers, networks, sites, peerings, dns };
+}
+
+const one = (records: ResourceRecord[], type: string, name: string): ResourceRecord => {
+    const found = records.filter((r) => r.type === type && r.name === name);
+    assert.equal(found.length, 1, `expected exactly one ${type} named ${name}, got ${found.length}`);
+    return found[0];
+};
+const providerRef = (records: ResourceRecord[], name: string): string => {
+    const p = one(records, T.provider, name);
+    return `${p.urn}::${name}-id`;
+};
+/** The mock gives every custom resource the id `<name>-id`. */
+const idOf = (name: string) => `${name}-id`;
+
+describe("components/aws (pure parts)", () => {
+    it("lays subnets out in fixed /p+3 private blocks and /p+6 public subnets in the last block", () => {
+        assert.deepEqual(awsSubnetLayout("10.10.0.0/16", ["a", "b", "c"]), [
+            { zone: "a", privateCidr: "10.10.0.0/19", publicCidr: "10.10.224.0/22" },
+            { zone: "b", privateCidr: "10.10.32.0/19", publicCidr: "10.10.228.0/22" },
+            { zone: "c", privateCidr: "10.10.64.0/19", publicCidr: "10.10.232.0/22" },
+        ]);
+        // Adding a zone keeps the existing subnets where they are.
+        assert.deepEqual(awsSubnetLayout("10.10.0.0/16", ["a", "b", "c", "d"]).slice(0, 3), awsSubnetLayout("10.10.0.0/16", ["a", "b", "c"]));
+        assert.deepEqual(awsSubnetLayout("10.0.0.0/22", ["a"]), [{ zone: "a", privateCidr: "10.0.0.0/25", publicCidr: "10.0.3.128/28" }]);
+        assert.throws(() => awsSubnetLayout("10.0.0.0/23", ["a"]), /too small: the prefix must be \/22 or shorter/);
+        assert.throws(() => awsSubnetLayout("10.0.0.0/16", ["a", "b", "c", "d", "e", "f", "g", "h"]), /1 to 7 zones, got 8/);
+        assert.throws(() => awsSubnetLayout("10.0.0.0/16", []), /1 to 7 zones, got 0/);
+    });
+
+    it("opens the public endpoint only to public admin ranges", () => {
+        assert.deepEqual(eksEndpointAccess(["10.99.0.0/24", "203.0.113.0/24"]), {
+            endpointPrivateAccess: true,
+            endpointPublicAccess: true,
+            publicAccessCidrs: ["203.0.113.0/24"],
+        });
+        assert.deepEqual(eksEndpointAccess(["10.99.0.0/24", "192.168.1.0/24"]), { endpointPrivateAccess: true, endpointPublicAccess: false });
+        assert.deepEqual(eksEndpointAccess([]), { endpointPrivateAccess: true, endpointPublicAccess: false });
+        assert.equal(isPrivateCidr("172.20.0.0/16"), true);
+        assert.equal(isPrivateCidr("172.32.0.0/16"), false);
+        assert.equal(isPrivateCidr("100.64.1.0/24"), true);
+    });
+
+    it("builds IAM/KMS documents as JSON", () => {
+        const trust = JSON.parse(
+            irsaTrustPolicy({
+                oidcProviderArn: "arn:aws:iam::1:oidc-provider/oidc.eks.x.amazonaws.com/id/AB",
+                issuerUrl: "https://oidc.eks.x.amazonaws.com/id/AB",
+                namespace: "kube-system",
+                serviceAccount: "sa",
+            }),
+        );
+        assert.deepEqual(trust.Statement[0].Condition.StringEquals, {
+            "oidc.eks.x.amazonaws.com/id/AB:sub": "system:serviceaccount:kube-system:sa",
+            "oidc.eks.x.amazonaws.com/id/AB:aud": "sts.amazonaws.com",
+        });
+        assert.equal(JSON.parse(accountRootKeyPolicy("42", "aws-cn")).Statement[0].Principal.AWS, "arn:aws-cn:iam::42:root");
+        const kms = JSON.parse(ebsCsiKmsPolicy("arn:k"));
+        assert.deepEqual(kms.Statement[0].Condition, { Bool: { "kms:GrantIsForAWSResource": "true" } });
+        assert.deepEqual(kms.Statement.map((s: { Resource: string[] }) => s.Resource), [["arn:k"], ["arn:k"]]);
+    });
+
+    it("refuses open-world ranges in security group rules", () => {
+        assert.throws(() => ingressRuleSpecs([{ port: 8124, cidrs: ["0.0.0.0/0"], description: "x" }]), /never public/);
+        assert.throws(() => ingressRuleSpecs([{ port: 8124, cidrs: ["::/0"], description: "x" }]), /never public/);
+        assert.throws(() => ingressRuleSpecs([{ port: 8124, cidrs: ["10.0.0.1/16"], description: "x" }]), /not a canonical IPv4 CIDR/);
+        assert.equal(ingressRuleSpecs([{ port: 1, cidrs: ["10.0.0.0/8", "10.0.0.0/8"], description: "x" }]).length, 1);
+    });
+
+    it("maps DNS targets to CNAME or A records", () => {
+        assert.deepEqual(dnsRecordFor({ hostname: "lb.example" }, "n"), { type: "CNAME", value: "lb.example" });
+        assert.deepEqual(dnsRecordFor({ ip: "10.0.0.5" }, "n"), { type: "A", value: "10.0.0.5" });
+        assert.throws(() => dnsRecordFor({}, "axon-1.x"), /axon-1.x: the target has neither/);
+        assert.equal(AWS_VPN_ASN, 64512);
+    });
+
+    it("mocks the VPN connection outputs the GCP side reads, keeping given preshared keys", () => {
+        const vpn = AWS_STATE["aws:ec2/vpnConnection:VpnConnection"];
+        const a = vpn({ tunnel1InsideCidr: "169.254.10.0/30", tunnel1PresharedKey: "given" }, "vpn-a");
+        assert.equal(a.tunnel1VgwInsideAddress, "169.254.10.1");
+        assert.equal(a.tunnel1CgwInsideAddress, "169.254.10.2");
+        assert.equal(a.tunnel1PresharedKey, undefined, "the harness keeps the input's key");
+        assert.equal(typeof a.tunnel2PresharedKey, "string");
+        for (const k of ["tunnel1Address", "tunnel2Address", "tunnel2CgwInsideAddress", "tunnel2VgwInsideAddress", "tunnel1BgpAsn", "tunnel2BgpAsn"]) {
+            assert.equal(typeof a[k], "string", k);
+        }
+        assert.deepEqual(vpn({}, "vpn-b"), vpn({}, "vpn-b"), "deterministic per name");
+        assert.notEqual(vpn({}, "vpn-b").tunnel1Address, vpn({}, "vpn-c").tunnel1Address);
+    });
+});
+
+describe("components/aws under mocks: two EKS sites in two regions", () => {
+    const topology = twoRegionTopology();
+    let run: MockRun<Deployed>;
+    let records: ResourceRecord[];
+
+    before(async () => {
+        run = await runUnderMocks({ stack: "aws-test" }, () => deployAws(topology));
+        records = run.records;
+    });
+
+    it("creates one provider per region with the region set explicitly", () => {
+        const providers = ofType(records, T.provider);
+        assert.deepEqual(providers.map((p) => [p.name, p.inputs.region]).sort(), [
+            ["aws-eu-west-1", "eu-west-1"],
+            ["aws-us-east-1", "us-east-1"],
+        ]);
+        assert.deepEqual(run.result.providers.regions, ["eu-west-1", "us-east-1"]);
+        assert.equal(run.result.providers.forRegion("eu-west-1"), run.result.providers.forRegion("eu-west-1"));
+    });
+
+    it("registers every resource once with unique URNs, and the expected counts per type", () => {
+        assertUniqueUrns(records);
+        const counts = countByType(records);
+        const expected: Record<string, number> = {
+            [T.provider]: 2,
+            [T.k8sProvider]: 2,
+            [T.vpc]: 2,
+            [T.subnet]: 8, // (3 + 1 zones) x (private + public)
+            [T.igw]: 2,
+            [T.eip]: 4, // 3 (per zone) + 1 (single)
+            [T.nat]: 4,
+            [T.routeTable]: 6, // per site 1 public + 1 private per zone
+            // defaults: 2 public + 4 private; peering: 3 (euw1) + 1 (use1)
+            [T.route]: 10,
+            [T.rta]: 8,
+            [T.kmsKey]: 2,
+            [T.kmsAlias]: 2,
+            [T.role]: 6,
+            [T.attach]: 10, // per site: cluster 1 + node 3 + csi 1
+            [T.rolePolicy]: 2,
+            [T.cluster]: 2,
+            [T.nodeGroup]: 4,
+            [T.oidc]: 2,
+            [T.addon]: 2,
+            [T.storageClass]: 6,
+            [T.pcx]: 1,
+            [T.accepter]: 1,
+            [T.options]: 2,
+            [T.zone]: 1,
+            [T.record]: 4,
+        };
+        for (const [type, n] of Object.entries(expected)) assert.equal(counts[type] ?? 0, n, `count of ${type}`);
+        // Rules: euw1 8224 x2, 8124 x2, 8024 x2, 443 x2; use1 8224 x2, 8024 x2, 443 x2 (no clients connect to it).
+        assert.equal(counts[T.sgRule], 14);
+        for (const component of ["AwsNetwork", "EksSite", "AwsVpcPeering", "AwsPrivateDns", "AwsProviders", "AwsIngressRules"]) {
+            assert.ok(counts[`axonserver:aws:${component}`] > 0, component);
+        }
+    });
+
+    it("puts every AWS resource of a site on that site's regional provider", () => {
+        const euw1 = providerRef(records, "aws-eu-west-1");
+        const use1 = providerRef(records, "aws-us-east-1");
+        for (const r of records.filter((x) => x.type.startsWith("aws:"))) {
+            if (r.name.startsWith("test-euw1-") && !r.name.startsWith("test-euw1-use1")) assert.equal(r.provider, euw1, r.name);
+            if (r.name.startsWith("test-use1-")) assert.equal(r.provider, use1, r.name);
+        }
+    });
+
+    it("builds the VPC with DNS support and a private and public subnet per zone with the exact CIDRs", () => {
+        const vpc = one(records, T.vpc, "test-euw1-net-vpc");
+        assert.equal(vpc.inputs.cidrBlock, "10.10.0.0/16");
+        assert.equal(vpc.inputs.enableDnsSupport, true);
+        assert.equal(vpc.inputs.enableDnsHostnames, true);
+        const expected: [string, string, string][] = [
+            ["eu-west-1a", "10.10.0.0/19", "10.10.224.0/22"],
+            ["eu-west-1b", "10.10.32.0/19", "10.10.228.0/22"],
+            ["eu-west-1c", "10.10.64.0/19", "10.10.232.0/22"],
+        ];
+        for (const [zone, priv, pub] of expected) {
+            const p = one(records, T.subnet, `test-euw1-net-private-${zone}`);
+            assert.deepEqual([p.inputs.availabilityZone, p.inputs.cidrBlock, p.inputs.vpcId], [zone, priv, idOf("test-euw1-net-vpc")]);
+            const tags = p.inputs.tags as Record<string, string>;
+            assert.equal(tags["kubernetes.io/role/internal-elb"], "1");
+            assert.equal(tags["kubernetes.io/cluster/test-euw1"], "shared");
+            assert.equal(tags["axonserver-environment"], "test");
+            const q = one(records, T.subnet, `test-euw1-net-public-${zone}`);
+            assert.deepEqual([q.inputs.availabilityZone, q.inputs.cidrBlock], [zone, pub]);
+            assert.equal((q.inputs.tags as Record<string, string>)["kubernetes.io/role/elb"], "1");
+            assert.equal(q.inputs.mapPublicIpOnLaunch, false);
+        }
+        assert.equal(one(records, T.subnet, "test-use1-net-private-us-east-1a").inputs.cidrBlock, "10.20.0.0/19");
+        assert.equal(one(records, T.subnet, "test-use1-net-public-us-east-1a").inputs.cidrBlock, "10.20.224.0/22");
+    });
+
+    it("creates a NAT gateway per zone (perZone) or one (single), each with an EIP in a public subnet", () => {
+        const nats = ofType(records, T.nat);
+        assert.deepEqual(nats.map((n) => n.name).sort(), [
+            "test-euw1-net-nat-eu-west-1a",
+            "test-euw1-net-nat-eu-west-1b",
+            "test-euw1-net-nat-eu-west-1c",
+            "test-use1-net-nat-us-east-1a",
+        ]);
+        for (const nat of nats) {
+            const zone = nat.name.replace(/^test-\w+-net-nat-/, "");
+            const site = nat.name.split("-")[1];
+            assert.equal(nat.inputs.subnetId, idOf(`test-${site}-net-public-${zone}`));
+            assert.match(String(nat.inputs.allocationId), /^eipalloc-/);
+            assert.ok(nat.dependencies.includes(one(records, T.igw, `test-${site}-net-igw`).urn), "NAT depends on the IGW");
+        }
+        for (const eip of ofType(records, T.eip)) assert.equal(eip.inputs.domain, "vpc");
+    });
+
+    it("routes public subnets to the IGW and each private route table to its zone's NAT (or the single one)", () => {
+        assert.deepEqual(
+            [one(records, T.route, "test-euw1-net-public-default").inputs.gatewayId, one(records, T.route, "test-euw1-net-public-default").inputs.destinationCidrBlock],
+            [idOf("test-euw1-net-igw"), "0.0.0.0/0"],
+        );
+        for (const zone of ["eu-west-1a", "eu-west-1b", "eu-west-1c"]) {
+            const r = one(records, T.route, `test-euw1-net-private-default-${zone}`);
+            assert.equal(r.inputs.routeTableId, idOf(`test-euw1-net-private-rt-${zone}`));
+            assert.equal(r.inputs.natGatewayId, idOf(`test-euw1-net-nat-${zone}`));
+            const a = one(records, T.rta, `test-euw1-net-private-rta-${zone}`);
+            assert.deepEqual([a.inputs.routeTableId, a.inputs.subnetId], [idOf(`test-euw1-net-private-rt-${zone}`), idOf(`test-euw1-net-private-${zone}`)]);
+            const pa = one(records, T.rta, `test-euw1-net-public-rta-${zone}`);
+            assert.deepEqual([pa.inputs.routeTableId, pa.inputs.subnetId], [idOf("test-euw1-net-public-rt"), idOf(`test-euw1-net-public-${zone}`)]);
+        }
+        assert.equal(one(records, T.route, "test-use1-net-private-default-us-east-1a").inputs.natGatewayId, idOf("test-use1-net-nat-us-east-1a"));
+        for (const rt of ofType(records, T.routeTable)) assert.equal(rt.inputs.routes, undefined, `${rt.name} has no inline routes`);
+        assert.equal(run.result.networks.euw1.privateRouteTables.length, 3);
+    });
+
+    it("creates the EKS cluster in the private subnets with private access and public access for public admin ranges", () => {
+        const c = one(records, T.cluster, "test-euw1-eks");
+        assert.equal(c.inputs.name, "test-euw1");
+        assert.equal(c.inputs.roleArn, "arn:aws:iam::123456789012:role/test-euw1-cluster-role");
+        const vpc = c.inputs.vpcConfig as Record<string, unknown>;
+        assert.deepEqual(vpc.subnetIds, ["a", "b", "c"].map((z) => idOf(`test-euw1-net-private-eu-west-1${z}`)));
+        assert.equal(vpc.endpointPrivateAccess, true);
+        assert.equal(vpc.endpointPublicAccess, true);
+        assert.deepEqual(vpc.publicAccessCidrs, ["203.0.113.0/24"]);
+        assert.deepEqual(c.inputs.accessConfig, { authenticationMode: "API", bootstrapClusterCreatorAdminPermissions: true });
+        assert.ok(c.dependencies.includes(one(records, T.attach, "test-euw1-cluster-policy").urn));
+    });
+
+    it("gives the roles the exact AWS managed policies", () => {
+        const attached = (prefix: string) =>
+            ofType(records, T.attach)
+                .filter((r) => r.name.startsWith(prefix))
+                .map((r) => r.inputs.policyArn)
+                .sort();
+        assert.deepEqual(attached("test-euw1-"), [
+            "arn:aws:iam::aws:policy/AmazonEC2ContainerRegistryReadOnly",
+            "arn:aws:iam::aws:policy/AmazonEKSClusterPolicy",
+            "arn:aws:iam::aws:policy/AmazonEKSWorkerNodePolicy",
+            "arn:aws:iam::aws:policy/AmazonEKS_CNI_Policy",
+            "arn:aws:iam::aws:policy/service-role/AmazonEBSCSIDriverPolicy",
+        ]);
+        assert.equal(JSON.parse(String(one(records, T.role, "test-euw1-cluster-role").inputs.assumeRolePolicy)).Statement[0].Principal.Service, "eks.amazonaws.com");
+        assert.equal(JSON.parse(String(one(records, T.role, "test-euw1-node-role").inputs.assumeRolePolicy)).Statement[0].Principal.Service, "ec2.amazonaws.com");
+    });
+
+    it("creates one managed node group per zone, in that zone's private subnet", () => {
+        const groups = ofType(records, T.nodeGroup).filter((r) => r.name.startsWith("test-euw1-"));
+        assert.equal(groups.length, 3);
+        for (const zone of ["eu-west-1a", "eu-west-1b", "eu-west-1c"]) {
+            const g = one(records, T.nodeGroup, `test-euw1-ng-${zone}`);
+            assert.deepEqual(g.inputs.subnetIds, [idOf(`test-euw1-net-private-${zone}`)]);
+            assert.deepEqual(g.inputs.instanceTypes, ["m7i.xlarge"]);
+            assert.deepEqual(g.inputs.scalingConfig, { desiredSize: 2, minSize: 2, maxSize: 2 });
+            assert.equal(g.inputs.clusterName, "test-euw1");
+            assert.equal(g.inputs.nodeRoleArn, "arn:aws:iam::123456789012:role/test-euw1-node-role");
+        }
+        assert.deepEqual(one(records, T.nodeGroup, "test-use1-ng-us-east-1a").inputs.scalingConfig, { desiredSize: 1, minSize: 1, maxSize: 1 });
+    });
+
+    it("trusts the cluster's OIDC provider for the EBS CSI controller service account only", async () => {
+        const issuer = await outputValue(run.result.sites.euw1.oidcIssuer);
+        assert.match(issuer, /^https:\/\/oidc\.eks\.[a-z0-9-]+\.amazonaws\.com\/id\/[0-9A-F]+$/);
+        const oidc = one(records, T.oidc, "test-euw1-oidc");
+        assert.equal(oidc.inputs.url, issuer);
+        assert.deepEqual(oidc.inputs.clientIdLists, ["sts.amazonaws.com"]);
+        const trust = JSON.parse(String(one(records, T.role, "test-euw1-ebs-csi-role").inputs.assumeRolePolicy));
+        const st = trust.Statement[0];
+        assert.equal(st.Action, "sts:AssumeRoleWithWebIdentity");
+        assert.equal(st.Principal.Federated, `arn:aws:iam::123456789012:oidc-provider/${issuer.replace("https://", "")}`);
+        const host = issuer.replace("https://", "");
+        assert.equal(st.Condition.StringEquals[`${host}:sub`], "system:serviceaccount:kube-system:ebs-csi-controller-sa");
+        assert.equal(st.Condition.StringEquals[`${host}:aud`], "sts.amazonaws.com");
+    });
+
+    it("installs the EBS CSI add-on with the IRSA role, after the node groups and the role's policies", async () => {
+        const addon = one(records, T.addon, "test-euw1-ebs-csi");
+        assert.equal(addon.inputs.addonName, EBS_CSI.addonName);
+        assert.equal(addon.inputs.clusterName, "test-euw1");
+        assert.equal(addon.inputs.serviceAccountRoleArn, "arn:aws:iam::123456789012:role/test-euw1-ebs-csi-role");
+        for (const zone of ["eu-west-1a", "eu-west-1b", "eu-west-1c"]) {
+            assert.ok(addon.dependencies.includes(one(records, T.nodeGroup, `test-euw1-ng-${zone}`).urn), zone);
+        }
+        assert.ok(addon.dependencies.includes(one(records, T.rolePolicy, "test-euw1-ebs-csi-kms").urn));
+        const keyArn = await outputValue(run.result.sites.euw1.kmsKey.arn);
+        const kms = JSON.parse(String(one(records, T.rolePolicy, "test-euw1-ebs-csi-kms").inputs.policy));
+        assert.deepEqual(kms.Statement[1].Resource, [keyArn]);
+        assert.equal(one(records, T.rolePolicy, "test-euw1-ebs-csi-kms").inputs.role, "test-euw1-ebs-csi-role");
+    });
+
+    it("encrypts volumes with a rotating, retained KMS key that delegates to the account's IAM", async () => {
+        const key = one(records, T.kmsKey, "test-euw1-ebs-key");
+        assert.equal(key.inputs.enableKeyRotation, true);
+        assert.equal(key.retainOnDelete, true);
+        const policy = JSON.parse(String(key.inputs.policy));
+        assert.equal(policy.Statement[0].Principal.AWS, "arn:aws:iam::123456789012:root");
+        assert.equal(policy.Statement[0].Action, "kms:*");
+        const keyArn = await outputValue(run.result.sites.euw1.kmsKey.arn);
+        for (const sc of ofType(records, T.storageClass).filter((r) => r.name.startsWith("test-euw1-"))) {
+            assert.equal((sc.inputs.parameters as Record<string, string>).kmsKeyId, keyArn, sc.name);
+        }
+        assert.notEqual(keyArn, await outputValue(run.result.sites.use1.kmsKey.arn));
+    });
+
+    it("creates retained, expandable, zone-aware StorageClasses per tier on the site's cluster", () => {
+        const k8sRef = `${one(records, T.k8sProvider, "test-euw1-k8s").urn}::test-euw1-k8s-id`;
+        const byTier = (tier: string) => one(records, T.storageClass, `test-euw1-sc-${tier}`);
+        for (const tier of ["fast", "standard", "cold"]) {
+            const sc = byTier(tier);
+            assert.equal(sc.provider, k8sRef);
+            assert.equal((sc.inputs.metadata as Record<string, unknown>).name, `axonserver-test-${tier}`);
+            assert.equal(sc.inputs.provisioner, "ebs.csi.aws.com");
+            assert.equal(sc.inputs.reclaimPolicy, "Retain");
+            assert.equal(sc.inputs.allowVolumeExpansion, true);
+            assert.equal(sc.inputs.volumeBindingMode, "WaitForFirstConsumer");
+            const p = sc.inputs.parameters as Record<string, string>;
+            assert.equal(p.encrypted, "true");
+            assert.equal(p.tagSpecification_1, "axonserver-environment=test");
+            assert.equal(p.tagSpecification_2, "axonserver-site=euw1");
+        }
+        const params = (tier: string) => {
+            const { kmsKeyId: _k, encrypted: _e, tagSpecification_1: _1, tagSpecification_2: _2, tagSpecification_3: _3, ...rest } = byTier(tier).inputs.parameters as Record<string, string>;
+            return rest;
+        };
+        assert.deepEqual(params("fast"), { type: "gp3", iopsPerGB: "50", allowAutoIOPSPerGBIncrease: "true", throughput: "250" });
+        assert.deepEqual(params("standard"), { type: "gp3" });
+        assert.deepEqual(params("cold"), { type: "sc1" });
+    });
+
+    it("exposes a KubernetesHost with NLBs and the resources StatefulSets must wait for", async () => {
+        const host = run.result.sites.euw1.host;
+        assert.equal(host.site, "euw1");
+        assert.equal(host.internalLoadBalancer, "aws-nlb");
+        assert.equal(host.provider, run.result.sites.euw1.kubeProvider);
+        assert.equal(await outputValue(pulumi.output(host.storageClassNames.cold)), "axonserver-test-cold");
+        assert.equal(host.readyResources.length, 1 + 3 + 3);
+        assert.ok(host.readyResources.includes(run.result.sites.euw1.ebsCsiAddon));
+    });
+
+    it("gives each site a Kubernetes provider whose kubeconfig runs `aws eks get-token` for its cluster", () => {
+        for (const [site, region] of [
+            ["euw1", "eu-west-1"],
+            ["use1", "us-east-1"],
+        ]) {
+            const p = one(records, T.k8sProvider, `test-${site}-k8s`);
+            // Provider inputs reach the engine as strings.
+            assert.equal(String(p.inputs.enableServerSideApply), "true");
+            const kc = JSON.parse(String(p.inputs.kubeconfig));
+            assert.match(kc.clusters[0].cluster.server, /^https:\/\/.*\.eks\.amazonaws\.com$/);
+            assert.equal(Buffer.from(kc.clusters[0].cluster["certificate-authority-data"], "base64").toString(), `mock CA of test-${site}`);
+            const exec = kc.users[0].user.exec;
+            assert.equal(exec.command, "aws");
+            assert.equal(exec.apiVersion, "client.authentication.k8s.io/v1beta1");
+            assert.deepEqual(exec.args, ["--region", region, "eks", "get-token", "--cluster-name", `test-${site}`, "--output", "json"]);
+            assert.equal(kc["current-context"], "aws");
+        }
+    });
+
+    it("opens the Axon ports on the cluster security group to the topology's sources only", () => {
+        const rules = ofType(records, T.sgRule);
+        for (const r of rules) {
+            assert.notEqual(r.inputs.cidrIpv4, "0.0.0.0/0", r.name);
+            assert.equal(r.inputs.cidrIpv6, undefined, r.name);
+            assert.equal(r.inputs.ipProtocol, "tcp");
+            assert.equal(r.inputs.fromPort, r.inputs.toPort);
+        }
+        const euw1 = rules.filter((r) => r.name.startsWith("test-euw1-cluster-sg-"));
+        const sg = euw1.map((r) => r.inputs.securityGroupId);
+        assert.ok(sg.every((id) => typeof id === "string" && id.startsWith("sg-") && id === sg[0]), "all on the cluster security group");
+        const pairs = (rs: ResourceRecord[]) => rs.map((r) => `${r.inputs.fromPort} ${r.inputs.cidrIpv4}`).sort();
+        assert.deepEqual(pairs(euw1), [
+            "443 10.99.0.0/24",
+            "443 203.0.113.0/24",
+            "8024 10.99.0.0/24",
+            "8024 203.0.113.0/24",
+            "8124 10.10.0.0/16",
+            "8124 10.60.0.0/16",
+            "8224 10.10.0.0/16",
+            "8224 10.20.0.0/16",
+        ]);
+        // Same as the topology's firewall model.
+        const model = sitePortRules(topology, topology.sites[0]).flatMap((r) => r.cidrs.map((c) => `${r.port} ${c}`));
+        for (const m of model) assert.ok(pairs(euw1).includes(m), m);
+        const use1 = rules.filter((r) => r.name.startsWith("test-use1-cluster-sg-"));
+        assert.ok(!pairs(use1).some((p) => p.startsWith("8124 ")), "no client connects to the passive backup site");
+    });
+
+    it("peers the two VPCs across regions: request on A's provider, accept on B's, DNS options both sides", () => {
+        const euw1 = providerRef(records, "aws-eu-west-1");
+        const use1 = providerRef(records, "aws-us-east-1");
+        const pcx = one(records, T.pcx, "test-euw1-use1-pcx");
+        assert.equal(pcx.provider, euw1);
+        assert.deepEqual([pcx.inputs.vpcId, pcx.inputs.peerVpcId, pcx.inputs.peerRegion, pcx.inputs.autoAccept], [
+            idOf("test-euw1-net-vpc"),
+            idOf("test-use1-net-vpc"),
+            "us-east-1",
+            false,
+        ]);
+        const acc = one(records, T.accepter, "test-euw1-use1-accepter");
+        assert.equal(acc.provider, use1);
+        assert.deepEqual([acc.inputs.vpcPeeringConnectionId, acc.inputs.autoAccept], [idOf("test-euw1-use1-pcx"), true]);
+        const req = one(records, T.options, "test-euw1-use1-requester-options");
+        assert.equal(req.provider, euw1);
+        assert.deepEqual(req.inputs.requester, { allowRemoteVpcDnsResolution: true });
+        assert.equal(req.inputs.vpcPeeringConnectionId, idOf("test-euw1-use1-accepter"));
+        const accOpt = one(records, T.options, "test-euw1-use1-accepter-options");
+        assert.equal(accOpt.provider, use1);
+        assert.deepEqual(accOpt.inputs.accepter, { allowRemoteVpcDnsResolution: true });
+        assert.equal(accOpt.inputs.vpcPeeringConnectionId, idOf("test-euw1-use1-accepter"));
+    });
+
+    it("routes to the peer CIDR from every private route table on both sides", () => {
+        const euw1 = providerRef(records, "aws-eu-west-1");
+        const use1 = providerRef(records, "aws-us-east-1");
+        const peeringRoutes = ofType(records, T.route).filter((r) => r.inputs.vpcPeeringConnectionId !== undefined);
+        const seen = peeringRoutes.map((r) => `${r.inputs.routeTableId} -> ${r.inputs.destinationCidrBlock} via ${r.inputs.vpcPeeringConnectionId}`).sort();
+        assert.deepEqual(seen, [
+            `${idOf("test-euw1-net-private-rt-eu-west-1a")} -> 10.20.0.0/16 via ${idOf("test-euw1-use1-accepter")}`,
+            `${idOf("test-euw1-net-private-rt-eu-west-1b")} -> 10.20.0.0/16 via ${idOf("test-euw1-use1-accepter")}`,
+            `${idOf("test-euw1-net-private-rt-eu-west-1c")} -> 10.20.0.0/16 via ${idOf("test-euw1-use1-accepter")}`,
+            `${idOf("test-use1-net-private-rt-us-east-1a")} -> 10.10.0.0/16 via ${idOf("test-euw1-use1-accepter")}`,
+        ]);
+        for (const r of peeringRoutes) assert.equal(r.provider, String(r.inputs.destinationCidrBlock) === "10.20.0.0/16" ? euw1 : use1, r.name);
+    });
+
+    it("creates one private hosted zone for every VPC and a record per node", () => {
+        const zone = one(records, T.zone, "test-dns-zone");
+        assert.equal(zone.inputs.name, "test.axon.internal");
+        assert.deepEqual(zone.inputs.vpcs, [
+            { vpcId: idOf("test-euw1-net-vpc"), vpcRegion: "eu-west-1" },
+            { vpcId: idOf("test-use1-net-vpc"), vpcRegion: "us-east-1" },
+        ]);
+        const recs = ofType(records, T.record);
+        assert.deepEqual(recs.map((r) => r.inputs.name).sort(), topology.nodes.map((n) => `${n.name}.test.axon.internal`).sort());
+        for (const r of recs) {
+            assert.equal(r.inputs.type, "CNAME");
+            assert.equal(r.inputs.ttl, 60);
+            assert.match(String((r.inputs.records as string[])[0]), /-nlb\.elb\..*\.amazonaws\.com$/);
+            assert.match(String(r.inputs.zoneId), /^Z[0-9A-F]+$/);
+        }
+    });
+});
+
+describe("components/aws under mocks: the dev stack file", () => {
+    it("deploys both EKS sites of Pulumi.dev.yaml with private-only API endpoints and unique URNs", async () => {
+        const { raw, options } = stackConfigFromFile(readStackFile("dev"));
+        const { topology } = loadTopologyOrThrow(raw, options);
+        const { records } = await runUnderMocks({ stack: "dev" }, () => deployAws(topology));
+        assertUniqueUrns(records);
+        const counts = countByType(records);
+        assert.equal(counts[T.cluster], 2);
+        assert.equal(counts[T.nodeGroup], 4); // 3 zones + 1 zone
+        assert.equal(counts[T.nat], 2); // natGateways: single on both sites
+        assert.equal(counts[T.pcx], 1);
+        assert.equal(counts[T.record], topology.nodes.length);
+        for (const c of ofType(records, T.cluster)) {
+            // The only admin range (10.99.0.0/24) is private: no public endpoint at all.
+            const vpc = c.inputs.vpcConfig as Record<string, unknown>;
+            assert.equal(vpc.endpointPublicAccess, false, c.name);
+            assert.equal(vpc.publicAccessCidrs, undefined, c.name);
+            assert.equal(vpc.endpointPrivateAccess, true, c.name);
+        }
+        for (const zone of ["eu-west-1a", "eu-west-1b", "eu-west-1c"]) {
+            assert.equal(one(records, T.route, `dev-aws-euw1-net-private-default-${zone}`).inputs.natGatewayId, idOf("dev-aws-euw1-net-nat-eu-west-1a"));
+        }
+    });
+});
+
+describe("components/aws under mocks: same-region peering and validation", () => {
+    it("peers two VPCs of one region with a single auto-accepted connection and both DNS options", async () => {
+        const topology = buildTopology({
+            sites: [
+                { name: "a", platform: "vm", region: "eu-west-1", zones: ["eu-west-1a", "eu-west-1b"], cidr: "10.1.0.0/16" },
+                { name: "b", platform: "vm", region: "eu-west-1", zones: ["eu-west-1c"], cidr: "10.2.0.0/16" },
+            ],
+            nodes: ["n1", { name: "n2", site: "b" }],
+        });
+        const { records } = await runUnderMocks({ stack: "same-region" }, () => {
+            const providers = new AwsProviders("aws-providers");
+            const p = providers.forRegion("eu-west-1");
+            const [na, nb] = topology.sites.map((site) => new AwsNetwork(`${siteResourcePrefix(topology, site.name)}-net`, { topology, site, provider: p }));
+            return new AwsVpcPeering("test-a-b", { a: na, b: nb });
+        });
+        assertUniqueUrns(records);
+        const pcx = one(records, T.pcx, "test-a-b-pcx");
+        assert.equal(pcx.inputs.autoAccept, true);
+        assert.equal(pcx.inputs.peerRegion, undefined);
+        assert.equal(ofType(records, T.accepter).length, 0);
+        const opts = ofType(records, T.options);
+        assert.equal(opts.length, 1);
+        assert.deepEqual([opts[0].inputs.requester, opts[0].inputs.accepter], [{ allowRemoteVpcDnsResolution: true }, { allowRemoteVpcDnsResolution: true }]);
+        const routes = ofType(records, T.route).filter((r) => r.inputs.vpcPeeringConnectionId === idOf("test-a-b-pcx"));
+        assert.deepEqual(routes.map((r) => `${r.inputs.routeTableId} ${r.inputs.destinationCidrBlock}`).sort(), [
+            `${idOf("test-a-net-private-rt-eu-west-1a")} 10.2.0.0/16`,
+            `${idOf("test-a-net-private-rt-eu-west-1b")} 10.2.0.0/16`,
+            `${idOf("test-b-net-private-rt-eu-west-1c")} 10.1.0.0/16`,
+        ]);
+        // Subnets of a non-EKS site carry no cluster tag.
+        const tags = one(records, T.subnet, "test-a-net-private-eu-west-1a").inputs.tags as Record<string, string>;
+        assert.ok(!Object.keys(tags).some((k) => k.startsWith("kubernetes.io/cluster/")));
+    });
+
+    it("rejects wrong inputs before creating anything", async () => {
+        const topology = buildTopology({
+            sites: [
+                { name: "a", region: "eu-west-1", zones: ["eu-west-1a"], cidr: "10.1.0.0/16" },
+                { name: "b", region: "us-east-1", zones: ["us-east-1a"], cidr: "10.1.128.0/17" },
+                { name: "g", cloud: "gcp", region: "europe-west4", zones: ["europe-west4-a"], cidr: "10.3.0.0/16" },
+            ],
+            nodes: ["n1"],
+        });
+        await runUnderMocks({ stack: "errors" }, () => {
+            const providers = new AwsProviders("aws-providers");
+            assert.throws(() => providers.forRegion("Europe"), /invalid AWS region "Europe"/);
+            const [sa, sb, sg] = topology.sites;
+            const na = new AwsNetwork("test-a-net", { topology, site: sa, provider: providers.forRegion(sa.region) });
+            const nb = new AwsNetwork("test-b-net", { topology, site: sb, provider: providers.forRegion(sb.region) });
+            assert.throws(() => new AwsVpcPeering("test-a-b", { a: na, b: nb }), /overlap; AWS cannot peer them/);
+            assert.throws(() => new AwsNetwork("test-g-net", { topology, site: sg, provider: providers.forRegion("eu-west-1") }), /is on gcp, not aws/);
+            assert.throws(() => new EksSite("test-b", { topology, site: sa, network: nb, provider: providers.forRegion("eu-west-1") }), /was given the network of site b/);
+            assert.throws(
+                () => new AwsPrivateDns("test-dns", { zoneName: "x.internal", vpcs: [], records: [], provider: providers.forRegion("eu-west-1") }),
+                /at least one VPC/,
+            );
+            assert.throws(
+                () =>
+                    new AwsPrivateDns("test-dns2", {
+                        zoneName: "x.internal",
+                        vpcs: [{ vpcId: na.vpc.id, region: "eu-west-1" }],
+                        records: [{ name: "n1.y.internal", target: { ip: "10.0.0.1" } }],
+                        provider: providers.forRegion("eu-west-1"),
+                    }),
+                /not inside zone x.internal/,
+            );
+        });
+    });
+
+    it("writes an A record for an IP target", async () => {
+        const { records } = await runUnderMocks({ stack: "dns-a" }, () => {
+            const p = new AwsProviders("aws-providers").forRegion("eu-west-1");
+            return new AwsPrivateDns("t-dns", {
+                zoneName: "t.axon.internal",
+                vpcs: [{ vpcId: "vpc-1", region: "eu-west-1" }],
+                records: [{ name: "n1.t.axon.internal", target: pulumi.output({ ip: "10.1.2.3" }) }],
+                provider: p,
+            });
+        });
+        const r = one(records, T.record, "t-dns-n1.t.axon.internal");
+        assert.deepEqual([r.inputs.type, r.inputs.records], ["A", ["10.1.2.3"]]);
+    });
+});
