@@ -1,0 +1,298 @@
+/**
+ * One Axon Server node on Kubernetes: a singleton StatefulSet (replicas: 1, never scaled) with its
+ * config, its Services and, when TLS is on, its certificate Secret.
+ *
+ * One StatefulSet per node, not one scaled set: each node has its own identity, roles and data, and a
+ * scaled set can only stop its highest ordinals (seed "running Axon Server in Kubernetes"; reference §7).
+ */
+import { createHash } from "node:crypto";
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import { renderAxonServerProperties } from "../axonserver/render/properties";
+import { renderClusterTemplate } from "../axonserver/render/clusterTemplate";
+import { FILES } from "../axonserver/render/paths";
+import { KubernetesHost } from "../sites/host";
+import { AxonNode, PORTS, Topology } from "../topology/model";
+import { nodeAddress } from "../topology/naming";
+import { nodeReachedFromOtherSites, sitePortRules } from "../topology/connectivity";
+import { nodeLabels, nodePodLabels, nodePodSelector, sitePodSelector } from "./labels";
+import {
+    axonAffinity,
+    axonEnv,
+    axonProbes,
+    containerPorts,
+    containerResources,
+    containerSecurityContext,
+    podSecurityContext,
+    podVolumes,
+    PORT_NAMES,
+    volumeClaimTemplates,
+    volumeMounts,
+} from "./podSpec";
+
+/** PEM material of one node's certificate. */
+export interface NodeTlsMaterial {
+    caCertPem: pulumi.Input<string>;
+    certPem: pulumi.Input<string>;
+    privateKeyPem: pulumi.Input<string>;
+}
+
+export interface AxonServerNodeArgs {
+    topology: Topology;
+    node: AxonNode;
+    /** The node's site host; every object uses its provider (pass it as `providers` in the options too). */
+    host: KubernetesHost;
+    /** Namespace of the Axon Server objects (an Output of the site's Namespace, for the dependency). */
+    namespace: pulumi.Input<string>;
+    serviceAccountName: pulumi.Input<string>;
+    /** Site Secret with `system.token` and `internal.token`. */
+    tokensSecretName: pulumi.Input<string>;
+    /** Site Secret with `axoniq.license`; absent = unlicensed. */
+    licenseSecretName?: pulumi.Input<string>;
+    /** Required when `topology.axonServer.tls`. */
+    tls?: NodeTlsMaterial;
+    /**
+     * Resources the StatefulSet waits for besides `host.readyResources`: the previous node of the
+     * rolling chain, so `pulumi up` changes one node at a time.
+     */
+    dependsOn?: pulumi.Resource[];
+    /** Hard pod anti-affinity between the site's Axon pods (else preferred). Default false. */
+    requireSeparateWorkers?: boolean;
+}
+
+/** Where a node is reached. */
+export interface NodeEndpoint {
+    site: string;
+    fqdn: string;
+    grpc: string;
+    http: string;
+    internalGrpc: string;
+    loadBalancer?: { hostname?: string; ip?: string };
+}
+
+/**
+ * Annotations of the per-node internal load balancer.
+ * - AWS (AWS Load Balancer Controller, kubernetes-sigs.github.io/aws-load-balancer-controller
+ *   guide/service/annotations and guide/service/nlb): `aws-load-balancer-type: external` hands the
+ *   Service to the controller, `nlb-target-type: ip` targets the pod directly, `scheme: internal`.
+ * - GKE (cloud.google.com/kubernetes-engine/docs/concepts/service-load-balancer-parameters):
+ *   `networking.gke.io/load-balancer-type: "Internal"` makes an internal passthrough NLB; global access
+ *   lets peers in other regions (over peering/VPN) reach it (an internal LB is regional otherwise).
+ */
+export const INTERNAL_LB_ANNOTATIONS: Readonly<Record<"aws-nlb" | "gcp-internal", Readonly<Record<string, string>>>> = {
+    "aws-nlb": {
+        "service.beta.kubernetes.io/aws-load-balancer-type": "external",
+        "service.beta.kubernetes.io/aws-load-balancer-nlb-target-type": "ip",
+        "service.beta.kubernetes.io/aws-load-balancer-scheme": "internal",
+    },
+    "gcp-internal": {
+        "networking.gke.io/load-balancer-type": "Internal",
+        "networking.gke.io/internal-load-balancer-allow-global-access": "true",
+    },
+};
+
+/** Pod-template annotation carrying the hash of the node's properties: a change restarts the pod. */
+export const PROPERTIES_HASH_ANNOTATION = "axonserver-multiregion/properties-sha256";
+
+/** A single Axon Server node. Type `axonserver:index:AxonServerNode`. */
+export class AxonServerNode extends pulumi.ComponentResource {
+    readonly statefulSet: k8s.apps.v1.StatefulSet;
+    readonly configMap: k8s.core.v1.ConfigMap;
+    /** Governing headless Service, named as the node: `<node>.<namespace>.svc.cluster.local`. */
+    readonly headlessService: k8s.core.v1.Service;
+    /** Client gRPC (8124) ClusterIP Service. */
+    readonly grpcService: k8s.core.v1.Service;
+    /** HTTP (8024) ClusterIP Service. */
+    readonly httpService: k8s.core.v1.Service;
+    /** Per-node internal load balancer (8124 + 8224) when peers or clients in other sites reach it. */
+    readonly internalLoadBalancer?: k8s.core.v1.Service;
+    readonly tlsSecret?: k8s.core.v1.Secret;
+    readonly endpoint: pulumi.Output<NodeEndpoint>;
+
+    constructor(name: string, args: AxonServerNodeArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("axonserver:index:AxonServerNode", name, {}, opts);
+        const { topology: t, node, host } = args;
+        const env = t.environment;
+        const addr = nodeAddress(t, node);
+        const ns = args.namespace;
+        const child = { parent: this };
+        const selector = nodePodSelector(env, node.site, node.name);
+        const meta = (objName: string, component: Parameters<typeof nodeLabels>[3] = "server") => ({
+            name: objName,
+            namespace: ns,
+            labels: nodeLabels(env, node.site, node.name, component),
+        });
+
+        if (t.axonServer.tls && !args.tls) throw new Error(`node ${node.name}: TLS is on but no certificate was given`);
+
+        // Config: never a secret here (the renderers write none; the tests check the ConfigMap inputs).
+        const properties = renderAxonServerProperties(t, node);
+        this.configMap = new k8s.core.v1.ConfigMap(
+            `${name}-config`,
+            {
+                metadata: meta(`${node.name}-config`, "config"),
+                data: { [FILES.properties]: properties, [FILES.clusterTemplate]: renderClusterTemplate(t) },
+            },
+            child,
+        );
+
+        if (args.tls) {
+            this.tlsSecret = new k8s.core.v1.Secret(
+                `${name}-tls`,
+                {
+                    metadata: meta(`${node.name}-tls`, "tls"),
+                    type: "kubernetes.io/tls",
+                    stringData: {
+                        [FILES.tlsCert]: pulumi.secret(args.tls.certPem),
+                        [FILES.tlsKey]: pulumi.secret(args.tls.privateKeyPem),
+                        [FILES.tlsCa]: pulumi.output(args.tls.caCertPem),
+                    },
+                },
+                child,
+            );
+        }
+
+        const servicePort = (port: number, portName: string) => ({ name: portName, port, targetPort: portName, protocol: "TCP" });
+
+        // Governing Service of the StatefulSet. publishNotReadyAddresses: peers must resolve a node that
+        // is starting (or not ready), otherwise Kubernetes, not Axon Server, decides who is reachable.
+        this.headlessService = new k8s.core.v1.Service(
+            `${name}-headless`,
+            {
+                metadata: meta(node.name),
+                spec: {
+                    clusterIP: "None",
+                    publishNotReadyAddresses: true,
+                    selector,
+                    ports: [servicePort(PORTS.grpc, PORT_NAMES.grpc), servicePort(PORTS.internalGrpc, PORT_NAMES.internalGrpc)],
+                },
+            },
+            child,
+        );
+        this.grpcService = new k8s.core.v1.Service(
+            `${name}-grpc`,
+            { metadata: meta(`${node.name}-grpc`), spec: { type: "ClusterIP", selector, ports: [servicePort(PORTS.grpc, PORT_NAMES.grpc)] } },
+            child,
+        );
+        // Access control is always on: the UI session lives on one node, hence ClientIP affinity
+        // (reference §7, RAS "Axon Server with access control enabled requires session affinity").
+        this.httpService = new k8s.core.v1.Service(
+            `${name}-http`,
+            {
+                metadata: meta(`${node.name}-http`),
+                spec: { type: "ClusterIP", sessionAffinity: "ClientIP", selector, ports: [servicePort(PORTS.http, PORT_NAMES.http)] },
+            },
+            child,
+        );
+
+        if (host.internalLoadBalancer !== "none" && nodeReachedFromOtherSites(t, node.name)) {
+            // One load balancer per node, never a shared one: every node must be individually
+            // addressable (reference §1.1, "Network requirements").
+            const site = t.sites.find((s) => s.name === node.site)!;
+            const sources = sitePortRules(t, site).filter((r) => r.port === PORTS.internalGrpc || r.port === PORTS.grpc).flatMap((r) => r.cidrs);
+            this.internalLoadBalancer = new k8s.core.v1.Service(
+                `${name}-internal-lb`,
+                {
+                    metadata: { ...meta(`${node.name}-internal`), annotations: { ...INTERNAL_LB_ANNOTATIONS[host.internalLoadBalancer] } },
+                    spec: {
+                        type: "LoadBalancer",
+                        // Local keeps the client source IP (no kube-proxy SNAT), so the NetworkPolicy sees it.
+                        externalTrafficPolicy: "Local",
+                        loadBalancerSourceRanges: [...new Set(sources)].sort(),
+                        selector,
+                        ports: [servicePort(PORTS.grpc, PORT_NAMES.grpc), servicePort(PORTS.internalGrpc, PORT_NAMES.internalGrpc)],
+                    },
+                },
+                child,
+            );
+        }
+
+        const licensed = args.licenseSecretName !== undefined;
+        const probes = axonProbes(t.axonServer.startupBudgetSeconds);
+        const podLabels = nodePodLabels(env, node.site, node.name);
+        // pulumi-kubernetes waits 10 minutes for a StatefulSet by default (pulumi.md §5): longer than
+        // that would fail `pulumi up` while the startup probe still allows the node to start.
+        const awaitSeconds = Math.max(600, t.axonServer.startupBudgetSeconds + 600);
+
+        this.statefulSet = new k8s.apps.v1.StatefulSet(
+            `${name}-sts`,
+            {
+                metadata: { ...meta(node.name), annotations: { "pulumi.com/timeoutSeconds": String(awaitSeconds) } },
+                spec: {
+                    replicas: 1, // singleton: never scale; add a node to the topology instead
+                    serviceName: this.headlessService.metadata.name,
+                    selector: { matchLabels: selector },
+                    // Deleting or replacing the StatefulSet keeps the PVCs; they are re-adopted by name.
+                    persistentVolumeClaimRetentionPolicy: { whenDeleted: "Retain", whenScaled: "Retain" },
+                    volumeClaimTemplates: volumeClaimTemplates({
+                        node,
+                        storageClassNames: host.storageClassNames,
+                        labels: nodeLabels(env, node.site, node.name, "server"),
+                    }),
+                    template: {
+                        metadata: {
+                            labels: podLabels,
+                            // Only the properties: the cluster template is read once, on the first clean
+                            // start, so changing it must not restart every node.
+                            annotations: { [PROPERTIES_HASH_ANNOTATION]: createHash("sha256").update(properties).digest("hex") },
+                        },
+                        spec: {
+                            serviceAccountName: args.serviceAccountName,
+                            automountServiceAccountToken: false,
+                            // No <SERVICE>_PORT env vars injected into a Spring Boot process.
+                            enableServiceLinks: false,
+                            // SIGTERM makes Axon Server flush and close its files; SIGKILL after a short
+                            // grace leaves the control DB and indexes inconsistent.
+                            terminationGracePeriodSeconds: t.axonServer.terminationGracePeriodSeconds,
+                            securityContext: podSecurityContext(),
+                            affinity: axonAffinity({
+                                zone: node.zone,
+                                sitePodSelector: sitePodSelector(env, node.site),
+                                requireSeparateWorkers: args.requireSeparateWorkers ?? false,
+                            }),
+                            containers: [
+                                {
+                                    name: "axonserver",
+                                    image: t.axonServer.image,
+                                    imagePullPolicy: "IfNotPresent",
+                                    ports: containerPorts(),
+                                    env: axonEnv({ node, hostname: addr.hostname, tokensSecretName: args.tokensSecretName, licensed }),
+                                    resources: containerResources(node),
+                                    ...probes,
+                                    securityContext: containerSecurityContext(),
+                                    volumeMounts: volumeMounts({ licensed, tls: args.tls !== undefined }),
+                                },
+                            ],
+                            volumes: podVolumes({
+                                configMapName: this.configMap.metadata.name,
+                                tokensSecretName: args.tokensSecretName,
+                                licenseSecretName: args.licenseSecretName,
+                                tlsSecretName: this.tlsSecret?.metadata.name,
+                            }),
+                        },
+                    },
+                },
+            },
+            { parent: this, dependsOn: [...host.readyResources, ...(args.dependsOn ?? [])] },
+        );
+
+        const base = {
+            site: node.site,
+            fqdn: addr.fqdn,
+            grpc: `${addr.fqdn}:${PORTS.grpc}`,
+            http: `${addr.fqdn}:${PORTS.http}`,
+            internalGrpc: `${addr.fqdn}:${PORTS.internalGrpc}`,
+        };
+        this.endpoint = this.internalLoadBalancer
+            ? this.internalLoadBalancer.status.apply((s): NodeEndpoint => {
+                  const ingress = s?.loadBalancer?.ingress?.[0];
+                  const lb: { hostname?: string; ip?: string } = {};
+                  if (ingress?.hostname) lb.hostname = ingress.hostname;
+                  if (ingress?.ip) lb.ip = ingress.ip;
+                  return { ...base, loadBalancer: lb };
+              })
+            : pulumi.output<NodeEndpoint>(base);
+
+        this.registerOutputs({ endpoint: this.endpoint });
+    }
+}

@@ -1,0 +1,59 @@
+/**
+ * Labels of every Kubernetes object of an Axon Server deployment. Pure, no resource creation.
+ *
+ * The `app.kubernetes.io/*` keys are the Kubernetes recommended labels
+ * (kubernetes.io/docs/concepts/overview/working-with-objects/common-labels). Two keys of our own
+ * (prefix `axonserver-multiregion/`, the project name) select one site's or one node's pods: a
+ * selector must never match another node's pods, and the site PodDisruptionBudget must match all of
+ * them and nothing else.
+ */
+
+export const APP_NAME = "axonserver";
+export const PART_OF = "axonserver-multiregion";
+export const MANAGED_BY = "pulumi";
+export const SITE_LABEL = "axonserver-multiregion/site";
+export const NODE_LABEL = "axonserver-multiregion/node";
+
+/** What an object is for (`app.kubernetes.io/component`). */
+export type Component = "server" | "config" | "secrets" | "tls" | "network" | "client-config" | "namespace" | "disruption-budget";
+
+/** The recommended labels; `instance` is the environment (one Axon Server cluster per environment). */
+export function recommendedLabels(environment: string, component: Component): Record<string, string> {
+    return {
+        "app.kubernetes.io/name": APP_NAME,
+        "app.kubernetes.io/instance": environment,
+        "app.kubernetes.io/component": component,
+        "app.kubernetes.io/part-of": PART_OF,
+        "app.kubernetes.io/managed-by": MANAGED_BY,
+    };
+}
+
+/** Selects every Axon Server pod of one site (PodDisruptionBudget, NetworkPolicy, anti-affinity). */
+export function sitePodSelector(environment: string, site: string): Record<string, string> {
+    return {
+        "app.kubernetes.io/name": APP_NAME,
+        "app.kubernetes.io/instance": environment,
+        "app.kubernetes.io/component": "server",
+        [SITE_LABEL]: site,
+    };
+}
+
+/** Selects the one pod of a node (StatefulSet selector, the node's Services). Immutable once deployed. */
+export function nodePodSelector(environment: string, site: string, node: string): Record<string, string> {
+    return { ...sitePodSelector(environment, site), [NODE_LABEL]: node };
+}
+
+/** Labels of a node's pod template: the selector plus the remaining recommended labels. */
+export function nodePodLabels(environment: string, site: string, node: string): Record<string, string> {
+    return { ...recommendedLabels(environment, "server"), ...nodePodSelector(environment, site, node) };
+}
+
+/** Labels of a site-level object. */
+export function siteLabels(environment: string, site: string, component: Component): Record<string, string> {
+    return { ...recommendedLabels(environment, component), [SITE_LABEL]: site };
+}
+
+/** Labels of a node-level object. */
+export function nodeLabels(environment: string, site: string, node: string, component: Component): Record<string, string> {
+    return { ...siteLabels(environment, site, component), [NODE_LABEL]: node };
+}

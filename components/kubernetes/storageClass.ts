@@ -1,0 +1,31 @@
+import * as k8s from "@pulumi/kubernetes";
+
+/** Inputs for a StorageClass that keeps its volumes when the claim (or the stack) goes away. */
+export interface RetainedStorageClassOptions {
+    /** StorageClass name (cluster-scoped: make it unique per environment/tier). */
+    name: string;
+    /** CSI provisioner, e.g. "ebs.csi.aws.com" or "pd.csi.storage.gke.io". */
+    provisioner: string;
+    /** Provisioner parameters (disk type, IOPS, encryption...). */
+    parameters: Record<string, string>;
+    /** Extra metadata labels. */
+    labels?: Record<string, string>;
+}
+
+/**
+ * Arguments for a StorageClass used by Axon Server volumes:
+ * - `reclaimPolicy: Retain`: deleting a PVC (or the stack) never deletes the disk holding the event store;
+ * - `allowVolumeExpansion: true`: grow the event store in place;
+ * - `volumeBindingMode: WaitForFirstConsumer`: the disk is created in the zone the pod is scheduled in,
+ *   which matters because each Axon node is pinned to a zone.
+ */
+export function retainedStorageClassArgs(o: RetainedStorageClassOptions): k8s.storage.v1.StorageClassArgs {
+    return {
+        metadata: { name: o.name, ...(o.labels ? { labels: { ...o.labels } } : {}) },
+        provisioner: o.provisioner,
+        parameters: { ...o.parameters },
+        reclaimPolicy: "Retain",
+        allowVolumeExpansion: true,
+        volumeBindingMode: "WaitForFirstConsumer",
+    };
+}

@@ -1,0 +1,522 @@
+import * as assert from "node:assert/strict";
+import { createHash } from "node:crypto";
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import * as random from "@pulumi/random";
+import { AxonServerCluster, VmNodeContext } from "../components/kubernetes/axonServerCluster";
+import { INTERNAL_LB_ANNOTATIONS, PROPERTIES_HASH_ANNOTATION } from "../components/kubernetes/axonServerNode";
+import { existingClusterHost } from "../components/kubernetes/existingCluster";
+import { nodePodLabels, sitePodSelector } from "../components/kubernetes/labels";
+import { PROBE_PATH } from "../components/kubernetes/podSpec";
+import { retainedStorageClassArgs } from "../components/kubernetes/storageClass";
+import { KubernetesHost } from "../components/sites/host";
+import { loadTopologyOrThrow } from "../components/topology/load";
+import { Topology } from "../components/topology/model";
+import { rollingOrder } from "../components/topology/rolling";
+import { readStackFile, stackConfigFromFile } from "../components/topology/stackFile";
+import { assertUniqueUrns, containsSecretWrapper, countByType, MockRun, ofType, outputValue, redactSecrets, ResourceRecord, runUnderMocks, unwrapSecrets } from "../tools/harness/mocks";
+import { buildTopology } from "./fixtures/topologies";
+
+const ADMIN = "admin-token-VALUE-7f3a9c";
+const INTERNAL = "internal-token-VALUE-19be42";
+const LICENSE = "license-file-VALUE-55d0e1";
+
+const T = {
+    sts: "kubernetes:apps/v1:StatefulSet",
+    svc: "kubernetes:core/v1:Service",
+    cm: "kubernetes:core/v1:ConfigMap",
+    secret: "kubernetes:core/v1:Secret",
+    ns: "kubernetes:core/v1:Namespace",
+    sa: "kubernetes:core/v1:ServiceAccount",
+    pdb: "kubernetes:policy/v1:PodDisruptionBudget",
+    netpol: "kubernetes:networking.k8s.io/v1:NetworkPolicy",
+    sc: "kubernetes:storage.k8s.io/v1:StorageClass",
+    provider: "pulumi:providers:kubernetes",
+} as const;
+
+// Loosely typed views of unwrapped inputs, for assertions only.
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- deep assertions on plain JSON
+type J = any;
+const inputs = (r: ResourceRecord): J => unwrapSecrets(r.inputs);
+const one = (records: ResourceRecord[], type: string, name: string): ResourceRecord => {
+    const found = records.filter((r) => r.type === type && r.name === name);
+    assert.equal(found.length, 1, `expected exactly one ${type} ${name}, found ${found.length}`);
+    return found[0];
+};
+const container = (sts: ResourceRecord): J => inputs(sts).spec.template.spec.containers[0];
+const RECOMMENDED = ["app.kubernetes.io/name", "app.kubernetes.io/instance", "app.kubernetes.io/component", "app.kubernetes.io/part-of", "app.kubernetes.io/managed-by"];
+
+function localTopology(): Topology {
+    const { raw, options } = stackConfigFromFile(readStackFile("local"));
+    return loadTopologyOrThrow(raw, options).topology;
+}
+
+describe("kubernetes: AxonServerCluster on the local stack (existing cluster)", () => {
+    let run: MockRun<AxonServerCluster>;
+    let topology: Topology;
+    before(async () => {
+        topology = localTopology();
+        run = await runUnderMocks({ stack: "local" }, () => {
+            const hosts = Object.fromEntries(topology.sites.map((s) => [s.name, existingClusterHost(s, topology)]));
+            return new AxonServerCluster(topology.environment, {
+                topology,
+                kubernetesHosts: hosts,
+                secrets: { adminToken: ADMIN, internalToken: INTERNAL },
+            });
+        });
+    });
+
+    it("creates the expected resources, with unique URNs", () => {
+        assert.deepEqual(countByType(run.records), {
+            "axonserver:index:AxonServerCluster": 1,
+            "axonserver:index:AxonServerNode": 3,
+            [T.sts]: 3,
+            [T.svc]: 9, // headless + grpc + http per node; no load balancer on an existing cluster
+            [T.cm]: 4, // one per node + the client config
+            [T.secret]: 1, // tokens; no license, no TLS
+            [T.ns]: 1,
+            [T.sa]: 1,
+            [T.pdb]: 1,
+            [T.netpol]: 1,
+            [T.provider]: 1,
+        });
+        assertUniqueUrns(run.records);
+    });
+
+    it("puts every Kubernetes object on the site's provider, with the recommended labels", () => {
+        const [provider] = ofType(run.records, T.provider);
+        for (const r of run.records.filter((x) => x.type.startsWith("kubernetes:"))) {
+            assert.ok(r.provider.startsWith(`${provider.urn}::`), `${r.name} uses provider ${r.provider}`);
+            const labels = inputs(r).metadata.labels ?? {};
+            for (const key of RECOMMENDED) assert.ok(labels[key], `${r.type} ${r.name} lacks label ${key}`);
+        }
+    });
+
+    it("runs each node as a singleton StatefulSet with the seed lessons applied", () => {
+        for (const node of topology.nodes) {
+            const sts = inputs(one(run.records, T.sts, `local-${node.name}-sts`));
+            const spec = sts.spec;
+            const pod = spec.template.spec;
+            const c = container(one(run.records, T.sts, `local-${node.name}-sts`));
+            assert.equal(spec.replicas, 1);
+            assert.equal(spec.serviceName, node.name);
+            assert.equal(sts.metadata.namespace, "axonserver");
+            assert.deepEqual(spec.persistentVolumeClaimRetentionPolicy, { whenDeleted: "Retain", whenScaled: "Retain" });
+            assert.deepEqual(spec.selector.matchLabels, { ...sitePodSelector("local", "kind"), "axonserver-multiregion/node": node.name });
+            assert.deepEqual(spec.template.metadata.labels, nodePodLabels("local", "kind", node.name));
+            // Probes: /actuator/info only, with a startup budget of at least 600 s.
+            for (const p of ["startupProbe", "livenessProbe", "readinessProbe"]) {
+                assert.equal(c[p].httpGet.path, PROBE_PATH);
+                assert.equal(c[p].httpGet.port, "http");
+            }
+            assert.equal(PROBE_PATH, "/actuator/info");
+            assert.ok(!JSON.stringify(sts).includes("/actuator/health"));
+            const budget = c.startupProbe.periodSeconds * c.startupProbe.failureThreshold;
+            assert.ok(budget >= topology.axonServer.startupBudgetSeconds && budget >= 600, `startup budget ${budget}`);
+            assert.ok(Number(sts.metadata.annotations["pulumi.com/timeoutSeconds"]) > budget, "pulumi waits longer than the startup budget");
+            // Grace period.
+            assert.equal(pod.terminationGracePeriodSeconds, topology.axonServer.terminationGracePeriodSeconds);
+            assert.ok(pod.terminationGracePeriodSeconds >= 120);
+            // Non-root 1001, restricted.
+            assert.deepEqual(
+                { u: pod.securityContext.runAsUser, g: pod.securityContext.runAsGroup, f: pod.securityContext.fsGroup, nr: pod.securityContext.runAsNonRoot },
+                { u: 1001, g: 1001, f: 1001, nr: true },
+            );
+            assert.equal(pod.securityContext.seccompProfile.type, "RuntimeDefault");
+            assert.equal(c.securityContext.allowPrivilegeEscalation, false);
+            assert.equal(c.securityContext.readOnlyRootFilesystem, true);
+            assert.deepEqual(c.securityContext.capabilities.drop, ["ALL"]);
+            assert.equal(pod.automountServiceAccountToken, false);
+            assert.equal(pod.serviceAccountName, "axonserver");
+            // Ports, image, resources.
+            assert.deepEqual(
+                c.ports.map((p: J) => [p.name, p.containerPort]),
+                [["http", 8024], ["grpc", 8124], ["internal-grpc", 8224]],
+            );
+            assert.equal(c.image, topology.axonServer.image);
+            assert.deepEqual(c.resources, {
+                requests: { cpu: node.resources.cpu, memory: node.resources.memory },
+                limits: { cpu: node.resources.cpuLimit, memory: node.resources.memory },
+            });
+            // Env: identity, heap, internal token by reference only.
+            const env = Object.fromEntries(c.env.map((e: J) => [e.name, e]));
+            assert.equal(env.AXONIQ_AXONSERVER_NAME.value, node.name);
+            assert.equal(env.AXONIQ_AXONSERVER_HOSTNAME.value, node.name);
+            assert.match(env.JAVA_TOOL_OPTIONS.value, /^-Xms512m -Xmx512m /);
+            const tokenEnv = env.AXONIQ_AXONSERVER_ACCESSCONTROL_INTERNALTOKEN;
+            assert.equal(tokenEnv.value, undefined);
+            assert.deepEqual(tokenEnv.valueFrom.secretKeyRef, { name: "axonserver-tokens", key: "internal.token" });
+            assert.equal(env.AXONIQ_LICENSE, undefined);
+            // Volumes: four PVCs on the configured class, config and token read-only, /tmp writable.
+            assert.deepEqual(
+                spec.volumeClaimTemplates.map((v: J) => [v.metadata.name, v.spec.storageClassName, v.spec.resources.requests.storage]),
+                [["events", "standard", "2Gi"], ["data", "standard", "1Gi"], ["log", "standard", "1Gi"], ["plugins", "standard", "1Gi"]],
+            );
+            const mounts = Object.fromEntries(c.volumeMounts.map((m: J) => [m.mountPath, m]));
+            for (const p of ["/axonserver/events", "/axonserver/data", "/axonserver/log", "/axonserver/plugins", "/tmp"]) assert.ok(mounts[p] && !mounts[p].readOnly, p);
+            assert.equal(mounts["/axonserver/config"].readOnly, true);
+            assert.equal(mounts["/axonserver/security"].readOnly, true);
+            const tmp = pod.volumes.find((v: J) => v.name === "tmp");
+            assert.deepEqual(tmp.emptyDir, {});
+            const security = pod.volumes.find((v: J) => v.name === "security");
+            assert.deepEqual(security.secret.items, [{ key: "system.token", path: "system.token" }]);
+            // No zone on kind: no node affinity; soft anti-affinity on the worker host name.
+            assert.equal(pod.affinity.nodeAffinity, undefined);
+            const anti = pod.affinity.podAntiAffinity.preferredDuringSchedulingIgnoredDuringExecution[0];
+            assert.equal(anti.podAffinityTerm.topologyKey, "kubernetes.io/hostname");
+            assert.deepEqual(anti.podAffinityTerm.labelSelector.matchLabels, sitePodSelector("local", "kind"));
+        }
+    });
+
+    it("mounts a config whose system token path matches the token Secret key", () => {
+        const cm = inputs(one(run.records, T.cm, "local-axonserver-1-config"));
+        assert.match(cm.data["axonserver.properties"], /^axoniq\.axonserver\.accesscontrol\.systemtokenfile=\/axonserver\/security\/system\.token$/m);
+        assert.ok(cm.data["cluster-template.yml"].includes("cluster-template"));
+        // A properties change restarts the pod (through the chain); the template alone does not.
+        const sts = inputs(one(run.records, T.sts, "local-axonserver-1-sts"));
+        assert.equal(
+            sts.spec.template.metadata.annotations[PROPERTIES_HASH_ANNOTATION],
+            createHash("sha256").update(cm.data["axonserver.properties"]).digest("hex"),
+        );
+        const pod = sts.spec.template.spec;
+        assert.deepEqual(pod.volumes.find((v: J) => v.name === "config").configMap, {
+            name: "axonserver-1-config",
+            items: [{ key: "axonserver.properties", path: "axonserver.properties" }, { key: "cluster-template.yml", path: "cluster-template.yml" }],
+        });
+        const tokens = inputs(one(run.records, T.secret, "local-kind-tokens"));
+        assert.deepEqual(Object.keys(tokens.stringData).sort(), ["internal.token", "system.token"]);
+        assert.equal(tokens.stringData["system.token"], ADMIN);
+        assert.equal(tokens.stringData["internal.token"], INTERNAL);
+    });
+
+    it("gives each node a headless governing Service that publishes not-ready pods, plus gRPC and HTTP Services", () => {
+        for (const node of topology.nodes) {
+            const headless = inputs(one(run.records, T.svc, `local-${node.name}-headless`));
+            assert.equal(headless.metadata.name, node.name);
+            assert.equal(headless.spec.clusterIP, "None");
+            assert.equal(headless.spec.publishNotReadyAddresses, true);
+            assert.deepEqual(headless.spec.ports.map((p: J) => p.port), [8124, 8224]);
+            assert.equal(headless.spec.selector["axonserver-multiregion/node"], node.name);
+            const grpc = inputs(one(run.records, T.svc, `local-${node.name}-grpc`));
+            assert.deepEqual(grpc.spec.ports.map((p: J) => p.port), [8124]);
+            const http = inputs(one(run.records, T.svc, `local-${node.name}-http`));
+            assert.equal(http.spec.type, "ClusterIP");
+            assert.equal(http.spec.sessionAffinity, "ClientIP");
+            assert.deepEqual(http.spec.ports.map((p: J) => p.port), [8024]);
+        }
+    });
+
+    it("keeps secrets out of ConfigMaps and plain env values; the token Secret is a Pulumi secret", () => {
+        for (const cm of ofType(run.records, T.cm)) {
+            const text = JSON.stringify(unwrapSecrets(cm.inputs));
+            assert.ok(!text.includes(ADMIN) && !text.includes(INTERNAL), `${cm.name} leaks a token`);
+        }
+        for (const sts of ofType(run.records, T.sts)) {
+            const text = JSON.stringify(unwrapSecrets(sts.inputs));
+            assert.ok(!text.includes(ADMIN) && !text.includes(INTERNAL), `${sts.name} leaks a token`);
+        }
+        const tokens = one(run.records, T.secret, "local-kind-tokens");
+        assert.ok(containsSecretWrapper(tokens.inputs), "token Secret inputs are Pulumi secrets");
+        assert.equal(JSON.stringify(redactSecrets(tokens.inputs)).includes(INTERNAL), false, "only inside the secret wrapper");
+    });
+
+    it("chains the StatefulSets in rolling order, the cluster template's first node last", () => {
+        const order = rollingOrder(topology).map((n) => n.name);
+        assert.deepEqual(run.result.rollingOrder, order);
+        assert.equal(order[order.length - 1], "axonserver-1");
+        const stsOf = (n: string) => one(run.records, T.sts, `local-${n}-sts`);
+        const allSts = new Set(ofType(run.records, T.sts).map((r) => r.urn));
+        assert.deepEqual(stsOf(order[0]).dependencies.filter((d) => allSts.has(d)), []);
+        for (let i = 1; i < order.length; i++) {
+            assert.deepEqual(stsOf(order[i]).dependencies.filter((d) => allSts.has(d)), [stsOf(order[i - 1]).urn], `${order[i]} waits for ${order[i - 1]}`);
+        }
+    });
+
+    it("has one PodDisruptionBudget over the site's Axon pods, maxUnavailable 1", () => {
+        const pdb = inputs(ofType(run.records, T.pdb)[0]);
+        assert.equal(pdb.spec.maxUnavailable, 1);
+        assert.deepEqual(pdb.spec.selector.matchLabels, sitePodSelector("local", "kind"));
+        for (const node of topology.nodes) {
+            const labels = nodePodLabels("local", "kind", node.name);
+            for (const [k, v] of Object.entries(pdb.spec.selector.matchLabels)) assert.equal(labels[k], v);
+        }
+    });
+
+    it("opens 8224 to Axon pods and peers, 8124 to clients and client namespaces, 8024 to admins", () => {
+        const np = inputs(ofType(run.records, T.netpol)[0]);
+        assert.deepEqual(np.spec.policyTypes, ["Ingress"]);
+        const byPort = Object.fromEntries(np.spec.ingress.map((r: J) => [r.ports[0].port, r.from]));
+        assert.deepEqual(Object.keys(byPort).sort(), ["8024", "8124", "8224"]);
+        assert.deepEqual(byPort[8224], [{ podSelector: { matchLabels: sitePodSelector("local", "kind") } }, { ipBlock: { cidr: "10.244.0.0/16" } }]);
+        assert.deepEqual(byPort[8124], [{ ipBlock: { cidr: "10.244.0.0/16" } }, { namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "default" } } }]);
+        assert.deepEqual(byPort[8024], [{ ipBlock: { cidr: "127.0.0.1/32" } }]);
+    });
+
+    it("retains the namespace on destroy and disables service account tokens", () => {
+        const ns = one(run.records, T.ns, "local-kind-namespace");
+        assert.equal(ns.retainOnDelete, true);
+        assert.equal(inputs(ns).metadata.name, "axonserver");
+        assert.equal(inputs(ofType(run.records, T.sa)[0]).automountServiceAccountToken, false);
+    });
+
+    it("publishes the client config in the app namespace without a token", () => {
+        const cm = inputs(one(run.records, T.cm, "local-kind-client-config"));
+        assert.equal(cm.metadata.name, "axonserver-client");
+        assert.equal(cm.metadata.namespace, "default");
+        assert.equal(cm.data.AXON_AXONSERVER_SERVERS, "axonserver-1.axonserver.svc.cluster.local:8124,axonserver-2.axonserver.svc.cluster.local:8124,axonserver-3.axonserver.svc.cluster.local:8124");
+        assert.match(cm.data["axonserver-client.properties"], /^axon\.axonserver\.context=default$/m);
+        assert.equal(JSON.parse(cm.data["axonserver-client.json"]).defaultContext, "default");
+        assert.ok(!Object.keys(cm.data).some((k) => /TOKEN/i.test(k)));
+    });
+
+    it("exports secret tokens, no CA without TLS, and in-cluster endpoints", async () => {
+        assert.equal(await pulumi.isSecret(run.result.adminToken), true);
+        assert.equal(await pulumi.isSecret(run.result.internalToken), true);
+        assert.equal(await outputValue(run.result.adminToken), ADMIN);
+        assert.equal(await outputValue(run.result.caCertificate), undefined);
+        const endpoints = await outputValue(run.result.nodeEndpoints);
+        assert.deepEqual(endpoints["axonserver-2"], {
+            site: "kind",
+            fqdn: "axonserver-2.axonserver.svc.cluster.local",
+            grpc: "axonserver-2.axonserver.svc.cluster.local:8124",
+            http: "axonserver-2.axonserver.svc.cluster.local:8024",
+            internalGrpc: "axonserver-2.axonserver.svc.cluster.local:8224",
+        });
+    });
+});
+
+/**
+ * Three sites: EKS-like `eu` (3 zones, AWS NLB), GKE-like `us` (GCP internal LB) and a VM site `dr`.
+ * TLS and license on; tokens generated.
+ */
+function multiZoneTopology(): Topology {
+    const base = buildTopology({
+        environment: "mz",
+        sites: [
+            { name: "eu", region: "eu-west-1", zones: ["eu-west-1a", "eu-west-1b", "eu-west-1c"] },
+            { name: "us", cloud: "gcp", region: "us-east1", zones: ["us-east1-b"] },
+            { name: "dr", platform: "vm", region: "eu-central-1", zones: ["eu-central-1a"] },
+        ],
+        nodes: ["axon-1", "axon-2", "axon-3", { name: "axon-4", storage: "cold" }, { name: "axon-us", site: "us" }, { name: "axon-vm", site: "dr" }],
+        groups: [
+            { name: "default", members: { "axon-1": "PRIMARY", "axon-2": "PRIMARY", "axon-3": "PRIMARY", "axon-us": "PASSIVE_BACKUP", "axon-vm": "PASSIVE_BACKUP" } },
+            { name: "local", members: { "axon-1": "PRIMARY", "axon-4": "SECONDARY" } },
+        ],
+        clients: [{ region: "eu-west-1", cidrs: ["10.50.0.0/16"], namespaces: ["apps"], contexts: ["default"] }],
+    });
+    return { ...base, axonServer: { ...base.axonServer, tls: true, licensed: true } };
+}
+
+describe("kubernetes: AxonServerCluster across zones, sites and a VM", () => {
+    let run: MockRun<{ cluster: AxonServerCluster; vmCalls: VmNodeContext[] }>;
+    let topology: Topology;
+    before(async () => {
+        topology = multiZoneTopology();
+        run = await runUnderMocks({ stack: "mz" }, () => {
+            const host = (site: string, lb: KubernetesHost["internalLoadBalancer"]): KubernetesHost => {
+                const provider = new k8s.Provider(`mz-${site}-k8s`, {});
+                const sc = (tier: string) =>
+                    new k8s.storage.v1.StorageClass(
+                        `mz-${site}-${tier}`,
+                        retainedStorageClassArgs({ name: `axon-${tier}`, provisioner: "ebs.csi.aws.com", parameters: { type: "gp3" } }),
+                        { provider },
+                    );
+                const classes = { fast: sc("fast"), standard: sc("standard"), cold: sc("cold") };
+                return {
+                    site,
+                    provider,
+                    storageClassNames: { fast: classes.fast.metadata.name, standard: classes.standard.metadata.name, cold: classes.cold.metadata.name },
+                    readyResources: [classes.fast, classes.standard, classes.cold],
+                    internalLoadBalancer: lb,
+                };
+            };
+            const vmCalls: VmNodeContext[] = [];
+            const cluster = new AxonServerCluster("mz", {
+                topology,
+                kubernetesHosts: { eu: host("eu", "aws-nlb"), us: host("us", "gcp-internal") },
+                secrets: { license: LICENSE },
+                vmNodeFactory: (ctx) => {
+                    vmCalls.push(ctx);
+                    return new random.RandomPet(`mz-${ctx.node.name}-vm`, {}, { parent: ctx.parent, dependsOn: ctx.dependsOn });
+                },
+            });
+            return { cluster, vmCalls };
+        });
+    });
+
+    it("creates the expected resources, with unique URNs", () => {
+        const counts = countByType(run.records);
+        assert.deepEqual(counts, {
+            "axonserver:index:AxonServerCluster": 1,
+            "axonserver:index:AxonServerNode": 5,
+            "axonserver:index:AxonServerTls": 1,
+            [T.sts]: 5,
+            [T.svc]: 5 * 3 + 4, // axon-4 is reached from no other site: no load balancer
+            [T.cm]: 5 + 1, // the client config only where clients are (eu-west-1)
+            [T.secret]: 5 + 2 * 2, // TLS per node; tokens + license per site
+            [T.ns]: 2,
+            [T.sa]: 2,
+            [T.pdb]: 2,
+            [T.netpol]: 2,
+            [T.sc]: 6,
+            [T.provider]: 2,
+            "random:index/randomPassword:RandomPassword": 2,
+            "random:index/randomPet:RandomPet": 1,
+            "tls:index/privateKey:PrivateKey": 1 + 6,
+            "tls:index/selfSignedCert:SelfSignedCert": 1,
+            "tls:index/certRequest:CertRequest": 6,
+            "tls:index/locallySignedCert:LocallySignedCert": 6,
+        });
+        assertUniqueUrns(run.records);
+    });
+
+    it("pins every node to its zone and uses the tier's storage class for events", () => {
+        for (const node of topology.nodes.filter((n) => n.platform !== "vm")) {
+            const sts = inputs(one(run.records, T.sts, `mz-${node.name}-sts`));
+            const terms = sts.spec.template.spec.affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms;
+            assert.deepEqual(terms, [{ matchExpressions: [{ key: "topology.kubernetes.io/zone", operator: "In", values: [node.zone] }] }]);
+            const classes = Object.fromEntries(sts.spec.volumeClaimTemplates.map((v: J) => [v.metadata.name, v.spec.storageClassName]));
+            assert.deepEqual(classes, { events: `axon-${node.storage}`, data: "axon-standard", log: "axon-standard", plugins: "axon-standard" });
+        }
+        assert.equal(topology.nodes.find((n) => n.name === "axon-4")!.zone, "eu-west-1a");
+    });
+
+    it("requires separate workers only where the site has enough of them per zone", () => {
+        const anti = (n: string) => inputs(one(run.records, T.sts, `mz-${n}-sts`)).spec.template.spec.affinity.podAntiAffinity;
+        // eu: two Axon nodes in eu-west-1a but one worker per zone -> preferred; us: one node -> required.
+        assert.ok(anti("axon-1").preferredDuringSchedulingIgnoredDuringExecution);
+        assert.equal(anti("axon-1").requiredDuringSchedulingIgnoredDuringExecution, undefined);
+        assert.equal(anti("axon-us").requiredDuringSchedulingIgnoredDuringExecution[0].topologyKey, "kubernetes.io/hostname");
+    });
+
+    it("makes each StatefulSet wait for its host's ready resources and the previous node (VM nodes included)", () => {
+        const order = rollingOrder(topology).map((n) => n.name);
+        assert.deepEqual(run.result.cluster.rollingOrder, order);
+        const chainUrn = (n: string) =>
+            topology.nodes.find((x) => x.name === n)!.platform === "vm" ? one(run.records, "random:index/randomPet:RandomPet", `mz-${n}-vm`).urn : one(run.records, T.sts, `mz-${n}-sts`).urn;
+        for (let i = 0; i < order.length; i++) {
+            const node = topology.nodes.find((x) => x.name === order[i])!;
+            if (node.platform === "vm") continue;
+            const sts = one(run.records, T.sts, `mz-${node.name}-sts`);
+            const scs = ofType(run.records, T.sc).filter((r) => r.name.startsWith(`mz-${node.site}-`)).map((r) => r.urn);
+            for (const sc of scs) assert.ok(sts.dependencies.includes(sc), `${node.name} waits for ${sc}`);
+            if (i > 0) assert.ok(sts.dependencies.includes(chainUrn(order[i - 1])), `${node.name} waits for ${order[i - 1]}`);
+        }
+        const vmIndex = order.indexOf("axon-vm");
+        assert.ok(vmIndex > 0 && vmIndex < order.length - 1, "the VM node sits inside the chain");
+        const vm = one(run.records, "random:index/randomPet:RandomPet", "mz-axon-vm-vm");
+        assert.ok(vm.dependencies.includes(chainUrn(order[vmIndex - 1])));
+        const [call] = run.result.vmCalls;
+        assert.equal(call.node.name, "axon-vm");
+        assert.ok(call.tls && call.license);
+    });
+
+    it("issues a CA and per-node certificates with the node's SANs, mounted from a TLS Secret", () => {
+        const ca = inputs(one(run.records, "tls:index/selfSignedCert:SelfSignedCert", "mz-tls-ca"));
+        assert.equal(ca.isCaCertificate, true);
+        const csr = inputs(one(run.records, "tls:index/certRequest:CertRequest", "mz-tls-axon-1-csr"));
+        assert.deepEqual(csr.dnsNames, ["axon-1.mz.axon.internal", "axon-1", "axon-1.axonserver.svc.cluster.local"]);
+        const secret = one(run.records, T.secret, "mz-axon-1-tls");
+        const s = inputs(secret);
+        assert.equal(s.type, "kubernetes.io/tls");
+        assert.deepEqual(Object.keys(s.stringData).sort(), ["ca.crt", "tls.crt", "tls.key"]);
+        assert.match(s.stringData["tls.key"], /BEGIN PRIVATE KEY/);
+        assert.ok(!JSON.stringify(redactSecrets(secret.inputs)).includes("BEGIN PRIVATE KEY"), "the key is a wrapped secret");
+        const c = container(one(run.records, T.sts, "mz-axon-1-sts"));
+        assert.ok(c.volumeMounts.some((m: J) => m.mountPath === "/axonserver/tls" && m.readOnly));
+    });
+
+    it("mounts the license and points AXONIQ_LICENSE at it", () => {
+        const lic = inputs(one(run.records, T.secret, "mz-eu-license"));
+        assert.equal(lic.stringData["axoniq.license"], LICENSE);
+        const c = container(one(run.records, T.sts, "mz-axon-2-sts"));
+        const env = Object.fromEntries(c.env.map((e: J) => [e.name, e.value]));
+        assert.equal(env.AXONIQ_LICENSE, "/axonserver/license/axoniq.license");
+        assert.ok(c.volumeMounts.some((m: J) => m.mountPath === "/axonserver/license" && m.readOnly));
+        for (const cm of ofType(run.records, T.cm)) assert.ok(!JSON.stringify(unwrapSecrets(cm.inputs)).includes(LICENSE));
+    });
+
+    it("gives nodes reached from other sites their own internal load balancer, as the host says", () => {
+        const lbs = ofType(run.records, T.svc).filter((r) => inputs(r).spec.type === "LoadBalancer");
+        assert.deepEqual(lbs.map((r) => r.name).sort(), ["mz-axon-1-internal-lb", "mz-axon-2-internal-lb", "mz-axon-3-internal-lb", "mz-axon-us-internal-lb"]);
+        const aws = inputs(one(run.records, T.svc, "mz-axon-1-internal-lb"));
+        assert.equal(aws.metadata.name, "axon-1-internal");
+        assert.deepEqual(aws.metadata.annotations, INTERNAL_LB_ANNOTATIONS["aws-nlb"]);
+        assert.equal(aws.metadata.annotations["service.beta.kubernetes.io/aws-load-balancer-scheme"], "internal");
+        assert.deepEqual(aws.spec.ports.map((p: J) => p.port), [8124, 8224]);
+        // 8224 sources (eu, us, dr ranges) + 8124 sources (clients).
+        assert.deepEqual(aws.spec.loadBalancerSourceRanges, ["10.0.0.0/16", "10.1.0.0/16", "10.2.0.0/16", "10.50.0.0/16"]);
+        const gcp = inputs(one(run.records, T.svc, "mz-axon-us-internal-lb"));
+        assert.equal(gcp.metadata.annotations["networking.gke.io/load-balancer-type"], "Internal");
+        assert.deepEqual(gcp.spec.loadBalancerSourceRanges, ["10.0.0.0/16", "10.1.0.0/16", "10.2.0.0/16"]);
+    });
+
+    it("reports load balancer addresses in the node endpoints", async () => {
+        const endpoints = await outputValue(run.result.cluster.nodeEndpoints);
+        assert.deepEqual(Object.keys(endpoints), topology.nodes.map((n) => n.name));
+        assert.deepEqual(endpoints["axon-1"].loadBalancer, { hostname: "axon-1-internal.elb.amazonaws.com" });
+        assert.match(endpoints["axon-us"].loadBalancer?.ip ?? "", /^10\./);
+        assert.equal(endpoints["axon-4"].loadBalancer, undefined);
+        assert.equal(endpoints["axon-vm"].fqdn, "axon-vm.mz.axon.internal");
+        assert.match((await outputValue(run.result.cluster.caCertificate)) ?? "", /BEGIN CERTIFICATE/);
+    });
+
+    it("admits the NLB's site range on 8124 with an AWS NLB, and client namespaces of the region", () => {
+        const np = inputs(one(run.records, T.netpol, "mz-eu-netpol"));
+        const byPort = Object.fromEntries(np.spec.ingress.map((r: J) => [r.ports[0].port, r.from]));
+        assert.deepEqual(byPort[8124], [
+            { ipBlock: { cidr: "10.0.0.0/16" } },
+            { ipBlock: { cidr: "10.50.0.0/16" } },
+            { namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "apps" } } },
+        ]);
+        assert.deepEqual(byPort[8224].slice(1), [{ ipBlock: { cidr: "10.0.0.0/16" } }, { ipBlock: { cidr: "10.1.0.0/16" } }, { ipBlock: { cidr: "10.2.0.0/16" } }]);
+        const us = inputs(one(run.records, T.netpol, "mz-us-netpol"));
+        // us holds no client-facing role: 8124 stays closed.
+        assert.deepEqual(us.spec.ingress.map((r: J) => r.ports[0].port), [8224, 8024]);
+    });
+
+    it("generates secret tokens and keeps them out of ConfigMaps and env", async () => {
+        const admin = await outputValue(run.result.cluster.adminToken);
+        const internal = await outputValue(run.result.cluster.internalToken);
+        assert.equal(admin.length, 48);
+        assert.notEqual(admin, internal);
+        assert.equal(await pulumi.isSecret(run.result.cluster.adminToken), true);
+        for (const r of [...ofType(run.records, T.cm), ...ofType(run.records, T.sts)]) {
+            const text = JSON.stringify(unwrapSecrets(r.inputs));
+            assert.ok(!text.includes(admin) && !text.includes(internal), `${r.name} leaks a token`);
+        }
+    });
+
+    it("storage classes retain their volumes and bind in the pod's zone", () => {
+        const sc = inputs(one(run.records, T.sc, "mz-eu-fast"));
+        assert.deepEqual(
+            { reclaimPolicy: sc.reclaimPolicy, allowVolumeExpansion: sc.allowVolumeExpansion, volumeBindingMode: sc.volumeBindingMode },
+            { reclaimPolicy: "Retain", allowVolumeExpansion: true, volumeBindingMode: "WaitForFirstConsumer" },
+        );
+    });
+});
+
+describe("kubernetes: AxonServerCluster argument errors", () => {
+    it("rejects VM nodes without a vmNodeFactory, before creating anything", async () => {
+        const topology = multiZoneTopology();
+        let created = 0;
+        await assert.rejects(
+            runUnderMocks({ stack: "err" }, () => {
+                const provider = new k8s.Provider("err-k8s", {});
+                const h: KubernetesHost = { site: "eu", provider, storageClassNames: { fast: "a", standard: "b", cold: "c" }, readyResources: [], internalLoadBalancer: "none" };
+                created++;
+                return new AxonServerCluster("err", { topology, kubernetesHosts: { eu: h, us: { ...h, site: "us" } }, secrets: { license: LICENSE } });
+            }),
+            /axon-vm run on VMs but no vmNodeFactory was given/,
+        );
+        assert.equal(created, 1);
+    });
+
+    it("rejects a Kubernetes node whose site has no host", async () => {
+        const topology = localTopology();
+        await assert.rejects(
+            runUnderMocks({ stack: "err2" }, () => new AxonServerCluster("err2", { topology, kubernetesHosts: {}, secrets: {} })),
+            /node axonserver-1: site kind \(kubernetes\) has no Kubernetes host/,
+        );
+    });
+});

@@ -1,0 +1,24 @@
+/**
+ * Answers to data-source invokes under mocks, by invoke token. Anything not listed answers `{}`
+ * (see pulumi.md §1.4 pitfall 5: a pass-through answer makes fields like `.json` silently undefined).
+ */
+export const INVOKES: Record<string, (inputs: Record<string, unknown>) => Record<string, unknown>> = {
+    "aws:index/getCallerIdentity:getCallerIdentity": () => ({
+        accountId: "123456789012",
+        arn: "arn:aws:iam::123456789012:user/mock",
+        userId: "AIDAMOCKUSERID",
+        id: "123456789012",
+    }),
+    "aws:index/getPartition:getPartition": () => ({
+        partition: "aws",
+        dnsSuffix: "amazonaws.com",
+        reverseDnsPrefix: "com.amazonaws",
+        id: "aws",
+    }),
+    "gcp:organizations/getProject:getProject": (inputs) => ({
+        number: "123456789",
+        projectId: typeof inputs.projectId === "string" ? inputs.projectId : "mock-project",
+        name: typeof inputs.projectId === "string" ? inputs.projectId : "mock-project",
+        id: `projects/${typeof inputs.projectId === "string" ? inputs.projectId : "mock-project"}`,
+    }),
+};

@@ -1,0 +1,72 @@
+import { createHash } from "node:crypto";
+
+type StateFn = (inputs: Record<string, unknown>, name: string) => Record<string, unknown>;
+
+function record(v: unknown): Record<string, unknown> {
+    return v !== null && typeof v === "object" && !Array.isArray(v) ? (v as Record<string, unknown>) : {};
+}
+
+/**
+ * The provider auto-names objects without `metadata.name` (name + random suffix); the mock uses the
+ * resource name so names stay deterministic.
+ */
+const withMetadata: StateFn = (inputs, name) => {
+    const metadata = record(inputs.metadata);
+    return { metadata: { ...metadata, name: typeof metadata.name === "string" ? metadata.name : name } };
+};
+
+/** Deterministic private IPv4 (10.x.y.z) from a name. */
+export function mockIp(name: string): string {
+    const d = createHash("sha256").update(name).digest();
+    return `10.${d[0]}.${d[1]}.${(d[2] % 253) + 1}`;
+}
+
+/** Any `service.beta.kubernetes.io/aws-load-balancer-*` annotation means the AWS load balancer controller answers. */
+function isAwsLoadBalancer(annotations: Record<string, unknown>): boolean {
+    return Object.keys(annotations).some((k) => k.startsWith("service.beta.kubernetes.io/aws-load-balancer-"));
+}
+
+const service: StateFn = (inputs, name) => {
+    const base = withMetadata(inputs, name);
+    const metadata = record(base.metadata);
+    const spec = record(inputs.spec);
+    const objName = String(metadata.name);
+    const out: Record<string, unknown> = { ...base };
+    if (spec.clusterIP !== "None" && spec.type !== "ExternalName") {
+        out.spec = { ...spec, clusterIP: typeof spec.clusterIP === "string" ? spec.clusterIP : mockIp(`cluster-ip/${objName}`) };
+    }
+    if (spec.type === "LoadBalancer") {
+        const ingress = isAwsLoadBalancer(record(metadata.annotations))
+            ? { hostname: `${objName}.elb.amazonaws.com` }
+            : { ip: mockIp(`lb/${objName}`) };
+        out.status = { loadBalancer: { ingress: [ingress] } };
+    }
+    return out;
+};
+
+const KINDS_WITH_METADATA = [
+    "kubernetes:core/v1:Namespace",
+    "kubernetes:core/v1:ServiceAccount",
+    "kubernetes:core/v1:ConfigMap",
+    "kubernetes:core/v1:Secret",
+    "kubernetes:core/v1:PersistentVolumeClaim",
+    "kubernetes:apps/v1:StatefulSet",
+    "kubernetes:apps/v1:Deployment",
+    "kubernetes:apps/v1:DaemonSet",
+    "kubernetes:batch/v1:Job",
+    "kubernetes:batch/v1:CronJob",
+    "kubernetes:policy/v1:PodDisruptionBudget",
+    "kubernetes:networking.k8s.io/v1:NetworkPolicy",
+    "kubernetes:storage.k8s.io/v1:StorageClass",
+    "kubernetes:rbac.authorization.k8s.io/v1:Role",
+    "kubernetes:rbac.authorization.k8s.io/v1:RoleBinding",
+    "kubernetes:rbac.authorization.k8s.io/v1:ClusterRole",
+    "kubernetes:rbac.authorization.k8s.io/v1:ClusterRoleBinding",
+];
+
+/** Mock state for `kubernetes:*` resource types. */
+export const STATE: Record<string, StateFn> = {
+    ...Object.fromEntries(KINDS_WITH_METADATA.map((t) => [t, withMetadata])),
+    "kubernetes:core/v1:Namespace": (inputs, name) => ({ ...withMetadata(inputs, name), status: { phase: "Active" } }),
+    "kubernetes:core/v1:Service": service,
+};
