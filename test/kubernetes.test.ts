@@ -442,7 +442,9 @@ describe("kubernetes: AxonServerCluster across zones, sites and a VM", () => {
         const aws = inputs(one(run.records, T.svc, "mz-axon-1-internal-lb"));
         assert.equal(aws.metadata.name, "axon-1-internal");
         assert.deepEqual(aws.metadata.annotations, INTERNAL_LB_ANNOTATIONS["aws-nlb"]);
-        assert.equal(aws.metadata.annotations["service.beta.kubernetes.io/aws-load-balancer-scheme"], "internal");
+        assert.equal(aws.metadata.annotations["service.beta.kubernetes.io/aws-load-balancer-internal"], "true");
+        assert.equal(aws.metadata.annotations["service.beta.kubernetes.io/aws-load-balancer-type"], "nlb");
+        assert.equal(aws.spec.externalTrafficPolicy, "Local");
         assert.deepEqual(aws.spec.ports.map((p: J) => p.port), [8124, 8224]);
         // 8224 sources (eu, us, dr ranges) + 8124 sources (clients).
         assert.deepEqual(aws.spec.loadBalancerSourceRanges, ["10.0.0.0/16", "10.1.0.0/16", "10.2.0.0/16", "10.50.0.0/16"]);
@@ -461,11 +463,10 @@ describe("kubernetes: AxonServerCluster across zones, sites and a VM", () => {
         assert.match((await outputValue(run.result.cluster.caCertificate)) ?? "", /BEGIN CERTIFICATE/);
     });
 
-    it("admits the NLB's site range on 8124 with an AWS NLB, and client namespaces of the region", () => {
+    it("admits only client ranges and client namespaces of the region on 8124 (load balancers keep source addresses)", () => {
         const np = inputs(one(run.records, T.netpol, "mz-eu-netpol"));
         const byPort = Object.fromEntries(np.spec.ingress.map((r: J) => [r.ports[0].port, r.from]));
         assert.deepEqual(byPort[8124], [
-            { ipBlock: { cidr: "10.0.0.0/16" } },
             { ipBlock: { cidr: "10.50.0.0/16" } },
             { namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "apps" } } },
         ]);

@@ -9,7 +9,7 @@ import { renderRegionClientConfigs } from "../axonserver/render/clientConfig";
 import { KubernetesHost } from "../sites/host";
 import { AxonNode, PORTS, Site, Topology } from "../topology/model";
 import { nodeAddress } from "../topology/naming";
-import { nodeReachedFromOtherSites, serverSitesOfClient, sitePortRules } from "../topology/connectivity";
+import { serverSitesOfClient, sitePortRules } from "../topology/connectivity";
 import { rollingOrder } from "../topology/rolling";
 import { AxonServerNode, NodeEndpoint } from "./axonServerNode";
 import { sitePodSelector, siteLabels } from "./labels";
@@ -256,7 +256,7 @@ export class AxonServerCluster extends pulumi.ComponentResource {
                 spec: {
                     podSelector: { matchLabels: sitePodSelector(env, site.name) },
                     policyTypes: ["Ingress"],
-                    ingress: networkPolicyIngress(t, site, host),
+                    ingress: networkPolicyIngress(t, site),
                 },
             },
             opts,
@@ -307,12 +307,11 @@ const METADATA_NAME_LABEL = "kubernetes.io/metadata.name";
  * Ingress of a site's Axon pods (from `sitePortRules`):
  * - 8224 from the site's own Axon pods and the CIDRs of sites sharing a replication group;
  * - 8124 from client CIDRs and from pods in client namespaces of this cluster (clients in this site's
- *   region); with an AWS NLB in ip mode, TCP client IPs are not preserved, so the NLB's addresses in
- *   the site's own range are admitted too (the NLB itself enforces `loadBalancerSourceRanges`);
+ *   region); load balancers keep the client's source address (`externalTrafficPolicy: Local`);
  * - 8024 from the admin CIDRs.
  * A port without sources gets no rule, so it stays closed.
  */
-export function networkPolicyIngress(t: Topology, site: Site, host: KubernetesHost): NetworkPolicyIngressRule[] {
+export function networkPolicyIngress(t: Topology, site: Site): NetworkPolicyIngressRule[] {
     const rules = sitePortRules(t, site);
     const cidrsOf = (port: number) => rules.find((r) => r.port === port)?.cidrs ?? [];
     const ipBlocks = (cidrs: readonly string[]): NetworkPolicyPeer[] => cidrs.map((cidr) => ({ ipBlock: { cidr } }));
@@ -323,8 +322,6 @@ export function networkPolicyIngress(t: Topology, site: Site, host: KubernetesHo
     ];
 
     const clientCidrs = new Set(cidrsOf(PORTS.grpc));
-    const siteHasLb = host.internalLoadBalancer === "aws-nlb" && t.nodes.some((n) => n.site === site.name && nodeReachedFromOtherSites(t, n.name));
-    if (siteHasLb) clientCidrs.add(site.cidr);
     const namespaces = clientNamespaces(t, site);
     const grpcFrom: NetworkPolicyPeer[] = [
         ...ipBlocks([...clientCidrs].sort()),

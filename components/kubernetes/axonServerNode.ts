@@ -72,18 +72,20 @@ export interface NodeEndpoint {
 
 /**
  * Annotations of the per-node internal load balancer.
- * - AWS (AWS Load Balancer Controller, kubernetes-sigs.github.io/aws-load-balancer-controller
- *   guide/service/annotations and guide/service/nlb): `aws-load-balancer-type: external` hands the
- *   Service to the controller, `nlb-target-type: ip` targets the pod directly, `scheme: internal`.
+ * - AWS: the Service controller built into EKS (the AWS cloud provider, no extra controller to
+ *   install): `aws-load-balancer-type: nlb` makes a Network Load Balancer with instance targets and
+ *   `aws-load-balancer-internal: "true"` keeps it internal (kubernetes/kubernetes#114111 shows the pair;
+ *   the AWS Load Balancer Controller docs list the same keys as derived from the in-tree controller).
+ *   With `externalTrafficPolicy: Local` instance targets preserve the client's source address, so the
+ *   NetworkPolicy and `loadBalancerSourceRanges` see the real peer/client ranges.
  * - GKE (cloud.google.com/kubernetes-engine/docs/concepts/service-load-balancer-parameters):
  *   `networking.gke.io/load-balancer-type: "Internal"` makes an internal passthrough NLB; global access
  *   lets peers in other regions (over peering/VPN) reach it (an internal LB is regional otherwise).
  */
 export const INTERNAL_LB_ANNOTATIONS: Readonly<Record<"aws-nlb" | "gcp-internal", Readonly<Record<string, string>>>> = {
     "aws-nlb": {
-        "service.beta.kubernetes.io/aws-load-balancer-type": "external",
-        "service.beta.kubernetes.io/aws-load-balancer-nlb-target-type": "ip",
-        "service.beta.kubernetes.io/aws-load-balancer-scheme": "internal",
+        "service.beta.kubernetes.io/aws-load-balancer-type": "nlb",
+        "service.beta.kubernetes.io/aws-load-balancer-internal": "true",
     },
     "gcp-internal": {
         "networking.gke.io/load-balancer-type": "Internal",
