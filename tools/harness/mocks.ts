@@ -16,6 +16,7 @@ import { INVOKES } from "./state/invokes";
 import { STATE as KUBERNETES_STATE } from "./state/kubernetes";
 import { STATE as RANDOM_STATE } from "./state/random";
 import { STATE as TLS_STATE } from "./state/tls";
+import { STATE as VM_STATE } from "./state/vm";
 
 /** One recorded `RegisterResource` request (pulumi.md §1.2). */
 export interface ResourceRecord {
@@ -61,13 +62,14 @@ export interface RunUnderMocksOptions {
 
 type StateFn = (inputs: Record<string, unknown>, name: string) => Record<string, unknown>;
 
-const STATE_BY_TYPE: Record<string, StateFn> = {
-    ...KUBERNETES_STATE,
-    ...RANDOM_STATE,
-    ...TLS_STATE,
-    ...AWS_STATE,
-    ...GCP_STATE,
-};
+/** Every package's state functions; two files may describe the same type, so their results merge. */
+const STATE_BY_TYPE: Record<string, StateFn> = {};
+for (const table of [KUBERNETES_STATE, RANDOM_STATE, TLS_STATE, AWS_STATE, GCP_STATE, VM_STATE] as Record<string, StateFn>[]) {
+    for (const [type, fn] of Object.entries(table)) {
+        const before = STATE_BY_TYPE[type];
+        STATE_BY_TYPE[type] = before ? (inputs, name) => ({ ...before(inputs, name), ...fn(inputs, name) }) : fn;
+    }
+}
 
 /** Extra state a resource type computes on creation (outputs the inputs do not carry). */
 export function stateFor(type: string): StateFn {

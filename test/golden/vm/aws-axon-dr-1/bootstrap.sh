@@ -10,7 +10,7 @@ readonly DATA_DEVICE="/dev/disk/by-id/nvme-Amazon_Elastic_Block_Store_vol0123456
 readonly WORK_DIR="/var/lib/axonserver"
 readonly CONFIG_DIR="/etc/axonserver"
 readonly JAR="/opt/axonserver/axonserver.jar"
-readonly JAR_URL="https://repo1.maven.org/maven2/io/axoniq/axonserver/2024.2.4/axonserver-2024.2.4.jar"
+readonly JAR_URL="https://artifacts.example.com/axonserver/axonserver-2024.2.4.jar"
 readonly JAR_SHA256="9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08"
 
 log() { echo "axonserver-bootstrap: $*" >&2; }
@@ -54,6 +54,8 @@ if ! grep -qF "$DATA_DEVICE " /etc/fstab; then
 fi
 mountpoint -q "$WORK_DIR" || mount "$WORK_DIR"
 mountpoint -q "$WORK_DIR" || fail "$WORK_DIR is not mounted"
+# Grow the filesystem after the disk was enlarged (online; a no-op when it already fills the disk).
+if [ "$fstype" = ext4 ]; then resize2fs "$DATA_DEVICE" >/dev/null; else xfs_growfs "$WORK_DIR" >/dev/null; fi
 install -d -m 0750 -o axonserver -g axonserver "$WORK_DIR" "/var/lib/axonserver/events" "/var/lib/axonserver/data" "/var/lib/axonserver/log" "/var/lib/axonserver/plugins" "/var/lib/axonserver/data/license"
 # Axon Server reads ./config/axonserver.properties relative to its working directory.
 ln -sfn "$CONFIG_DIR" "$WORK_DIR/config"

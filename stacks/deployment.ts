@@ -1,0 +1,116 @@
+/**
+ * The deployment factory: a validated `Topology` in, every resource of the environment created, the
+ * stack outputs out. No config reading here (see `config.ts`) and no resource logic: it only wires
+ * sites to the Axon Server cluster. Callable several times in one process (tests, `render`), since it
+ * has no module-level state.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import { renderRegionClientConfigs, RegionClientConfig } from "../components/axonserver/render/clientConfig";
+import { AxonServerCluster, VmNodeFactory } from "../components/kubernetes/axonServerCluster";
+import { NodeEndpoint } from "../components/kubernetes/axonServerNode";
+import { existingClusterHost } from "../components/kubernetes/existingCluster";
+import { KubernetesHost } from "../components/sites/host";
+import { analyzeFailures, FailureSummary, summarizeFailures } from "../components/topology/analysis";
+import { ConfigIssue, Site, Topology } from "../components/topology/model";
+import { rollingOrder } from "../components/topology/rolling";
+import { StackInput } from "./config";
+
+/** Every field is a stack output (see `index.ts`); read them with `StackReference.getOutput(<field>)`. */
+export interface DeploymentOutputs {
+    /** The environment name (`environment` config key). */
+    environment: string;
+    /** Per site: node name → its addresses (client gRPC, internal gRPC, HTTP; load balancer if any). */
+    nodeEndpoints: pulumi.Output<Record<string, Record<string, NodeEndpoint>>>;
+    /** Admin token of the cluster (configured or generated). A Pulumi secret. */
+    adminToken: pulumi.Output<string>;
+    /** Axon Framework client configuration keyed by client region. Holds no secret. */
+    clientConfig: pulumi.Output<Record<string, RegionClientConfig>>;
+    /** PEM CA certificate clients trust when TLS is on; undefined without TLS. */
+    clientCaCertificate: pulumi.Output<string | undefined>;
+    /** Per replication group: which single failures it survives. */
+    failureSummary: FailureSummary;
+    /** Validation warnings of the topology (legal but risky layouts). */
+    warnings: ConfigIssue[];
+    /** Node names in the order `pulumi up` updates them, one at a time. */
+    rollingOrder: string[];
+}
+
+/** The stack output names, in `index.ts` order (`render` writes them to outputs.json). */
+export const OUTPUT_KEYS = [
+    "environment",
+    "nodeEndpoints",
+    "adminToken",
+    "clientConfig",
+    "clientCaCertificate",
+    "failureSummary",
+    "warnings",
+    "rollingOrder",
+] as const satisfies readonly (keyof DeploymentOutputs)[];
+
+/** What `createDeployment` returns: the stack outputs plus handles for in-process callers (not outputs). */
+export interface Deployment extends DeploymentOutputs {
+    /** Kubernetes host per site name; `render` maps Kubernetes objects to sites through their providers. */
+    readonly kubernetesHosts: Readonly<Record<string, KubernetesHost>>;
+    readonly cluster: AxonServerCluster;
+}
+
+/** What the sites provide to the Axon Server cluster. */
+export interface Sites {
+    /** Kubernetes host per Kubernetes site (`kubernetes`, `eks`, `gke`). */
+    kubernetesHosts: Record<string, KubernetesHost>;
+    /** Creates the nodes of `vm` sites; required when there are any. */
+    vmNodeFactory?: VmNodeFactory;
+}
+
+const notWired = (site: Site) => new Error(`platform ${site.platform} (site ${site.name}) is not wired yet`);
+
+/** Creates every site, one branch per platform. */
+export function createSites(topology: Topology): Sites {
+    const kubernetesHosts: Record<string, KubernetesHost> = {};
+    for (const site of topology.sites) {
+        switch (site.platform) {
+            case "kubernetes":
+                kubernetesHosts[site.name] = existingClusterHost(site, topology);
+                break;
+            case "eks":
+                throw notWired(site);
+            case "gke":
+                throw notWired(site);
+            case "vm":
+                throw notWired(site);
+        }
+    }
+    return { kubernetesHosts };
+}
+
+/** Regroups node endpoints per site; sites and nodes in topology order, sites without nodes left out. */
+function endpointsBySite(topology: Topology, byNode: Record<string, NodeEndpoint>): Record<string, Record<string, NodeEndpoint>> {
+    const out: Record<string, Record<string, NodeEndpoint>> = {};
+    for (const site of topology.sites) {
+        const nodes = topology.nodes.filter((n) => n.site === site.name && byNode[n.name]);
+        if (nodes.length > 0) out[site.name] = Object.fromEntries(nodes.map((n) => [n.name, byNode[n.name]]));
+    }
+    return out;
+}
+
+/**
+ * Creates every resource of the environment from a validated topology. `warnings` are the loader's
+ * warnings, passed through to the `warnings` output.
+ */
+export function createDeployment(topology: Topology, secrets: StackInput["secrets"], warnings: readonly ConfigIssue[] = []): Deployment {
+    const { kubernetesHosts, vmNodeFactory } = createSites(topology);
+    const cluster = new AxonServerCluster(topology.environment, { topology, kubernetesHosts, secrets, vmNodeFactory });
+    const clientConfig: Record<string, RegionClientConfig> = renderRegionClientConfigs(topology);
+    return {
+        environment: topology.environment,
+        nodeEndpoints: cluster.nodeEndpoints.apply((byNode) => endpointsBySite(topology, byNode)),
+        adminToken: pulumi.secret(cluster.adminToken),
+        clientConfig: pulumi.output(clientConfig),
+        clientCaCertificate: pulumi.output(cluster.caCertificate),
+        failureSummary: summarizeFailures(analyzeFailures(topology)),
+        warnings: warnings.map((w) => ({ path: w.path, message: w.message })),
+        rollingOrder: rollingOrder(topology).map((n) => n.name),
+        kubernetesHosts,
+        cluster,
+    };
+}

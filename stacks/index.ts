@@ -1,0 +1,17 @@
+/**
+ * Pulumi entry point (`main` in Pulumi.yaml). Every field of `DeploymentOutputs` is a stack output, so
+ * another stack can read e.g. `new pulumi.StackReference("org/axonserver-multiregion/prod").getOutput("clientConfig")`.
+ */
+import { program } from "./program";
+
+const out = program();
+
+export const environment = out.environment;
+export const nodeEndpoints = out.nodeEndpoints;
+/** Secret. */
+export const adminToken = out.adminToken;
+export const clientConfig = out.clientConfig;
+export const clientCaCertificate = out.clientCaCertificate;
+export const failureSummary = out.failureSummary;
+export const warnings = out.warnings;
+export const rollingOrder = out.rollingOrder;

@@ -1,0 +1,264 @@
+/**
+ * The VM boot-time provisioning (`components/vm/bootstrap.ts`): golden files for an EC2 and a Compute
+ * Engine node, `shellcheck` on both scripts, and assertions on the systemd unit and the cloud-config.
+ *
+ *   UPDATE_GOLDEN=1 npx mocha test/vm-bootstrap.test.ts     # rewrite test/golden/vm/
+ */
+import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { parse as parseYaml } from "yaml";
+import { renderClusterTemplate } from "../components/axonserver/render/clusterTemplate";
+import { jvmHeapOptions } from "../components/axonserver/render/jvm";
+import { VM_PATHS } from "../components/axonserver/render/paths";
+import { INTERNAL_TOKEN_ENV, LICENSE_ENV, renderAxonServerProperties } from "../components/axonserver/render/properties";
+import { loadTopologyOrThrow } from "../components/topology/load";
+import { Topology } from "../components/topology/model";
+import { readStackFile, stackConfigFromFile } from "../components/topology/stackFile";
+import {
+    AWS_USER_DATA_LIMIT,
+    VM_FILES,
+    VmBootstrap,
+    VmBootstrapInput,
+    awsDataDevice,
+    gcpDataDevice,
+    renderVmBootstrap,
+} from "../components/vm/bootstrap";
+import { buildTopology } from "./fixtures/topologies";
+
+const REPO_ROOT = path.resolve(__dirname, "..");
+const GOLDEN_DIR = path.join(__dirname, "golden", "vm");
+const UPDATE = process.env.UPDATE_GOLDEN === "1";
+/** A placeholder: where you host the jar you extracted from the AxonIQ distribution (not a real URL). */
+const DOWNLOAD = {
+    url: "https://artifacts.example.com/axonserver/axonserver-2024.2.4.jar",
+    sha256: "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08",
+};
+
+/** The prod stack file, with the download the VM site needs. */
+export function prodTopology(): Topology {
+    const { raw, options } = stackConfigFromFile(readStackFile("prod", REPO_ROOT));
+    const ax = raw["axonServer"] as Record<string, unknown>;
+    return loadTopologyOrThrow({ ...raw, axonServer: { ...ax, download: DOWNLOAD } }, { ...options, licensed: true }).topology;
+}
+
+/** A GCE VM site with two nodes. */
+export function gcpVmTopology(): Topology {
+    const t = buildTopology({
+        environment: "dev",
+        sites: [{ name: "gcp-vm", cloud: "gcp", platform: "vm", region: "europe-west1", zones: ["europe-west1-b", "europe-west1-c"] }],
+        nodes: ["axon-a", "axon-b", "axon-c"],
+    });
+    return { ...t, axonServer: { ...t.axonServer, download: DOWNLOAD } };
+}
+
+function awsInput(): VmBootstrapInput {
+    const topology = prodTopology();
+    const node = topology.nodes.find((n) => n.name === "axon-dr-1")!;
+    const arn = (kind: string) => `arn:aws:secretsmanager:us-east-1:123456789012:secret:axonserver/prod/axon-dr-1/${kind}-AbCdEf`;
+    return {
+        cloud: "aws",
+        environment: topology.environment,
+        nodeName: node.name,
+        awsRegion: node.region,
+        propertiesText: renderAxonServerProperties(topology, node, VM_PATHS),
+        clusterTemplateText: renderClusterTemplate(topology),
+        dataDevice: awsDataDevice("vol-0123456789abcdef0"),
+        secrets: {
+            systemToken: arn("system-token"),
+            internalToken: arn("internal-token"),
+            license: arn("license"),
+            tls: { cert: arn("tls-cert"), key: arn("tls-key"), ca: arn("tls-ca") },
+        },
+        download: topology.axonServer.download,
+        tls: topology.axonServer.tls,
+        stopTimeoutSeconds: topology.axonServer.terminationGracePeriodSeconds,
+        jvmOptions: jvmHeapOptions(node.resources.memory),
+    };
+}
+
+function gcpInput(): VmBootstrapInput {
+    const topology = gcpVmTopology();
+    const node = topology.nodes[0];
+    return {
+        cloud: "gcp",
+        environment: topology.environment,
+        nodeName: node.name,
+        gcpProject: topology.gcpProject,
+        propertiesText: renderAxonServerProperties(topology, node, VM_PATHS),
+        clusterTemplateText: renderClusterTemplate(topology),
+        dataDevice: gcpDataDevice("axonserver-data"),
+        secrets: { systemToken: "dev-axon-a-system-token", internalToken: "dev-axon-a-internal-token" },
+        download: topology.axonServer.download,
+        tls: false,
+        stopTimeoutSeconds: topology.axonServer.terminationGracePeriodSeconds,
+        jvmOptions: jvmHeapOptions(node.resources.memory),
+    };
+}
+
+/** `Key=value` lines of one unit section. */
+function unitSection(unit: string, section: string): Map<string, string[]> {
+    const out = new Map<string, string[]>();
+    let inSection = false;
+    for (const line of unit.split("\n")) {
+        if (line.startsWith("[")) inSection = line === `[${section}]`;
+        else if (inSection && line && !line.startsWith("#")) {
+            const i = line.indexOf("=");
+            const key = line.slice(0, i);
+            out.set(key, [...(out.get(key) ?? []), line.slice(i + 1)]);
+        }
+    }
+    return out;
+}
+
+function shellcheck(text: string, name: string): void {
+    const probe = spawnSync("shellcheck", ["--version"], { encoding: "utf8" });
+    if (probe.error) {
+        console.warn(`      shellcheck is not installed: skipping the shellcheck of ${name} (CI installs it)`);
+        return;
+    }
+    const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "vm-bootstrap-")), name);
+    fs.writeFileSync(file, text);
+    const r = spawnSync("shellcheck", ["-s", "bash", "-S", "style", file], { encoding: "utf8" });
+    assert.equal(r.status, 0, `shellcheck ${name}:\n${r.stdout}${r.stderr}`);
+}
+
+const cases: [string, () => VmBootstrapInput][] = [
+    ["aws-axon-dr-1", awsInput],
+    ["gcp-axon-a", gcpInput],
+];
+
+describe("VM bootstrap rendering", () => {
+    for (const [name, input] of cases) {
+        describe(name, () => {
+            let out: VmBootstrap;
+            before(() => {
+                out = renderVmBootstrap(input());
+            });
+
+            it("matches the golden files (UPDATE_GOLDEN=1 to rewrite)", () => {
+                const files: Record<string, string> = {
+                    "cloud-config.yaml": out.cloudConfig,
+                    "bootstrap.sh": out.script,
+                    "axonserver-fetch-secrets.sh": out.fetchSecrets,
+                    "axonserver.service": out.unit,
+                };
+                const dir = path.join(GOLDEN_DIR, name);
+                if (UPDATE) {
+                    fs.rmSync(dir, { recursive: true, force: true });
+                    fs.mkdirSync(dir, { recursive: true });
+                    for (const [f, text] of Object.entries(files)) fs.writeFileSync(path.join(dir, f), text);
+                    return;
+                }
+                assert.deepEqual(fs.readdirSync(dir).sort(), Object.keys(files).sort());
+                for (const [f, text] of Object.entries(files)) {
+                    assert.equal(text, fs.readFileSync(path.join(dir, f), "utf8"), `${name}/${f} differs from the golden file`);
+                }
+            });
+
+            it("passes shellcheck (script and secret helper)", () => {
+                shellcheck(out.script, `${name}-bootstrap.sh`);
+                shellcheck(out.fetchSecrets, `${name}-fetch-secrets.sh`);
+            });
+
+            it("has a unit that runs as axonserver, restarts on failure and stops slowly", () => {
+                const svc = unitSection(out.unit, "Service");
+                const one = (k: string) => {
+                    assert.equal(svc.get(k)?.length, 1, `exactly one ${k}=`);
+                    return svc.get(k)![0];
+                };
+                assert.equal(one("User"), "axonserver");
+                assert.equal(one("Group"), "axonserver");
+                assert.equal(one("WorkingDirectory"), VM_PATHS.workDir);
+                assert.equal(one("ExecStart"), `/usr/bin/java -jar ${VM_FILES.jar}`);
+                assert.equal(one("ExecStartPre"), `+${VM_FILES.fetchSecrets}`);
+                assert.equal(one("EnvironmentFile"), `-${VM_FILES.envFile}`);
+                assert.equal(one("Restart"), "on-failure");
+                assert.equal(one("KillSignal"), "SIGTERM");
+                assert.ok(Number(one("TimeoutStopSec")) >= 120);
+                assert.equal(one("TimeoutStopSec"), String(input().stopTimeoutSeconds));
+                assert.equal(one("LimitNOFILE"), "65536");
+                assert.equal(one("SuccessExitStatus"), "143");
+                assert.equal(one("Environment"), `"JAVA_TOOL_OPTIONS=${input().jvmOptions}"`);
+                assert.equal(one("RuntimeDirectory"), "axonserver");
+                assert.equal(one("RuntimeDirectoryMode"), "0700");
+                assert.deepEqual(unitSection(out.unit, "Unit").get("RequiresMountsFor"), [VM_PATHS.workDir]);
+                assert.deepEqual(unitSection(out.unit, "Install").get("WantedBy"), ["multi-user.target"]);
+            });
+
+            it("cloud-config writes the script verbatim and runs it", () => {
+                assert.ok(out.cloudConfig.startsWith("#cloud-config\n"));
+                const doc = parseYaml(out.cloudConfig) as { write_files: { path: string; content: string; permissions: string }[]; runcmd: string[][] };
+                assert.equal(doc.write_files.length, 1);
+                assert.equal(doc.write_files[0].path, VM_FILES.script);
+                assert.equal(doc.write_files[0].permissions, "0700");
+                assert.equal(doc.write_files[0].content, out.script);
+                assert.deepEqual(doc.runcmd, [[VM_FILES.script]]);
+                assert.ok(Buffer.byteLength(out.cloudConfig) <= AWS_USER_DATA_LIMIT, `${Buffer.byteLength(out.cloudConfig)} bytes`);
+            });
+
+            it("embeds the unit, the helper, the properties and the template verbatim", () => {
+                const i = input();
+                for (const text of [out.unit, out.fetchSecrets, i.propertiesText, i.clusterTemplateText]) {
+                    assert.ok(out.script.includes(text), "embedded text");
+                }
+                assert.ok(out.script.includes(`ln -sfn "$CONFIG_DIR" "$WORK_DIR/config"`), "config symlink for ./config/axonserver.properties");
+            });
+
+            it("formats the data disk only when blkid finds no signature, and mounts it by id with nofail", () => {
+                const i = input();
+                assert.ok(out.script.includes(`readonly DATA_DEVICE="${i.dataDevice}"`));
+                assert.match(out.script, /blkid -p "\$DATA_DEVICE" >\/dev\/null 2>&1 \|\| probe=\$\?\nif \[ "\$probe" -eq 2 \]; then\n[^\n]*\n {4}mkfs\.ext4 /);
+                assert.equal(out.script.match(/mkfs\./g)?.length, 1, "a single mkfs, inside the no-signature branch");
+                assert.ok(out.script.includes("defaults,noatime,nofail 0 2"));
+            });
+
+            it("verifies the jar's SHA-256 and installs Java 17 from the distribution", () => {
+                assert.ok(out.script.includes(`readonly JAR_SHA256="${DOWNLOAD.sha256}"`));
+                assert.ok(out.script.includes('sha256sum -c -'));
+                if (name.startsWith("aws")) assert.ok(out.script.includes("dnf install -y java-17-amazon-corretto-headless"));
+                else assert.ok(out.script.includes("apt-get install -y openjdk-17-jre-headless"));
+            });
+
+            it("the helper fetches every secret by reference and writes the environment file", () => {
+                const i = input();
+                const refs = [i.secrets.systemToken, i.secrets.internalToken, i.secrets.license, i.secrets.tls?.cert, i.secrets.tls?.key, i.secrets.tls?.ca];
+                for (const ref of refs.filter((r): r is string => !!r)) assert.ok(out.fetchSecrets.includes(`"${ref}"`), ref);
+                assert.ok(out.fetchSecrets.includes(`"${INTERNAL_TOKEN_ENV}" "$internal_token"`));
+                assert.equal(out.fetchSecrets.includes(LICENSE_ENV), i.secrets.license !== undefined);
+                if (i.cloud === "aws") {
+                    assert.ok(out.fetchSecrets.includes('aws secretsmanager get-secret-value --region "us-east-1" --secret-id "$1" --query SecretString --output text'));
+                } else {
+                    assert.ok(out.fetchSecrets.includes('gcloud secrets versions access latest --secret="$1" --project="test-project"'));
+                }
+                assert.ok(!/set -x|xtrace/.test(out.fetchSecrets.replace(/^#.*$/gm, "")), "no tracing in the helper");
+            });
+        });
+    }
+
+    it("requires the download, a long enough stop timeout and TLS references", () => {
+        const i = awsInput();
+        assert.throws(
+            () => renderVmBootstrap({ ...i, download: undefined, stopTimeoutSeconds: 30, secrets: { ...i.secrets, tls: undefined } }),
+            (e: Error) =>
+                /axonServer\.download .* is required for VM nodes/.test(e.message) &&
+                /stop timeout 30s is below 120s/.test(e.message) &&
+                /TLS is on but no TLS secret references/.test(e.message),
+        );
+    });
+
+    it("rejects unsafe references, a non-jar download and the wrong cloud settings", () => {
+        const i = gcpInput();
+        assert.throws(() => renderVmBootstrap({ ...i, secrets: { ...i.secrets, systemToken: 'x"; rm -rf /' } }), /secret reference systemToken/);
+        assert.throws(() => renderVmBootstrap({ ...i, download: { ...DOWNLOAD, url: "https://example.com/AxonServer.zip" } }), /must point at the Axon Server \.jar/);
+        assert.throws(() => renderVmBootstrap({ ...i, gcpProject: undefined }), /gcpProject is required on GCP/);
+        assert.throws(() => renderVmBootstrap({ ...i, dataDevice: "/dev/sdb" }), /stable \/dev\/disk\/by-id\/ path/);
+    });
+
+    it("derives the stable device ids", () => {
+        assert.equal(awsDataDevice("vol-0123456789abcdef0"), "/dev/disk/by-id/nvme-Amazon_Elastic_Block_Store_vol0123456789abcdef0");
+        assert.equal(gcpDataDevice("axonserver-data"), "/dev/disk/by-id/google-axonserver-data");
+    });
+});
