@@ -1,0 +1,274 @@
+import * as gcp from "@pulumi/gcp";
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import { MANAGED_BY, PART_OF } from "../kubernetes/labels";
+import { retainedStorageClassArgs } from "../kubernetes/storageClass";
+import { KubernetesHost } from "../sites/host";
+import { cidrContains } from "../topology/cidr";
+import { Site, STORAGE_TIERS, StorageTier, Topology } from "../topology/model";
+import { siteResourcePrefix } from "../topology/naming";
+import { GcpNetwork } from "./gcpNetwork";
+import { gcpAccountId, gcpSiteNetworkTag, POD_RANGE_NAME, SERVICE_RANGE_NAME } from "./ranges";
+
+/** Persistent Disk type per storage tier (PD CSI driver `type` parameter). */
+export const GKE_DISK_TYPES: Readonly<Record<StorageTier, string>> = {
+    fast: "pd-ssd",
+    standard: "pd-balanced",
+    cold: "pd-standard",
+};
+
+/** StorageClass name of a tier on a GKE site: `axonserver-<environment>-<tier>` (as on EKS sites). */
+export function gkeStorageClassName(environment: string, tier: StorageTier): string {
+    return `axonserver-${environment}-${tier}`;
+}
+
+/** The provisioner of GKE's Compute Engine Persistent Disk CSI driver. */
+export const GKE_PD_CSI_PROVISIONER = "pd.csi.storage.gke.io";
+
+/**
+ * Project roles of the node service account: the least-privilege set GKE needs (CIS GKE benchmark 5.2.1:
+ * logging and monitoring) plus pulling images from Artifact Registry.
+ */
+export const GKE_NODE_ROLES = [
+    "roles/logging.logWriter",
+    "roles/monitoring.metricWriter",
+    "roles/monitoring.viewer",
+    "roles/artifactregistry.reader",
+] as const;
+
+export interface GkeSiteArgs {
+    readonly topology: Topology;
+    /** A `gcp`/`gke` site of the topology. */
+    readonly site: Site;
+    /** The environment's network: the site's subnet and address plan come from it. */
+    readonly network: GcpNetwork;
+    /** GCP provider of the environment's project. */
+    readonly provider: gcp.Provider;
+    /**
+     * GKE refuses to delete a cluster with deletion protection. To destroy the site: set this to `false`,
+     * run `pulumi up` (an in-place update), then `pulumi destroy`. Volumes survive either way: their
+     * StorageClasses use `reclaimPolicy: Retain`.
+     * @default true
+     */
+    readonly deletionProtection?: boolean;
+    /**
+     * GKE release channel (`RAPID`, `REGULAR`, `STABLE`, `EXTENDED`).
+     * @default "REGULAR"
+     */
+    readonly releaseChannel?: string;
+    /**
+     * Boot disk size of the nodes in GB.
+     * @default 100
+     */
+    readonly nodeDiskSizeGb?: number;
+    /**
+     * Use only the control plane's private endpoint (inside the site CIDR's control-plane `/28`). Choose this
+     * when the admin CIDRs are private ranges that reach the VPC (VPN/interconnect): master authorized
+     * networks then apply to that endpoint, and the generated kubeconfig points at it. With `false` the
+     * public endpoint is used, open only to the admin CIDRs (which must then be the public egress addresses
+     * of wherever `pulumi up` runs).
+     * @default - `true` when every admin CIDR is a private (RFC 1918) range, which only the private endpoint can see
+     */
+    readonly privateEndpoint?: boolean;
+}
+
+/**
+ * A GKE site: a private, regional GKE Standard cluster over the site's zones with one node pool, and the
+ * Kubernetes provider plus per-tier StorageClasses the Axon Server nodes use.
+ *
+ * - Nodes have no external addresses (`enablePrivateNodes`) and reach the internet through the region's
+ *   Cloud NAT (`GcpNetwork`). The control plane is reachable only from the admin CIDRs (master authorized
+ *   networks): on its private endpoint only when those are private ranges (see `privateEndpoint`), else on
+ *   its public endpoint. Global access lets other regions use the private endpoint over the VPC.
+ * - Workload Identity is on (`<project>.svc.id.goog`) and nodes run the GKE metadata server, so pods never
+ *   see the node service account.
+ * - Dataplane V2 enforces Kubernetes NetworkPolicies.
+ * - The firewall rule from the control plane to the nodes is created by GKE itself; Axon ports are opened by
+ *   `GcpFirewall` on the node tag `gcpSiteNetworkTag(topology, site)`.
+ */
+export class GkeSite extends pulumi.ComponentResource {
+    public readonly host: KubernetesHost;
+    public readonly cluster: gcp.container.Cluster;
+    public readonly nodePool: gcp.container.NodePool;
+    public readonly nodeServiceAccount: gcp.serviceaccount.Account;
+    public readonly kubeProvider: k8s.Provider;
+    public readonly storageClasses: Readonly<Record<StorageTier, k8s.storage.v1.StorageClass>>;
+    /** Network tag on every node (firewall target). */
+    public readonly nodeTag: string;
+    /** The kubeconfig (no credentials: it runs `gke-gcloud-auth-plugin`). */
+    public readonly kubeconfig: pulumi.Output<string>;
+
+    constructor(name: string, args: GkeSiteArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("axonserver:gcp:GkeSite", name, {}, opts);
+        const { topology, site, network, provider } = args;
+        if (site.cloud !== "gcp" || site.platform !== "gke") {
+            throw new Error(`GkeSite ${name}: site ${site.name} is ${site.cloud}/${site.platform}, not gcp/gke`);
+        }
+        const subnet = network.subnets[site.name];
+        const ranges = network.ranges[site.name];
+        if (!subnet || !ranges?.master) throw new Error(`GkeSite ${name}: network ${network.project} has no subnet for site ${site.name}`);
+        const project = network.project;
+        const childOpts = { parent: this, provider };
+        const privateEndpoint = args.privateEndpoint ?? topology.adminCidrs.every(isPrivateRange);
+        const labels = { environment: topology.environment, site: site.name, app: "axonserver" };
+        this.nodeTag = gcpSiteNetworkTag(topology, site.name);
+
+        this.nodeServiceAccount = new gcp.serviceaccount.Account(
+            `${name}-nodes-sa`,
+            {
+                project,
+                accountId: gcpAccountId(topology, site.name, "nodes"),
+                displayName: `GKE nodes of Axon Server site ${topology.environment}/${site.name}`,
+            },
+            childOpts,
+        );
+        const roleBindings = GKE_NODE_ROLES.map(
+            (role) =>
+                new gcp.projects.IAMMember(
+                    `${name}-nodes-${role.replace(/^roles\//, "").replace(/\./g, "-")}`,
+                    { project, role, member: this.nodeServiceAccount.member },
+                    childOpts,
+                ),
+        );
+
+        this.cluster = new gcp.container.Cluster(
+            `${name}-gke`,
+            {
+                project,
+                // Explicit (GKE allows 40 characters; this is at most 37): a replacement must be deliberate.
+                name: siteResourcePrefix(topology, site.name),
+                location: site.region,
+                nodeLocations: [...site.zones],
+                network: network.network.selfLink,
+                subnetwork: subnet.selfLink,
+                networkingMode: "VPC_NATIVE",
+                ipAllocationPolicy: { clusterSecondaryRangeName: POD_RANGE_NAME, servicesSecondaryRangeName: SERVICE_RANGE_NAME },
+                privateClusterConfig: {
+                    enablePrivateNodes: true,
+                    enablePrivateEndpoint: privateEndpoint,
+                    masterIpv4CidrBlock: ranges.master,
+                    masterGlobalAccessConfig: { enabled: true },
+                },
+                masterAuthorizedNetworksConfig: {
+                    cidrBlocks: topology.adminCidrs.map((cidr) => ({ cidrBlock: cidr, displayName: `admin ${cidr}` })),
+                    gcpPublicCidrsAccessEnabled: false,
+                },
+                workloadIdentityConfig: { workloadPool: `${project}.svc.id.goog` },
+                addonsConfig: { gcePersistentDiskCsiDriverConfig: { enabled: true } },
+                datapathProvider: "ADVANCED_DATAPATH",
+                enableShieldedNodes: true,
+                // The default pool is replaced by `nodePool` below (GKE needs one node to create the cluster).
+                removeDefaultNodePool: true,
+                initialNodeCount: 1,
+                deletionProtection: args.deletionProtection ?? true,
+                releaseChannel: { channel: args.releaseChannel ?? "REGULAR" },
+                ...(site.cluster.kubernetesVersion ? { minMasterVersion: site.cluster.kubernetesVersion } : {}),
+                resourceLabels: labels,
+            },
+            childOpts,
+        );
+
+        this.nodePool = new gcp.container.NodePool(
+            `${name}-pool`,
+            {
+                project,
+                cluster: this.cluster.name,
+                // A generated name lets a replaced pool (new machine type) come up before the old one drains.
+                namePrefix: "axon-",
+                location: site.region,
+                nodeLocations: [...site.zones],
+                // Per zone in a regional cluster.
+                nodeCount: site.cluster.nodesPerZone,
+                management: { autoRepair: true, autoUpgrade: true },
+                nodeConfig: {
+                    machineType: site.cluster.machineType,
+                    diskSizeGb: args.nodeDiskSizeGb ?? 100,
+                    serviceAccount: this.nodeServiceAccount.email,
+                    // Access is limited by the service account's IAM roles (Google's recommendation).
+                    oauthScopes: ["https://www.googleapis.com/auth/cloud-platform"],
+                    workloadMetadataConfig: { mode: "GKE_METADATA" },
+                    shieldedInstanceConfig: { enableSecureBoot: true, enableIntegrityMonitoring: true },
+                    tags: [this.nodeTag],
+                    labels,
+                    resourceLabels: labels,
+                },
+            },
+            { ...childOpts, dependsOn: roleBindings },
+        );
+
+        // Lifted property access (not apply): a missing output stays undefined instead of dropping the provider.
+        const contextName = `${topology.environment}-${site.name}`;
+        const endpoint = privateEndpoint ? this.cluster.privateClusterConfig.privateEndpoint : this.cluster.endpoint;
+        this.kubeconfig = pulumi.jsonStringify({
+            apiVersion: "v1",
+            kind: "Config",
+            "current-context": contextName,
+            clusters: [
+                {
+                    name: contextName,
+                    cluster: {
+                        server: pulumi.interpolate`https://${endpoint}`,
+                        "certificate-authority-data": this.cluster.masterAuth.clusterCaCertificate,
+                    },
+                },
+            ],
+            contexts: [{ name: contextName, context: { cluster: contextName, user: contextName } }],
+            users: [
+                {
+                    name: contextName,
+                    user: {
+                        exec: {
+                            apiVersion: "client.authentication.k8s.io/v1beta1",
+                            command: "gke-gcloud-auth-plugin",
+                            installHint:
+                                "Install gke-gcloud-auth-plugin for use with kubectl by following https://cloud.google.com/kubernetes-engine/docs/how-to/cluster-access-for-kubectl#install_plugin",
+                            provideClusterInfo: true,
+                        },
+                    },
+                },
+            ],
+        });
+        this.kubeProvider = new k8s.Provider(`${name}-k8s`, { kubeconfig: this.kubeconfig, enableServerSideApply: true }, { parent: this });
+
+        const storageClasses = {} as Record<StorageTier, k8s.storage.v1.StorageClass>;
+        for (const tier of STORAGE_TIERS) {
+            storageClasses[tier] = new k8s.storage.v1.StorageClass(
+                `${name}-sc-${tier}`,
+                retainedStorageClassArgs({
+                    name: gkeStorageClassName(topology.environment, tier),
+                    provisioner: GKE_PD_CSI_PROVISIONER,
+                    parameters: { type: GKE_DISK_TYPES[tier] },
+                    labels: { "app.kubernetes.io/part-of": PART_OF, "app.kubernetes.io/managed-by": MANAGED_BY, "app.kubernetes.io/instance": topology.environment },
+                }),
+                { parent: this, provider: this.kubeProvider },
+            );
+        }
+        this.storageClasses = storageClasses;
+
+        this.host = {
+            site: site.name,
+            provider: this.kubeProvider,
+            storageClassNames: {
+                fast: storageClasses.fast.metadata.name,
+                standard: storageClasses.standard.metadata.name,
+                cold: storageClasses.cold.metadata.name,
+            },
+            readyResources: [this.nodePool, ...STORAGE_TIERS.map((t) => storageClasses[t])],
+            internalLoadBalancer: "gcp-internal",
+        };
+
+        this.registerOutputs({
+            cluster: this.cluster,
+            nodePool: this.nodePool,
+            kubeconfig: this.kubeconfig,
+            nodeTag: this.nodeTag,
+        });
+    }
+}
+
+const RFC1918 = ["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16"];
+
+/** Whether a CIDR lies inside a private (RFC 1918) range. */
+export function isPrivateRange(cidr: string): boolean {
+    return RFC1918.some((r) => cidrContains(r, cidr));
+}
