@@ -1,0 +1,155 @@
+/**
+ * The backup bucket of an environment, in the disaster-recovery region.
+ *
+ * Layout (agent.ts, plan.ts): `<environment>/<node>/controldb/…`, `…/log/<group>/…`,
+ * `…/events/<context>/…`; one prefix per agent node, so each agent's identity is scoped to its prefix
+ * (access.ts). Versioned: every overwrite (active segment, markers, control DB zip, log replacement)
+ * keeps the previous version for `retentionDays`, which is what makes a point-in-time restore possible.
+ *
+ * Data safety: `forceDestroy: false` (a non-empty bucket is never deleted), and the component passes
+ * `protect: true` + `retainOnDelete: true` to the bucket by default (`pulumi destroy` leaves it; to
+ * really delete it: `pulumi state unprotect`, empty it, remove it in the console).
+ */
+import * as aws from "@pulumi/aws";
+import * as gcp from "@pulumi/gcp";
+import * as pulumi from "@pulumi/pulumi";
+import { BackupSettings } from "./settings";
+import { bucketUrl } from "./sidecar";
+import { accountRootKeyPolicy } from "../aws/iam";
+
+export interface BackupBucketArgs {
+    environment: string;
+    settings: BackupSettings;
+    /** GCP project of the bucket (required for `cloud: gcp`). */
+    gcpProject?: string;
+    /** AWS account id, for the KMS key policy (required for `cloud: aws`). */
+    awsAccountId?: pulumi.Input<string>;
+    /** AWS partition (default `aws`). */
+    awsPartition?: string;
+    /** `protect` + `retainOnDelete` on the bucket (default true). */
+    protectBucket?: boolean;
+    /** Extra tags / labels. */
+    tags?: Record<string, string>;
+}
+
+/** Multiple days; a GCS lifecycle condition takes whole days. */
+const ABORT_MULTIPART_DAYS = 7;
+
+export class BackupBucket extends pulumi.ComponentResource {
+    /** Bucket name (S3 or GCS). */
+    public readonly bucketName: pulumi.Output<string>;
+    /** `s3://<name>` or `gs://<name>`: the agents' `BACKUP_BUCKET_URL`. */
+    public readonly url: pulumi.Output<string>;
+    /** S3 only: bucket ARN and the SSE-KMS key ARN (agents need Encrypt/GenerateDataKey on it). */
+    public readonly bucketArn?: pulumi.Output<string>;
+    public readonly kmsKeyArn?: pulumi.Output<string>;
+    public readonly cloud: "aws" | "gcp";
+
+    constructor(name: string, args: BackupBucketArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("axonserver:backup:BackupBucket", name, {}, opts);
+        const s = args.settings;
+        const protect = args.protectBucket ?? true;
+        const keep: pulumi.CustomResourceOptions = { parent: this, protect, retainOnDelete: protect };
+        const child: pulumi.CustomResourceOptions = { parent: this };
+        this.cloud = s.cloud;
+        const labels = { "axonserver-environment": args.environment, purpose: "axonserver-backup", ...(args.tags ?? {}) };
+
+        if (s.cloud === "aws") {
+            if (args.awsAccountId === undefined) throw new Error(`${name}: awsAccountId is required for an S3 backup bucket`);
+            const region = s.drRegion;
+            const key = new aws.kms.Key(
+                `${name}-key`,
+                {
+                    region,
+                    description: `SSE-KMS key of the Axon Server backup bucket of ${args.environment}`,
+                    enableKeyRotation: true,
+                    deletionWindowInDays: 30,
+                    policy: pulumi.output(args.awsAccountId).apply((id) => accountRootKeyPolicy(id, args.awsPartition ?? "aws")),
+                    tags: labels,
+                },
+                { parent: this, protect, retainOnDelete: protect },
+            );
+            const bucket = new aws.s3.Bucket(
+                `${name}-bucket`,
+                { region, forceDestroy: false, objectLockEnabled: s.objectLock ? true : undefined, tags: labels },
+                keep,
+            );
+            new aws.s3.BucketPublicAccessBlock(
+                `${name}-public-access`,
+                { region, bucket: bucket.id, blockPublicAcls: true, blockPublicPolicy: true, ignorePublicAcls: true, restrictPublicBuckets: true },
+                child,
+            );
+            const versioning = new aws.s3.BucketVersioning(
+                `${name}-versioning`,
+                { region, bucket: bucket.id, versioningConfiguration: { status: "Enabled" } },
+                child,
+            );
+            new aws.s3.BucketServerSideEncryptionConfiguration(
+                `${name}-sse`,
+                {
+                    region,
+                    bucket: bucket.id,
+                    rules: [{ applyServerSideEncryptionByDefault: { sseAlgorithm: "aws:kms", kmsMasterKeyId: key.arn }, bucketKeyEnabled: true }],
+                },
+                child,
+            );
+            new aws.s3.BucketLifecycleConfiguration(
+                `${name}-lifecycle`,
+                {
+                    region,
+                    bucket: bucket.id,
+                    rules: [
+                        {
+                            id: "expire-noncurrent-versions",
+                            status: "Enabled",
+                            filter: { prefix: "" },
+                            noncurrentVersionExpiration: { noncurrentDays: s.retentionDays },
+                            // Delete markers left once their versions expired.
+                            expiration: { expiredObjectDeleteMarker: true },
+                            abortIncompleteMultipartUpload: { daysAfterInitiation: ABORT_MULTIPART_DAYS },
+                        },
+                    ],
+                },
+                { parent: this, dependsOn: [versioning] },
+            );
+            if (s.objectLock) {
+                // Governance mode: versions cannot be deleted or shortened for retentionDays except by a
+                // principal with s3:BypassGovernanceRetention. Overwrites still work (they add versions).
+                new aws.s3.BucketObjectLockConfiguration(
+                    `${name}-object-lock`,
+                    { region, bucket: bucket.id, objectLockEnabled: "Enabled", rule: { defaultRetention: { mode: "GOVERNANCE", days: s.retentionDays } } },
+                    { parent: this, dependsOn: [versioning] },
+                );
+            }
+            this.bucketName = bucket.bucket;
+            this.bucketArn = bucket.arn;
+            this.kmsKeyArn = key.arn;
+        } else {
+            if (!args.gcpProject) throw new Error(`${name}: gcpProject is required for a GCS backup bucket`);
+            // No `retentionPolicy`: a GCS retention policy forbids replacing objects younger than the
+            // period, and the agent must overwrite the active segment, its markers and the log prefix.
+            // Versioning + a noncurrent-version lifecycle rule keep every state for retentionDays.
+            const bucket = new gcp.storage.Bucket(
+                `${name}-bucket`,
+                {
+                    project: args.gcpProject,
+                    location: s.drRegion.toUpperCase(),
+                    storageClass: "STANDARD",
+                    uniformBucketLevelAccess: true,
+                    publicAccessPrevention: "enforced",
+                    versioning: { enabled: true },
+                    forceDestroy: false,
+                    lifecycleRules: [
+                        { action: { type: "Delete" }, condition: { daysSinceNoncurrentTime: s.retentionDays, withState: "ARCHIVED" } },
+                        { action: { type: "AbortIncompleteMultipartUpload" }, condition: { age: ABORT_MULTIPART_DAYS } },
+                    ],
+                    labels,
+                },
+                keep,
+            );
+            this.bucketName = bucket.name;
+        }
+        this.url = this.bucketName.apply((n) => bucketUrl(s.cloud, n));
+        this.registerOutputs({ bucketName: this.bucketName, url: this.url, bucketArn: this.bucketArn, kmsKeyArn: this.kmsKeyArn });
+    }
+}

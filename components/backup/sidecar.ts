@@ -1,0 +1,230 @@
+/**
+ * Where the backup agent runs. Pure object builders (type-only Pulumi imports), no resources.
+ *
+ * Sidecar, not a CronJob: the agent must read the files the REST API names from the node's own
+ * volumes, and those are ReadWriteOnce PVCs attached to the node's pod. A CronJob pod would need the
+ * same volumes on the same worker (RWO allows that only by accident of scheduling, and not at all for
+ * `ReadWriteOncePod`), so the agent is a second container of the node's pod that mounts the volumes
+ * read-only and talks to Axon Server on `127.0.0.1:8024`. It sleeps between runs (`--loop`), aligned
+ * so that the admin agent runs `CONTROLDB_BEFORE_SNAPSHOT_MINUTES` before the daily snapshots.
+ *
+ * VMs run the same script from a systemd timer (`renderBackupTimerUnits`): `--once` per activation,
+ * `OnCalendar` aligned the same way.
+ *
+ * Wiring (the lead adds these to the node's StatefulSet, the K8s engineer owns the pod):
+ * - `containers: [axon, backupSidecarContainer(...)]`;
+ * - `volumes: [...podVolumes, ...backupSidecarVolumes(configMapName)]`, with a ConfigMap whose data is
+ *   `backupScriptConfigMapData()`;
+ * - the pod's ServiceAccount carries the bucket identity (EKS: `eks.amazonaws.com/role-arn` = the IRSA
+ *   role of access.ts; GKE: `iam.gke.io/gcp-service-account` = the GSA of access.ts).
+ */
+import type * as k8s from "@pulumi/kubernetes";
+import type * as pulumi from "@pulumi/pulumi";
+import { AxonNode, PORTS, Topology } from "../topology/model";
+import { CONTAINER_PATHS, systemTokenFile, VM_PATHS } from "../axonserver/render/paths";
+import { AGENT_ENV, AGENT_LAYOUT, AGENT_SCRIPT_NAME, renderBackupAgent } from "./agent";
+import { agentOf, BackupPlan, CONTROLDB_MAX_AGE_SECONDS, nodePrefix, planBackups, renderUnits } from "./plan";
+import { BackupSettings, BucketCloud } from "./settings";
+
+type Container = k8s.types.input.core.v1.Container;
+type Volume = k8s.types.input.core.v1.Volume;
+type EnvVar = k8s.types.input.core.v1.EnvVar;
+
+/**
+ * Pinned stock images with the cloud CLI, bash, curl and a JSON tool (agent.ts): `amazon/aws-cli`
+ * (Amazon Linux + `jq`), `google/cloud-sdk` slim (Debian + `python3`). Bump deliberately.
+ */
+export const AGENT_IMAGES: Readonly<Record<BucketCloud, string>> = {
+    aws: "amazon/aws-cli:2.32.8",
+    gcp: "google/cloud-sdk:552.0.0-slim",
+};
+
+export const SIDECAR_NAME = "backup";
+/** Pod volumes the sidecar adds (unique next to podSpec.ts's VOLUMES). */
+export const SIDECAR_VOLUMES = { script: "backup-agent", tmp: "backup-tmp" } as const;
+/** Where the ConfigMap with the script is mounted. */
+export const SCRIPT_DIR = "/opt/axonserver-backup";
+/** Env var holding the bucket root URL; `BACKUP_TARGET` expands it (`$(VAR)`, Kubernetes env syntax). */
+export const BUCKET_URL_ENV = "BACKUP_BUCKET_URL";
+
+/** The bucket root URL of a bucket name: `s3://<name>` or `gs://<name>`. */
+export function bucketUrl(cloud: BucketCloud, bucketName: string): string {
+    return `${cloud === "aws" ? "s3" : "gs"}://${bucketName}`;
+}
+
+/** Data of the ConfigMap holding the agent script. */
+export function backupScriptConfigMapData(): Record<string, string> {
+    return { [AGENT_SCRIPT_NAME]: renderBackupAgent() };
+}
+
+/** Pod volumes of the sidecar: the script ConfigMap (read-only, 0555) and a private `/tmp`. */
+export function backupSidecarVolumes(configMapName: pulumi.Input<string>): Volume[] {
+    return [
+        { name: SIDECAR_VOLUMES.script, configMap: { name: configMapName, defaultMode: 0o555, items: [{ key: AGENT_SCRIPT_NAME, path: AGENT_SCRIPT_NAME }] } },
+        { name: SIDECAR_VOLUMES.tmp, emptyDir: { sizeLimit: "64Mi" } },
+    ];
+}
+
+export interface BackupSidecarOptions {
+    node: Pick<AxonNode, "name">;
+    topology: Pick<Topology, "environment" | "nodes" | "replicationGroups">;
+    settings: BackupSettings;
+    /** Bucket root URL, e.g. `s3://<bucket>` (`bucketUrl`); may be an Output. */
+    targetUrl: pulumi.Input<string>;
+    /** The pod volume with `system.token` (podSpec.ts `VOLUMES.security`). */
+    tokenVolumeName: string;
+    /** The pod's PVC volumes (podSpec.ts `VOLUMES`). */
+    volumeMountNames: { events: string; data: string; log: string };
+    /** Precomputed plan (default: `planBackups(topology, settings)`). */
+    plan?: BackupPlan;
+}
+
+/** Env of an agent, shared by the sidecar and the VM timer. `target` values may use `$(BACKUP_BUCKET_URL)`. */
+export function agentEnv(o: { environment: string; node: string; plan: BackupPlan; settings: BackupSettings; bucketRef: string; tokenFile: string }): Record<string, string> | undefined {
+    const agent = agentOf(o.plan, o.node);
+    if (!agent) return undefined;
+    const env: Record<string, string> = {
+        [AGENT_ENV.target]: `${o.bucketRef}/${nodePrefix(o.environment, o.node)}`,
+        [AGENT_ENV.units]: renderUnits(agent.units),
+        // 8024 stays plain HTTP with TLS on (TLS covers gRPC only: properties.ts), on the loopback.
+        [AGENT_ENV.axonUrl]: `http://127.0.0.1:${PORTS.http}`,
+        [AGENT_ENV.tokenFile]: o.tokenFile,
+        [AGENT_ENV.controlDb]: String(agent.controlDb),
+        [AGENT_ENV.intervalMinutes]: String(o.settings.intervalMinutes),
+        [AGENT_ENV.offsetMinutes]: String(agent.offsetMinutes),
+        [AGENT_ENV.retries]: "5",
+        [AGENT_ENV.retryDelaySeconds]: "5",
+    };
+    if (agent.controlDbFrom !== undefined) {
+        env[AGENT_ENV.controlDbStampUrl] = `${o.bucketRef}/${nodePrefix(o.environment, agent.controlDbFrom)}/${AGENT_LAYOUT.controlDbStamp}`;
+        env[AGENT_ENV.controlDbMaxAgeSeconds] = String(CONTROLDB_MAX_AGE_SECONDS);
+    }
+    return env;
+}
+
+/**
+ * The sidecar container of a node, or `undefined` when the plan gives this node nothing to back up
+ * (only designated PRIMARY nodes run an agent, plan.ts).
+ */
+export function backupSidecarContainer(o: BackupSidecarOptions): Container | undefined {
+    const plan = o.plan ?? planBackups(o.topology, o.settings);
+    const p = CONTAINER_PATHS;
+    const vars = agentEnv({
+        environment: o.topology.environment,
+        node: o.node.name,
+        plan,
+        settings: o.settings,
+        bucketRef: `$(${BUCKET_URL_ENV})`,
+        tokenFile: systemTokenFile(p),
+    });
+    if (!vars) return undefined;
+    const env: EnvVar[] = [
+        { name: BUCKET_URL_ENV, value: o.targetUrl },
+        ...Object.entries(vars).map(([name, value]) => ({ name, value })),
+        // Read-only root filesystem: the CLIs keep their caches and config under /tmp.
+        { name: "HOME", value: "/tmp" },
+        { name: "TMPDIR", value: "/tmp" },
+        ...(o.settings.cloud === "gcp" ? [{ name: "CLOUDSDK_CONFIG", value: "/tmp/gcloud" }] : [{ name: "AWS_REGION", value: o.settings.drRegion }]),
+    ];
+    return {
+        name: SIDECAR_NAME,
+        image: o.settings.agentImage ?? AGENT_IMAGES[o.settings.cloud],
+        imagePullPolicy: "IfNotPresent",
+        // The aws-cli image's entrypoint is `aws`: replace it.
+        command: ["bash", `${SCRIPT_DIR}/${AGENT_SCRIPT_NAME}`],
+        args: ["--loop"],
+        env,
+        volumeMounts: [
+            { name: o.volumeMountNames.events, mountPath: p.events, readOnly: true },
+            { name: o.volumeMountNames.data, mountPath: p.data, readOnly: true },
+            { name: o.volumeMountNames.log, mountPath: p.log, readOnly: true },
+            { name: o.tokenVolumeName, mountPath: p.security, readOnly: true },
+            { name: SIDECAR_VOLUMES.script, mountPath: SCRIPT_DIR, readOnly: true },
+            { name: SIDECAR_VOLUMES.tmp, mountPath: "/tmp" },
+        ],
+        resources: { requests: { cpu: "50m", memory: "128Mi" }, limits: { cpu: "500m", memory: "512Mi" } },
+        securityContext: {
+            runAsNonRoot: true,
+            runAsUser: 1001,
+            runAsGroup: 1001,
+            allowPrivilegeEscalation: false,
+            privileged: false,
+            readOnlyRootFilesystem: true,
+            capabilities: { drop: ["ALL"] },
+            seccompProfile: { type: "RuntimeDefault" },
+        },
+    };
+}
+
+/** Quote a value for a systemd `Environment=` assignment. */
+function systemdQuote(v: string): string {
+    return `"${v.replace(/\\/g, "\\\\").replace(/"/g, '\\"')}"`;
+}
+
+/** Path of the script on a VM (installed by the VM bootstrap next to the other units). */
+export const VM_AGENT_PATH = `/usr/local/bin/${AGENT_SCRIPT_NAME}`;
+
+/**
+ * systemd units for a VM node's agent: `axonserver-backup.service` (oneshot, `--once`, as the
+ * `axonserver` user so it can read the volumes and delete its control DB zips) and
+ * `axonserver-backup.timer` (`OnCalendar` at the plan's aligned minutes, `Persistent=true`).
+ * `undefined` when the node has no agent. The VM engineer installs the script (`renderBackupAgent()`)
+ * at `VM_AGENT_PATH` and these units; the instance role/SA carries the bucket access (access.ts).
+ */
+export function renderBackupTimerUnits(o: {
+    node: Pick<AxonNode, "name">;
+    topology: Pick<Topology, "environment" | "nodes" | "replicationGroups">;
+    settings: BackupSettings;
+    /** Bucket name (plain string: user data is rendered from resolved values). */
+    bucketName: string;
+    plan?: BackupPlan;
+}): { service: string; timer: string } | undefined {
+    const plan = o.plan ?? planBackups(o.topology, o.settings);
+    const vars = agentEnv({
+        environment: o.topology.environment,
+        node: o.node.name,
+        plan,
+        settings: o.settings,
+        bucketRef: bucketUrl(o.settings.cloud, o.bucketName),
+        tokenFile: systemTokenFile(VM_PATHS),
+    });
+    if (!vars) return undefined;
+    vars[AGENT_ENV.controlDbCleanup] = "true";
+    if (o.settings.cloud === "aws") vars.AWS_REGION = o.settings.drRegion;
+    const agent = agentOf(plan, o.node.name)!;
+    const minutes: number[] = [];
+    for (let m = agent.offsetMinutes; m < 1440; m += o.settings.intervalMinutes) minutes.push(m);
+    const calendar = minutes.map((m) => `*-*-* ${String(Math.floor(m / 60)).padStart(2, "0")}:${String(m % 60).padStart(2, "0")}:00 UTC`);
+    const service = [
+        "[Unit]",
+        `Description=Axon Server backup agent of ${o.node.name} (generated by axonserver-multiregion)`,
+        "After=axonserver.service network-online.target",
+        "Wants=network-online.target",
+        "",
+        "[Service]",
+        "Type=oneshot",
+        "User=axonserver",
+        "Group=axonserver",
+        ...Object.entries(vars).map(([k, v]) => `Environment=${k}=${systemdQuote(v)}`),
+        `ExecStart=/bin/bash ${VM_AGENT_PATH} --once`,
+        "PrivateTmp=true",
+        "NoNewPrivileges=true",
+        "ProtectSystem=strict",
+        `ReadWritePaths=${VM_PATHS.data}`,
+        "",
+    ].join("\n");
+    const timer = [
+        "[Unit]",
+        `Description=Runs the Axon Server backup agent of ${o.node.name} every ${o.settings.intervalMinutes} minutes`,
+        "",
+        "[Timer]",
+        ...calendar.map((c) => `OnCalendar=${c}`),
+        "Persistent=true",
+        "AccuracySec=1s",
+        "",
+        "[Install]",
+        "WantedBy=timers.target",
+        "",
+    ].join("\n");
+    return { service, timer };
+}
