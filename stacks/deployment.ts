@@ -1,19 +1,25 @@
 /**
  * The deployment factory: a validated `Topology` in, every resource of the environment created, the
  * stack outputs out. No config reading here (see `config.ts`) and no resource logic: it only wires
- * sites to the Axon Server cluster. Callable several times in one process (tests, `render`), since it
+ * the sites (`sites.ts`), the Axon Server cluster on them, the connectivity between them
+ * (`connectivity.ts`) and the private DNS zone of the node names (`dns.ts`). Callable several times in one process (tests, `render`), since it
  * has no module-level state.
  */
 import * as pulumi from "@pulumi/pulumi";
 import { renderRegionClientConfigs, RegionClientConfig } from "../components/axonserver/render/clientConfig";
-import { AxonServerCluster, VmNodeFactory } from "../components/kubernetes/axonServerCluster";
+import { AxonServerCluster } from "../components/kubernetes/axonServerCluster";
 import { NodeEndpoint } from "../components/kubernetes/axonServerNode";
-import { existingClusterHost } from "../components/kubernetes/existingCluster";
 import { KubernetesHost } from "../components/sites/host";
 import { analyzeFailures, FailureSummary, summarizeFailures } from "../components/topology/analysis";
-import { ConfigIssue, Site, Topology } from "../components/topology/model";
+import { ConfigIssue, Topology } from "../components/topology/model";
 import { rollingOrder } from "../components/topology/rolling";
 import { StackInput } from "./config";
+import { Connectivity, createConnectivity } from "./connectivity";
+import { createPrivateDns, PrivateDns } from "./dns";
+import { createSites, Sites } from "./sites";
+
+export type { Sites } from "./sites";
+export { createSites } from "./sites";
 
 /** Every field is a stack output (see `index.ts`); read them with `StackReference.getOutput(<field>)`. */
 export interface DeploymentOutputs {
@@ -52,35 +58,12 @@ export interface Deployment extends DeploymentOutputs {
     /** Kubernetes host per site name; `render` maps Kubernetes objects to sites through their providers. */
     readonly kubernetesHosts: Readonly<Record<string, KubernetesHost>>;
     readonly cluster: AxonServerCluster;
-}
-
-/** What the sites provide to the Axon Server cluster. */
-export interface Sites {
-    /** Kubernetes host per Kubernetes site (`kubernetes`, `eks`, `gke`). */
-    kubernetesHosts: Record<string, KubernetesHost>;
-    /** Creates the nodes of `vm` sites; required when there are any. */
-    vmNodeFactory?: VmNodeFactory;
-}
-
-const notWired = (site: Site) => new Error(`platform ${site.platform} (site ${site.name}) is not wired yet`);
-
-/** Creates every site, one branch per platform. */
-export function createSites(topology: Topology): Sites {
-    const kubernetesHosts: Record<string, KubernetesHost> = {};
-    for (const site of topology.sites) {
-        switch (site.platform) {
-            case "kubernetes":
-                kubernetesHosts[site.name] = existingClusterHost(site, topology);
-                break;
-            case "eks":
-                throw notWired(site);
-            case "gke":
-                throw notWired(site);
-            case "vm":
-                throw notWired(site);
-        }
-    }
-    return { kubernetesHosts };
+    /** Site components, networks and providers. */
+    readonly sites: Sites;
+    /** Peerings and VPNs between the sites. */
+    readonly connectivity: Connectivity;
+    /** The private DNS zones of the node names. */
+    readonly privateDns: PrivateDns;
 }
 
 /** Regroups node endpoints per site; sites and nodes in topology order, sites without nodes left out. */
@@ -98,8 +81,12 @@ function endpointsBySite(topology: Topology, byNode: Record<string, NodeEndpoint
  * warnings, passed through to the `warnings` output.
  */
 export function createDeployment(topology: Topology, secrets: StackInput["secrets"], warnings: readonly ConfigIssue[] = []): Deployment {
-    const { kubernetesHosts, vmNodeFactory } = createSites(topology);
+    const sites = createSites(topology);
+    const { kubernetesHosts, vmNodeFactory } = sites;
     const cluster = new AxonServerCluster(topology.environment, { topology, kubernetesHosts, secrets, vmNodeFactory });
+    const connectivity = createConnectivity(topology, sites);
+    // After the cluster: it creates the VM nodes whose addresses the records need.
+    const privateDns = createPrivateDns(topology, sites, cluster);
     const clientConfig: Record<string, RegionClientConfig> = renderRegionClientConfigs(topology);
     return {
         environment: topology.environment,
@@ -112,5 +99,8 @@ export function createDeployment(topology: Topology, secrets: StackInput["secret
         rollingOrder: rollingOrder(topology).map((n) => n.name),
         kubernetesHosts,
         cluster,
+        sites,
+        connectivity,
+        privateDns,
     };
 }

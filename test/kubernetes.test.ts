@@ -351,7 +351,7 @@ describe("kubernetes: AxonServerCluster across zones, sites and a VM", () => {
             "axonserver:index:AxonServerNode": 5,
             "axonserver:index:AxonServerTls": 1,
             [T.sts]: 5,
-            [T.svc]: 5 * 3 + 4, // axon-4 is reached from no other site: no load balancer
+            [T.svc]: 5 * 4, // headless, gRPC, HTTP and an internal load balancer per node (every node on a cloud host)
             [T.cm]: 5 + 1, // the client config only where clients are (eu-west-1)
             [T.secret]: 5 + 2 * 2, // TLS per node; tokens + license per site
             [T.ns]: 2,
@@ -436,9 +436,22 @@ describe("kubernetes: AxonServerCluster across zones, sites and a VM", () => {
         for (const cm of ofType(run.records, T.cm)) assert.ok(!JSON.stringify(unwrapSecrets(cm.inputs)).includes(LICENSE));
     });
 
-    it("gives nodes reached from other sites their own internal load balancer, as the host says", () => {
+    it("gives every node on a cloud host its own internal load balancer, as the host says", () => {
         const lbs = ofType(run.records, T.svc).filter((r) => inputs(r).spec.type === "LoadBalancer");
-        assert.deepEqual(lbs.map((r) => r.name).sort(), ["mz-axon-1-internal-lb", "mz-axon-2-internal-lb", "mz-axon-3-internal-lb", "mz-axon-us-internal-lb"]);
+        // axon-4 is reached from no other site, but its private DNS name needs a routable address too.
+        assert.deepEqual(lbs.map((r) => r.name).sort(), [
+            "mz-axon-1-internal-lb",
+            "mz-axon-2-internal-lb",
+            "mz-axon-3-internal-lb",
+            "mz-axon-4-internal-lb",
+            "mz-axon-us-internal-lb",
+        ]);
+        assert.deepEqual(inputs(one(run.records, T.svc, "mz-axon-4-internal-lb")).spec.loadBalancerSourceRanges, [
+            "10.0.0.0/16",
+            "10.1.0.0/16",
+            "10.2.0.0/16",
+            "10.50.0.0/16",
+        ]);
         const aws = inputs(one(run.records, T.svc, "mz-axon-1-internal-lb"));
         assert.equal(aws.metadata.name, "axon-1-internal");
         assert.deepEqual(aws.metadata.annotations, INTERNAL_LB_ANNOTATIONS["aws-nlb"]);
@@ -458,7 +471,7 @@ describe("kubernetes: AxonServerCluster across zones, sites and a VM", () => {
         assert.deepEqual(Object.keys(endpoints), topology.nodes.map((n) => n.name));
         assert.deepEqual(endpoints["axon-1"].loadBalancer, { hostname: "axon-1-internal.elb.amazonaws.com" });
         assert.match(endpoints["axon-us"].loadBalancer?.ip ?? "", /^10\./);
-        assert.equal(endpoints["axon-4"].loadBalancer, undefined);
+        assert.deepEqual(endpoints["axon-4"].loadBalancer, { hostname: "axon-4-internal.elb.amazonaws.com" });
         assert.equal(endpoints["axon-vm"].fqdn, "axon-vm.mz.axon.internal");
         assert.match((await outputValue(run.result.cluster.caCertificate)) ?? "", /BEGIN CERTIFICATE/);
     });

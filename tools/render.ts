@@ -20,6 +20,7 @@ import * as path from "node:path";
 import { PROJECT_NAMESPACE as PROJECT, type StackFile } from "../components/topology/stackFile";
 import type { TopologyReport } from "../components/topology/report";
 import type { Deployment } from "../stacks/deployment";
+import { PULUMI_CONFIG_ENV, scrubProviderEnv } from "./harness/env";
 import type { MockRun, ResourceRecord } from "./harness/mocks";
 
 /** Repository root: stack files live here. */
@@ -61,19 +62,6 @@ export function parseArgs(argv: readonly string[]): Args | "help" {
     if (!stack) throw new UsageError("--stack is required");
     if (!/^[A-Za-z0-9._-]+$/.test(stack)) throw new UsageError(`invalid stack name ${stack}`);
     return { stack, out: out ?? path.join("render-out", stack), dir: dir ?? ROOT };
-}
-
-/**
- * Environment variables that providers read as defaults (`KUBECONFIG`, `AWS_REGION`, `GOOGLE_*`, ...)
- * or that seed Pulumi's config store. The render must depend on the stack file only, and a
- * kubeconfig's credentials must never reach resources.json.
- */
-const SCRUBBED_ENV = /^(AWS_|GOOGLE_|GCLOUD_|CLOUDSDK_|KUBECONFIG$|PULUMI_K8S_|PULUMI_CONFIG)/;
-
-export function scrubProviderEnv(env: NodeJS.ProcessEnv = process.env): string[] {
-    const removed = Object.keys(env).filter((k) => SCRUBBED_ENV.test(k));
-    for (const k of removed) delete env[k];
-    return removed.sort();
 }
 
 /**
@@ -184,7 +172,9 @@ export async function render(args: Args, log: (line: string) => void = console.l
         err(USAGE);
         return 2;
     }
-    const removedEnv = scrubProviderEnv();
+    // Provider defaults (`KUBECONFIG`, `AWS_REGION`, `GOOGLE_*`, ...) and Pulumi's config seed: the render
+    // depends on the stack file only. Not restored: this process ends with the render.
+    const removedEnv = scrubProviderEnv(process.env, PULUMI_CONFIG_ENV).removed;
     // Loaded only now: @pulumi/pulumi seeds its config store from the environment when first loaded.
     const YAML = await import("yaml");
     const { readStackFile } = await import("../components/topology/stackFile");

@@ -14,7 +14,7 @@ import { FILES } from "../axonserver/render/paths";
 import { KubernetesHost } from "../sites/host";
 import { AxonNode, PORTS, Topology } from "../topology/model";
 import { nodeAddress } from "../topology/naming";
-import { nodeReachedFromOtherSites, sitePortRules } from "../topology/connectivity";
+import { sitePortRules } from "../topology/connectivity";
 import { nodeLabels, nodePodLabels, nodePodSelector, sitePodSelector } from "./labels";
 import {
     axonAffinity,
@@ -106,7 +106,11 @@ export class AxonServerNode extends pulumi.ComponentResource {
     readonly grpcService: k8s.core.v1.Service;
     /** HTTP (8024) ClusterIP Service. */
     readonly httpService: k8s.core.v1.Service;
-    /** Per-node internal load balancer (8124 + 8224) when peers or clients in other sites reach it. */
+    /**
+     * Per-node internal load balancer (8124 + 8224) on every cloud host (`host.internalLoadBalancer`
+     * not `none`): the node's private DNS name points at it, so it needs a stable routable address
+     * even when today no other site reaches it.
+     */
     readonly internalLoadBalancer?: k8s.core.v1.Service;
     readonly tlsSecret?: k8s.core.v1.Secret;
     readonly endpoint: pulumi.Output<NodeEndpoint>;
@@ -187,11 +191,15 @@ export class AxonServerNode extends pulumi.ComponentResource {
             child,
         );
 
-        if (host.internalLoadBalancer !== "none" && nodeReachedFromOtherSites(t, node.name)) {
+        if (host.internalLoadBalancer !== "none") {
             // One load balancer per node, never a shared one: every node must be individually
-            // addressable (reference §1.1, "Network requirements").
+            // addressable (reference §1.1, "Network requirements"). Created for every node of a cloud
+            // host, not only those reached from other sites: the node's private DNS record (the
+            // address peers, clients and the node itself use) points at it.
             const site = t.sites.find((s) => s.name === node.site)!;
-            const sources = sitePortRules(t, site).filter((r) => r.port === PORTS.internalGrpc || r.port === PORTS.grpc).flatMap((r) => r.cidrs);
+            const ruleSources = sitePortRules(t, site).filter((r) => r.port === PORTS.internalGrpc || r.port === PORTS.grpc).flatMap((r) => r.cidrs);
+            // An empty list would mean "no restriction" to Kubernetes: fall back to the site's own range.
+            const sources = ruleSources.length > 0 ? ruleSources : [site.cidr];
             this.internalLoadBalancer = new k8s.core.v1.Service(
                 `${name}-internal-lb`,
                 {

@@ -6,10 +6,14 @@
  * program and drains all outstanding RPCs before returning. Runs must be sequential (mocha runs tests
  * one at a time): the Pulumi runtime state is process-global.
  *
+ * Provider environment variables (`AWS_*`, `GOOGLE_*`, `GCLOUD_*`, `CLOUDSDK_*`, `KUBECONFIG`,
+ * `PULUMI_K8S_*`) are removed for the duration of a run and restored afterwards (`./env.ts`).
+ *
  * Nobody else calls `pulumi.runtime.setMocks` directly: doing so between two runs would let late
  * registrations of one run land in another run's records.
  */
 import * as pulumi from "@pulumi/pulumi";
+import { scrubProviderEnv } from "./env";
 import { STATE as AWS_STATE } from "./state/aws";
 import { STATE as GCP_STATE } from "./state/gcp";
 import { INVOKES } from "./state/invokes";
@@ -126,6 +130,17 @@ export function runUnderMocks<T>(o: RunUnderMocksOptions, program: () => T | Pro
 async function runExclusive<T>(o: RunUnderMocksOptions, program: () => T | Promise<T>): Promise<MockRun<T>> {
     // Drain anything left by a previous (failed) run before swapping the monitor.
     await waitForRPCs();
+    // Provider constructors read defaults from the environment (AWS_REGION, GOOGLE_PROJECT, KUBECONFIG):
+    // no run may depend on the developer's shell. Restored once the run has drained.
+    const env = scrubProviderEnv();
+    try {
+        return await runScrubbed(o, program);
+    } finally {
+        env.restore();
+    }
+}
+
+async function runScrubbed<T>(o: RunUnderMocksOptions, program: () => T | Promise<T>): Promise<MockRun<T>> {
     pulumi.runtime.setAllConfig(o.config ?? {}, o.secretKeys ?? []);
     await pulumi.runtime.setMocks(
         {
