@@ -105,6 +105,41 @@ describe("tools/render.ts", () => {
         });
     });
 
+    describe("--stack prod (GKE, EKS and a VM site)", () => {
+        let out: string;
+        let res: SpawnSyncReturns<string>;
+        before(() => {
+            out = fs.mkdtempSync(path.join(os.tmpdir(), "render-prod-"));
+            res = renderTool(["--stack", "prod", "--out", out]);
+        });
+        after(() => fs.rmSync(out, { recursive: true, force: true }));
+
+        it("exits 0 and writes one Kubernetes file per Kubernetes site, each with its nodes' StatefulSets", () => {
+            assert.equal(res.status, 0, res.stderr);
+            assert.deepEqual(fs.readdirSync(out).sort(), [
+                "kubernetes-aws-euw1.yaml",
+                "kubernetes-gcp-euw4.yaml",
+                "outputs.json",
+                "resources.json",
+                "topology-report.json",
+                "topology-report.txt",
+            ]);
+            const statefulSets = (site: string) =>
+                YAML.parseAllDocuments(fs.readFileSync(path.join(out, `kubernetes-${site}.yaml`), "utf8"))
+                    .map((d) => d.toJS() as { kind: string; metadata: { name: string } })
+                    .filter((o) => o.kind === "StatefulSet")
+                    .map((o) => o.metadata.name)
+                    .sort();
+            assert.deepEqual(statefulSets("gcp-euw4"), ["axon-1", "axon-2", "axon-3", "axon-sec-1", "axon-sec-2"]);
+            assert.deepEqual(statefulSets("aws-euw1"), ["axon-ab-1", "axon-ab-2"]);
+            // The VM node is no Kubernetes object: it is in resources.json.
+            const resources = JSON.parse(fs.readFileSync(path.join(out, "resources.json"), "utf8")) as RenderedResource[];
+            assert.equal(resources.filter((r) => r.type === "aws:ec2/instance:Instance").length, 1);
+            const outputs = JSON.parse(fs.readFileSync(path.join(out, "outputs.json"), "utf8"));
+            assert.deepEqual(Object.keys(outputs.clientConfig), ["europe-west4", "eu-west-1"]);
+        });
+    });
+
     it("exits 1 listing every error on an invalid topology, and still writes the report", () => {
         const dir = fs.mkdtempSync(path.join(os.tmpdir(), "render-invalid-"));
         try {

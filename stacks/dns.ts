@@ -1,0 +1,78 @@
+/**
+ * Wiring of the private DNS zone `<environment>.<domain>` (design decision 6): every node's name resolves,
+ * in every site, to a stable routable address. Route 53 serves the AWS VPCs, Cloud DNS the GCP network;
+ * both zones hold a record for every node, wherever it runs:
+ * - a Kubernetes node on a cloud cluster → its internal load balancer (host name → CNAME, IP → A);
+ * - a VM node → the instance's private IP (A).
+ */
+import * as pulumi from "@pulumi/pulumi";
+import { AWS_TAG_KEYS } from "../components/aws/awsNetwork";
+import { AwsPrivateDns, DnsTarget } from "../components/aws/privateDns";
+import { GcpPrivateDns } from "../components/gcp/privateDns";
+import { AxonServerCluster } from "../components/kubernetes/axonServerCluster";
+import { Topology } from "../components/topology/model";
+import { nodeAddress, privateZoneName, usesPrivateDns } from "../components/topology/naming";
+import { Sites } from "./sites";
+
+export interface PrivateDns {
+    /** Route 53 private zone over every AWS VPC of the environment; only with AWS `eks`/`vm` sites. */
+    readonly aws?: AwsPrivateDns;
+    /** Cloud DNS private zone on the GCP network; only with GCP `gke`/`vm` sites. */
+    readonly gcp?: GcpPrivateDns;
+    /** Nodes without a record (on an existing cluster: no internal load balancer); each was warned about. */
+    readonly unresolved: readonly string[];
+}
+
+interface NodeRecord {
+    name: string;
+    target: pulumi.Output<DnsTarget>;
+}
+
+/** Creates the zones; call after the cluster (VM nodes exist only once the cluster has created them). */
+export function createPrivateDns(topology: Topology, sites: Sites, cluster: AxonServerCluster): PrivateDns {
+    if (!usesPrivateDns(topology)) return { unresolved: [] };
+    const env = topology.environment;
+    const zoneName = privateZoneName(topology);
+
+    const records: NodeRecord[] = [];
+    const unresolved: string[] = [];
+    for (const node of topology.nodes) {
+        const name = nodeAddress(topology, node).fqdn;
+        if (node.platform === "vm") {
+            const vm = sites.vmNodeFactory?.nodes[node.name];
+            if (!vm) throw new Error(`VM node ${node.name} was not created by the cluster`);
+            records.push({ name, target: vm.privateIp.apply((ip): DnsTarget => ({ ip })) });
+            continue;
+        }
+        const k8sNode = cluster.nodes[node.name];
+        if (sites.kubernetesHosts[node.site]?.internalLoadBalancer === "none" || !k8sNode?.internalLoadBalancer) {
+            unresolved.push(node.name);
+            pulumi.log.warn(
+                `node ${node.name} runs on an existing cluster (site ${node.site}), which gets no internal load balancer: ` +
+                    `the program creates no DNS record for ${name}; point it at an address of the node that every site can reach.`,
+            );
+            continue;
+        }
+        records.push({ name, target: k8sNode.endpoint.apply((e): DnsTarget => ({ ...e.loadBalancer })) });
+    }
+
+    const awsNetworks = Object.values(sites.awsNetworks);
+    const aws =
+        awsNetworks.length > 0
+            ? new AwsPrivateDns(`${env}-aws-dns`, {
+                  zoneName,
+                  vpcs: awsNetworks.map((n) => ({ vpcId: n.vpc.id, region: n.site.region })),
+                  records,
+                  // Route 53 is global; the first AWS site's provider makes the calls.
+                  provider: awsNetworks[0].provider,
+                  tags: { [AWS_TAG_KEYS.environment]: env },
+              })
+            : undefined;
+    const gcp = sites.gcp
+        ? new GcpPrivateDns(`${env}-gcp-dns`, { zoneName, network: sites.gcp.network, records, provider: sites.gcp.provider })
+        : undefined;
+    if (!aws && !gcp) {
+        pulumi.log.warn(`no cloud network hosts the private zone ${zoneName}: make it resolvable in every site yourself (node names are <node>.${zoneName}).`);
+    }
+    return { aws, gcp, unresolved };
+}

@@ -1,0 +1,125 @@
+/**
+ * Wiring of the sites: which component builds each site of the topology, on which network and provider.
+ * No resource logic here: the components own what they create.
+ */
+import * as gcp from "@pulumi/gcp";
+import { AwsNetwork } from "../components/aws/awsNetwork";
+import { EksSite } from "../components/aws/eksSite";
+import { AwsProviders } from "../components/aws/providers";
+import { GcpFirewall } from "../components/gcp/firewall";
+import { GcpNetwork } from "../components/gcp/gcpNetwork";
+import { GkeSite } from "../components/gcp/gkeSite";
+import { gcpNetworkSites } from "../components/gcp/ranges";
+import { existingClusterHost } from "../components/kubernetes/existingCluster";
+import { KubernetesHost } from "../components/sites/host";
+import { Site, Topology } from "../components/topology/model";
+import { siteResourcePrefix } from "../components/topology/naming";
+import { createVmNodeFactory, VmNodeFactoryWithNodes } from "../components/vm/vmNodeFactory";
+import { VmSite } from "../components/vm/vmSite";
+
+/** The environment's GCP network and the provider every GCP resource uses. */
+export interface GcpEnvironment {
+    readonly provider: gcp.Provider;
+    readonly network: GcpNetwork;
+}
+
+/** What the sites provide to the Axon Server cluster, the connectivity and the private DNS. */
+export interface Sites {
+    /** Kubernetes host per Kubernetes site (`kubernetes`, `eks`, `gke`). */
+    readonly kubernetesHosts: Record<string, KubernetesHost>;
+    /** Creates the nodes of `vm` sites (and keeps them, for their DNS records); only when there are any. */
+    readonly vmNodeFactory?: VmNodeFactoryWithNodes;
+    /** The VPC of every AWS site the program builds (`eks` and `vm`), by site name, in topology order. */
+    readonly awsNetworks: Readonly<Record<string, AwsNetwork>>;
+    /** Only when there are AWS `eks`/`vm` sites. */
+    readonly awsProviders?: AwsProviders;
+    /** Only when there are GCP `gke`/`vm` sites. */
+    readonly gcp?: GcpEnvironment;
+    /** Site components by site name (EKS, GKE and VM sites), for in-process callers and tests. */
+    readonly eksSites: Readonly<Record<string, EksSite>>;
+    readonly gkeSites: Readonly<Record<string, GkeSite>>;
+    readonly vmSites: Readonly<Record<string, VmSite>>;
+    /** The Axon port firewall of each GKE site (EKS and VM sites make their own rules). */
+    readonly gkeFirewalls: Readonly<Record<string, GcpFirewall>>;
+}
+
+/** Sites with a network this program builds: AWS `eks`/`vm` (a VPC each). */
+export function isAwsNetworkSite(site: Site): boolean {
+    return site.cloud === "aws" && (site.platform === "eks" || site.platform === "vm");
+}
+
+/**
+ * One explicit GCP provider for the environment's project. Its region is the first GCP site's: every GCP
+ * component passes `region` on regional resources, so it is only a default, but never the shell's.
+ */
+function createGcpEnvironment(topology: Topology): GcpEnvironment | undefined {
+    const sites = gcpNetworkSites(topology);
+    if (sites.length === 0) return undefined;
+    if (!topology.gcpProject) throw new Error("sites on gcp need the gcpProject config key"); // the loader enforces it
+    const env = topology.environment;
+    const provider = new gcp.Provider(`${env}-gcp`, { project: topology.gcpProject, region: sites[0].region });
+    return { provider, network: new GcpNetwork(`${env}-gcp-net`, { topology, provider }) };
+}
+
+/**
+ * Creates every site, one branch per platform:
+ * - `kubernetes`: the existing cluster's provider only;
+ * - `eks`: the site's `AwsNetwork` (on its region's provider) and an `EksSite` on it;
+ * - `gke`: a `GkeSite` on the environment's one `GcpNetwork`, and its `GcpFirewall` (GkeSite leaves the
+ *   Axon ports to it);
+ * - `vm`: a `VmSite` on the site's `AwsNetwork` or on the `GcpNetwork` (it makes its own firewall), and
+ *   one VM node factory for all VM sites.
+ */
+export function createSites(topology: Topology): Sites {
+    const env = topology.environment;
+    const awsSites = topology.sites.filter(isAwsNetworkSite);
+    const awsProviders = awsSites.length > 0 ? new AwsProviders(`${env}-aws`) : undefined;
+    const gcpEnv = createGcpEnvironment(topology);
+
+    const kubernetesHosts: Record<string, KubernetesHost> = {};
+    const awsNetworks: Record<string, AwsNetwork> = {};
+    const eksSites: Record<string, EksSite> = {};
+    const gkeSites: Record<string, GkeSite> = {};
+    const gkeFirewalls: Record<string, GcpFirewall> = {};
+    const vmSites: Record<string, VmSite> = {};
+
+    for (const site of awsSites) {
+        const provider = awsProviders!.forRegion(site.region);
+        awsNetworks[site.name] = new AwsNetwork(`${siteResourcePrefix(topology, site.name)}-net`, { topology, site, provider });
+    }
+    const gcpOf = (site: Site): GcpEnvironment => {
+        if (!gcpEnv) throw new Error(`site ${site.name}: no GCP network`); // gcpNetworkSites covers gke and vm on gcp
+        return gcpEnv;
+    };
+
+    for (const site of topology.sites) {
+        const prefix = siteResourcePrefix(topology, site.name);
+        switch (site.platform) {
+            case "kubernetes":
+                kubernetesHosts[site.name] = existingClusterHost(site, topology);
+                break;
+            case "eks": {
+                const network = awsNetworks[site.name];
+                eksSites[site.name] = new EksSite(prefix, { topology, site, network, provider: network.provider });
+                kubernetesHosts[site.name] = eksSites[site.name].host;
+                break;
+            }
+            case "gke": {
+                const { provider, network } = gcpOf(site);
+                gkeSites[site.name] = new GkeSite(prefix, { topology, site, network, provider });
+                gkeFirewalls[site.name] = new GcpFirewall(`${prefix}-fw`, { topology, site, network, provider });
+                kubernetesHosts[site.name] = gkeSites[site.name].host;
+                break;
+            }
+            case "vm": {
+                const network = site.cloud === "gcp" ? gcpOf(site).network : awsNetworks[site.name];
+                if (!network) throw new Error(`VM site ${site.name} is on ${site.cloud}; VMs run on aws or gcp`); // the loader enforces it
+                vmSites[site.name] = new VmSite(`${prefix}-vm`, { topology, site, network });
+                break;
+            }
+        }
+    }
+
+    const vmNodeFactory = Object.keys(vmSites).length > 0 ? createVmNodeFactory({ topology, sites: vmSites }) : undefined;
+    return { kubernetesHosts, vmNodeFactory, awsNetworks, awsProviders, gcp: gcpEnv, eksSites, gkeSites, vmSites, gkeFirewalls };
+}

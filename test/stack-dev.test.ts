@@ -1,0 +1,292 @@
+/**
+ * End-to-end test of `Pulumi.dev.yaml`: the real program (`stacks/program.ts`) under mocks with the stack
+ * file's config. Two EKS sites (eu-west-1: three PRIMARY nodes; eu-central-1: a PASSIVE_BACKUP) joined by
+ * VPC peering, one Route 53 private zone.
+ */
+import assert from "node:assert/strict";
+import * as pulumi from "@pulumi/pulumi";
+import { readStackFile } from "../components/topology/stackFile";
+import { Deployment } from "../stacks/deployment";
+import { program } from "../stacks/program";
+import { assertUniqueUrns, countByType, MockRun, ofType, outputValue, ResourceRecord, runUnderMocks } from "../tools/harness/mocks";
+import { mockConfig } from "../tools/render";
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- recorded inputs are untyped JSON
+type J = any;
+
+const NODES = ["axon-1", "axon-2", "axon-3", "axon-dr-1"];
+const SITE_OF: Record<string, string> = { "axon-1": "aws-euw1", "axon-2": "aws-euw1", "axon-3": "aws-euw1", "axon-dr-1": "aws-euc1" };
+
+function one(records: ResourceRecord[], type: string, name: string): ResourceRecord {
+    const found = records.filter((r) => r.type === type && r.name === name);
+    assert.equal(found.length, 1, `expected one ${type} named ${name}, got ${found.length}`);
+    return found[0];
+}
+
+/** Logical name of the provider a record uses ("" for the default provider). */
+function providerName(r: ResourceRecord): string {
+    return r.provider ? r.provider.split("::").at(-2)! : "";
+}
+
+describe("stack dev (Pulumi.dev.yaml, end to end under mocks)", () => {
+    let run: MockRun<Deployment>;
+    before(async () => {
+        const file = readStackFile("dev");
+        run = await runUnderMocks({ stack: file.stack, config: mockConfig(file), secretKeys: [] }, () => program());
+    });
+
+    it("creates exactly the expected resources per type", () => {
+        assert.deepEqual(countByType(run.records), EXPECTED_COUNTS);
+    });
+
+    it("registers every URN once, in stack dev", () => {
+        assertUniqueUrns(run.records);
+        assert.ok(run.records.every((r) => r.urn.startsWith("urn:pulumi:dev::axonserver-multiregion::")));
+    });
+
+    it("creates each EKS cluster on its region's provider", () => {
+        const providers = Object.fromEntries(ofType(run.records, "pulumi:providers:aws").map((r) => [r.name, r.inputs.region]));
+        assert.deepEqual(providers, { "aws-eu-west-1": "eu-west-1", "aws-eu-central-1": "eu-central-1" });
+        const clusters = ofType(run.records, "aws:eks/cluster:Cluster");
+        assert.deepEqual(
+            clusters.map((r) => [r.inputs.name, providerName(r)]).sort().reverse(),
+            [
+                ["dev-aws-euw1", "aws-eu-west-1"],
+                ["dev-aws-euc1", "aws-eu-central-1"],
+            ],
+        );
+        const vpcs = ofType(run.records, "aws:ec2/vpc:Vpc");
+        assert.deepEqual(
+            vpcs.map((r) => [r.name, r.inputs.cidrBlock, providerName(r)]).sort().reverse(),
+            [
+                ["dev-aws-euw1-net-vpc", "10.10.0.0/16", "aws-eu-west-1"],
+                ["dev-aws-euc1-net-vpc", "10.11.0.0/16", "aws-eu-central-1"],
+            ],
+        );
+        // Every AWS resource has an explicit regional provider: never the shell's region.
+        for (const r of run.records.filter((x) => x.custom && x.type.startsWith("aws:"))) {
+            assert.match(providerName(r), /^aws-eu-(west|central)-1$/, `${r.type} ${r.name}`);
+        }
+    });
+
+    it("peers eu-west-1 with eu-central-1: requester and accepter on their providers, routes on both sides", () => {
+        const pcx = one(run.records, "aws:ec2/vpcPeeringConnection:VpcPeeringConnection", "dev-aws-euw1-aws-euc1-pcx");
+        assert.equal(providerName(pcx), "aws-eu-west-1");
+        assert.equal(pcx.inputs.vpcId, "dev-aws-euw1-net-vpc-id");
+        assert.equal(pcx.inputs.peerVpcId, "dev-aws-euc1-net-vpc-id");
+        assert.equal(pcx.inputs.peerRegion, "eu-central-1");
+        assert.equal(pcx.inputs.autoAccept, false);
+        const accepter = one(run.records, "aws:ec2/vpcPeeringConnectionAccepter:VpcPeeringConnectionAccepter", "dev-aws-euw1-aws-euc1-accepter");
+        assert.equal(providerName(accepter), "aws-eu-central-1");
+        assert.equal(accepter.inputs.vpcPeeringConnectionId, "dev-aws-euw1-aws-euc1-pcx-id");
+
+        const peeringRoutes = ofType(run.records, "aws:ec2/route:Route").filter((r) => r.inputs.vpcPeeringConnectionId !== undefined);
+        const routes = peeringRoutes.map((r) => [r.inputs.routeTableId, r.inputs.destinationCidrBlock, providerName(r), r.inputs.vpcPeeringConnectionId]);
+        assert.deepEqual(routes.sort(), [
+            ["dev-aws-euc1-net-private-rt-eu-central-1a-id", "10.10.0.0/16", "aws-eu-central-1", "dev-aws-euw1-aws-euc1-accepter-id"],
+            ...["a", "b", "c"].map((z) => [`dev-aws-euw1-net-private-rt-eu-west-1${z}-id`, "10.11.0.0/16", "aws-eu-west-1", "dev-aws-euw1-aws-euc1-accepter-id"]),
+        ]);
+        assert.equal(Object.keys(run.result.connectivity.peerings).length, 1);
+    });
+
+    it("creates no VPN and no GCP resource", () => {
+        const offending = run.records.filter((r) => /^gcp:|^pulumi:providers:gcp$|vpn|Vpn|customerGateway/.test(r.type));
+        assert.deepEqual(offending.map((r) => r.type), []);
+        assert.equal(run.result.connectivity.vpns, undefined);
+        assert.equal(run.result.sites.gcp, undefined);
+    });
+
+    it("serves dev.axon.internal from a Route 53 private zone on both VPCs, one record per node", () => {
+        const zone = one(run.records, "aws:route53/zone:Zone", "dev-aws-dns-zone");
+        assert.equal(zone.inputs.name, "dev.axon.internal");
+        assert.equal(providerName(zone), "aws-eu-west-1");
+        assert.deepEqual(zone.inputs.vpcs, [
+            { vpcId: "dev-aws-euw1-net-vpc-id", vpcRegion: "eu-west-1" },
+            { vpcId: "dev-aws-euc1-net-vpc-id", vpcRegion: "eu-central-1" },
+        ]);
+        const records = ofType(run.records, "aws:route53/record:Record").sort((a, b) => String(a.inputs.name).localeCompare(String(b.inputs.name)));
+        // Every node is on EKS: a CNAME to its own internal NLB (the mock's host name for the Service).
+        assert.deepEqual(
+            records.map((r) => [r.inputs.name, r.inputs.type, r.inputs.records]),
+            NODES.map((n) => [`${n}.dev.axon.internal`, "CNAME", [`${n}-internal.elb.amazonaws.com`]]),
+        );
+        for (const r of records) {
+            assert.match(String(r.inputs.zoneId), /^Z[0-9A-F]+$/);
+            assert.ok(r.dependencies.includes(zone.urn), `${r.name} is in the zone`);
+            assert.equal(providerName(r), "aws-eu-west-1");
+        }
+    });
+
+    it("gives every node an internal NLB reachable only from peer and client ranges", () => {
+        const lbs = ofType(run.records, "kubernetes:core/v1:Service").filter((r) => (r.inputs as J).spec.type === "LoadBalancer");
+        assert.deepEqual(lbs.map((r) => r.name).sort(), NODES.map((n) => `dev-${n}-internal-lb`).sort());
+        const ranges = Object.fromEntries(lbs.map((r) => [r.name, (r.inputs as J).spec.loadBalancerSourceRanges]));
+        assert.deepEqual(ranges["dev-axon-1-internal-lb"], ["10.10.0.0/16", "10.11.0.0/16"]);
+        assert.deepEqual(ranges["dev-axon-dr-1-internal-lb"], ["10.10.0.0/16", "10.11.0.0/16"]);
+    });
+
+    it("puts every node's StatefulSet on its site's provider, after its site's ready resources", () => {
+        const urnOf = (type: string, name: string) => one(run.records, type, name).urn;
+        for (const node of NODES) {
+            const site = SITE_OF[node];
+            const sts = one(run.records, "kubernetes:apps/v1:StatefulSet", `dev-${node}-sts`);
+            assert.equal(providerName(sts), `dev-${site}-k8s`, node);
+            const ready = [
+                urnOf("aws:eks/addon:Addon", `dev-${site}-ebs-csi`),
+                ...["fast", "standard", "cold"].map((t) => urnOf("kubernetes:storage.k8s.io/v1:StorageClass", `dev-${site}-sc-${t}`)),
+                ...ofType(run.records, "aws:eks/nodeGroup:NodeGroup").filter((r) => r.name.startsWith(`dev-${site}-ng-`)).map((r) => r.urn),
+            ];
+            for (const urn of ready) assert.ok(sts.dependencies.includes(urn), `${node} waits for ${urn}`);
+        }
+        // Every Kubernetes object of a site is on that site's provider.
+        for (const r of run.records.filter((x) => x.custom && x.type.startsWith("kubernetes:"))) {
+            assert.match(providerName(r), /^dev-aws-eu(w|c)1-k8s$/, `${r.type} ${r.name}`);
+        }
+    });
+
+    it("rolls the PASSIVE_BACKUP first, then the primaries, one StatefulSet after the other", () => {
+        assert.deepEqual(run.result.rollingOrder, ["axon-dr-1", "axon-2", "axon-3", "axon-1"]);
+        const order = run.result.rollingOrder;
+        for (let i = 1; i < order.length; i++) {
+            const sts = one(run.records, "kubernetes:apps/v1:StatefulSet", `dev-${order[i]}-sts`);
+            const previous = one(run.records, "kubernetes:apps/v1:StatefulSet", `dev-${order[i - 1]}-sts`);
+            assert.ok(sts.dependencies.includes(previous.urn), `${order[i]} waits for ${order[i - 1]}`);
+        }
+        const first = one(run.records, "kubernetes:apps/v1:StatefulSet", "dev-axon-dr-1-sts");
+        assert.ok(!first.dependencies.some((u) => u.includes("StatefulSet")), "the first node waits for no other node");
+    });
+
+    it("exports the client config of eu-west-1: the three PRIMARY servers, TLS on", async () => {
+        const cfg = await outputValue(run.result.clientConfig);
+        assert.deepEqual(Object.keys(cfg), ["eu-west-1"]);
+        const ctx = cfg["eu-west-1"].contexts.default;
+        assert.deepEqual(ctx.servers, ["axon-1.dev.axon.internal:8124", "axon-2.dev.axon.internal:8124", "axon-3.dev.axon.internal:8124"]);
+        assert.deepEqual(ctx.tls, { enabled: true, certFile: "/etc/axonserver/ca.crt" });
+        assert.equal(ctx.map["axon.axonserver.ssl-enabled"], "true");
+        assert.equal(await pulumi.isSecret(run.result.clientConfig), false);
+        assert.match((await outputValue(run.result.clientCaCertificate)) ?? "", /BEGIN CERTIFICATE/);
+    });
+
+    it("exports every node's endpoints per site, with its load balancer", async () => {
+        const endpoints = await outputValue(run.result.nodeEndpoints);
+        assert.deepEqual(Object.keys(endpoints), ["aws-euw1", "aws-euc1"]);
+        assert.deepEqual(endpoints["aws-euc1"]["axon-dr-1"], {
+            site: "aws-euc1",
+            fqdn: "axon-dr-1.dev.axon.internal",
+            grpc: "axon-dr-1.dev.axon.internal:8124",
+            http: "axon-dr-1.dev.axon.internal:8024",
+            internalGrpc: "axon-dr-1.dev.axon.internal:8224",
+            loadBalancer: { hostname: "axon-dr-1-internal.elb.amazonaws.com" },
+        });
+    });
+});
+
+describe("stack dev plus an existing cluster (connectivity the program cannot build)", () => {
+    let run: MockRun<Deployment>;
+    let warnings: string[];
+    before(async () => {
+        const file = readStackFile("dev");
+        const config = mockConfig(file);
+        const key = (k: string) => `axonserver-multiregion:${k}`;
+        const sites = JSON.parse(config[key("sites")]) as J[];
+        const nodes = JSON.parse(config[key("nodes")]) as J[];
+        const groups = JSON.parse(config[key("replicationGroups")]) as J[];
+        sites.push({ name: "onprem", cloud: "none", platform: "kubernetes", region: "onprem", cidr: "10.20.0.0/16" });
+        nodes.push({ name: "axon-op-1", site: "onprem" });
+        groups[1].members["axon-op-1"] = "PASSIVE_BACKUP";
+        config[key("sites")] = JSON.stringify(sites);
+        config[key("nodes")] = JSON.stringify(nodes);
+        config[key("replicationGroups")] = JSON.stringify(groups);
+        warnings = [];
+        const original = console.warn;
+        console.warn = (...args: unknown[]) => void warnings.push(args.join(" "));
+        try {
+            run = await runUnderMocks({ stack: "dev", config, secretKeys: [] }, () => program());
+        } finally {
+            console.warn = original;
+        }
+    });
+
+    it("warns for each pair with the existing cluster, naming both sites and the routing to provide", () => {
+        const pairs = warnings.filter((w) => w.includes("cannot connect an existing cluster"));
+        assert.equal(pairs.length, 2, warnings.join("\n"));
+        assert.match(pairs[0], /sites aws-euw1 \(aws\/eks, 10\.10\.0\.0\/16\) and onprem \(existing cluster, 10\.20\.0\.0\/16\)/);
+        assert.match(pairs[0], /provide routing between 10\.10\.0\.0\/16 and 10\.20\.0\.0\/16/);
+        assert.match(pairs[0], /resolve the private zone dev\.axon\.internal/);
+        assert.match(pairs[1], /sites aws-euc1 .* and onprem /);
+        assert.deepEqual(run.result.connectivity.manual.map((p) => `${p.a.name}|${p.b.name}`), ["aws-euw1|onprem", "aws-euc1|onprem"]);
+    });
+
+    it("still peers the two AWS sites only, and leaves the existing cluster's node out of DNS with a warning", () => {
+        assert.equal(ofType(run.records, "aws:ec2/vpcPeeringConnection:VpcPeeringConnection").length, 1);
+        const names = ofType(run.records, "aws:route53/record:Record").map((r) => r.inputs.name).sort();
+        assert.deepEqual(names, NODES.map((n) => `${n}.dev.axon.internal`).sort());
+        assert.deepEqual(run.result.privateDns.unresolved, ["axon-op-1"]);
+        assert.ok(warnings.some((w) => /node axon-op-1 .* no DNS record for axon-op-1\.dev\.axon\.internal/.test(w)), warnings.join("\n"));
+        const sts = one(run.records, "kubernetes:apps/v1:StatefulSet", "dev-axon-op-1-sts");
+        assert.equal(providerName(sts), "dev-onprem-k8s");
+    });
+});
+
+/**
+ * Two EKS sites: aws-euw1 (3 zones, one NAT) and aws-euc1 (1 zone, one NAT); four nodes with TLS;
+ * one peering; one private zone. The README cites these as the cost drivers of dev.
+ */
+const EXPECTED_COUNTS: Record<string, number> = {
+    // --- networks: VPC, private + public subnet per zone, IGW, one NAT (+EIP), route tables ---
+    "axonserver:aws:AwsProviders": 1,
+    "pulumi:providers:aws": 2,
+    "axonserver:aws:AwsNetwork": 2,
+    "aws:ec2/vpc:Vpc": 2,
+    "aws:ec2/subnet:Subnet": 2 * (3 + 1),
+    "aws:ec2/internetGateway:InternetGateway": 2,
+    "aws:ec2/eip:Eip": 2,
+    "aws:ec2/natGateway:NatGateway": 2,
+    "aws:ec2/routeTable:RouteTable": (1 + 3) + (1 + 1),
+    "aws:ec2/routeTableAssociation:RouteTableAssociation": 2 * (3 + 1),
+    // public + private default routes (4 + 2), peering routes in every private route table (3 + 1)
+    "aws:ec2/route:Route": 6 + 4,
+    // --- peering euw1 <-> euc1 (cross-region: requester, accepter, options per side) ---
+    "axonserver:aws:AwsVpcPeering": 1,
+    "aws:ec2/vpcPeeringConnection:VpcPeeringConnection": 1,
+    "aws:ec2/vpcPeeringConnectionAccepter:VpcPeeringConnectionAccepter": 1,
+    "aws:ec2/peeringConnectionOptions:PeeringConnectionOptions": 2,
+    // --- EKS per site: cluster, node group per zone, KMS key, 3 roles, OIDC, EBS CSI add-on ---
+    "axonserver:aws:EksSite": 2,
+    "aws:eks/cluster:Cluster": 2,
+    "aws:eks/nodeGroup:NodeGroup": 3 + 1,
+    "aws:eks/addon:Addon": 2,
+    "aws:kms/key:Key": 2,
+    "aws:kms/alias:Alias": 2,
+    "aws:iam/role:Role": 2 * 3,
+    "aws:iam/rolePolicy:RolePolicy": 2,
+    "aws:iam/rolePolicyAttachment:RolePolicyAttachment": 2 * 5,
+    "aws:iam/openIdConnectProvider:OpenIdConnectProvider": 2,
+    "axonserver:aws:AwsIngressRules": 2,
+    // euw1: 8224 x2 peers, 8124 clients, 8024 admin, 443 admin; euc1: 8224 x2, 8024, 443
+    "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule": 5 + 4,
+    "pulumi:providers:kubernetes": 2,
+    "kubernetes:storage.k8s.io/v1:StorageClass": 2 * 3,
+    // --- private DNS: one zone, a CNAME per node ---
+    "axonserver:aws:AwsPrivateDns": 1,
+    "aws:route53/zone:Zone": 1,
+    "aws:route53/record:Record": 4,
+    // --- Axon Server: 4 nodes, TLS ---
+    "axonserver:index:AxonServerCluster": 1,
+    "axonserver:index:AxonServerNode": 4,
+    "axonserver:index:AxonServerTls": 1,
+    "kubernetes:apps/v1:StatefulSet": 4,
+    // headless, gRPC, HTTP and the internal NLB per node
+    "kubernetes:core/v1:Service": 4 * 4,
+    "kubernetes:core/v1:ConfigMap": 4 + 1, // + the client config in eu-west-1
+    "kubernetes:core/v1:Secret": 4 + 2, // TLS per node, tokens per site
+    "kubernetes:core/v1:Namespace": 2,
+    "kubernetes:core/v1:ServiceAccount": 2,
+    "kubernetes:networking.k8s.io/v1:NetworkPolicy": 2,
+    "kubernetes:policy/v1:PodDisruptionBudget": 2,
+    "random:index/randomPassword:RandomPassword": 2,
+    "tls:index/privateKey:PrivateKey": 1 + 4,
+    "tls:index/selfSignedCert:SelfSignedCert": 1,
+    "tls:index/certRequest:CertRequest": 4,
+    "tls:index/locallySignedCert:LocallySignedCert": 4,
+};

@@ -1,0 +1,369 @@
+/**
+ * End-to-end test of `Pulumi.prod.yaml`: the real program (`stacks/program.ts`) under mocks with the stack
+ * file's config. GKE in europe-west4 (3 PRIMARY + 2 SECONDARY), EKS in eu-west-1 (2 ACTIVE_BACKUP), an EC2
+ * VM in us-east-1 (PASSIVE_BACKUP); AWS↔AWS peering, AWS↔GCP HA VPN, Route 53 and Cloud DNS zones.
+ */
+import assert from "node:assert/strict";
+import * as pulumi from "@pulumi/pulumi";
+import { readStackFile } from "../components/topology/stackFile";
+import { Deployment } from "../stacks/deployment";
+import { program } from "../stacks/program";
+import { assertUniqueUrns, countByType, MockRun, ofType, outputValue, ResourceRecord, runUnderMocks } from "../tools/harness/mocks";
+import { mockConfig } from "../tools/render";
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- recorded inputs are untyped JSON
+type J = any;
+
+const GKE_NODES = ["axon-1", "axon-2", "axon-3", "axon-sec-1", "axon-sec-2"];
+const EKS_NODES = ["axon-ab-1", "axon-ab-2"];
+const ALL_NODES = [...GKE_NODES, ...EKS_NODES, "axon-dr-1"];
+const STS = "kubernetes:apps/v1:StatefulSet";
+
+function one(records: ResourceRecord[], type: string, name: string): ResourceRecord {
+    const found = records.filter((r) => r.type === type && r.name === name);
+    assert.equal(found.length, 1, `expected one ${type} named ${name}, got ${found.length}`);
+    return found[0];
+}
+
+/** Logical name of the provider a record uses ("" for the default provider). */
+function providerName(r: ResourceRecord): string {
+    return r.provider ? r.provider.split("::").at(-2)! : "";
+}
+
+/** Last segment of a URN: the resource's logical name. */
+const nameOf = (urn: string) => urn.split("::").at(-1)!;
+
+describe("stack prod (Pulumi.prod.yaml, end to end under mocks)", () => {
+    let run: MockRun<Deployment>;
+    before(async () => {
+        const file = readStackFile("prod");
+        run = await runUnderMocks({ stack: file.stack, config: mockConfig(file), secretKeys: [] }, () => program());
+    });
+
+    it("creates exactly the expected resources per type", () => {
+        assert.deepEqual(countByType(run.records), EXPECTED_COUNTS);
+    });
+
+    it("registers every URN once, in stack prod", () => {
+        assertUniqueUrns(run.records);
+        assert.ok(run.records.every((r) => r.urn.startsWith("urn:pulumi:prod::axonserver-multiregion::")));
+    });
+
+    it("puts every cloud resource on an explicit provider: AWS per region, one GCP provider for the project", () => {
+        const aws = Object.fromEntries(ofType(run.records, "pulumi:providers:aws").map((r) => [r.name, r.inputs.region]));
+        assert.deepEqual(aws, { "aws-eu-west-1": "eu-west-1", "aws-us-east-1": "us-east-1" });
+        const [gcp] = ofType(run.records, "pulumi:providers:gcp");
+        assert.deepEqual([gcp.name, gcp.inputs.project, gcp.inputs.region], ["prod-gcp", "acme-axon-prod", "europe-west4"]);
+        for (const r of run.records.filter((x) => x.custom && x.type.startsWith("aws:"))) assert.match(providerName(r), /^aws-(eu-west|us-east)-1$/, `${r.type} ${r.name}`);
+        for (const r of run.records.filter((x) => x.custom && x.type.startsWith("gcp:"))) {
+            assert.equal(providerName(r), "prod-gcp", `${r.type} ${r.name}`);
+            if ("project" in r.inputs) assert.equal(r.inputs.project, "acme-axon-prod", `${r.type} ${r.name}`);
+        }
+    });
+
+    it("builds the GKE site in europe-west4 on the global VPC, with the Axon port firewall on its node tag", () => {
+        const cluster = one(run.records, "gcp:container/cluster:Cluster", "prod-gcp-euw4-gke");
+        const c = cluster.inputs as J;
+        assert.deepEqual([c.name, c.location, c.nodeLocations], ["prod-gcp-euw4", "europe-west4", ["europe-west4-a", "europe-west4-b", "europe-west4-c"]]);
+        assert.equal(c.privateClusterConfig.enablePrivateNodes, true);
+        const net = one(run.records, "gcp:compute/network:Network", "prod-gcp-net-vpc");
+        assert.equal(net.inputs.routingMode, "GLOBAL");
+        const rules = Object.fromEntries(
+            ofType(run.records, "gcp:compute/firewall:Firewall").map((r) => [(r.inputs as J).allows[0].ports[0], [(r.inputs as J).sourceRanges, (r.inputs as J).targetTags]]),
+        );
+        assert.deepEqual(rules, {
+            "8224": [["10.30.0.0/16", "10.40.0.0/16", "10.50.0.0/16"], ["prod-gcp-euw4-axon"]],
+            "8124": [["10.30.0.0/16", "10.40.0.0/16"], ["prod-gcp-euw4-axon"]],
+            "8024": [["10.99.0.0/24"], ["prod-gcp-euw4-axon"]],
+        });
+    });
+
+    it("builds the EKS site on eu-west-1's provider", () => {
+        const cluster = one(run.records, "aws:eks/cluster:Cluster", "prod-aws-euw1-eks");
+        assert.equal(cluster.inputs.name, "prod-aws-euw1");
+        assert.equal(providerName(cluster), "aws-eu-west-1");
+        assert.equal(ofType(run.records, "aws:eks/nodeGroup:NodeGroup").length, 2);
+    });
+
+    it("runs axon-dr-1 on an EC2 instance in us-east-1 with a retained data volume and no public IP", () => {
+        const vm = one(run.records, "aws:ec2/instance:Instance", "prod-aws-use1-axon-dr-1-vm");
+        const i = vm.inputs as J;
+        assert.equal(providerName(vm), "aws-us-east-1");
+        assert.equal(i.associatePublicIpAddress, false);
+        assert.equal(i.subnetId, "prod-aws-use1-net-private-us-east-1a-id");
+        assert.deepEqual(i.vpcSecurityGroupIds, ["prod-aws-use1-vm-sg-id"]);
+        assert.equal(i.instanceType, "m7i.xlarge");
+        const volume = one(run.records, "aws:ebs/volume:Volume", "prod-aws-use1-axon-dr-1-data");
+        assert.equal(volume.inputs.availabilityZone, "us-east-1a");
+        assert.equal(volume.inputs.encrypted, true);
+        assert.equal(volume.retainOnDelete, true, "the data volume survives destroy and replacement");
+        const attachment = one(run.records, "aws:ec2/volumeAttachment:VolumeAttachment", "prod-aws-use1-axon-dr-1-data");
+        assert.deepEqual([attachment.inputs.instanceId, attachment.inputs.volumeId], ["prod-aws-use1-axon-dr-1-vm-id", "prod-aws-use1-axon-dr-1-data-id"]);
+        // Its secrets (tokens, TLS) are in Secrets Manager, never in the user data.
+        const userData = String(i.userData);
+        assert.ok(!/BEGIN (RSA |EC )?PRIVATE KEY|BEGIN CERTIFICATE/.test(userData), "TLS material in user data");
+        assert.ok(ofType(run.records, "aws:secretsmanager/secret:Secret").every((r) => String(r.inputs.name).startsWith("axonserver/prod/axon-dr-1/")));
+    });
+
+    it("peers eu-west-1 with us-east-1: requester and accepter on their providers, routes on both sides", () => {
+        const pcx = one(run.records, "aws:ec2/vpcPeeringConnection:VpcPeeringConnection", "prod-aws-euw1-aws-use1-pcx");
+        assert.equal(providerName(pcx), "aws-eu-west-1");
+        assert.deepEqual([pcx.inputs.vpcId, pcx.inputs.peerVpcId, pcx.inputs.peerRegion], ["prod-aws-euw1-net-vpc-id", "prod-aws-use1-net-vpc-id", "us-east-1"]);
+        const accepter = one(run.records, "aws:ec2/vpcPeeringConnectionAccepter:VpcPeeringConnectionAccepter", "prod-aws-euw1-aws-use1-accepter");
+        assert.equal(providerName(accepter), "aws-us-east-1");
+        const routes = ofType(run.records, "aws:ec2/route:Route")
+            .filter((r) => r.inputs.vpcPeeringConnectionId !== undefined)
+            .map((r) => [r.inputs.routeTableId, r.inputs.destinationCidrBlock, providerName(r)])
+            .sort();
+        assert.deepEqual(routes, [
+            ["prod-aws-euw1-net-private-rt-eu-west-1a-id", "10.50.0.0/16", "aws-eu-west-1"],
+            ["prod-aws-euw1-net-private-rt-eu-west-1b-id", "10.50.0.0/16", "aws-eu-west-1"],
+            ["prod-aws-use1-net-private-rt-us-east-1a-id", "10.40.0.0/16", "aws-us-east-1"],
+        ]);
+    });
+
+    it("joins both AWS VPCs to europe-west4 by HA VPN: 4 tunnels and BGP sessions per link", () => {
+        const vpns = run.result.connectivity.vpns;
+        assert.ok(vpns);
+        assert.deepEqual(vpns.links.map((l) => l.key), ["aws-euw1-europe-west4", "aws-use1-europe-west4"]);
+        const hub = one(run.records, "gcp:compute/haVpnGateway:HaVpnGateway", "prod-vpn-gcp-europe-west4-gw");
+        assert.deepEqual([hub.inputs.region, hub.inputs.network], ["europe-west4", "prod-gcp-net-vpc-id"]);
+        for (const [site, region, vpc] of [
+            ["aws-euw1", "eu-west-1", "prod-aws-euw1-net-vpc-id"],
+            ["aws-use1", "us-east-1", "prod-aws-use1-net-vpc-id"],
+        ]) {
+            const link = `prod-vpn-${site}-europe-west4`;
+            const vgw = one(run.records, "aws:ec2/vpnGateway:VpnGateway", `prod-vpn-aws-${site}-vgw`);
+            assert.deepEqual([vgw.inputs.vpcId, providerName(vgw)], [vpc, `aws-${region}`]);
+            const conns = ofType(run.records, "aws:ec2/vpnConnection:VpnConnection").filter((r) => r.name.startsWith(`${link}-`));
+            assert.equal(conns.length, 2, link);
+            for (const c of conns) {
+                assert.equal(providerName(c), `aws-${region}`);
+                assert.equal(c.inputs.staticRoutesOnly, false, "BGP");
+                assert.equal(c.inputs.vpnGatewayId, `prod-vpn-aws-${site}-vgw-id`);
+            }
+            const tunnels = ofType(run.records, "gcp:compute/vPNTunnel:VPNTunnel").filter((r) => r.name.startsWith(`${link}-`));
+            assert.deepEqual(tunnels.map((t) => t.inputs.vpnGatewayInterface).sort(), [0, 0, 1, 1], link);
+            assert.ok(tunnels.every((t) => t.inputs.vpnGateway === "prod-vpn-gcp-europe-west4-gw-id" && t.inputs.region === "europe-west4"));
+            assert.equal(ofType(run.records, "gcp:compute/routerPeer:RouterPeer").filter((r) => r.name.startsWith(`${link}-`)).length, 4, link);
+        }
+        // Every private route table of both VPCs learns the GCP ranges.
+        const propagated = ofType(run.records, "aws:ec2/vpnGatewayRoutePropagation:VpnGatewayRoutePropagation").map((r) => r.inputs.routeTableId).sort();
+        assert.deepEqual(propagated, ["prod-aws-euw1-net-private-rt-eu-west-1a-id", "prod-aws-euw1-net-private-rt-eu-west-1b-id", "prod-aws-use1-net-private-rt-us-east-1a-id"]);
+    });
+
+    it("serves prod.axon.internal from Route 53 (both VPCs) and Cloud DNS (the GCP network), the same record per node", async () => {
+        const zone = one(run.records, "aws:route53/zone:Zone", "prod-aws-dns-zone");
+        assert.equal(zone.inputs.name, "prod.axon.internal");
+        assert.deepEqual(zone.inputs.vpcs, [
+            { vpcId: "prod-aws-euw1-net-vpc-id", vpcRegion: "eu-west-1" },
+            { vpcId: "prod-aws-use1-net-vpc-id", vpcRegion: "us-east-1" },
+        ]);
+        const managed = one(run.records, "gcp:dns/managedZone:ManagedZone", "prod-gcp-dns-zone");
+        assert.deepEqual([managed.inputs.dnsName, managed.inputs.visibility], ["prod.axon.internal.", "private"]);
+        assert.deepEqual((managed.inputs as J).privateVisibilityConfig.networks, [{ networkUrl: "prod-gcp-net-vpc-id" }]);
+
+        const endpoints = await outputValue(run.result.cluster.nodeEndpoints);
+        const vmIp = await outputValue(run.result.sites.vmNodeFactory!.nodes["axon-dr-1"].privateIp);
+        const expected = Object.fromEntries(
+            ALL_NODES.map((n) => {
+                const fqdn = `${n}.prod.axon.internal`;
+                if (n === "axon-dr-1") return [fqdn, ["A", vmIp]];
+                const lb = endpoints[n].loadBalancer!;
+                return [fqdn, lb.hostname ? ["CNAME", lb.hostname] : ["A", lb.ip]];
+            }),
+        );
+        // GKE nodes: A to the internal passthrough LB; EKS nodes: CNAME to the internal NLB; the VM: its private IP.
+        for (const n of GKE_NODES) assert.equal(expected[`${n}.prod.axon.internal`][0], "A", n);
+        for (const n of EKS_NODES) assert.deepEqual(expected[`${n}.prod.axon.internal`], ["CNAME", `${n}-internal.elb.amazonaws.com`]);
+        assert.match(vmIp, /^10\./);
+
+        const route53 = Object.fromEntries(
+            ofType(run.records, "aws:route53/record:Record").map((r) => [r.inputs.name, [r.inputs.type, (r.inputs.records as string[]).join(",")]]),
+        );
+        const cloudDns = Object.fromEntries(
+            ofType(run.records, "gcp:dns/recordSet:RecordSet").map((r) => [
+                String(r.inputs.name).replace(/\.$/, ""),
+                [r.inputs.type, (r.inputs.rrdatas as string[]).map((v) => v.replace(/\.$/, "")).join(",")],
+            ]),
+        );
+        assert.deepEqual(route53, expected);
+        assert.deepEqual(cloudDns, expected);
+    });
+
+    it("places each Kubernetes node on its site's provider, after the site's ready resources", () => {
+        const ready: Record<string, string[]> = {
+            "gcp-euw4": [
+                one(run.records, "gcp:container/nodePool:NodePool", "prod-gcp-euw4-pool").urn,
+                ...["fast", "standard", "cold"].map((t) => one(run.records, "kubernetes:storage.k8s.io/v1:StorageClass", `prod-gcp-euw4-sc-${t}`).urn),
+            ],
+            "aws-euw1": [
+                one(run.records, "aws:eks/addon:Addon", "prod-aws-euw1-ebs-csi").urn,
+                ...["fast", "standard", "cold"].map((t) => one(run.records, "kubernetes:storage.k8s.io/v1:StorageClass", `prod-aws-euw1-sc-${t}`).urn),
+            ],
+        };
+        for (const node of [...GKE_NODES, ...EKS_NODES]) {
+            const site = GKE_NODES.includes(node) ? "gcp-euw4" : "aws-euw1";
+            const sts = one(run.records, STS, `prod-${node}-sts`);
+            assert.equal(providerName(sts), `prod-${site}-k8s`, node);
+            for (const urn of ready[site]) assert.ok(sts.dependencies.includes(urn), `${node} waits for ${nameOf(urn)}`);
+        }
+        for (const r of run.records.filter((x) => x.custom && x.type.startsWith("kubernetes:"))) {
+            assert.match(providerName(r), /^prod-(gcp-euw4|aws-euw1)-k8s$/, `${r.type} ${r.name}`);
+        }
+    });
+
+    it("rolls one node at a time, the VM node inside the chain", () => {
+        const order = run.result.rollingOrder;
+        assert.deepEqual(order, ["axon-sec-1", "axon-sec-2", "axon-dr-1", "axon-ab-1", "axon-ab-2", "axon-2", "axon-3", "axon-1"]);
+        const vmNode = one(run.records, "axonserver:vm:VmAxonServerNode", "prod-aws-use1-axon-dr-1");
+        const instance = one(run.records, "aws:ec2/instance:Instance", "prod-aws-use1-axon-dr-1-vm");
+        const chainUrns = (n: string): string[] => (n === "axon-dr-1" ? [vmNode.urn, instance.urn] : [one(run.records, STS, `prod-${n}-sts`).urn]);
+        const deps = (n: string): string[] => (n === "axon-dr-1" ? [...vmNode.dependencies, ...instance.dependencies] : one(run.records, STS, `prod-${n}-sts`).dependencies);
+        for (let i = 1; i < order.length; i++) {
+            assert.ok(
+                chainUrns(order[i - 1]).some((u) => deps(order[i]).includes(u)),
+                `${order[i]} waits for ${order[i - 1]}`,
+            );
+        }
+    });
+
+    it("issues a TLS certificate per node: a Kubernetes Secret for pods, Secrets Manager for the VM", () => {
+        const csrs = ofType(run.records, "tls:index/certRequest:CertRequest").map((r) => (r.inputs as J).dnsNames[0]).sort();
+        assert.deepEqual(csrs, ALL_NODES.map((n) => `${n}.prod.axon.internal`).sort());
+        const tlsSecrets = ofType(run.records, "kubernetes:core/v1:Secret").filter((r) => (r.inputs as J).type === "kubernetes.io/tls");
+        assert.deepEqual(tlsSecrets.map((r) => r.name).sort(), [...GKE_NODES, ...EKS_NODES].map((n) => `prod-${n}-tls`).sort());
+        const vmSecrets = ofType(run.records, "aws:secretsmanager/secret:Secret").map((r) => String(r.inputs.name).split("/").at(-1)).sort();
+        assert.deepEqual(vmSecrets, ["internal-token", "system-token", "tls-ca", "tls-cert", "tls-key"]);
+    });
+
+    it("exports client configs for europe-west4 and eu-west-1: the three GCP primaries, nearest first, TLS on", async () => {
+        const cfg = await outputValue(run.result.clientConfig);
+        assert.deepEqual(Object.keys(cfg), ["europe-west4", "eu-west-1"]);
+        const primaries = ["axon-1", "axon-2", "axon-3"].map((n) => `${n}.prod.axon.internal:8124`);
+        for (const region of ["europe-west4", "eu-west-1"]) {
+            assert.equal(cfg[region].defaultContext, "orders");
+            assert.deepEqual(Object.keys(cfg[region].contexts), ["orders", "payments"]);
+            for (const ctx of Object.values(cfg[region].contexts)) {
+                assert.deepEqual(ctx.servers, primaries, `${region}/${ctx.context}`);
+                assert.equal(ctx.tls.enabled, true);
+            }
+        }
+        assert.deepEqual(cfg["europe-west4"].contexts.orders.tags, { cloud: "gcp", region: "europe-west4" });
+        assert.deepEqual(cfg["eu-west-1"].contexts.orders.tags, { cloud: "aws", region: "eu-west-1" });
+        assert.equal(await pulumi.isSecret(run.result.clientConfig), false);
+    });
+
+    it("exports node endpoints per site, the VM node included", async () => {
+        const endpoints = await outputValue(run.result.nodeEndpoints);
+        assert.deepEqual(Object.keys(endpoints), ["gcp-euw4", "aws-euw1", "aws-use1"]);
+        assert.deepEqual(Object.keys(endpoints["gcp-euw4"]), GKE_NODES);
+        assert.equal(endpoints["aws-use1"]["axon-dr-1"].internalGrpc, "axon-dr-1.prod.axon.internal:8224");
+        assert.equal(await pulumi.isSecret(run.result.adminToken), true);
+    });
+});
+
+/**
+ * GKE site gcp-euw4 (3 zones), EKS site aws-euw1 (2 zones, NAT per zone), VM site aws-use1 (1 zone); 8
+ * nodes with TLS; 1 peering, 2 HA VPN links, 2 private zones. The README cites these as prod's cost drivers.
+ */
+const EXPECTED_COUNTS: Record<string, number> = {
+    // --- providers ---
+    "axonserver:aws:AwsProviders": 1,
+    "pulumi:providers:aws": 2,
+    "pulumi:providers:gcp": 1,
+    "pulumi:providers:kubernetes": 2,
+    // --- AWS networks: euw1 (2 zones, NAT per zone), use1 (1 zone) ---
+    "axonserver:aws:AwsNetwork": 2,
+    "aws:ec2/vpc:Vpc": 2,
+    "aws:ec2/subnet:Subnet": 2 * 2 + 2,
+    "aws:ec2/internetGateway:InternetGateway": 2,
+    "aws:ec2/eip:Eip": 2 + 1,
+    "aws:ec2/natGateway:NatGateway": 2 + 1,
+    "aws:ec2/routeTable:RouteTable": 3 + 2,
+    "aws:ec2/routeTableAssociation:RouteTableAssociation": 4 + 2,
+    // default routes (3 + 2) + peering routes (2 + 1)
+    "aws:ec2/route:Route": 5 + 3,
+    // --- peering euw1 <-> use1 ---
+    "axonserver:aws:AwsVpcPeering": 1,
+    "aws:ec2/vpcPeeringConnection:VpcPeeringConnection": 1,
+    "aws:ec2/vpcPeeringConnectionAccepter:VpcPeeringConnectionAccepter": 1,
+    "aws:ec2/peeringConnectionOptions:PeeringConnectionOptions": 2,
+    // --- EKS site aws-euw1 ---
+    "axonserver:aws:EksSite": 1,
+    "aws:eks/cluster:Cluster": 1,
+    "aws:eks/nodeGroup:NodeGroup": 2,
+    "aws:eks/addon:Addon": 1,
+    "aws:kms/key:Key": 1,
+    "aws:kms/alias:Alias": 1,
+    "aws:iam/openIdConnectProvider:OpenIdConnectProvider": 1,
+    "aws:iam/role:Role": 3 + 1, // EKS cluster, nodes, EBS CSI; the VM node
+    "aws:iam/rolePolicy:RolePolicy": 1 + 1, // EBS CSI KMS; the VM node's secrets
+    "aws:iam/rolePolicyAttachment:RolePolicyAttachment": 5 + 1, // EKS managed policies; SSM for the VM
+    "axonserver:aws:AwsIngressRules": 2,
+    // EKS: 8224 x3 peers, 8024, 443; VM: 8224 x3, 8024
+    "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule": 5 + 4,
+    // --- VM site aws-use1 and node axon-dr-1 ---
+    "axonserver:vm:VmSite": 1,
+    "axonserver:vm:VmAxonServerNode": 1,
+    "aws:ec2/securityGroup:SecurityGroup": 1,
+    "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule": 1,
+    "aws:ec2/instance:Instance": 1,
+    "aws:ebs/volume:Volume": 1,
+    "aws:ec2/volumeAttachment:VolumeAttachment": 1,
+    "aws:iam/instanceProfile:InstanceProfile": 1,
+    "aws:secretsmanager/secret:Secret": 5, // system and internal tokens, TLS cert, key, CA
+    "aws:secretsmanager/secretVersion:SecretVersion": 5,
+    // --- GCP: one global VPC, GKE site gcp-euw4 and its firewall ---
+    "axonserver:gcp:GcpNetwork": 1,
+    "gcp:compute/network:Network": 1,
+    "gcp:compute/subnetwork:Subnetwork": 1,
+    "gcp:compute/router:Router": 1 + 1, // Cloud NAT router; VPN hub router
+    "gcp:compute/routerNat:RouterNat": 1,
+    "axonserver:gcp:GkeSite": 1,
+    "gcp:container/cluster:Cluster": 1,
+    "gcp:container/nodePool:NodePool": 1,
+    "gcp:serviceaccount/account:Account": 1,
+    "gcp:projects/iAMMember:IAMMember": 4,
+    "axonserver:gcp:GcpFirewall": 1,
+    "gcp:compute/firewall:Firewall": 3,
+    "kubernetes:storage.k8s.io/v1:StorageClass": 2 * 3,
+    // --- HA VPN: hubs per GCP region and AWS VPC, 2 links x (2 CGW, 2 connections, 1 peer gateway, 4 tunnels) ---
+    "axonserver:connectivity:CrossCloudVpns": 1,
+    "axonserver:connectivity:GcpVpnHub": 1,
+    "axonserver:connectivity:AwsVpnHub": 2,
+    "axonserver:connectivity:CrossCloudVpn": 2,
+    "gcp:compute/haVpnGateway:HaVpnGateway": 1,
+    "aws:ec2/vpnGateway:VpnGateway": 2,
+    "aws:ec2/vpnGatewayRoutePropagation:VpnGatewayRoutePropagation": 2 + 1,
+    "aws:ec2/customerGateway:CustomerGateway": 2 * 2,
+    "aws:ec2/vpnConnection:VpnConnection": 2 * 2,
+    "gcp:compute/externalVpnGateway:ExternalVpnGateway": 2,
+    "gcp:compute/vPNTunnel:VPNTunnel": 2 * 4,
+    "gcp:compute/routerInterface:RouterInterface": 2 * 4,
+    "gcp:compute/routerPeer:RouterPeer": 2 * 4,
+    // --- private DNS: a record per node in each zone ---
+    "axonserver:aws:AwsPrivateDns": 1,
+    "aws:route53/zone:Zone": 1,
+    "aws:route53/record:Record": 8,
+    "axonserver:gcp:GcpPrivateDns": 1,
+    "gcp:dns/managedZone:ManagedZone": 1,
+    "gcp:dns/recordSet:RecordSet": 8,
+    // --- Axon Server: 7 Kubernetes nodes + 1 VM node, TLS ---
+    "axonserver:index:AxonServerCluster": 1,
+    "axonserver:index:AxonServerNode": 7,
+    "axonserver:index:AxonServerTls": 1,
+    "kubernetes:apps/v1:StatefulSet": 7,
+    "kubernetes:core/v1:Service": 7 * 4, // headless, gRPC, HTTP, internal LB
+    "kubernetes:core/v1:ConfigMap": 7 + 2, // + client configs in europe-west4 and eu-west-1
+    "kubernetes:core/v1:Secret": 7 + 2, // TLS per node, tokens per site
+    "kubernetes:core/v1:Namespace": 2,
+    "kubernetes:core/v1:ServiceAccount": 2,
+    "kubernetes:networking.k8s.io/v1:NetworkPolicy": 2,
+    "kubernetes:policy/v1:PodDisruptionBudget": 2,
+    "random:index/randomPassword:RandomPassword": 2 + 2 * 4, // tokens; a pre-shared key per tunnel
+    "tls:index/privateKey:PrivateKey": 1 + 8,
+    "tls:index/selfSignedCert:SelfSignedCert": 1,
+    "tls:index/certRequest:CertRequest": 8,
+    "tls:index/locallySignedCert:LocallySignedCert": 8,
+};
