@@ -88,6 +88,8 @@ const badCases: BadCase[] = [
     { name: "axonServer.startupBudgetSeconds too small", mutate: (c) => (c.axonServer.startupBudgetSeconds = 300), path: "axonServer.startupBudgetSeconds", contains: ["300", "at least 600"] },
     { name: "axonServer.terminationGracePeriodSeconds too small (string)", mutate: (c) => (c.axonServer.terminationGracePeriodSeconds = "60"), path: "axonServer.terminationGracePeriodSeconds", contains: ["60", "at least 120"] },
     { name: "axonServer.download.url not https", mutate: (c) => (c.axonServer.download = { url: "http://example.com/a.zip", sha256: "a".repeat(64) }), path: "axonServer.download.url", contains: ['"http://example.com/a.zip"', "https://"] },
+    { name: "axonServer.download.url not a jar", mutate: (c) => (c.axonServer.download = { url: "https://example.com/axonserver.zip", sha256: "a".repeat(64) }), path: "axonServer.download.url", contains: ['"https://example.com/axonserver.zip"', ".jar"] },
+    { name: "axonServer.download missing with a VM site", mutate: (c) => (c.sites[1].platform = "vm"), path: "axonServer.download", contains: ["is required", 'sites[1] ("aws-b")', '"vm"', "sha256"] },
     { name: "axonServer.download.sha256 malformed", mutate: (c) => (c.axonServer.download = { url: "https://example.com/a.zip", sha256: "abc" }), path: "axonServer.download.sha256", contains: ['"abc"', "[0-9a-fA-F]{64}"] },
     { name: "axonServer unknown key", mutate: (c) => (c.axonServer.minActiveBackup = 1), path: "axonServer.minActiveBackup", contains: ['"minActiveBackup"', "minActiveBackups", "startupBudgetSeconds"] },
     {
@@ -334,6 +336,7 @@ describe("loadTopology", () => {
         cfg.replicationGroups[0].members["axon-dr"] = "PASSIVE_BACKUP";
         cfg.replicationGroups[0].members["axon-dr2"] = "PASSIVE_BACKUP";
         cfg.nodeDefaults = { cpu: "500m", volumes: { events: "100Gi" } };
+        cfg.axonServer.download = { url: "https://artifacts.example.com/axonserver-2024.2.4.jar", sha256: "a".repeat(64) };
         Object.assign(cfg.nodes[1], { cpu: "2", volumes: { log: "20Gi" }, tags: { rack: "r1" }, storage: "cold" });
         Object.assign(cfg.nodes[2], { cpu: "750m" });
         Object.assign(cfg.nodes[3], { cpuLimit: "3" });

@@ -266,6 +266,10 @@ export function cidrSchema() {
 }
 
 const https = checkedString((v) => (/^https:\/\/[^\s/]+\/\S*$/.test(v) ? undefined : `${quote(v)} is not a valid download URL: it must be an https:// URL with a path`));
+// VM nodes run `java -jar` on the download itself (components/vm/bootstrap.ts): a zip is not unpacked.
+const jarUrl = checkedString((v) =>
+    /\.jar([?#]\S*)?$/.test(v) ? undefined : `${quote(v)} is not a jar: the URL must end in .jar (the Axon Server jar itself; zip archives are not unpacked)`,
+);
 
 const dnsDomain = checkedString((v) => {
     const labels = v.split(".");
@@ -296,7 +300,7 @@ export const axonServerSchema = z.strictObject({
     terminationGracePeriodSeconds: intAtLeast(120, "terminationGracePeriodSeconds").default(180),
     download: z
         .strictObject({
-            url: https,
+            url: https.pipe(jarUrl),
             sha256: pattern(PATTERNS.sha256, "SHA-256 (64 hex digits)", "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08"),
         })
         .optional(),

@@ -190,6 +190,15 @@ export function validateConfig(p: ParsedConfig): { errors: ConfigIssue[]; groups
         );
     }
 
+    // ---- axonServer.download: VM nodes install the jar from it (containers use the image instead)
+    const vmSites = p.sites.filter((s) => s.value.platform === "vm");
+    if (vmSites.length > 0 && p.axonServer && !p.axonServer.download) {
+        err(
+            "axonServer.download",
+            `is required because ${vmSites.map((s) => `sites[${s.index}] (${quote(s.value.name)})`).join(", ")} use platform "vm"; set {url: <https URL of the Axon Server .jar>, sha256: <its 64 hex digit SHA-256>}`,
+        );
+    }
+
     // ---- sites
     duplicates(p.raw.sites, "sites", "name", "site", err);
     const rawNodeSites = p.raw.nodes.map((n) => stringField(n, "site"));
