@@ -291,6 +291,7 @@ describe("backup agent (loopback)", function () {
 
     it("passes shellcheck", function () {
         if (!has("shellcheck")) {
+            assert.ok(!process.env.REQUIRE_SHELLCHECK, "shellcheck is required here (REQUIRE_SHELLCHECK is set by .ci/run)");
             console.log("      (shellcheck not installed: skipped; CI installs it)");
             this.skip();
         }
