@@ -1,18 +1,20 @@
 /**
  * The deployment factory: a validated `Topology` in, every resource of the environment created, the
  * stack outputs out. No config reading here (see `config.ts`) and no resource logic: it only wires
- * the sites (`sites.ts`), the Axon Server cluster on them, the connectivity between them
- * (`connectivity.ts`) and the private DNS zone of the node names (`dns.ts`). Callable several times in one process (tests, `render`), since it
+ * the sites (`sites.ts`), the backups (`backup.ts`), the Axon Server cluster on them, the connectivity
+ * between them (`connectivity.ts`) and the private DNS zone of the node names (`dns.ts`). Callable several times in one process (tests, `render`), since it
  * has no module-level state.
  */
 import * as pulumi from "@pulumi/pulumi";
 import { renderRegionClientConfigs, RegionClientConfig } from "../components/axonserver/render/clientConfig";
+import { BackupSettings } from "../components/backup/settings";
 import { AxonServerCluster } from "../components/kubernetes/axonServerCluster";
 import { NodeEndpoint } from "../components/kubernetes/axonServerNode";
 import { KubernetesHost } from "../components/sites/host";
 import { analyzeFailures, FailureSummary, summarizeFailures } from "../components/topology/analysis";
 import { ConfigIssue, Topology } from "../components/topology/model";
 import { rollingOrder } from "../components/topology/rolling";
+import { attachVmBackup, Backup, createBackup } from "./backup";
 import { StackInput } from "./config";
 import { Connectivity, createConnectivity } from "./connectivity";
 import { createPrivateDns, PrivateDns } from "./dns";
@@ -64,6 +66,8 @@ export interface Deployment extends DeploymentOutputs {
     readonly connectivity: Connectivity;
     /** The private DNS zones of the node names. */
     readonly privateDns: PrivateDns;
+    /** Bucket, agents and snapshot policies; absent without a `backup` config key. */
+    readonly backup?: Backup;
 }
 
 /** Regroups node endpoints per site; sites and nodes in topology order, sites without nodes left out. */
@@ -78,12 +82,29 @@ function endpointsBySite(topology: Topology, byNode: Record<string, NodeEndpoint
 
 /**
  * Creates every resource of the environment from a validated topology. `warnings` are the loader's
- * warnings, passed through to the `warnings` output.
+ * warnings, passed through to the `warnings` output; `backupSettings` the parsed `backup` key (none:
+ * no backups).
  */
-export function createDeployment(topology: Topology, secrets: StackInput["secrets"], warnings: readonly ConfigIssue[] = []): Deployment {
-    const sites = createSites(topology);
+export function createDeployment(
+    topology: Topology,
+    secrets: StackInput["secrets"],
+    warnings: readonly ConfigIssue[] = [],
+    backupSettings?: BackupSettings,
+): Deployment {
+    const sites = createSites(topology, { gkeBackupAgent: backupSettings !== undefined });
     const { kubernetesHosts, vmNodeFactory } = sites;
-    const cluster = new AxonServerCluster(topology.environment, { topology, kubernetesHosts, secrets, vmNodeFactory });
+    // Before the cluster: its pods, VMs and ServiceAccounts carry the agents and their identities.
+    const backup = backupSettings ? createBackup(topology, sites, backupSettings) : undefined;
+    const cluster = new AxonServerCluster(topology.environment, {
+        topology,
+        kubernetesHosts,
+        secrets,
+        vmNodeFactory,
+        backupSidecars: backup?.sidecars,
+        vmBackups: backup?.vmBackups,
+        serviceAccountAnnotations: backup?.serviceAccountAnnotations,
+    });
+    if (backup) attachVmBackup(topology, sites, backup);
     const connectivity = createConnectivity(topology, sites);
     // After the cluster: it creates the VM nodes whose addresses the records need.
     const privateDns = createPrivateDns(topology, sites, cluster);
@@ -102,5 +123,6 @@ export function createDeployment(topology: Topology, secrets: StackInput["secret
         sites,
         connectivity,
         privateDns,
+        ...(backup ? { backup } : {}),
     };
 }

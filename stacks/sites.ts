@@ -43,6 +43,12 @@ export interface Sites {
     readonly gkeFirewalls: Readonly<Record<string, GcpFirewall>>;
 }
 
+/** Site features other parts of the program need. */
+export interface SiteOptions {
+    /** Enable the Backup for GKE agent on GKE clusters (the backup wiring adds a BackupPlan). Default false. */
+    readonly gkeBackupAgent?: boolean;
+}
+
 /** Sites with a network this program builds: AWS `eks`/`vm` (a VPC each). */
 export function isAwsNetworkSite(site: Site): boolean {
     return site.cloud === "aws" && (site.platform === "eks" || site.platform === "vm");
@@ -70,7 +76,7 @@ function createGcpEnvironment(topology: Topology): GcpEnvironment | undefined {
  * - `vm`: a `VmSite` on the site's `AwsNetwork` or on the `GcpNetwork` (it makes its own firewall), and
  *   one VM node factory for all VM sites.
  */
-export function createSites(topology: Topology): Sites {
+export function createSites(topology: Topology, options: SiteOptions = {}): Sites {
     const env = topology.environment;
     const awsSites = topology.sites.filter(isAwsNetworkSite);
     const awsProviders = awsSites.length > 0 ? new AwsProviders(`${env}-aws`) : undefined;
@@ -106,7 +112,7 @@ export function createSites(topology: Topology): Sites {
             }
             case "gke": {
                 const { provider, network } = gcpOf(site);
-                gkeSites[site.name] = new GkeSite(prefix, { topology, site, network, provider });
+                gkeSites[site.name] = new GkeSite(prefix, { topology, site, network, provider, backupAgent: options.gkeBackupAgent });
                 gkeFirewalls[site.name] = new GcpFirewall(`${prefix}-fw`, { topology, site, network, provider });
                 kubernetesHosts[site.name] = gkeSites[site.name].host;
                 break;

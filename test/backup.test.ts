@@ -142,11 +142,21 @@ describe("backup sidecar and VM timer", () => {
         assert.deepEqual(c.command, ["bash", `/opt/axonserver-backup/${AGENT_SCRIPT_NAME}`]);
         assert.deepEqual(c.args, ["--loop"]);
         const mounts = c.volumeMounts as Json[];
-        for (const m of mounts.filter((m) => ["events", "data", "log", "security", "backup-agent"].includes(m.name))) assert.equal(m.readOnly, true, m.name);
+        for (const m of mounts.filter((m) => ["events", "data", "log", "security", "backup-agent"].includes(m.name) && !m.subPath)) assert.equal(m.readOnly, true, m.name);
         assert.deepEqual(
-            mounts.map((m) => `${m.name}:${m.mountPath}`),
-            ["events:/axonserver/events", "data:/axonserver/data", "log:/axonserver/log", "security:/axonserver/security", "backup-agent:/opt/axonserver-backup", "backup-tmp:/tmp"],
+            mounts.map((m) => `${m.name}:${m.mountPath}${m.subPath ? `(${m.subPath})` : ""}`),
+            [
+                "events:/axonserver/events",
+                "data:/axonserver/data",
+                "log:/axonserver/log",
+                // The control-DB agent deletes the zips it uploaded: their directory only is writable.
+                "data:/axonserver/data/controldb-backups(controldb-backups)",
+                "security:/axonserver/security",
+                "backup-agent:/opt/axonserver-backup",
+                "backup-tmp:/tmp",
+            ],
         );
+        assert.equal(mounts.find((m) => m.subPath)!.readOnly, undefined);
         const env = Object.fromEntries((c.env as Json[]).map((e) => [e.name, e.value]));
         assert.deepEqual(env, {
             BACKUP_BUCKET_URL: "gs://bkt",
@@ -155,6 +165,7 @@ describe("backup sidecar and VM timer", () => {
             AXON_URL: "http://127.0.0.1:8024",
             AXON_TOKEN_FILE: "/axonserver/security/system.token",
             BACKUP_CONTROLDB: "true",
+            BACKUP_CONTROLDB_CLEANUP: "true",
             BACKUP_INTERVAL_MINUTES: "60",
             BACKUP_OFFSET_MINUTES: "50",
             BACKUP_RETRIES: "5",

@@ -87,7 +87,7 @@ describe("render: axonserver.properties", () => {
             "axoniq.axonserver.event.storage": "/axonserver/events",
             "axoniq.axonserver.snapshot.storage": "/axonserver/events",
             "axoniq.axonserver.controldb-path": "/axonserver/data",
-            "axoniq.axonserver.controldb-backup-location": "/axonserver/data",
+            "axoniq.axonserver.controldb-backup-location": "/axonserver/data/controldb-backups",
             "axoniq.axonserver.pid-file-location": "/axonserver/data",
             "axoniq.axonserver.replication.log-storage-folder": "/axonserver/log",
             "axoniq.axonserver.plugin-package-directory": "/axonserver/plugins/bundles",

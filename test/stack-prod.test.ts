@@ -294,12 +294,15 @@ const EXPECTED_COUNTS: Record<string, number> = {
     "aws:eks/cluster:Cluster": 1,
     "aws:eks/nodeGroup:NodeGroup": 2,
     "aws:eks/addon:Addon": 1,
-    "aws:kms/key:Key": 1,
+    "aws:kms/key:Key": 1 + 1, // EBS; the backup bucket's key
     "aws:kms/alias:Alias": 1,
-    "aws:iam/openIdConnectProvider:OpenIdConnectProvider": 1,
-    "aws:iam/role:Role": 3 + 1, // EKS cluster, nodes, EBS CSI; the VM node
-    "aws:iam/rolePolicy:RolePolicy": 1 + 1, // EBS CSI KMS; the VM node's secrets
-    "aws:iam/rolePolicyAttachment:RolePolicyAttachment": 5 + 1, // EKS managed policies; SSM for the VM
+    "aws:iam/openIdConnectProvider:OpenIdConnectProvider": 1 + 1, // EKS; GKE's issuer for the backup agent's S3 role
+    // EKS cluster, nodes, EBS CSI; the VM node; axon-1's backup agent (GKE web identity); DLM per AWS region
+    "aws:iam/role:Role": 3 + 1 + 1 + 2,
+    // EBS CSI KMS; the VM node's secrets; the agent's bucket policy; DLM's KMS grants for the EKS key (eu-west-1)
+    "aws:iam/rolePolicy:RolePolicy": 1 + 1 + 1 + 1,
+    // EKS managed policies; SSM for the VM; the DLM managed policy per AWS region
+    "aws:iam/rolePolicyAttachment:RolePolicyAttachment": 5 + 1 + 2,
     "axonserver:aws:AwsIngressRules": 2,
     // EKS: 8224 x3 peers, 8024, 443; VM: 8224 x3, 8024
     "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule": 5 + 4,
@@ -355,7 +358,7 @@ const EXPECTED_COUNTS: Record<string, number> = {
     "axonserver:index:AxonServerTls": 1,
     "kubernetes:apps/v1:StatefulSet": 7,
     "kubernetes:core/v1:Service": 7 * 4, // headless, gRPC, HTTP, internal LB
-    "kubernetes:core/v1:ConfigMap": 7 + 2, // + client configs in europe-west4 and eu-west-1
+    "kubernetes:core/v1:ConfigMap": 7 + 2 + 1, // + client configs in europe-west4 and eu-west-1, axon-1's backup agent script
     "kubernetes:core/v1:Secret": 7 + 2, // TLS per node, tokens per site
     "kubernetes:core/v1:Namespace": 2,
     "kubernetes:core/v1:ServiceAccount": 2,
@@ -366,4 +369,18 @@ const EXPECTED_COUNTS: Record<string, number> = {
     "tls:index/selfSignedCert:SelfSignedCert": 1,
     "tls:index/certRequest:CertRequest": 8,
     "tls:index/locallySignedCert:LocallySignedCert": 8,
+    // --- backups: S3 bucket with Object Lock in us-east-1, axon-1's agent, DLM per AWS region, Backup for GKE ---
+    "axonserver:backup:BackupBucket": 1,
+    "aws:s3/bucket:Bucket": 1,
+    "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock": 1,
+    "aws:s3/bucketVersioning:BucketVersioning": 1,
+    "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration": 1,
+    "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration": 1,
+    "aws:s3/bucketObjectLockConfiguration:BucketObjectLockConfiguration": 1,
+    "axonserver:backup:AwsBackupIrsaRole": 1,
+    "axonserver:backup:AwsSnapshotPolicy": 2,
+    "aws:dlm/lifecyclePolicy:LifecyclePolicy": 2,
+    "axonserver:backup:GkeBackup": 1,
+    "gcp:gkebackup/backupPlan:BackupPlan": 1,
+    "kubernetes:snapshot.storage.k8s.io/v1:VolumeSnapshotClass": 1,
 };

@@ -9,7 +9,10 @@ import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
+import { gunzipSync } from "node:zlib";
 import { parse as parseYaml } from "yaml";
+import { renderBackupAgent } from "../components/backup/agent";
+import { renderBackupTimerUnits, VM_AGENT_PATH } from "../components/backup/sidecar";
 import { renderClusterTemplate } from "../components/axonserver/render/clusterTemplate";
 import { jvmHeapOptions } from "../components/axonserver/render/jvm";
 import { VM_PATHS } from "../components/axonserver/render/paths";
@@ -238,6 +241,40 @@ describe("VM bootstrap rendering", () => {
             });
         });
     }
+
+    describe("with the backup agent (the node the backup plan designates)", () => {
+        const agent = () => {
+            const topology = prodTopology();
+            const settings = { enabled: true, drRegion: "us-east-1", cloud: "aws" as const, intervalMinutes: 60, retentionDays: 30, objectLock: true, snapshotTime: "02:00", snapshotRetentionCount: 14 };
+            const units = renderBackupTimerUnits({ node: { name: "axon-1" }, topology, settings, bucketName: "b".repeat(63) })!;
+            return { script: renderBackupAgent(), ...units };
+        };
+
+        it("EC2: over 16 KB as text, so the script goes gz+b64 and decodes to the plain script, which passes shellcheck", () => {
+            const i = { ...awsInput(), backupAgent: agent() };
+            const out = renderVmBootstrap(i);
+            assert.ok(Buffer.byteLength(out.script) > AWS_USER_DATA_LIMIT, "the plain script alone is over the limit");
+            assert.ok(Buffer.byteLength(out.cloudConfig) <= AWS_USER_DATA_LIMIT, `${Buffer.byteLength(out.cloudConfig)} bytes`);
+            const doc = parseYaml(out.cloudConfig) as { write_files: { path: string; encoding: string; content: string; permissions: string }[]; runcmd: string[][] };
+            assert.deepEqual([doc.write_files[0].path, doc.write_files[0].encoding, doc.write_files[0].permissions], [VM_FILES.script, "gz+b64", "0700"]);
+            assert.equal(gunzipSync(Buffer.from(doc.write_files[0].content, "base64")).toString("utf8"), out.script);
+            assert.deepEqual(doc.runcmd, [[VM_FILES.script]]);
+            assert.equal(renderVmBootstrap(i).cloudConfig, out.cloudConfig, "deterministic");
+            for (const text of [i.backupAgent.script, i.backupAgent.service, i.backupAgent.timer]) assert.ok(out.script.includes(text), "embedded verbatim");
+            assert.ok(out.script.includes(`cat > "${VM_AGENT_PATH}" <<'AXONSERVER_BACKUP_AGENT_EOF'`));
+            assert.match(out.script, /^systemctl enable --now axonserver-backup\.timer$/m);
+            shellcheck(out.script, "aws-backup-bootstrap.sh");
+            // Without the agent the same node keeps its readable cloud-config.
+            assert.ok(!renderVmBootstrap(awsInput()).cloudConfig.includes("gz+b64"));
+        });
+
+        it("Compute Engine: the startup script installs the agent the same way", () => {
+            const out = renderVmBootstrap({ ...gcpInput(), backupAgent: agent() });
+            assert.ok(out.script.includes(renderBackupAgent()));
+            assert.ok(out.script.includes(`cat > "${VM_FILES.backupTimer}" <<'AXONSERVER_BACKUP_TIMER_EOF'`));
+            shellcheck(out.script, "gcp-backup-bootstrap.sh");
+        });
+    });
 
     it("requires the download, a long enough stop timeout and TLS references", () => {
         const i = awsInput();

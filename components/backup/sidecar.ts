@@ -11,17 +11,20 @@
  * VMs run the same script from a systemd timer (`renderBackupTimerUnits`): `--once` per activation,
  * `OnCalendar` aligned the same way.
  *
- * Wiring (the lead adds these to the node's StatefulSet, the K8s engineer owns the pod):
+ * Wiring (`AxonServerNode`'s `backup` argument, `stacks/backup.ts`):
  * - `containers: [axon, backupSidecarContainer(...)]`;
  * - `volumes: [...podVolumes, ...backupSidecarVolumes(configMapName)]`, with a ConfigMap whose data is
  *   `backupScriptConfigMapData()`;
  * - the pod's ServiceAccount carries the bucket identity (EKS: `eks.amazonaws.com/role-arn` = the IRSA
- *   role of access.ts; GKE: `iam.gke.io/gcp-service-account` = the GSA of access.ts).
+ *   role of access.ts; GKE: `iam.gke.io/gcp-service-account` = the GSA of access.ts); a GKE pod writing
+ *   to S3 assumes its role with a projected token instead (`webIdentityRoleArn`, `webIdentityTokenVolume`);
+ * - the control DB zips are in `controlDbBackups`, a directory of the data volume that every pod's init
+ *   container creates; the control-DB agent mounts it read-write (subPath) to delete uploaded zips.
  */
 import type * as k8s from "@pulumi/kubernetes";
 import type * as pulumi from "@pulumi/pulumi";
 import { AxonNode, PORTS, Topology } from "../topology/model";
-import { CONTAINER_PATHS, systemTokenFile, VM_PATHS } from "../axonserver/render/paths";
+import { CONTAINER_PATHS, CONTROLDB_BACKUP_SUBDIR, systemTokenFile, VM_PATHS } from "../axonserver/render/paths";
 import { AGENT_ENV, AGENT_LAYOUT, AGENT_SCRIPT_NAME, renderBackupAgent } from "./agent";
 import { agentOf, BackupPlan, CONTROLDB_MAX_AGE_SECONDS, nodePrefix, planBackups, renderUnits } from "./plan";
 import { BackupSettings, BucketCloud } from "./settings";
@@ -57,6 +60,30 @@ export function backupScriptConfigMapData(): Record<string, string> {
     return { [AGENT_SCRIPT_NAME]: renderBackupAgent() };
 }
 
+/**
+ * AWS web identity of a sidecar outside EKS (a GKE pod writing to S3): the pod's ServiceAccount token,
+ * projected for the STS audience, which the AWS CLI exchanges for the role's credentials
+ * (`AssumeRoleWithWebIdentity`, env `AWS_ROLE_ARN` + `AWS_WEB_IDENTITY_TOKEN_FILE`, the same pair the EKS
+ * pod identity webhook injects for IRSA). The kubelet refreshes the token before it expires.
+ */
+export const WEB_IDENTITY = {
+    volume: "backup-aws-token",
+    mountPath: "/var/run/secrets/axonserver-backup/aws",
+    file: "token",
+    audience: "sts.amazonaws.com",
+    expirationSeconds: 3600,
+} as const;
+
+/** The projected token volume of `WEB_IDENTITY` (add it to the pod next to `backupSidecarVolumes`). */
+export function webIdentityTokenVolume(): Volume {
+    return {
+        name: WEB_IDENTITY.volume,
+        projected: {
+            sources: [{ serviceAccountToken: { audience: WEB_IDENTITY.audience, expirationSeconds: WEB_IDENTITY.expirationSeconds, path: WEB_IDENTITY.file } }],
+        },
+    };
+}
+
 /** Pod volumes of the sidecar: the script ConfigMap (read-only, 0555) and a private `/tmp`. */
 export function backupSidecarVolumes(configMapName: pulumi.Input<string>): Volume[] {
     return [
@@ -77,6 +104,11 @@ export interface BackupSidecarOptions {
     volumeMountNames: { events: string; data: string; log: string };
     /** Precomputed plan (default: `planBackups(topology, settings)`). */
     plan?: BackupPlan;
+    /**
+     * ARN of the role the sidecar assumes with its projected token (`WEB_IDENTITY`): only for an S3 bucket
+     * from a cluster without IRSA (GKE). On EKS the IRSA webhook injects the same env itself.
+     */
+    webIdentityRoleArn?: pulumi.Input<string>;
 }
 
 /** Env of an agent, shared by the sidecar and the VM timer. `target` values may use `$(BACKUP_BUCKET_URL)`. */
@@ -118,6 +150,17 @@ export function backupSidecarContainer(o: BackupSidecarOptions): Container | und
         tokenFile: systemTokenFile(p),
     });
     if (!vars) return undefined;
+    // The agent making control DB backups deletes each zip once uploaded: it gets write access to their
+    // directory only (a subPath of the data volume), never to the control DB.
+    const controlDb = vars[AGENT_ENV.controlDb] === "true";
+    if (controlDb) vars[AGENT_ENV.controlDbCleanup] = "true";
+    const webIdentity: EnvVar[] =
+        o.webIdentityRoleArn !== undefined
+            ? [
+                  { name: "AWS_ROLE_ARN", value: o.webIdentityRoleArn },
+                  { name: "AWS_WEB_IDENTITY_TOKEN_FILE", value: `${WEB_IDENTITY.mountPath}/${WEB_IDENTITY.file}` },
+              ]
+            : [];
     const env: EnvVar[] = [
         { name: BUCKET_URL_ENV, value: o.targetUrl },
         ...Object.entries(vars).map(([name, value]) => ({ name, value })),
@@ -125,6 +168,7 @@ export function backupSidecarContainer(o: BackupSidecarOptions): Container | und
         { name: "HOME", value: "/tmp" },
         { name: "TMPDIR", value: "/tmp" },
         ...(o.settings.cloud === "gcp" ? [{ name: "CLOUDSDK_CONFIG", value: "/tmp/gcloud" }] : [{ name: "AWS_REGION", value: o.settings.drRegion }]),
+        ...webIdentity,
     ];
     return {
         name: SIDECAR_NAME,
@@ -138,9 +182,11 @@ export function backupSidecarContainer(o: BackupSidecarOptions): Container | und
             { name: o.volumeMountNames.events, mountPath: p.events, readOnly: true },
             { name: o.volumeMountNames.data, mountPath: p.data, readOnly: true },
             { name: o.volumeMountNames.log, mountPath: p.log, readOnly: true },
+            ...(controlDb ? [{ name: o.volumeMountNames.data, mountPath: p.controlDbBackups, subPath: CONTROLDB_BACKUP_SUBDIR }] : []),
             { name: o.tokenVolumeName, mountPath: p.security, readOnly: true },
             { name: SIDECAR_VOLUMES.script, mountPath: SCRIPT_DIR, readOnly: true },
             { name: SIDECAR_VOLUMES.tmp, mountPath: "/tmp" },
+            ...(o.webIdentityRoleArn !== undefined ? [{ name: WEB_IDENTITY.volume, mountPath: WEB_IDENTITY.mountPath, readOnly: true }] : []),
         ],
         resources: { requests: { cpu: "50m", memory: "128Mi" }, limits: { cpu: "500m", memory: "512Mi" } },
         securityContext: {
@@ -210,7 +256,8 @@ export function renderBackupTimerUnits(o: {
         "PrivateTmp=true",
         "NoNewPrivileges=true",
         "ProtectSystem=strict",
-        `ReadWritePaths=${VM_PATHS.data}`,
+        // Deletes the control DB zips it uploaded; the rest of the volume stays read-only to it.
+        `ReadWritePaths=${VM_PATHS.controlDbBackups}`,
         "",
     ].join("\n");
     const timer = [

@@ -70,6 +70,12 @@ export interface GkeSiteArgs {
      * @default - `true` when every admin CIDR is a private (RFC 1918) range, which only the private endpoint can see
      */
     readonly privateEndpoint?: boolean;
+    /**
+     * Enable the Backup for GKE agent addon (`addonsConfig.gkeBackupAgentConfig`), which a
+     * `gcp.gkebackup.BackupPlan` of the cluster needs (components/backup/snapshots.ts `GkeBackup`).
+     * @default false
+     */
+    readonly backupAgent?: boolean;
 }
 
 /**
@@ -154,7 +160,10 @@ export class GkeSite extends pulumi.ComponentResource {
                     gcpPublicCidrsAccessEnabled: false,
                 },
                 workloadIdentityConfig: { workloadPool: `${project}.svc.id.goog` },
-                addonsConfig: { gcePersistentDiskCsiDriverConfig: { enabled: true } },
+                addonsConfig: {
+                    gcePersistentDiskCsiDriverConfig: { enabled: true },
+                    ...(args.backupAgent ? { gkeBackupAgentConfig: { enabled: true } } : {}),
+                },
                 datapathProvider: "ADVANCED_DATAPATH",
                 enableShieldedNodes: true,
                 // The default pool is replaced by `nodePool` below (GKE needs one node to create the cluster).

@@ -11,13 +11,15 @@ import { AxonNode, PORTS, Site, Topology } from "../topology/model";
 import { nodeAddress } from "../topology/naming";
 import { serverSitesOfClient, sitePortRules } from "../topology/connectivity";
 import { rollingOrder } from "../topology/rolling";
-import { AxonServerNode, NodeEndpoint } from "./axonServerNode";
+import { AxonServerNode, NodeBackupSidecar, NodeEndpoint } from "./axonServerNode";
 import { sitePodSelector, siteLabels } from "./labels";
 import { LICENSE_KEY, TOKEN_KEYS } from "./podSpec";
 import { ClusterSecretsInput, resolveClusterSecrets } from "./secrets";
 import { AxonServerTls } from "./tls";
+import type { VmNodeBackup } from "../vm/vmAxonServerNode";
 
 export type { ClusterSecretsInput } from "./secrets";
+export type { NodeBackupSidecar } from "./axonServerNode";
 
 /** Lets VM nodes join the same one-at-a-time chain without editing this file. */
 export interface VmNodeContext {
@@ -30,6 +32,8 @@ export interface VmNodeContext {
     tls?: { caCertPem: pulumi.Output<string>; certPem: pulumi.Output<string>; privateKeyPem: pulumi.Output<string> };
     /** Parent for the VM node's resources (the cluster component). */
     parent: pulumi.Resource;
+    /** The backup agent of the node, when the backup plan designates it. */
+    backup?: VmNodeBackup;
 }
 
 /** Creates a VM node; returns the resource the next node of the chain must wait for. */
@@ -43,6 +47,15 @@ export interface AxonServerClusterArgs {
     secrets: ClusterSecretsInput;
     /** Required when the topology has VM nodes. */
     vmNodeFactory?: VmNodeFactory;
+    /** Backup agent sidecar per Kubernetes node name (only the designated nodes). Default: none. */
+    backupSidecars?: Readonly<Record<string, NodeBackupSidecar>>;
+    /** Backup agent per VM node name (only the designated nodes). Default: none. */
+    vmBackups?: Readonly<Record<string, VmNodeBackup>>;
+    /**
+     * Annotations of the site's ServiceAccount per site name, e.g. the bucket identity of the backup
+     * sidecar (`eks.amazonaws.com/role-arn`, `iam.gke.io/gcp-service-account`). Default: none.
+     */
+    serviceAccountAnnotations?: Readonly<Record<string, Readonly<Record<string, pulumi.Input<string>>>>>;
 }
 
 /** Names of the site-level objects (same in every site: each site is its own cluster). */
@@ -108,7 +121,7 @@ export class AxonServerCluster extends pulumi.ComponentResource {
             this.createClientConfig(name, t, site, host);
             const siteNodes = t.nodes.filter((n) => n.site === site.name && n.platform !== "vm");
             if (siteNodes.length === 0) continue;
-            siteObjects[site.name] = this.createSiteObjects(name, t, site, host, secrets);
+            siteObjects[site.name] = this.createSiteObjects(name, t, site, host, secrets, args.serviceAccountAnnotations?.[site.name]);
         }
 
         // The rolling chain (design decision 5, components/topology/rolling.ts): non-voting nodes first
@@ -133,6 +146,7 @@ export class AxonServerCluster extends pulumi.ComponentResource {
                     license: secrets.license,
                     tls: tls && cert ? { caCertPem: tls.caCertPem, certPem: cert.certPem, privateKeyPem: cert.privateKeyPem } : undefined,
                     parent: this,
+                    backup: args.vmBackups?.[node.name],
                 });
                 const addr = nodeAddress(t, node);
                 endpoints[node.name] = pulumi.output<NodeEndpoint>({
@@ -159,6 +173,7 @@ export class AxonServerCluster extends pulumi.ComponentResource {
                     tls: tls && cert ? { caCertPem: tls.caCertPem, certPem: cert.certPem, privateKeyPem: cert.privateKeyPem } : undefined,
                     dependsOn,
                     requireSeparateWorkers: requireSeparateWorkers(t, t.sites.find((s) => s.name === node.site)!),
+                    backup: args.backupSidecars?.[node.name],
                 },
                 { parent: this, providers: [host.provider] },
             );
@@ -185,6 +200,7 @@ export class AxonServerCluster extends pulumi.ComponentResource {
         site: Site,
         host: KubernetesHost,
         secrets: ReturnType<typeof resolveClusterSecrets>,
+        serviceAccountAnnotations?: Readonly<Record<string, pulumi.Input<string>>>,
     ): SiteObjects {
         const env = t.environment;
         const prefix = `${name}-${site.name}`;
@@ -205,7 +221,12 @@ export class AxonServerCluster extends pulumi.ComponentResource {
         const serviceAccount = new k8s.core.v1.ServiceAccount(
             `${prefix}-sa`,
             {
-                metadata: { name: SITE_OBJECT_NAMES.serviceAccount, namespace: ns, labels: siteLabels(env, site.name, "server") },
+                metadata: {
+                    name: SITE_OBJECT_NAMES.serviceAccount,
+                    namespace: ns,
+                    labels: siteLabels(env, site.name, "server"),
+                    ...(serviceAccountAnnotations ? { annotations: { ...serviceAccountAnnotations } } : {}),
+                },
                 // Axon Server never talks to the Kubernetes API.
                 automountServiceAccountToken: false,
             },

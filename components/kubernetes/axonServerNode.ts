@@ -11,6 +11,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { renderAxonServerProperties } from "../axonserver/render/properties";
 import { renderClusterTemplate } from "../axonserver/render/clusterTemplate";
 import { FILES } from "../axonserver/render/paths";
+import { backupScriptConfigMapData, backupSidecarVolumes } from "../backup/sidecar";
 import { KubernetesHost } from "../sites/host";
 import { AxonNode, PORTS, Topology } from "../topology/model";
 import { nodeAddress } from "../topology/naming";
@@ -20,6 +21,7 @@ import {
     axonAffinity,
     axonEnv,
     axonProbes,
+    controlDbBackupDirInitContainer,
     containerPorts,
     containerResources,
     containerSecurityContext,
@@ -58,6 +60,19 @@ export interface AxonServerNodeArgs {
     dependsOn?: pulumi.Resource[];
     /** Hard pod anti-affinity between the site's Axon pods (else preferred). Default false. */
     requireSeparateWorkers?: boolean;
+    /** The backup agent sidecar, only on the nodes that run one. Default: none. */
+    backup?: NodeBackupSidecar;
+}
+
+type Container = k8s.types.input.core.v1.Container;
+type Volume = k8s.types.input.core.v1.Volume;
+
+/** The backup agent of a node the backup plan designates (components/backup/plan.ts). */
+export interface NodeBackupSidecar {
+    /** `backupSidecarContainer(...)`, built on this pod's volume names (podSpec.ts `VOLUMES`). */
+    container: Container;
+    /** Pod volumes besides the script ConfigMap and `/tmp` (e.g. `webIdentityTokenVolume()`). */
+    extraVolumes?: Volume[];
 }
 
 /** Where a node is reached. */
@@ -113,6 +128,8 @@ export class AxonServerNode extends pulumi.ComponentResource {
      */
     readonly internalLoadBalancer?: k8s.core.v1.Service;
     readonly tlsSecret?: k8s.core.v1.Secret;
+    /** The backup agent script, when the node runs the backup sidecar. */
+    readonly backupConfigMap?: k8s.core.v1.ConfigMap;
     readonly endpoint: pulumi.Output<NodeEndpoint>;
 
     constructor(name: string, args: AxonServerNodeArgs, opts?: pulumi.ComponentResourceOptions) {
@@ -154,6 +171,16 @@ export class AxonServerNode extends pulumi.ComponentResource {
                         [FILES.tlsCa]: pulumi.output(args.tls.caCertPem),
                     },
                 },
+                child,
+            );
+        }
+
+        if (args.backup) {
+            // Not hashed into the pod annotations: a new script reaches the sidecar through the
+            // ConfigMap volume update, without restarting Axon Server.
+            this.backupConfigMap = new k8s.core.v1.ConfigMap(
+                `${name}-backup-agent`,
+                { metadata: meta(`${node.name}-backup-agent`, "config"), data: backupScriptConfigMapData() },
                 child,
             );
         }
@@ -260,6 +287,7 @@ export class AxonServerNode extends pulumi.ComponentResource {
                                 sitePodSelector: sitePodSelector(env, node.site),
                                 requireSeparateWorkers: args.requireSeparateWorkers ?? false,
                             }),
+                            initContainers: [controlDbBackupDirInitContainer(t.axonServer.image)],
                             containers: [
                                 {
                                     name: "axonserver",
@@ -272,13 +300,18 @@ export class AxonServerNode extends pulumi.ComponentResource {
                                     securityContext: containerSecurityContext(),
                                     volumeMounts: volumeMounts({ licensed, tls: args.tls !== undefined }),
                                 },
+                                ...(args.backup ? [args.backup.container] : []),
                             ],
-                            volumes: podVolumes({
-                                configMapName: this.configMap.metadata.name,
-                                tokensSecretName: args.tokensSecretName,
-                                licenseSecretName: args.licenseSecretName,
-                                tlsSecretName: this.tlsSecret?.metadata.name,
-                            }),
+                            volumes: [
+                                ...podVolumes({
+                                    configMapName: this.configMap.metadata.name,
+                                    tokensSecretName: args.tokensSecretName,
+                                    licenseSecretName: args.licenseSecretName,
+                                    tlsSecretName: this.tlsSecret?.metadata.name,
+                                }),
+                                ...(this.backupConfigMap ? backupSidecarVolumes(this.backupConfigMap.metadata.name) : []),
+                                ...(args.backup?.extraVolumes ?? []),
+                            ],
                         },
                     },
                 },

@@ -20,6 +20,7 @@ type ResourceRequirements = k8s.types.input.core.v1.ResourceRequirements;
 type PodSecurityContext = k8s.types.input.core.v1.PodSecurityContext;
 type SecurityContext = k8s.types.input.core.v1.SecurityContext;
 type PersistentVolumeClaim = k8s.types.input.core.v1.PersistentVolumeClaim;
+type Container = k8s.types.input.core.v1.Container;
 
 /** uid/gid of the `axonserver` user in the official `-nonroot` images (reference §5). */
 export const AXON_UID = 1001;
@@ -213,6 +214,23 @@ export function volumeMounts(o: { licensed: boolean; tls: boolean; paths?: AxonP
     if (o.licensed) mounts.push({ name: VOLUMES.license, mountPath: p.license, readOnly: true });
     if (o.tls) mounts.push({ name: VOLUMES.tls, mountPath: p.tls, readOnly: true });
     return mounts;
+}
+
+/**
+ * Init container creating `controldb-backup-location` (`paths.controlDbBackups`) on the data volume:
+ * the backup agent mounts that directory read-write as a subPath, which must exist before the pod's
+ * containers start. Same image (it has a shell and `mkdir`, reference §5), restricted like the server.
+ */
+export function controlDbBackupDirInitContainer(image: string, paths: AxonPaths = CONTAINER_PATHS): Container {
+    return {
+        name: "controldb-backup-dir",
+        image,
+        imagePullPolicy: "IfNotPresent",
+        command: ["mkdir", "-p", paths.controlDbBackups],
+        volumeMounts: [{ name: VOLUMES.data, mountPath: paths.data }],
+        resources: { requests: { cpu: "10m", memory: "16Mi" }, limits: { cpu: "100m", memory: "64Mi" } },
+        securityContext: containerSecurityContext(),
+    };
 }
 
 /**

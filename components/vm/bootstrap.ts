@@ -15,13 +15,18 @@
  * How the script reaches the VM:
  * - EC2 (Amazon Linux 2023): the `#cloud-config` is the instance `userData`; cloud-init writes the script
  *   and runs it once on first boot (`runcmd`). Everything it sets up persists on the root disk.
+ *   EC2 user data is limited to 16 KB: when the plain cloud-config is larger (the backup agent adds ~15 KB),
+ *   the script is written with cloud-init's `encoding: gz+b64` (cloud-init docs, module `write_files`:
+ *   "gz+b64" is one of the supported encodings), which compresses it about fourfold.
  * - Compute Engine (Debian 12): the official Debian images ship no cloud-init (the guest agent runs
  *   `startup-script` metadata instead), so the script itself is the instance's `metadataStartupScript`.
  *   It runs at every boot, which is why every step is idempotent.
  */
+import { gzipSync } from "node:zlib";
 import { JVM_OPTIONS_ENV, jvmHeapOptions } from "../axonserver/render/jvm";
 import { AxonPaths, FILES, VM_PATHS, clusterTemplateFile, propertiesFile, systemTokenFile } from "../axonserver/render/paths";
 import { INTERNAL_TOKEN_ENV, LICENSE_ENV, licenseFile } from "../axonserver/render/properties";
+import { VM_AGENT_PATH } from "../backup/sidecar";
 
 export type VmCloud = "aws" | "gcp";
 
@@ -35,6 +40,15 @@ export interface VmSecretRefs {
     readonly license?: string;
     /** Secrets with the node's PEM certificate chain, private key and the CA; required when TLS is on. */
     readonly tls?: { readonly cert: string; readonly key: string; readonly ca: string };
+}
+
+/** The backup agent of a designated node (components/backup): script and systemd units, no secret. */
+export interface VmBackupAgent {
+    /** `renderBackupAgent()`, installed at `VM_AGENT_PATH`. */
+    readonly script: string;
+    /** `renderBackupTimerUnits(...)`. */
+    readonly service: string;
+    readonly timer: string;
 }
 
 export interface VmBootstrapInput {
@@ -64,6 +78,8 @@ export interface VmBootstrapInput {
     readonly stopTimeoutSeconds: number;
     /** `JAVA_TOOL_OPTIONS`, e.g. `jvmHeapOptions(node.resources.memory)`. */
     readonly jvmOptions: string;
+    /** Install and enable the backup agent's timer. Default: none. */
+    readonly backupAgent?: VmBackupAgent;
 }
 
 export interface VmBootstrap {
@@ -82,6 +98,8 @@ export const VM_FILES = {
     script: "/usr/local/sbin/axonserver-bootstrap",
     fetchSecrets: "/usr/local/sbin/axonserver-fetch-secrets",
     unit: "/etc/systemd/system/axonserver.service",
+    backupService: "/etc/systemd/system/axonserver-backup.service",
+    backupTimer: "/etc/systemd/system/axonserver-backup.timer",
     jarDir: "/opt/axonserver",
     jar: "/opt/axonserver/axonserver.jar",
     /** tmpfs directory of the fetched secrets (systemd `RuntimeDirectory=`, removed when the unit stops). */
@@ -291,7 +309,18 @@ function renderUnit(input: VmBootstrapInput, paths: AxonPaths): string {
 
 function renderScript(input: VmBootstrapInput, paths: AxonPaths, fetchSecrets: string, unit: string): string {
     const dl = input.download!;
-    const dataDirs = [paths.events, paths.data, paths.log, paths.plugins, paths.licenseDirectory];
+    const dataDirs = [paths.events, paths.data, paths.controlDbBackups, paths.log, paths.plugins, paths.licenseDirectory];
+    const backup = input.backupAgent
+        ? [
+              "",
+              "# The backup agent: a timer runs it as axonserver (its bucket access is the instance's identity).",
+              writeFile(VM_AGENT_PATH, "0755", "AXONSERVER_BACKUP_AGENT_EOF", input.backupAgent.script),
+              writeFile(VM_FILES.backupService, "0644", "AXONSERVER_BACKUP_SERVICE_EOF", input.backupAgent.service),
+              writeFile(VM_FILES.backupTimer, "0644", "AXONSERVER_BACKUP_TIMER_EOF", input.backupAgent.timer),
+              "systemctl daemon-reload",
+              "systemctl enable --now axonserver-backup.timer",
+          ]
+        : [];
     const java =
         input.cloud === "aws"
             ? [
@@ -393,17 +422,20 @@ function renderScript(input: VmBootstrapInput, paths: AxonPaths, fetchSecrets: s
         writeFile(VM_FILES.unit, "0644", "AXONSERVER_UNIT_EOF", unit),
         "systemctl daemon-reload",
         "systemctl enable --now axonserver.service",
+        ...backup,
         'log "done"',
         "",
     ].join("\n");
 }
 
-function renderCloudConfig(input: VmBootstrapInput, script: string): string {
+function renderCloudConfig(input: VmBootstrapInput, script: string, compressed = false): string {
     const indented = script
         .replace(/\n$/, "")
         .split("\n")
         .map((l) => (l ? `      ${l}` : ""))
         .join("\n");
+    // gzip's header has no file name and mtime 0 (Node's default): the same script gives the same user data.
+    const content = compressed ? ["    encoding: gz+b64", `    content: ${gzipSync(Buffer.from(script, "utf8"), { level: 9 }).toString("base64")}`] : ["    content: |", indented];
     return [
         "#cloud-config",
         `# Axon Server node ${input.nodeName} (environment ${input.environment}). Generated by axonserver-multiregion.`,
@@ -412,8 +444,7 @@ function renderCloudConfig(input: VmBootstrapInput, script: string): string {
         `  - path: ${VM_FILES.script}`,
         "    owner: root:root",
         "    permissions: '0700'",
-        "    content: |",
-        indented,
+        ...content,
         "runcmd:",
         `  - [${VM_FILES.script}]`,
         "",
@@ -431,7 +462,8 @@ export function renderVmBootstrap(input: VmBootstrapInput): VmBootstrap {
     const fetchSecrets = renderFetchSecrets(input, paths);
     const unit = renderUnit(input, paths);
     const script = renderScript(input, paths, fetchSecrets, unit);
-    const cloudConfig = renderCloudConfig(input, script);
+    let cloudConfig = renderCloudConfig(input, script);
+    if (Buffer.byteLength(cloudConfig, "utf8") > AWS_USER_DATA_LIMIT) cloudConfig = renderCloudConfig(input, script, true);
     if (input.cloud === "aws" && Buffer.byteLength(cloudConfig, "utf8") > AWS_USER_DATA_LIMIT) {
         throw new Error(
             `VM node ${input.nodeName}: the cloud-config is ${Buffer.byteLength(cloudConfig, "utf8")} bytes, over the EC2 user-data limit of ${AWS_USER_DATA_LIMIT}`,

@@ -28,12 +28,16 @@ import { renderClusterTemplate } from "../axonserver/render/clusterTemplate";
 import { jvmHeapOptions, quantityBytes } from "../axonserver/render/jvm";
 import { VM_PATHS } from "../axonserver/render/paths";
 import { renderAxonServerProperties } from "../axonserver/render/properties";
-import { awsSiteTags } from "../aws/awsNetwork";
+import { AWS_TAG_KEYS, awsSiteTags } from "../aws/awsNetwork";
+import { renderBackupAgent } from "../backup/agent";
+import { BackupPlan } from "../backup/plan";
+import { BackupSettings } from "../backup/settings";
+import { renderBackupTimerUnits } from "../backup/sidecar";
 import { POLICY_VERSION, managedPolicyArn, serviceTrustPolicy } from "../aws/iam";
 import { fnv1a } from "../gcp/ranges";
 import { AxonNode, StorageTier, Topology } from "../topology/model";
 import { nodeAddress } from "../topology/naming";
-import { VmSecretRefs, awsDataDevice, gcpDataDevice, renderVmBootstrap } from "./bootstrap";
+import { VmBackupAgent, VmSecretRefs, awsDataDevice, gcpDataDevice, renderVmBootstrap } from "./bootstrap";
 import { AwsVmPlacement, GcpVmPlacement, VmSite } from "./vmSite";
 
 /** PEM material of the node's certificate (same shape as the Kubernetes node's). */
@@ -66,7 +70,24 @@ export interface VmAxonServerNodeArgs {
     readonly protectDataDisk?: boolean;
     /** Root / boot disk size in GiB. Default 20. */
     readonly rootDiskGb?: number;
+    /** Install the backup agent (only on the node the backup plan designates). Default: none. */
+    readonly backup?: VmNodeBackup;
 }
+
+/**
+ * The backup agent of a VM node (components/backup/sidecar.ts `renderBackupTimerUnits`): its script and
+ * systemd timer are installed by the bootstrap. Bucket access is granted to the node's identity
+ * (`role` / `serviceAccount`) by the stack (`stacks/backup.ts`).
+ */
+export interface VmNodeBackup {
+    readonly settings: BackupSettings;
+    readonly plan: BackupPlan;
+    /** The bucket's name (rendered into the timer's environment). */
+    readonly bucketName: pulumi.Input<string>;
+}
+
+/** Longest bucket name (S3 and GCS: 63): the preflight renders the user data with it. */
+const PREFLIGHT_BUCKET = "b".repeat(63);
 
 /** Secret kinds of a node and the env/secret-name suffix of each. */
 const SECRET_KINDS = ["system-token", "internal-token", "license", "tls-cert", "tls-key", "tls-ca"] as const;
@@ -128,6 +149,9 @@ export class VmAxonServerNode extends pulumi.ComponentResource {
     public readonly dataDisk: aws.ebs.Volume | gcp.compute.Disk;
     /** Secret-manager reference (AWS ARN / GCP secret id) per secret kind. */
     public readonly secretRefs: pulumi.Output<Record<string, string>>;
+    /** The instance's identity: its IAM role (EC2) or service account (Compute Engine). */
+    public readonly role?: aws.iam.Role;
+    public readonly serviceAccount?: gcp.serviceaccount.Account;
 
     constructor(name: string, args: VmAxonServerNodeArgs, opts?: pulumi.ComponentResourceOptions) {
         super("axonserver:vm:VmAxonServerNode", name, {}, opts);
@@ -163,6 +187,8 @@ export class VmAxonServerNode extends pulumi.ComponentResource {
                 : this.buildGcp(name, args, site.placement, values);
         this.instance = built.instance;
         this.dataDisk = built.dataDisk;
+        if ("role" in built) this.role = built.role;
+        if ("serviceAccount" in built) this.serviceAccount = built.serviceAccount;
         this.privateIp = built.privateIp;
         this.secretRefs = built.secretRefs;
         this.registerOutputs({ fqdn: this.fqdn, privateIp: this.privateIp, secretRefs: this.secretRefs });
@@ -241,15 +267,16 @@ export class VmAxonServerNode extends pulumi.ComponentResource {
 
         const base = bootstrapBase(args);
         const userData = pulumi
-            .all([volume.id, arnOf("system-token")!, arnOf("internal-token")!, arnOf("license"), arnOf("tls-cert"), arnOf("tls-key"), arnOf("tls-ca")])
-            .apply(([volumeId, systemToken, internalToken, license, cert, key, ca]) => {
+            .all([volume.id, arnOf("system-token")!, arnOf("internal-token")!, arnOf("license"), arnOf("tls-cert"), arnOf("tls-key"), arnOf("tls-ca"), args.backup?.bucketName])
+            .apply(([volumeId, systemToken, internalToken, license, cert, key, ca, bucketName]) => {
                 const refs: VmSecretRefs = {
                     systemToken,
                     internalToken,
                     ...(license ? { license } : {}),
                     ...(cert && key && ca ? { tls: { cert, key, ca } } : {}),
                 };
-                return renderVmBootstrap({ ...base, cloud: "aws", awsRegion: site.region, dataDevice: awsDataDevice(volumeId), secrets: refs }).cloudConfig;
+                const backupAgent = vmBackupAgent(args, bucketName);
+                return renderVmBootstrap({ ...base, cloud: "aws", awsRegion: site.region, dataDevice: awsDataDevice(volumeId), secrets: refs, backupAgent }).cloudConfig;
             });
 
         const instance = new aws.ec2.Instance(
@@ -268,7 +295,9 @@ export class VmAxonServerNode extends pulumi.ComponentResource {
                 // Configuration changes rebuild the VM from scratch; the data volume is kept and re-attached.
                 userDataReplaceOnChange: true,
                 tags: tags(`${name}-vm`),
-                volumeTags: tags(`${name}-vm-root`),
+                // Without the environment tag: it selects the volumes of the daily snapshots (backup/snapshots.ts),
+                // and the root disk is rebuilt from scratch, never restored.
+                volumeTags: withoutKey(tags(`${name}-vm-root`), AWS_TAG_KEYS.environment),
             },
             {
                 ...o,
@@ -291,7 +320,7 @@ export class VmAxonServerNode extends pulumi.ComponentResource {
             },
             { ...o, deleteBeforeReplace: true },
         );
-        return { instance, dataDisk: volume, privateIp: instance.privateIp, secretRefs };
+        return { instance, dataDisk: volume, privateIp: instance.privateIp, secretRefs, role };
     }
 
     private buildGcp(name: string, args: VmAxonServerNodeArgs, p: GcpVmPlacement, values: Partial<Record<SecretKind, pulumi.Input<string>>>) {
@@ -349,14 +378,15 @@ export class VmAxonServerNode extends pulumi.ComponentResource {
         );
 
         const base = bootstrapBase(args);
-        const startupScript = secretRefs.apply((refs) => {
+        const startupScript = pulumi.all([secretRefs, args.backup?.bucketName]).apply(([refs, bucketName]) => {
             const r: VmSecretRefs = {
                 systemToken: refs["system-token"],
                 internalToken: refs["internal-token"],
                 ...(refs.license ? { license: refs.license } : {}),
                 ...(refs["tls-cert"] ? { tls: { cert: refs["tls-cert"], key: refs["tls-key"], ca: refs["tls-ca"] } } : {}),
             };
-            return renderVmBootstrap({ ...base, cloud: "gcp", gcpProject: p.project, dataDevice: gcpDataDevice(GCP_DATA_DEVICE_NAME), secrets: r }).script;
+            const backupAgent = vmBackupAgent(args, bucketName);
+            return renderVmBootstrap({ ...base, cloud: "gcp", gcpProject: p.project, dataDevice: gcpDataDevice(GCP_DATA_DEVICE_NAME), secrets: r, backupAgent }).script;
         });
 
         const instance = new gcp.compute.Instance(
@@ -387,7 +417,7 @@ export class VmAxonServerNode extends pulumi.ComponentResource {
             },
         );
         const privateIp = instance.networkInterfaces.apply((nics) => nics?.[0]?.networkIp ?? "");
-        return { instance, dataDisk: disk, privateIp, secretRefs };
+        return { instance, dataDisk: disk, privateIp, secretRefs, serviceAccount: account };
     }
 }
 
@@ -411,7 +441,20 @@ function preflight(args: VmAxonServerNodeArgs, cloud: "aws" | "gcp", gcpProject:
             ...(args.license !== undefined ? { license: ref("license") } : {}),
             ...(tls ? { tls: { cert: ref("tls-cert"), key: ref("tls-key"), ca: ref("tls-ca") } } : {}),
         },
+        backupAgent: vmBackupAgent(args, PREFLIGHT_BUCKET),
     });
+}
+
+/** The agent script and units of a designated node, for the bucket's resolved name. */
+function vmBackupAgent(args: VmAxonServerNodeArgs, bucketName: string | undefined): VmBackupAgent | undefined {
+    const b = args.backup;
+    if (!b || bucketName === undefined) return undefined;
+    const units = renderBackupTimerUnits({ node: args.node, topology: args.topology, settings: b.settings, plan: b.plan, bucketName });
+    return units ? { script: renderBackupAgent(), ...units } : undefined;
+}
+
+function withoutKey(tags: Record<string, string>, key: string): Record<string, string> {
+    return Object.fromEntries(Object.entries(tags).filter(([k]) => k !== key));
 }
 
 /** Plain texts the bootstrap needs, independent of the cloud. */

@@ -53,6 +53,7 @@ export function createVmNodeFactory(args: VmNodeFactoryArgs): VmNodeFactoryWithN
                 tls: ctx.tls,
                 dependsOn: ctx.dependsOn,
                 protectDataDisk: args.protectDataDisks,
+                backup: ctx.backup,
             },
             { parent: ctx.parent, dependsOn: ctx.dependsOn },
         );

@@ -11,8 +11,14 @@ export interface AxonPaths {
     readonly configDir: string;
     /** Event and snapshot segments (`event.storage`, `snapshot.storage`). */
     readonly events: string;
-    /** Control DB, its backups, the PID file and the server log. */
+    /** Control DB, the PID file and the server log. */
     readonly data: string;
+    /**
+     * `controldb-backup-location`: the `controldb<millis>.zip` files of `createControlDbBackup`, in their
+     * own directory on the data volume (`CONTROLDB_BACKUP_SUBDIR`), so the backup agent may delete the zips
+     * it uploaded without write access to the control DB itself.
+     */
+    readonly controlDbBackups: string;
     /** Raft replication log (`replication.log-storage-folder`). */
     readonly log: string;
     /** Plugin bundles and cache. */
@@ -36,6 +42,7 @@ export const CONTAINER_PATHS: AxonPaths = {
     configDir: "/axonserver/config",
     events: "/axonserver/events",
     data: "/axonserver/data",
+    controlDbBackups: "/axonserver/data/controldb-backups",
     log: "/axonserver/log",
     plugins: "/axonserver/plugins",
     security: "/axonserver/security",
@@ -54,6 +61,7 @@ export const VM_PATHS: AxonPaths = {
     configDir: "/etc/axonserver",
     events: "/var/lib/axonserver/events",
     data: "/var/lib/axonserver/data",
+    controlDbBackups: "/var/lib/axonserver/data/controldb-backups",
     log: "/var/lib/axonserver/log",
     plugins: "/var/lib/axonserver/plugins",
     security: "/run/axonserver/security",
@@ -61,6 +69,9 @@ export const VM_PATHS: AxonPaths = {
     license: "/run/axonserver/license",
     licenseDirectory: "/var/lib/axonserver/data/license",
 };
+
+/** `controlDbBackups` relative to `data`: the `subPath` of the agent's read-write mount of the data volume. */
+export const CONTROLDB_BACKUP_SUBDIR = "controldb-backups";
 
 /** File names inside the directories above. */
 export const FILES = {

@@ -89,8 +89,9 @@ export function renderAxonServerProperties(topology: Topology, node: AxonNode, p
     prop(`${AS}.snapshot.storage`, paths.events);
     comment("The 2024.2+ docs deprecate this key in favour of axoniq.axonserver.configdb-path.");
     prop(`${AS}.controldb-path`, paths.data);
-    comment("Control DB backups (controldb<millis>.zip) land on the data volume, where the backup job reads them.");
-    prop(`${AS}.controldb-backup-location`, paths.data);
+    comment("Control DB backups (controldb<millis>.zip) land in their own directory on the data volume, which the");
+    comment("backup agent reads and, after the upload, empties.");
+    prop(`${AS}.controldb-backup-location`, paths.controlDbBackups);
     comment("On the data volume so a crash leaves AxonIQ.pid behind and the next start checks the segments.");
     prop(`${AS}.pid-file-location`, paths.data);
     prop(`${AS}.replication.log-storage-folder`, paths.log);

@@ -194,6 +194,15 @@ export const STATE: Record<string, StateFn> = {
         addonVersion: str(inputs.addonVersion) ?? "v1.0.0-eksbuild.1",
     }),
 
+    // --- backups: S3 bucket (autonamed like the engine: name, dash, 7 characters), DLM ---
+    "aws:s3/bucket:Bucket": (inputs, name) => {
+        const bucket = str(inputs.bucket) ?? `${name}-${hex(`bucket/${name}`, 7)}`;
+        return { bucket, arn: `arn:aws:s3:::${bucket}`, bucketDomainName: `${bucket}.s3.amazonaws.com`, region: regionOf(inputs) };
+    },
+    "aws:dlm/lifecyclePolicy:LifecyclePolicy": (inputs, name) => ({
+        arn: `arn:aws:dlm:${regionOf(inputs)}:${MOCK_ACCOUNT_ID}:policy/policy-${hex(name, 17)}`,
+    }),
+
     // --- Route 53 ---
     "aws:route53/zone:Zone": (_inputs, name) => {
         const zoneId = `Z${hex(name, 20).toUpperCase()}`;

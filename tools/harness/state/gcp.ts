@@ -101,6 +101,17 @@ export const STATE: Record<string, StateFn> = {
         return { email, member: `serviceAccount:${email}`, name: `projects/${project(inputs)}/serviceAccounts/${email}`, uniqueId: String(bytes(name).readUInt32BE(0)) };
     },
     "gcp:projects/iAMMember:IAMMember": (_inputs, name) => ({ etag: `BwX${bytes(name).toString("hex").slice(0, 10)}` }),
+    // --- backups: GCS bucket (autonamed like the engine), snapshot schedule, Backup for GKE ---
+    "gcp:storage/bucket:Bucket": (inputs, name) => {
+        const n = str(inputs.name) ?? `${name}-${bytes(`bucket/${name}`).toString("hex").slice(0, 7)}`;
+        return { name: n, url: `gs://${n}`, selfLink: `https://www.googleapis.com/storage/v1/b/${n}` };
+    },
+    "gcp:compute/resourcePolicy:ResourcePolicy": (inputs, name) => computeLink(inputs, name, "resourcePolicies", true),
+    "gcp:gkebackup/backupPlan:BackupPlan": (inputs, name) => ({
+        name: gcpName(inputs, name),
+        uid: bytes(`uid/${name}`).toString("hex").slice(0, 32),
+        state: "READY",
+    }),
     "gcp:dns/managedZone:ManagedZone": (inputs, name) => ({
         name: gcpName(inputs, name),
         nameServers: ["ns-gcp-private.googledomains.com."],

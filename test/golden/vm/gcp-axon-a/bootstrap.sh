@@ -56,7 +56,7 @@ mountpoint -q "$WORK_DIR" || mount "$WORK_DIR"
 mountpoint -q "$WORK_DIR" || fail "$WORK_DIR is not mounted"
 # Grow the filesystem after the disk was enlarged (online; a no-op when it already fills the disk).
 if [ "$fstype" = ext4 ]; then resize2fs "$DATA_DEVICE" >/dev/null; else xfs_growfs "$WORK_DIR" >/dev/null; fi
-install -d -m 0750 -o axonserver -g axonserver "$WORK_DIR" "/var/lib/axonserver/events" "/var/lib/axonserver/data" "/var/lib/axonserver/log" "/var/lib/axonserver/plugins" "/var/lib/axonserver/data/license"
+install -d -m 0750 -o axonserver -g axonserver "$WORK_DIR" "/var/lib/axonserver/events" "/var/lib/axonserver/data" "/var/lib/axonserver/data/controldb-backups" "/var/lib/axonserver/log" "/var/lib/axonserver/plugins" "/var/lib/axonserver/data/license"
 # Axon Server reads ./config/axonserver.properties relative to its working directory.
 ln -sfn "$CONFIG_DIR" "$WORK_DIR/config"
 
@@ -100,8 +100,9 @@ axoniq.axonserver.event.storage=/var/lib/axonserver/events
 axoniq.axonserver.snapshot.storage=/var/lib/axonserver/events
 # The 2024.2+ docs deprecate this key in favour of axoniq.axonserver.configdb-path.
 axoniq.axonserver.controldb-path=/var/lib/axonserver/data
-# Control DB backups (controldb<millis>.zip) land on the data volume, where the backup job reads them.
-axoniq.axonserver.controldb-backup-location=/var/lib/axonserver/data
+# Control DB backups (controldb<millis>.zip) land in their own directory on the data volume, which the
+# backup agent reads and, after the upload, empties.
+axoniq.axonserver.controldb-backup-location=/var/lib/axonserver/data/controldb-backups
 # On the data volume so a crash leaves AxonIQ.pid behind and the next start checks the segments.
 axoniq.axonserver.pid-file-location=/var/lib/axonserver/data
 axoniq.axonserver.replication.log-storage-folder=/var/lib/axonserver/log
