@@ -231,7 +231,7 @@ describe("components/aws under mocks: two EKS sites in two regions", () => {
             [T.cluster]: 2,
             [T.nodeGroup]: 4,
             [T.oidc]: 2,
-            [T.addon]: 2,
+            [T.addon]: 4,
             [T.storageClass]: 6,
             [T.pcx]: 1,
             [T.accepter]: 1,
@@ -378,6 +378,14 @@ describe("components/aws under mocks: two EKS sites in two regions", () => {
         assert.equal(st.Condition.StringEquals[`${host}:aud`], "sts.amazonaws.com");
     });
 
+    it("takes over the VPC CNI as a managed add-on with NetworkPolicy enforcement on", () => {
+        const cni = one(records, T.addon, "test-euw1-vpc-cni");
+        assert.equal(cni.inputs.addonName, "vpc-cni");
+        assert.equal(cni.inputs.clusterName, "test-euw1");
+        assert.deepEqual(JSON.parse(String(cni.inputs.configurationValues)), { enableNetworkPolicy: "true" });
+        assert.equal(cni.inputs.resolveConflictsOnCreate, "OVERWRITE");
+    });
+
     it("installs the EBS CSI add-on with the IRSA role, after the node groups and the role's policies", async () => {
         const addon = one(records, T.addon, "test-euw1-ebs-csi");
         assert.equal(addon.inputs.addonName, EBS_CSI.addonName);
@@ -438,8 +446,9 @@ describe("components/aws under mocks: two EKS sites in two regions", () => {
         assert.equal(host.internalLoadBalancer, "aws-nlb");
         assert.equal(host.provider, run.result.sites.euw1.kubeProvider);
         assert.equal(await outputValue(pulumi.output(host.storageClassNames.cold)), "axonserver-test-cold");
-        assert.equal(host.readyResources.length, 1 + 3 + 3);
+        assert.equal(host.readyResources.length, 2 + 3 + 3);
         assert.ok(host.readyResources.includes(run.result.sites.euw1.ebsCsiAddon));
+        assert.ok(host.readyResources.includes(run.result.sites.euw1.vpcCniAddon));
     });
 
     it("gives each site a Kubernetes provider whose kubeconfig runs `aws eks get-token` for its cluster", () => {

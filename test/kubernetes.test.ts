@@ -279,7 +279,7 @@ describe("kubernetes: AxonServerCluster on the local stack (existing cluster)", 
             site: "kind",
             fqdn: "axonserver-2.axonserver.svc.cluster.local",
             grpc: "axonserver-2.axonserver.svc.cluster.local:8124",
-            http: "axonserver-2.axonserver.svc.cluster.local:8024",
+            http: "axonserver-2-http.axonserver.svc.cluster.local:8024",
             internalGrpc: "axonserver-2.axonserver.svc.cluster.local:8224",
         });
     });

@@ -174,7 +174,7 @@ describe("stack dev (Pulumi.dev.yaml, end to end under mocks)", () => {
             site: "aws-euc1",
             fqdn: "axon-dr-1.dev.axon.internal",
             grpc: "axon-dr-1.dev.axon.internal:8124",
-            http: "axon-dr-1.dev.axon.internal:8024",
+            http: "axon-dr-1-http.axonserver.svc.cluster.local:8024",
             internalGrpc: "axon-dr-1.dev.axon.internal:8224",
             loadBalancer: { hostname: "axon-dr-1-internal.elb.amazonaws.com" },
         });
@@ -255,7 +255,7 @@ const EXPECTED_COUNTS: Record<string, number> = {
     "axonserver:aws:EksSite": 2,
     "aws:eks/cluster:Cluster": 2,
     "aws:eks/nodeGroup:NodeGroup": 3 + 1,
-    "aws:eks/addon:Addon": 2,
+    "aws:eks/addon:Addon": 4,
     "aws:kms/key:Key": 2 + 1, // + the backup bucket's key
     "aws:kms/alias:Alias": 2,
     // + the agents' IRSA role (aws-euw1) and a DLM role per region

@@ -293,7 +293,7 @@ const EXPECTED_COUNTS: Record<string, number> = {
     "axonserver:aws:EksSite": 1,
     "aws:eks/cluster:Cluster": 1,
     "aws:eks/nodeGroup:NodeGroup": 2,
-    "aws:eks/addon:Addon": 1,
+    "aws:eks/addon:Addon": 2,
     "aws:kms/key:Key": 1 + 1, // EBS; the backup bucket's key
     "aws:kms/alias:Alias": 1,
     "aws:iam/openIdConnectProvider:OpenIdConnectProvider": 1 + 1, // EKS; GKE's issuer for the backup agent's S3 role

@@ -22,6 +22,10 @@ import { AwsIngressRules } from "./securityGroups";
 export { eksClusterName };
 
 /** The EBS CSI driver: provisioner name, EKS add-on name and its controller's service account. */
+/** The Amazon VPC CNI managed add-on and the configuration that turns on NetworkPolicy enforcement. */
+export const VPC_CNI_ADDON = "vpc-cni";
+export const VPC_CNI_CONFIGURATION = { enableNetworkPolicy: "true" } as const;
+
 export const EBS_CSI = {
     provisioner: "ebs.csi.aws.com",
     addonName: "aws-ebs-csi-driver",
@@ -170,6 +174,8 @@ export class EksSite extends pulumi.ComponentResource {
     public readonly nodeRole: aws.iam.Role;
     public readonly ebsCsiRole: aws.iam.Role;
     public readonly ebsCsiAddon: aws.eks.Addon;
+    /** The VPC CNI as a managed add-on, with Kubernetes NetworkPolicy enforcement switched on. */
+    public readonly vpcCniAddon: aws.eks.Addon;
     /** In `site.zones` order. */
     public readonly nodeGroups: aws.eks.NodeGroup[];
     public readonly storageClasses: Readonly<Record<StorageTier, k8s.storage.v1.StorageClass>>;
@@ -311,6 +317,22 @@ export class EksSite extends pulumi.ComponentResource {
             // The controller pods need nodes to run on, and its role its permissions before it starts.
             { ...o, dependsOn: [...this.nodeGroups, csiPolicy, csiKms] },
         );
+        // Without this the Axon NetworkPolicies are accepted but not enforced: the VPC CNI enforces
+        // Kubernetes network policies only with `enableNetworkPolicy` (AWS EKS user guide, "Configure
+        // your cluster for Kubernetes network policies"; off by default). EKS installs the CNI itself;
+        // the managed add-on takes it over (OVERWRITE) with this setting.
+        this.vpcCniAddon = new aws.eks.Addon(
+            `${name}-vpc-cni`,
+            {
+                clusterName: this.cluster.name,
+                addonName: VPC_CNI_ADDON,
+                configurationValues: JSON.stringify(VPC_CNI_CONFIGURATION),
+                resolveConflictsOnCreate: "OVERWRITE",
+                resolveConflictsOnUpdate: "OVERWRITE",
+                tags: tags(`${name}-vpc-cni`),
+            },
+            o,
+        );
 
         // --- Kubernetes provider and storage classes ---------------------------------------------
         const kubeconfig = pulumi.jsonStringify(
@@ -359,7 +381,7 @@ export class EksSite extends pulumi.ComponentResource {
                 standard: storageClasses.standard.metadata.name,
                 cold: storageClasses.cold.metadata.name,
             },
-            readyResources: [this.ebsCsiAddon, ...STORAGE_TIERS.map((t) => storageClasses[t]), ...this.nodeGroups],
+            readyResources: [this.ebsCsiAddon, this.vpcCniAddon, ...STORAGE_TIERS.map((t) => storageClasses[t]), ...this.nodeGroups],
             internalLoadBalancer: "aws-nlb",
         };
 

@@ -80,6 +80,11 @@ export interface NodeEndpoint {
     site: string;
     fqdn: string;
     grpc: string;
+    /**
+     * The HTTP UI/REST API. On Kubernetes it is the node's in-cluster `-http` Service (ClusterIP, never
+     * load-balanced): reach it with `kubectl port-forward svc/<node>-http 8024`. VM nodes serve it on
+     * their own address to the admin ranges.
+     */
     http: string;
     internalGrpc: string;
     loadBalancer?: { hostname?: string; ip?: string };
@@ -323,7 +328,7 @@ export class AxonServerNode extends pulumi.ComponentResource {
             site: node.site,
             fqdn: addr.fqdn,
             grpc: `${addr.fqdn}:${PORTS.grpc}`,
-            http: `${addr.fqdn}:${PORTS.http}`,
+            http: `${node.name}-http.${t.kubernetes.namespace}.svc.cluster.local:${PORTS.http}`,
             internalGrpc: `${addr.fqdn}:${PORTS.internalGrpc}`,
         };
         this.endpoint = this.internalLoadBalancer
