@@ -10,7 +10,7 @@ import { parse as parseYaml } from "yaml";
 import { readStackFile, StackFile } from "../components/topology/stackFile";
 import { Deployment } from "../stacks/deployment";
 import { program } from "../stacks/program";
-import { assertUniqueUrns, MockRun, ofType, ResourceRecord, runUnderMocks } from "../tools/harness/mocks";
+import { assertUniqueUrns, MockRun, ofType, ResourceRecord, runUnderMocks, providerName } from "../tools/harness/mocks";
 import { mockConfig } from "../tools/render";
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- recorded inputs are untyped JSON
@@ -27,7 +27,6 @@ function one(records: ResourceRecord[], type: string, name: string): ResourceRec
 }
 
 /** Logical name of the provider a record uses. */
-const providerName = (r: ResourceRecord) => (r.provider ? r.provider.split("::").at(-2)! : "");
 const containers = (sts: ResourceRecord): J[] => (sts.inputs as J).spec.template.spec.containers;
 const env = (c: J): Record<string, string> => Object.fromEntries(c.env.map((e: J) => [e.name, e.value]));
 

@@ -8,7 +8,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { readStackFile } from "../components/topology/stackFile";
 import { Deployment } from "../stacks/deployment";
 import { program } from "../stacks/program";
-import { assertUniqueUrns, countByType, MockRun, ofType, outputValue, ResourceRecord, runUnderMocks } from "../tools/harness/mocks";
+import { assertUniqueUrns, countByType, MockRun, ofType, outputValue, ResourceRecord, runUnderMocks, providerName } from "../tools/harness/mocks";
 import { mockConfig } from "../tools/render";
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- recorded inputs are untyped JSON
@@ -23,10 +23,6 @@ function one(records: ResourceRecord[], type: string, name: string): ResourceRec
     return found[0];
 }
 
-/** Logical name of the provider a record uses ("" for the default provider). */
-function providerName(r: ResourceRecord): string {
-    return r.provider ? r.provider.split("::").at(-2)! : "";
-}
 
 describe("stack dev (Pulumi.dev.yaml, end to end under mocks)", () => {
     let run: MockRun<Deployment>;

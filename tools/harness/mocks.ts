@@ -263,3 +263,8 @@ export function outputValue<T>(o: pulumi.Output<T>): Promise<T> {
         });
     });
 }
+
+/** Logical name of the provider a record uses (`""` for the default provider). */
+export function providerName(r: Pick<ResourceRecord, "provider">): string {
+    return r.provider ? r.provider.split("::").at(-2)! : "";
+}
