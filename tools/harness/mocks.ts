@@ -20,6 +20,7 @@ import { INVOKES } from "./state/invokes";
 import { STATE as KUBERNETES_STATE } from "./state/kubernetes";
 import { STATE as RANDOM_STATE } from "./state/random";
 import { STATE as TLS_STATE } from "./state/tls";
+import { StateFn } from "./state/util";
 import { STATE as VM_STATE } from "./state/vm";
 
 /** One recorded `RegisterResource` request (pulumi.md §1.2). */
@@ -64,7 +65,6 @@ export interface RunUnderMocksOptions {
     secretKeys?: string[];
 }
 
-type StateFn = (inputs: Record<string, unknown>, name: string) => Record<string, unknown>;
 
 /** Every package's state functions; two files may describe the same type, so their results merge. */
 const STATE_BY_TYPE: Record<string, StateFn> = {};

@@ -3,30 +3,11 @@
  * returns the inputs merged with these, so only computed fields are listed (and fields whose output
  * shape differs from the input, like `vpcConfig`). Everything is deterministic per resource name.
  */
-import { createHash } from "node:crypto";
+import { MOCK_ACCOUNT_ID, record, seedBytes, seedHex, StateFn, str } from "./util";
 
-type StateFn = (inputs: Record<string, unknown>, name: string) => Record<string, unknown>;
 
-/** The account every mocked ARN belongs to (the same as the `getCallerIdentity` invoke answer). */
-export const MOCK_ACCOUNT_ID = "123456789012";
 /** Region used in ARNs when a resource has no explicit `region` input (the provider's is not visible here). */
 const DEFAULT_REGION = "eu-west-1";
-
-function hex(name: string, length: number): string {
-    return createHash("sha256").update(name).digest("hex").slice(0, length);
-}
-
-function bytes(name: string): Buffer {
-    return createHash("sha256").update(name).digest();
-}
-
-function str(v: unknown): string | undefined {
-    return typeof v === "string" && v !== "" ? v : undefined;
-}
-
-function record(v: unknown): Record<string, unknown> {
-    return v !== null && typeof v === "object" && !Array.isArray(v) ? (v as Record<string, unknown>) : {};
-}
 
 function regionOf(inputs: Record<string, unknown>): string {
     return str(inputs.region) ?? DEFAULT_REGION;
@@ -34,12 +15,12 @@ function regionOf(inputs: Record<string, unknown>): string {
 
 /** A deterministic address in TEST-NET-3 (203.0.113.0/24, RFC 5737): public-looking, never routable. */
 export function mockPublicIp(name: string): string {
-    return `203.0.113.${(bytes(`public/${name}`)[0] % 254) + 1}`;
+    return `203.0.113.${(seedBytes(`public/${name}`)[0] % 254) + 1}`;
 }
 
 /** A deterministic /30 inside 169.254.0.0/16 (AWS tunnel inside ranges); returns its first address. */
 function insideBase(name: string): number {
-    const d = bytes(`inside/${name}`);
+    const d = seedBytes(`inside/${name}`);
     return (169 << 24) + (254 << 16) + (d[0] << 8) + (d[1] & 0xfc);
 }
 
@@ -63,14 +44,14 @@ const iamNamed =
     (kind: string): StateFn =>
     (inputs, name) => {
         const n = str(inputs.name) ?? name;
-        return { name: n, arn: `arn:aws:iam::${MOCK_ACCOUNT_ID}:${kind}/${n}`, uniqueId: `AROA${hex(name, 16).toUpperCase()}` };
+        return { name: n, arn: `arn:aws:iam::${MOCK_ACCOUNT_ID}:${kind}/${n}`, uniqueId: `AROA${seedHex(name, 16).toUpperCase()}` };
     };
 
 const vpnConnection: StateFn = (inputs, name) => {
     const t1 = insideAddresses(inputs, 1, name);
     const t2 = insideAddresses(inputs, 2, name);
     const out: Record<string, unknown> = {
-        arn: `arn:aws:ec2:${regionOf(inputs)}:${MOCK_ACCOUNT_ID}:vpn-connection/vpn-${hex(name, 17)}`,
+        arn: `arn:aws:ec2:${regionOf(inputs)}:${MOCK_ACCOUNT_ID}:vpn-connection/vpn-${seedHex(name, 17)}`,
         tunnel1Address: mockPublicIp(`${name}/1`),
         tunnel2Address: mockPublicIp(`${name}/2`),
         tunnel1CgwInsideAddress: t1.cgw,
@@ -82,8 +63,8 @@ const vpnConnection: StateFn = (inputs, name) => {
         tunnel2BgpAsn: "64512",
     };
     // Keep preshared keys the program passed (secrets stay wrapped in the merged inputs); AWS generates them otherwise.
-    if (inputs.tunnel1PresharedKey === undefined) out.tunnel1PresharedKey = `mockpsk1${hex(`${name}/psk1`, 24)}`;
-    if (inputs.tunnel2PresharedKey === undefined) out.tunnel2PresharedKey = `mockpsk2${hex(`${name}/psk2`, 24)}`;
+    if (inputs.tunnel1PresharedKey === undefined) out.tunnel1PresharedKey = `mockpsk1${seedHex(`${name}/psk1`, 24)}`;
+    if (inputs.tunnel2PresharedKey === undefined) out.tunnel2PresharedKey = `mockpsk2${seedHex(`${name}/psk2`, 24)}`;
     return out;
 };
 
@@ -91,34 +72,34 @@ const vpnConnection: StateFn = (inputs, name) => {
 export const STATE: Record<string, StateFn> = {
     // --- network ---
     "aws:ec2/vpc:Vpc": (inputs, name) => ({
-        arn: `arn:aws:ec2:${regionOf(inputs)}:${MOCK_ACCOUNT_ID}:vpc/vpc-${hex(name, 17)}`,
+        arn: `arn:aws:ec2:${regionOf(inputs)}:${MOCK_ACCOUNT_ID}:vpc/vpc-${seedHex(name, 17)}`,
         ownerId: MOCK_ACCOUNT_ID,
-        mainRouteTableId: `rtb-${hex(`${name}/main`, 17)}`,
-        defaultRouteTableId: `rtb-${hex(`${name}/main`, 17)}`,
-        defaultSecurityGroupId: `sg-${hex(`${name}/default`, 17)}`,
-        defaultNetworkAclId: `acl-${hex(`${name}/default`, 17)}`,
+        mainRouteTableId: `rtb-${seedHex(`${name}/main`, 17)}`,
+        defaultRouteTableId: `rtb-${seedHex(`${name}/main`, 17)}`,
+        defaultSecurityGroupId: `sg-${seedHex(`${name}/default`, 17)}`,
+        defaultNetworkAclId: `acl-${seedHex(`${name}/default`, 17)}`,
     }),
     "aws:ec2/subnet:Subnet": (inputs, name) => ({
-        arn: `arn:aws:ec2:${regionOf(inputs)}:${MOCK_ACCOUNT_ID}:subnet/subnet-${hex(name, 17)}`,
+        arn: `arn:aws:ec2:${regionOf(inputs)}:${MOCK_ACCOUNT_ID}:subnet/subnet-${seedHex(name, 17)}`,
         ownerId: MOCK_ACCOUNT_ID,
     }),
     "aws:ec2/internetGateway:InternetGateway": (inputs, name) => ({
-        arn: `arn:aws:ec2:${regionOf(inputs)}:${MOCK_ACCOUNT_ID}:internet-gateway/igw-${hex(name, 17)}`,
+        arn: `arn:aws:ec2:${regionOf(inputs)}:${MOCK_ACCOUNT_ID}:internet-gateway/igw-${seedHex(name, 17)}`,
         ownerId: MOCK_ACCOUNT_ID,
     }),
     "aws:ec2/eip:Eip": (_inputs, name) => ({
-        allocationId: `eipalloc-${hex(name, 17)}`,
+        allocationId: `eipalloc-${seedHex(name, 17)}`,
         publicIp: mockPublicIp(name),
         domain: "vpc",
     }),
     "aws:ec2/natGateway:NatGateway": (_inputs, name) => ({
         publicIp: mockPublicIp(`nat/${name}`),
-        privateIp: `10.255.${bytes(name)[0]}.${(bytes(name)[1] % 253) + 1}`,
-        networkInterfaceId: `eni-${hex(name, 17)}`,
+        privateIp: `10.255.${seedBytes(name)[0]}.${(seedBytes(name)[1] % 253) + 1}`,
+        networkInterfaceId: `eni-${seedHex(name, 17)}`,
         connectivityType: "public",
     }),
     "aws:ec2/routeTable:RouteTable": (inputs, name) => ({
-        arn: `arn:aws:ec2:${regionOf(inputs)}:${MOCK_ACCOUNT_ID}:route-table/rtb-${hex(name, 17)}`,
+        arn: `arn:aws:ec2:${regionOf(inputs)}:${MOCK_ACCOUNT_ID}:route-table/rtb-${seedHex(name, 17)}`,
         ownerId: MOCK_ACCOUNT_ID,
     }),
     "aws:ec2/route:Route": () => ({ state: "active", origin: "CreateRoute" }),
@@ -129,21 +110,21 @@ export const STATE: Record<string, StateFn> = {
     }),
     "aws:ec2/vpcPeeringConnectionAccepter:VpcPeeringConnectionAccepter": () => ({ acceptStatus: "active", peerOwnerId: MOCK_ACCOUNT_ID }),
     "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule": (inputs, name) => ({
-        arn: `arn:aws:ec2:${regionOf(inputs)}:${MOCK_ACCOUNT_ID}:security-group-rule/sgr-${hex(name, 17)}`,
-        securityGroupRuleId: `sgr-${hex(name, 17)}`,
+        arn: `arn:aws:ec2:${regionOf(inputs)}:${MOCK_ACCOUNT_ID}:security-group-rule/sgr-${seedHex(name, 17)}`,
+        securityGroupRuleId: `sgr-${seedHex(name, 17)}`,
     }),
     "aws:ec2/securityGroup:SecurityGroup": (inputs, name) => ({
-        arn: `arn:aws:ec2:${regionOf(inputs)}:${MOCK_ACCOUNT_ID}:security-group/sg-${hex(name, 17)}`,
+        arn: `arn:aws:ec2:${regionOf(inputs)}:${MOCK_ACCOUNT_ID}:security-group/sg-${seedHex(name, 17)}`,
         ownerId: MOCK_ACCOUNT_ID,
     }),
 
     // --- VPN (AWS side of the cross-cloud VPN) ---
     "aws:ec2/vpnGateway:VpnGateway": (inputs, name) => ({
-        arn: `arn:aws:ec2:${regionOf(inputs)}:${MOCK_ACCOUNT_ID}:vpn-gateway/vgw-${hex(name, 17)}`,
+        arn: `arn:aws:ec2:${regionOf(inputs)}:${MOCK_ACCOUNT_ID}:vpn-gateway/vgw-${seedHex(name, 17)}`,
         amazonSideAsn: str(inputs.amazonSideAsn) ?? "64512",
     }),
     "aws:ec2/customerGateway:CustomerGateway": (inputs, name) => ({
-        arn: `arn:aws:ec2:${regionOf(inputs)}:${MOCK_ACCOUNT_ID}:customer-gateway/cgw-${hex(name, 17)}`,
+        arn: `arn:aws:ec2:${regionOf(inputs)}:${MOCK_ACCOUNT_ID}:customer-gateway/cgw-${seedHex(name, 17)}`,
     }),
     "aws:ec2/vpnConnection:VpnConnection": vpnConnection,
 
@@ -154,7 +135,7 @@ export const STATE: Record<string, StateFn> = {
         arn: `arn:aws:iam::${MOCK_ACCOUNT_ID}:oidc-provider/${(str(inputs.url) ?? name).replace(/^https:\/\//, "")}`,
     }),
     "aws:kms/key:Key": (inputs, name) => {
-        const h = hex(name, 32);
+        const h = seedHex(name, 32);
         const keyId = `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20, 32)}`;
         return { keyId, arn: `arn:aws:kms:${regionOf(inputs)}:${MOCK_ACCOUNT_ID}:key/${keyId}` };
     },
@@ -167,14 +148,14 @@ export const STATE: Record<string, StateFn> = {
     "aws:eks/cluster:Cluster": (inputs, name) => {
         const region = regionOf(inputs);
         const clusterName = str(inputs.name) ?? name;
-        const id = hex(`oidc/${name}`, 32).toUpperCase();
+        const id = seedHex(`oidc/${name}`, 32).toUpperCase();
         return {
             name: clusterName,
             arn: `arn:aws:eks:${region}:${MOCK_ACCOUNT_ID}:cluster/${clusterName}`,
-            endpoint: `https://${hex(`endpoint/${name}`, 32).toUpperCase()}.gr7.${region}.eks.amazonaws.com`,
+            endpoint: `https://${seedHex(`endpoint/${name}`, 32).toUpperCase()}.gr7.${region}.eks.amazonaws.com`,
             certificateAuthority: { data: Buffer.from(`mock CA of ${clusterName}`).toString("base64") },
             identities: [{ oidcs: [{ issuer: `https://oidc.eks.${region}.amazonaws.com/id/${id}` }] }],
-            vpcConfig: { ...record(inputs.vpcConfig), clusterSecurityGroupId: `sg-${hex(`cluster-sg/${name}`, 17)}`, vpcId: `vpc-${hex(`vpc/${name}`, 17)}` },
+            vpcConfig: { ...record(inputs.vpcConfig), clusterSecurityGroupId: `sg-${seedHex(`cluster-sg/${name}`, 17)}`, vpcId: `vpc-${seedHex(`vpc/${name}`, 17)}` },
             platformVersion: "eks.1",
             status: "ACTIVE",
             version: str(inputs.version) ?? "1.33",
@@ -184,28 +165,28 @@ export const STATE: Record<string, StateFn> = {
         const ng = str(inputs.nodeGroupName) ?? name;
         return {
             nodeGroupName: ng,
-            arn: `arn:aws:eks:${regionOf(inputs)}:${MOCK_ACCOUNT_ID}:nodegroup/${str(inputs.clusterName) ?? "cluster"}/${ng}/${hex(name, 8)}`,
+            arn: `arn:aws:eks:${regionOf(inputs)}:${MOCK_ACCOUNT_ID}:nodegroup/${str(inputs.clusterName) ?? "cluster"}/${ng}/${seedHex(name, 8)}`,
             status: "ACTIVE",
-            resources: [{ autoscalingGroups: [{ name: `eks-${ng}-${hex(name, 8)}` }], remoteAccessSecurityGroupId: "" }],
+            resources: [{ autoscalingGroups: [{ name: `eks-${ng}-${seedHex(name, 8)}` }], remoteAccessSecurityGroupId: "" }],
         };
     },
     "aws:eks/addon:Addon": (inputs, name) => ({
-        arn: `arn:aws:eks:${regionOf(inputs)}:${MOCK_ACCOUNT_ID}:addon/${str(inputs.clusterName) ?? "cluster"}/${str(inputs.addonName) ?? name}/${hex(name, 8)}`,
+        arn: `arn:aws:eks:${regionOf(inputs)}:${MOCK_ACCOUNT_ID}:addon/${str(inputs.clusterName) ?? "cluster"}/${str(inputs.addonName) ?? name}/${seedHex(name, 8)}`,
         addonVersion: str(inputs.addonVersion) ?? "v1.0.0-eksbuild.1",
     }),
 
     // --- backups: S3 bucket (autonamed like the engine: name, dash, 7 characters), DLM ---
     "aws:s3/bucket:Bucket": (inputs, name) => {
-        const bucket = str(inputs.bucket) ?? `${name}-${hex(`bucket/${name}`, 7)}`;
+        const bucket = str(inputs.bucket) ?? `${name}-${seedHex(`bucket/${name}`, 7)}`;
         return { bucket, arn: `arn:aws:s3:::${bucket}`, bucketDomainName: `${bucket}.s3.amazonaws.com`, region: regionOf(inputs) };
     },
     "aws:dlm/lifecyclePolicy:LifecyclePolicy": (inputs, name) => ({
-        arn: `arn:aws:dlm:${regionOf(inputs)}:${MOCK_ACCOUNT_ID}:policy/policy-${hex(name, 17)}`,
+        arn: `arn:aws:dlm:${regionOf(inputs)}:${MOCK_ACCOUNT_ID}:policy/policy-${seedHex(name, 17)}`,
     }),
 
     // --- Route 53 ---
     "aws:route53/zone:Zone": (_inputs, name) => {
-        const zoneId = `Z${hex(name, 20).toUpperCase()}`;
+        const zoneId = `Z${seedHex(name, 20).toUpperCase()}`;
         return { zoneId, arn: `arn:aws:route53:::hostedzone/${zoneId}`, nameServers: [], primaryNameServer: "" };
     },
     "aws:route53/record:Record": (inputs) => ({ fqdn: str(inputs.name) ?? "" }),

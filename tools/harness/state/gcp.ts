@@ -3,25 +3,11 @@
  * by the harness; entries here add (and override) computed fields. Values are deterministic: derived from
  * the logical name, so reruns and golden files are stable.
  */
-import { createHash } from "node:crypto";
+import { seedBytes, seedIp, StateFn, str } from "./util";
 
-type StateFn = (inputs: Record<string, unknown>, name: string) => Record<string, unknown>;
 
 const MOCK_PROJECT = "mock-project";
 
-function bytes(seed: string): Buffer {
-    return createHash("sha256").update(seed).digest();
-}
-
-/** A deterministic address `first.x.y.z` from a seed (x, y, z in 1..254). */
-export function mockIp(seed: string, first: number): string {
-    const b = bytes(seed);
-    return [first, 1 + (b[0] % 254), 1 + (b[1] % 254), 1 + (b[2] % 254)].join(".");
-}
-
-function str(v: unknown): string | undefined {
-    return typeof v === "string" && v.length > 0 ? v : undefined;
-}
 
 /** Name GCP would give the resource: the input `name`, else the logical name (autonaming is engine-side). */
 function gcpName(inputs: Record<string, unknown>, name: string): string {
@@ -42,7 +28,7 @@ function computeLink(inputs: Record<string, unknown>, name: string, collection: 
 }
 
 export const STATE: Record<string, StateFn> = {
-    "gcp:compute/network:Network": (inputs, name) => ({ ...computeLink(inputs, name, "networks", false), numericId: String(bytes(name).readUInt32BE(0)) }),
+    "gcp:compute/network:Network": (inputs, name) => ({ ...computeLink(inputs, name, "networks", false), numericId: String(seedBytes(name).readUInt32BE(0)) }),
     "gcp:compute/subnetwork:Subnetwork": (inputs, name) => ({
         ...computeLink(inputs, name, "subnetworks", true),
         gatewayAddress: typeof inputs.ipCidrRange === "string" ? inputs.ipCidrRange.replace(/\.0\/\d+$/, ".1") : undefined,
@@ -53,8 +39,8 @@ export const STATE: Record<string, StateFn> = {
     "gcp:compute/haVpnGateway:HaVpnGateway": (inputs, name) => ({
         ...computeLink(inputs, name, "vpnGateways", true),
         vpnInterfaces: [
-            { id: 0, ipAddress: mockIp(`${name}/0`, 34) },
-            { id: 1, ipAddress: mockIp(`${name}/1`, 35) },
+            { id: 0, ipAddress: seedIp(`${name}/0`, 34) },
+            { id: 1, ipAddress: seedIp(`${name}/1`, 35) },
         ],
     }),
     "gcp:compute/externalVpnGateway:ExternalVpnGateway": (inputs, name) => computeLink(inputs, name, "externalVpnGateways", false),
@@ -66,21 +52,21 @@ export const STATE: Record<string, StateFn> = {
     "gcp:compute/routerPeer:RouterPeer": (inputs, name) => ({ name: gcpName(inputs, name) }),
     "gcp:compute/address:Address": (inputs, name) => ({
         ...computeLink(inputs, name, "addresses", true),
-        address: str(inputs.address) ?? mockIp(name, 10),
+        address: str(inputs.address) ?? seedIp(name, 10),
     }),
     "gcp:compute/instance:Instance": (inputs, name) => {
         const nics = Array.isArray(inputs.networkInterfaces) ? (inputs.networkInterfaces as Record<string, unknown>[]) : [];
         return {
             name: gcpName(inputs, name),
             selfLink: `${COMPUTE}/projects/${project(inputs)}/zones/${str(inputs.zone) ?? "mock-zone"}/instances/${gcpName(inputs, name)}`,
-            instanceId: String(bytes(name).readUInt32BE(0)),
-            networkInterfaces: nics.map((nic, i) => ({ ...nic, networkIp: str(nic.networkIp) ?? mockIp(`${name}/${i}`, 10), name: `nic${i}` })),
+            instanceId: String(seedBytes(name).readUInt32BE(0)),
+            networkInterfaces: nics.map((nic, i) => ({ ...nic, networkIp: str(nic.networkIp) ?? seedIp(`${name}/${i}`, 10), name: `nic${i}` })),
         };
     },
     "gcp:container/cluster:Cluster": (inputs, name) => ({
         name: gcpName(inputs, name),
         selfLink: `https://container.googleapis.com/v1/projects/${project(inputs)}/locations/${str(inputs.location) ?? "mock-region"}/clusters/${gcpName(inputs, name)}`,
-        endpoint: mockIp(`${name}/endpoint`, 34),
+        endpoint: seedIp(`${name}/endpoint`, 34),
         masterAuth: { clusterCaCertificate: Buffer.from(`-----BEGIN CERTIFICATE-----\nmock-ca-${name}\n-----END CERTIFICATE-----\n`).toString("base64") },
         masterVersion: str(inputs.minMasterVersion) ?? "1.33.5-gke.1000000",
         // Keep the configured private cluster settings and add what GKE computes.
@@ -90,31 +76,31 @@ export const STATE: Record<string, StateFn> = {
                       ...(inputs.privateClusterConfig as Record<string, unknown>),
                       privateEndpoint: typeof (inputs.privateClusterConfig as Record<string, unknown>).masterIpv4CidrBlock === "string"
                           ? ((inputs.privateClusterConfig as Record<string, unknown>).masterIpv4CidrBlock as string).replace(/\.0\/28$/, ".2")
-                          : mockIp(`${name}/private`, 10),
-                      publicEndpoint: mockIp(`${name}/endpoint`, 34),
+                          : seedIp(`${name}/private`, 10),
+                      publicEndpoint: seedIp(`${name}/endpoint`, 34),
                   }
                 : undefined,
     }),
     "gcp:container/nodePool:NodePool": (inputs, name) => ({ name: gcpName(inputs, name), instanceGroupUrls: [] }),
     "gcp:serviceaccount/account:Account": (inputs, name) => {
         const email = `${str(inputs.accountId) ?? name}@${project(inputs)}.iam.gserviceaccount.com`;
-        return { email, member: `serviceAccount:${email}`, name: `projects/${project(inputs)}/serviceAccounts/${email}`, uniqueId: String(bytes(name).readUInt32BE(0)) };
+        return { email, member: `serviceAccount:${email}`, name: `projects/${project(inputs)}/serviceAccounts/${email}`, uniqueId: String(seedBytes(name).readUInt32BE(0)) };
     },
-    "gcp:projects/iAMMember:IAMMember": (_inputs, name) => ({ etag: `BwX${bytes(name).toString("hex").slice(0, 10)}` }),
+    "gcp:projects/iAMMember:IAMMember": (_inputs, name) => ({ etag: `BwX${seedBytes(name).toString("hex").slice(0, 10)}` }),
     // --- backups: GCS bucket (autonamed like the engine), snapshot schedule, Backup for GKE ---
     "gcp:storage/bucket:Bucket": (inputs, name) => {
-        const n = str(inputs.name) ?? `${name}-${bytes(`bucket/${name}`).toString("hex").slice(0, 7)}`;
+        const n = str(inputs.name) ?? `${name}-${seedBytes(`bucket/${name}`).toString("hex").slice(0, 7)}`;
         return { name: n, url: `gs://${n}`, selfLink: `https://www.googleapis.com/storage/v1/b/${n}` };
     },
     "gcp:compute/resourcePolicy:ResourcePolicy": (inputs, name) => computeLink(inputs, name, "resourcePolicies", true),
     "gcp:gkebackup/backupPlan:BackupPlan": (inputs, name) => ({
         name: gcpName(inputs, name),
-        uid: bytes(`uid/${name}`).toString("hex").slice(0, 32),
+        uid: seedBytes(`uid/${name}`).toString("hex").slice(0, 32),
         state: "READY",
     }),
     "gcp:dns/managedZone:ManagedZone": (inputs, name) => ({
         name: gcpName(inputs, name),
         nameServers: ["ns-gcp-private.googledomains.com."],
-        managedZoneId: String(bytes(name).readUInt32BE(0)),
+        managedZoneId: String(seedBytes(name).readUInt32BE(0)),
     }),
 };

@@ -1,13 +1,15 @@
+import { MOCK_ACCOUNT_ID } from "./util";
+
 /**
  * Answers to data-source invokes under mocks, by invoke token. Anything not listed answers `{}`
  * (see pulumi.md §1.4 pitfall 5: a pass-through answer makes fields like `.json` silently undefined).
  */
 export const INVOKES: Record<string, (inputs: Record<string, unknown>) => Record<string, unknown>> = {
     "aws:index/getCallerIdentity:getCallerIdentity": () => ({
-        accountId: "123456789012",
-        arn: "arn:aws:iam::123456789012:user/mock",
+        accountId: MOCK_ACCOUNT_ID,
+        arn: `arn:aws:iam::${MOCK_ACCOUNT_ID}:user/mock`,
         userId: "AIDAMOCKUSERID",
-        id: "123456789012",
+        id: MOCK_ACCOUNT_ID,
     }),
     "aws:index/getPartition:getPartition": () => ({
         partition: "aws",

@@ -1,10 +1,5 @@
-import { createHash } from "node:crypto";
+import { record, seedBytes, StateFn } from "./util";
 
-type StateFn = (inputs: Record<string, unknown>, name: string) => Record<string, unknown>;
-
-function record(v: unknown): Record<string, unknown> {
-    return v !== null && typeof v === "object" && !Array.isArray(v) ? (v as Record<string, unknown>) : {};
-}
 
 /**
  * The provider auto-names objects without `metadata.name` (name + random suffix); the mock uses the
@@ -17,7 +12,7 @@ const withMetadata: StateFn = (inputs, name) => {
 
 /** Deterministic private IPv4 (10.x.y.z) from a name. */
 export function mockIp(name: string): string {
-    const d = createHash("sha256").update(name).digest();
+    const d = seedBytes(name);
     return `10.${d[0]}.${d[1]}.${(d[2] % 253) + 1}`;
 }
 

@@ -1,6 +1,4 @@
-import { createHash } from "node:crypto";
-
-type StateFn = (inputs: Record<string, unknown>, name: string) => Record<string, unknown>;
+import { seedBytes, seedHex, StateFn } from "./util";
 
 const ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
 
@@ -8,7 +6,7 @@ const ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789
 export function mockRandomText(name: string, length: number): string {
     let out = "";
     for (let i = 0; out.length < length; i++) {
-        const digest = createHash("sha256").update(`${name}:${i}`).digest();
+        const digest = seedBytes(`${name}:${i}`);
         for (const byte of digest) {
             if (out.length >= length) break;
             out += ALPHABET[byte % ALPHABET.length];
@@ -33,7 +31,7 @@ export const STATE: Record<string, StateFn> = {
     "random:index/randomString:RandomString": text,
     "random:index/randomPet:RandomPet": (_inputs, name) => ({ id: `mock-${name}` }),
     "random:index/randomId:RandomId": (inputs, name) => {
-        const bytes = createHash("sha256").update(name).digest().subarray(0, lengthOf({ length: inputs.byteLength }, 8));
+        const bytes = seedBytes(name).subarray(0, lengthOf({ length: inputs.byteLength }, 8));
         return {
             hex: bytes.toString("hex"),
             dec: BigInt(`0x${bytes.toString("hex")}`).toString(10),
@@ -42,13 +40,13 @@ export const STATE: Record<string, StateFn> = {
         };
     },
     "random:index/randomUuid:RandomUuid": (_inputs, name) => {
-        const h = createHash("sha256").update(name).digest("hex");
+        const h = seedHex(name, 64);
         return { result: `${h.slice(0, 8)}-${h.slice(8, 12)}-4${h.slice(13, 16)}-a${h.slice(17, 20)}-${h.slice(20, 32)}` };
     },
     "random:index/randomInteger:RandomInteger": (inputs, name) => {
         const min = Number(inputs.min ?? 0);
         const max = Number(inputs.max ?? 100);
         const span = Math.max(1, max - min + 1);
-        return { result: min + (createHash("sha256").update(name).digest().readUInt32BE(0) % span) };
+        return { result: min + (seedBytes(name).readUInt32BE(0) % span) };
     },
 };

@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
+import { StateFn } from "./util";
 
-type StateFn = (inputs: Record<string, unknown>, name: string) => Record<string, unknown>;
 
 /** A syntactically PEM-shaped fake: deterministic per resource name, never a usable key or certificate. */
 export function mockPem(label: string, name: string): string {

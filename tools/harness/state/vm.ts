@@ -5,24 +5,10 @@
  *
  * (`gcp:compute/instance:Instance` with `networkInterfaces[].networkIp` is already in `gcp.ts`.)
  */
-import { createHash } from "node:crypto";
+import { MOCK_ACCOUNT_ID, seedHex, seedIp, StateFn, str } from "./util";
 
-type StateFn = (inputs: Record<string, unknown>, name: string) => Record<string, unknown>;
 
-const ACCOUNT = "123456789012";
 const COMPUTE = "https://www.googleapis.com/compute/v1";
-
-function bytes(seed: string): Buffer {
-    return createHash("sha256").update(seed).digest();
-}
-
-function hex(seed: string, length: number): string {
-    return bytes(seed).toString("hex").slice(0, length);
-}
-
-function str(v: unknown): string | undefined {
-    return typeof v === "string" && v !== "" ? v : undefined;
-}
 
 /** Region for ARNs: the explicit `region` input, else a fixed one (the provider's region is not visible here). */
 function region(inputs: Record<string, unknown>): string {
@@ -31,39 +17,38 @@ function region(inputs: Record<string, unknown>): string {
 
 /** A deterministic private address `10.x.y.z` (x, y, z in 1..254). */
 export function mockPrivateIp(seed: string): string {
-    const b = bytes(`ip/${seed}`);
-    return [10, 1 + (b[0] % 254), 1 + (b[1] % 254), 1 + (b[2] % 254)].join(".");
+    return seedIp(`ip/${seed}`, 10);
 }
 
 export const STATE: Record<string, StateFn> = {
     "aws:ec2/instance:Instance": (inputs, name) => {
-        const id = `i-${hex(name, 17)}`;
+        const id = `i-${seedHex(name, 17)}`;
         const ip = str(inputs.privateIp) ?? mockPrivateIp(name);
         return {
-            arn: `arn:aws:ec2:${region(inputs)}:${ACCOUNT}:instance/${id}`,
+            arn: `arn:aws:ec2:${region(inputs)}:${MOCK_ACCOUNT_ID}:instance/${id}`,
             privateIp: ip,
             privateDns: `ip-${ip.replace(/\./g, "-")}.ec2.internal`,
-            primaryNetworkInterfaceId: `eni-${hex(name, 17)}`,
+            primaryNetworkInterfaceId: `eni-${seedHex(name, 17)}`,
             instanceState: "running",
         };
     },
     "aws:ebs/volume:Volume": (inputs, name) => ({
-        arn: `arn:aws:ec2:${region(inputs)}:${ACCOUNT}:volume/vol-${hex(name, 17)}`,
+        arn: `arn:aws:ec2:${region(inputs)}:${MOCK_ACCOUNT_ID}:volume/vol-${seedHex(name, 17)}`,
     }),
     "aws:ec2/volumeAttachment:VolumeAttachment": () => ({}),
     "aws:iam/instanceProfile:InstanceProfile": (inputs, name) => {
         const n = str(inputs.name) ?? name;
-        return { name: n, arn: `arn:aws:iam::${ACCOUNT}:instance-profile/${n}`, uniqueId: `AIPA${hex(name, 16).toUpperCase()}` };
+        return { name: n, arn: `arn:aws:iam::${MOCK_ACCOUNT_ID}:instance-profile/${n}`, uniqueId: `AIPA${seedHex(name, 16).toUpperCase()}` };
     },
     "aws:iam/rolePolicy:RolePolicy": (inputs, name) => ({ name: str(inputs.name) ?? name }),
     "aws:secretsmanager/secret:Secret": (inputs, name) => {
         const n = str(inputs.name) ?? name;
         // Secrets Manager appends a dash and 6 random characters to the name in the ARN.
-        return { name: n, arn: `arn:aws:secretsmanager:${region(inputs)}:${ACCOUNT}:secret:${n}-${hex(name, 6)}` };
+        return { name: n, arn: `arn:aws:secretsmanager:${region(inputs)}:${MOCK_ACCOUNT_ID}:secret:${n}-${seedHex(name, 6)}` };
     },
     "aws:secretsmanager/secretVersion:SecretVersion": (inputs, name) => ({
         arn: str(inputs.secretId) ?? "",
-        versionId: `${hex(name, 8)}-${hex(`${name}/2`, 4)}-${hex(`${name}/3`, 4)}-${hex(`${name}/4`, 4)}-${hex(`${name}/5`, 12)}`,
+        versionId: `${seedHex(name, 8)}-${seedHex(`${name}/2`, 4)}-${seedHex(`${name}/3`, 4)}-${seedHex(`${name}/4`, 4)}-${seedHex(`${name}/5`, 12)}`,
     }),
     "gcp:compute/disk:Disk": (inputs, name) => {
         const n = str(inputs.name) ?? name;
