@@ -1,7 +1,8 @@
 import * as assert from "node:assert/strict";
 import * as pulumi from "@pulumi/pulumi";
 import { AWS_VPN_ASN, AwsNetwork, awsSubnetLayout } from "../components/aws/awsNetwork";
-import { EBS_CSI, EksSite, eksEndpointAccess, isPrivateCidr } from "../components/aws/eksSite";
+import { EBS_CSI, EksSite, eksEndpointAccess } from "../components/aws/eksSite";
+import { isNonPublicCidr } from "../components/topology/cidr";
 import { accountRootKeyPolicy, ebsCsiKmsPolicy, irsaTrustPolicy } from "../components/aws/iam";
 import { AwsPrivateDns, dnsRecordFor } from "../components/aws/privateDns";
 import { AwsProviders } from "../components/aws/providers";
@@ -135,9 +136,9 @@ describe("components/aws (pure parts)", () => {
         });
         assert.deepEqual(eksEndpointAccess(["10.99.0.0/24", "192.168.1.0/24"]), { endpointPrivateAccess: true, endpointPublicAccess: false });
         assert.deepEqual(eksEndpointAccess([]), { endpointPrivateAccess: true, endpointPublicAccess: false });
-        assert.equal(isPrivateCidr("172.20.0.0/16"), true);
-        assert.equal(isPrivateCidr("172.32.0.0/16"), false);
-        assert.equal(isPrivateCidr("100.64.1.0/24"), true);
+        assert.equal(isNonPublicCidr("172.20.0.0/16"), true);
+        assert.equal(isNonPublicCidr("172.32.0.0/16"), false);
+        assert.equal(isNonPublicCidr("100.64.1.0/24"), true);
     });
 
     it("builds IAM/KMS documents as JSON", () => {

@@ -1,5 +1,7 @@
 import assert from "node:assert/strict";
 import {
+    isNonPublicCidr,
+    isRfc1918Cidr,
     cidrContains,
     cidrProblem,
     cidrSize,
@@ -113,6 +115,16 @@ describe("cidr helpers", () => {
             assert.throws(() => subdivideCidr("10.10.0.0/16", 20, -1), /there are 16/);
             assert.throws(() => subdivideCidr("10.10.0.0/16", 20, 1.5), /there are 16/);
             assert.throws(() => subdivideCidr("10.10.0.5/16", 20, 0), /invalid IPv4 CIDR/);
+        });
+    });
+
+    describe("private address space", () => {
+        it("tells RFC 1918 space from the wider non-public space", () => {
+            assert.equal(isRfc1918Cidr("10.99.0.0/24"), true);
+            assert.equal(isRfc1918Cidr("100.64.1.0/24"), false);
+            assert.equal(isNonPublicCidr("100.64.1.0/24"), true);
+            assert.equal(isRfc1918Cidr("172.32.0.0/16"), false);
+            assert.equal(isNonPublicCidr("203.0.113.7/32"), false);
         });
     });
 });

@@ -4,7 +4,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { PART_OF } from "../kubernetes/labels";
 import { retainedStorageClassArgs } from "../kubernetes/storageClass";
 import { KubernetesHost } from "../sites/host";
-import { cidrContains } from "../topology/cidr";
+import { isNonPublicCidr } from "../topology/cidr";
 import { PortRule, sitePortRules } from "../topology/connectivity";
 import { Site, STORAGE_TIERS, StorageTier, Topology } from "../topology/model";
 import { AWS_TAG_KEYS, AwsNetwork, awsSiteTags, eksClusterName } from "./awsNetwork";
@@ -69,14 +69,6 @@ export function ebsStorageClassParameters(tier: StorageTier, environment: string
 /** Minimum EBS volume size of a tier in GiB (sc1: 125 GiB; gp3: 1 GiB). */
 export const EBS_MIN_SIZE_GIB: Readonly<Record<StorageTier, number>> = { fast: 1, standard: 1, cold: 125 };
 
-/** Private (RFC 1918), shared (RFC 6598), link-local and loopback ranges: never seen on a public endpoint. */
-const NON_PUBLIC_RANGES = ["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "100.64.0.0/10", "169.254.0.0/16", "127.0.0.0/8"];
-
-/** Whether a CIDR lies entirely inside a non-public range. */
-export function isPrivateCidr(cidr: string): boolean {
-    return NON_PUBLIC_RANGES.some((r) => cidrContains(r, cidr));
-}
-
 /**
  * The API endpoint access of an EKS cluster. The private endpoint is always on (nodes and peered
  * networks use it). The public endpoint is on only when some admin CIDR is a public range, and then
@@ -88,7 +80,7 @@ export function eksEndpointAccess(adminCidrs: readonly string[]): {
     endpointPublicAccess: boolean;
     publicAccessCidrs?: string[];
 } {
-    const publicCidrs = adminCidrs.filter((c) => !isPrivateCidr(c));
+    const publicCidrs = adminCidrs.filter((c) => !isNonPublicCidr(c));
     return publicCidrs.length > 0
         ? { endpointPrivateAccess: true, endpointPublicAccess: true, publicAccessCidrs: [...publicCidrs] }
         : { endpointPrivateAccess: true, endpointPublicAccess: false };

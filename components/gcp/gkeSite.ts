@@ -4,7 +4,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { MANAGED_BY, PART_OF } from "../kubernetes/labels";
 import { retainedStorageClassArgs } from "../kubernetes/storageClass";
 import { KubernetesHost } from "../sites/host";
-import { cidrContains } from "../topology/cidr";
+import { isRfc1918Cidr } from "../topology/cidr";
 import { Site, STORAGE_TIERS, StorageTier, Topology } from "../topology/model";
 import { siteResourcePrefix } from "../topology/naming";
 import { GcpNetwork } from "./gcpNetwork";
@@ -115,7 +115,7 @@ export class GkeSite extends pulumi.ComponentResource {
         if (!subnet || !ranges?.master) throw new Error(`GkeSite ${name}: network ${network.project} has no subnet for site ${site.name}`);
         const project = network.project;
         const childOpts = { parent: this, provider };
-        const privateEndpoint = args.privateEndpoint ?? topology.adminCidrs.every(isPrivateRange);
+        const privateEndpoint = args.privateEndpoint ?? topology.adminCidrs.every(isRfc1918Cidr);
         const labels = { environment: topology.environment, site: site.name, app: "axonserver" };
         this.nodeTag = gcpSiteNetworkTag(topology, site.name);
 
@@ -273,11 +273,4 @@ export class GkeSite extends pulumi.ComponentResource {
             nodeTag: this.nodeTag,
         });
     }
-}
-
-const RFC1918 = ["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16"];
-
-/** Whether a CIDR lies inside a private (RFC 1918) range. */
-export function isPrivateRange(cidr: string): boolean {
-    return RFC1918.some((r) => cidrContains(r, cidr));
 }

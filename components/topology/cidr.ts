@@ -118,3 +118,18 @@ export function subdivideCidr(cidr: string, newPrefix: number, index: number): s
     }
     return formatCidr({ base: c.base + index * 2 ** (32 - newPrefix), prefix: newPrefix });
 }
+
+/** Private address space (RFC 1918). */
+export const RFC1918_RANGES = ["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16"] as const;
+/** RFC 1918 plus shared (RFC 6598), link-local and loopback space: never the source on a public endpoint. */
+export const NON_PUBLIC_RANGES = [...RFC1918_RANGES, "100.64.0.0/10", "169.254.0.0/16", "127.0.0.0/8"] as const;
+
+/** Whether a CIDR lies inside RFC 1918 private space. */
+export function isRfc1918Cidr(cidr: string): boolean {
+    return RFC1918_RANGES.some((r) => cidrContains(r, cidr));
+}
+
+/** Whether a CIDR lies inside non-public space (`NON_PUBLIC_RANGES`). */
+export function isNonPublicCidr(cidr: string): boolean {
+    return NON_PUBLIC_RANGES.some((r) => cidrContains(r, cidr));
+}
