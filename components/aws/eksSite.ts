@@ -5,6 +5,7 @@ import { PART_OF } from "../kubernetes/labels";
 import { retainedStorageClassArgs } from "../kubernetes/storageClass";
 import { KubernetesHost } from "../sites/host";
 import { isNonPublicCidr } from "../topology/cidr";
+import { tierStorageClassName } from "../topology/naming";
 import { PortRule, sitePortRules } from "../topology/connectivity";
 import { Site, STORAGE_TIERS, StorageTier, Topology } from "../topology/model";
 import { AWS_TAG_KEYS, AwsNetwork, awsSiteTags, eksClusterName } from "./awsNetwork";
@@ -32,11 +33,6 @@ export const EBS_CSI = {
     namespace: "kube-system",
     serviceAccount: "ebs-csi-controller-sa",
 } as const;
-
-/** StorageClass name of a tier on an EKS site: `axonserver-<environment>-<tier>`. */
-export function ebsStorageClassName(environment: string, tier: StorageTier): string {
-    return `axonserver-${environment}-${tier}`;
-}
 
 /**
  * EBS CSI StorageClass parameters of a tier, without the KMS key (added by `EksSite`). Parameter names
@@ -339,7 +335,7 @@ export class EksSite extends pulumi.ComponentResource {
         for (const tier of STORAGE_TIERS) {
             const parameters = ebsStorageClassParameters(tier, topology.environment, site.name);
             const base = retainedStorageClassArgs({
-                name: ebsStorageClassName(topology.environment, tier),
+                name: tierStorageClassName(topology.environment, tier),
                 provisioner: EBS_CSI.provisioner,
                 parameters,
                 labels: scLabels,

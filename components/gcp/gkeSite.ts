@@ -6,7 +6,7 @@ import { retainedStorageClassArgs } from "../kubernetes/storageClass";
 import { KubernetesHost } from "../sites/host";
 import { isRfc1918Cidr } from "../topology/cidr";
 import { Site, STORAGE_TIERS, StorageTier, Topology } from "../topology/model";
-import { siteResourcePrefix } from "../topology/naming";
+import { siteResourcePrefix, tierStorageClassName } from "../topology/naming";
 import { GcpNetwork } from "./gcpNetwork";
 import { gcpAccountId, gcpSiteNetworkTag, POD_RANGE_NAME, SERVICE_RANGE_NAME } from "./ranges";
 
@@ -16,11 +16,6 @@ export const GKE_DISK_TYPES: Readonly<Record<StorageTier, string>> = {
     standard: "pd-balanced",
     cold: "pd-standard",
 };
-
-/** StorageClass name of a tier on a GKE site: `axonserver-<environment>-<tier>` (as on EKS sites). */
-export function gkeStorageClassName(environment: string, tier: StorageTier): string {
-    return `axonserver-${environment}-${tier}`;
-}
 
 /** The provisioner of GKE's Compute Engine Persistent Disk CSI driver. */
 export const GKE_PD_CSI_PROVISIONER = "pd.csi.storage.gke.io";
@@ -244,7 +239,7 @@ export class GkeSite extends pulumi.ComponentResource {
             storageClasses[tier] = new k8s.storage.v1.StorageClass(
                 `${name}-sc-${tier}`,
                 retainedStorageClassArgs({
-                    name: gkeStorageClassName(topology.environment, tier),
+                    name: tierStorageClassName(topology.environment, tier),
                     provisioner: GKE_PD_CSI_PROVISIONER,
                     parameters: { type: GKE_DISK_TYPES[tier] },
                     labels: { "app.kubernetes.io/part-of": PART_OF, "app.kubernetes.io/managed-by": MANAGED_BY, "app.kubernetes.io/instance": topology.environment },

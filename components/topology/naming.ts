@@ -4,7 +4,7 @@
  * Every resource name, host name and DNS name is computed here so that the components, the offline
  * tools and the tests agree on them.
  */
-import { AxonNode, Topology } from "./model";
+import { AxonNode, StorageTier, Topology } from "./model";
 
 /** DNS-1123 label: lower-case alphanumerics and `-`, starting and ending alphanumeric, at most 63. */
 export const DNS1123_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
@@ -59,4 +59,9 @@ export function nodeAddress(topology: Pick<Topology, "sites" | "environment" | "
 /** Prefix of cloud resource names of a site: `<environment>-<site>`. */
 export function siteResourcePrefix(topology: Pick<Topology, "environment">, siteName: string): string {
     return `${topology.environment}-${siteName}`;
+}
+
+/** StorageClass name of a tier on the clusters the program creates (EKS, GKE): `axonserver-<environment>-<tier>`. */
+export function tierStorageClassName(environment: string, tier: StorageTier): string {
+    return `axonserver-${environment}-${tier}`;
 }
