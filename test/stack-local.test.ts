@@ -21,25 +21,14 @@ import {
 
 const PROJECT = "axonserver-multiregion";
 
-/** Provider defaults read from the shell must not shape the program (pulumi.md §1.1). */
-const PROVIDER_ENV = /^(AWS_|GOOGLE_|GCLOUD_|CLOUDSDK_|KUBECONFIG$|PULUMI_K8S_)/;
-
-function withoutProviderEnv(): () => void {
-    const saved = Object.fromEntries(Object.entries(process.env).filter(([k]) => PROVIDER_ENV.test(k)));
-    for (const k of Object.keys(saved)) delete process.env[k];
-    return () => Object.assign(process.env, saved);
-}
-
 describe("stack local (Pulumi.local.yaml, end to end under mocks)", () => {
     let run: MockRun<Deployment>;
-    let restoreEnv: () => void;
 
+    // runUnderMocks clears provider variables from the shell for the run (tools/harness/env.ts).
     before(async () => {
-        restoreEnv = withoutProviderEnv();
         const file = readStackFile("local");
         run = await runUnderMocks({ stack: file.stack, config: mockConfig(file), secretKeys: [] }, () => program());
     });
-    after(() => restoreEnv());
 
     it("creates exactly the expected resources per type", () => {
         assert.deepEqual(countByType(run.records), EXPECTED_COUNTS);
