@@ -29,6 +29,7 @@ function base(): Cfg {
             },
         ],
         clients: [{ region: "europe-west4", cidrs: ["10.30.0.0/16"] }],
+        clusterAccess: { runnerCidrs: ["203.0.113.10/32"] },
     };
 }
 
@@ -315,7 +316,7 @@ describe("loadTopology", () => {
                     cidr: "10.244.0.0/16",
                     index: 0,
                     existingCluster: { storageClasses: { fast: "standard", standard: "standard", cold: "standard" } },
-                    cluster: { machineType: "n/a", nodesPerZone: 1, natGateways: "perZone" },
+                    cluster: { machineType: "n/a", nodesPerZone: 1, natGateways: "perZone", deletionProtection: true, maintenanceExclusions: [], allowIapSsh: false },
                 },
             ],
             nodes: [node("axon-1", 0), node("axon-2", 1), node("axon-3", 2)],
@@ -324,6 +325,7 @@ describe("loadTopology", () => {
                 { name: "default", contexts: [{ name: "default", metaData: {} }], members, defaulted: false },
             ],
             clients: [],
+            clusterAccess: { runnerCidrs: [], privateOnly: false, runnerRoutes: [], eksAdminPrincipals: [] },
         });
     });
 

@@ -62,6 +62,7 @@ export function generateBenchConfig(nodes: number, sites: number, groups: number
         ...(siteList.some((s) => s.cloud === "gcp") ? { gcpProject: "bench-project" } : {}),
         axonServer: { version: "2024.2.4", tls: true, minActiveBackups: 1 },
         adminCidrs: ["10.99.0.0/24"],
+        clusterAccess: { runnerCidrs: ["203.0.113.10/32"] },
         sites: siteList,
         nodes: nodeList,
         replicationGroups: [admin, ...groupList],

@@ -15,6 +15,7 @@ import {
     quote,
     RawAxonServer,
     RawClient,
+    RawClusterAccess,
     RawNode,
     RawNodeDefaults,
     RawReplicationGroup,
@@ -23,6 +24,8 @@ import {
     defaultMachineType,
     TOP_LEVEL_KEYS,
 } from "./schema";
+import { clusterAccessIssues } from "./clusterAccess";
+import { registryImage } from "./images";
 import { effectiveCpu, Indexed, ParsedConfig, ResolvedGroup, topologyWarnings, validateConfig } from "./validate";
 
 export interface LoadOptions {
@@ -133,6 +136,8 @@ export function loadTopology(raw: Record<string, unknown>, options: LoadOptions 
     if (errors.length > 0) return { errors, warnings: [] };
 
     const topology = buildTopology(parsed, sections, semantic.groups, options.licensed ?? raw.license !== undefined);
+    const accessErrors = clusterAccessIssues(topology);
+    if (accessErrors.length > 0) return { errors: accessErrors, warnings: [] };
     const warnings = topologyWarnings(topology, new Map(semantic.groups.map((g) => [g.name, g.path])));
     return { topology, errors: [], warnings };
 }
@@ -150,6 +155,8 @@ function buildTopology(p: ParsedConfig, sections: Record<string, unknown>, group
     const defaults = p.nodeDefaults!;
     const kubernetes = sections.kubernetes as Topology["kubernetes"];
     const dns = sections.dns as Topology["dns"];
+    const imageRegistry = sections.imageRegistry as string | undefined;
+    const access = sections.clusterAccess as RawClusterAccess;
 
     const sites: Site[] = p.sites.map(({ index, value: s }) => ({
         name: s.name,
@@ -176,6 +183,12 @@ function buildTopology(p: ParsedConfig, sections: Record<string, unknown>, group
             machineType: s.machineType ?? defaultMachineType(s.cloud, s.platform),
             nodesPerZone: s.nodesPerZone ?? 1,
             natGateways: s.natGateways ?? "perZone",
+            deletionProtection: s.deletionProtection ?? true,
+            ...(s.maintenanceWindow ? { maintenanceWindow: { ...s.maintenanceWindow } } : {}),
+            maintenanceExclusions: (s.maintenanceExclusions ?? []).map((e) => ({ ...e })),
+            ...(s.backupRegion !== undefined ? { backupRegion: s.backupRegion } : {}),
+            allowIapSsh: s.allowIapSsh ?? false,
+            ...(s.kmsKeyArn !== undefined ? { kmsKeyArn: s.kmsKeyArn } : {}),
         },
     }));
     const siteByName = new Map(sites.map((s) => [s.name, s]));
@@ -223,7 +236,7 @@ function buildTopology(p: ParsedConfig, sections: Record<string, unknown>, group
 
     const axonServer: Topology["axonServer"] = {
         version: ax.version,
-        image: `axoniq/axonserver:${ax.version}-jdk-17-nonroot`,
+        image: registryImage(imageRegistry, `axoniq/axonserver:${ax.version}-jdk-17-nonroot`),
         tls: ax.tls,
         minActiveBackups: ax.minActiveBackups,
         licensed,
@@ -243,5 +256,13 @@ function buildTopology(p: ParsedConfig, sections: Record<string, unknown>, group
         nodes,
         replicationGroups,
         clients,
+        clusterAccess: {
+            runnerCidrs: [...access.runnerCidrs],
+            privateOnly: access.privateOnly,
+            runnerRoutes: access.runnerRoutes.map((r) => ({ region: r.region, transitGatewayId: r.transitGatewayId, cidrs: [...r.cidrs] })),
+            eksAdminPrincipals: [...access.eksAdminPrincipals],
+            ...(access.eksRoleArn !== undefined ? { eksRoleArn: access.eksRoleArn } : {}),
+        },
+        ...(imageRegistry !== undefined ? { imageRegistry } : {}),
     };
 }

@@ -79,6 +79,53 @@ export interface ClusterOptions {
     readonly nodesPerZone: number;
     /** AWS: one NAT gateway per zone (resilient) or a single one (cheaper). */
     readonly natGateways: "perZone" | "single";
+    /** GKE: cluster deletion protection (default true). */
+    readonly deletionProtection: boolean;
+    /** GKE: recurring maintenance window; the GKE site applies its default when absent. */
+    readonly maintenanceWindow?: MaintenanceWindow;
+    /** GKE: maintenance exclusions (default none). */
+    readonly maintenanceExclusions: readonly MaintenanceExclusion[];
+    /** GKE: region of the Backup for GKE plan; default chosen by the backup wiring (never the cluster's region). */
+    readonly backupRegion?: string;
+    /** GCP VMs: port 22 open to Google's IAP range (default false). */
+    readonly allowIapSsh: boolean;
+    /** AWS: existing KMS key ARN for EBS volumes (default: the site creates one). */
+    readonly kmsKeyArn?: string;
+}
+
+/** GKE recurring maintenance window (RFC 3339 UTC times, RFC 5545 recurrence). */
+export interface MaintenanceWindow {
+    readonly startTime: string;
+    readonly endTime: string;
+    readonly recurrence: string;
+}
+
+/** GKE maintenance exclusion. */
+export interface MaintenanceExclusion {
+    readonly name: string;
+    readonly startTime: string;
+    readonly endTime: string;
+    readonly scope: "NO_UPGRADES" | "NO_MINOR_UPGRADES" | "NO_MINOR_OR_NODE_UPGRADES";
+}
+
+/** A runner network behind a transit gateway in one AWS region (EKS private-only access). */
+export interface RunnerRoute {
+    readonly region: string;
+    readonly transitGatewayId: string;
+    readonly cidrs: readonly string[];
+}
+
+/** How the machine running `pulumi up` reaches the cluster APIs. */
+export interface ClusterAccess {
+    /** Public egress ranges of the runner; the EKS public endpoint is open to these only. */
+    readonly runnerCidrs: readonly string[];
+    /** EKS: private endpoint only; `runnerRoutes` then covers every EKS region. */
+    readonly privateOnly: boolean;
+    readonly runnerRoutes: readonly RunnerRoute[];
+    /** IAM principals with an EKS access entry and AmazonEKSClusterAdminPolicy. */
+    readonly eksAdminPrincipals: readonly string[];
+    /** Role assumed by the kubeconfig's `aws eks get-token --role-arn`. */
+    readonly eksRoleArn?: string;
 }
 
 export interface Site {
@@ -195,6 +242,10 @@ export interface Topology {
     /** `_admin` first, then the configured groups in config order. */
     readonly replicationGroups: readonly ReplicationGroup[];
     readonly clients: readonly ClientRegion[];
+    /** Cluster API access of the runner (EKS endpoint, access entries). */
+    readonly clusterAccess: ClusterAccess;
+    /** Registry mirroring Docker Hub (`<registry>/axoniq/axonserver`); absent: Docker Hub. */
+    readonly imageRegistry?: string;
 }
 
 /** The outcome of loading a stack config: a topology only when there are no errors. */

@@ -12,7 +12,7 @@
 import { z } from "zod";
 import { ADMIN_GROUP, CLOUDS, PLATFORMS, ROLES, STORAGE_TIERS } from "./model";
 import { DNS1123_LABEL, NAME_LIMITS } from "./naming";
-import { cidrProblem, parseCidr } from "./cidr";
+import { cidrProblem, isNonPublicCidr, parseCidr } from "./cidr";
 
 // ---------------------------------------------------------------------------------------------
 // Message helpers (shared with validate.ts and load.ts)
@@ -73,6 +73,18 @@ export const PATTERNS = {
     gcpRegion: /^[a-z]+-[a-z]+\d+$/,
     /** Kubernetes object names such as storage classes: DNS-1123 subdomain. */
     dns1123Subdomain: /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/,
+    /** IAM role or user ARN (EKS access entry principals: roles and users only). */
+    iamPrincipalArn: /^arn:aws(-[a-z]+)*:iam::\d{12}:(role|user)\/[\w+=,.@/-]{1,512}$/,
+    iamRoleArn: /^arn:aws(-[a-z]+)*:iam::\d{12}:role\/[\w+=,.@/-]{1,512}$/,
+    /** A KMS key ARN (not an alias: EBS CSI `kmsKeyId` and DLM `cmkArn` take key ARNs). */
+    kmsKeyArn: /^arn:aws(-[a-z]+)*:kms:[a-z]{2}(-gov)?-[a-z]+-\d:\d{12}:key\/[0-9a-f-]{36}$/,
+    transitGatewayId: /^tgw-[0-9a-f]{8,17}$/,
+    /** Registry host with an optional path: `123456789012.dkr.ecr.eu-west-1.amazonaws.com/docker-hub`. */
+    imageRegistry: /^[a-z0-9]([a-z0-9.-]*[a-z0-9])?(:\d{1,5})?(\/[a-z0-9]([a-z0-9._-]*[a-z0-9])?)*$/,
+    /** RFC 3339 UTC time as GKE returns it, e.g. `2026-01-03T02:00:00Z`. */
+    rfc3339Utc: /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$/,
+    /** RFC 5545 RRULE, e.g. `FREQ=WEEKLY;BYDAY=SA,SU`. */
+    rrule: /^FREQ=(DAILY|WEEKLY|MONTHLY)(;[A-Z]+=[A-Z0-9,+-]+)*$/,
 } as const;
 
 export const DNS1123_DESCRIPTION =
@@ -103,6 +115,9 @@ export const TOP_LEVEL_KEYS = [
     "internalToken",
     // Reserved for the backup issue.
     "backup",
+    // How `pulumi up` reaches the cluster APIs, and where images come from.
+    "clusterAccess",
+    "imageRegistry",
 ] as const;
 
 /** Secret keys: their values never enter the model. */
@@ -342,6 +357,63 @@ export const nodeDefaultsSchema = z
     })
     .prefault({});
 
+const rfc3339Utc = pattern(PATTERNS.rfc3339Utc, "RFC 3339 UTC time", "2026-01-03T02:00:00Z");
+
+/** GKE `maintenancePolicy.recurringWindow`: start/end give the first window and its length. */
+export const maintenanceWindowSchema = z.strictObject({
+    startTime: rfc3339Utc,
+    endTime: rfc3339Utc,
+    recurrence: pattern(PATTERNS.rrule, "RFC 5545 recurrence rule", "FREQ=WEEKLY;BYDAY=SA,SU"),
+});
+
+/** GKE maintenance exclusion scopes (@pulumi/gcp `ClusterMaintenancePolicyMaintenanceExclusionExclusionOptions.scope`). */
+export const MAINTENANCE_EXCLUSION_SCOPES = ["NO_UPGRADES", "NO_MINOR_UPGRADES", "NO_MINOR_OR_NODE_UPGRADES"] as const;
+
+export const maintenanceExclusionSchema = z.strictObject({
+    name: singleLine,
+    startTime: rfc3339Utc,
+    endTime: rfc3339Utc,
+    scope: oneOf(MAINTENANCE_EXCLUSION_SCOPES, "maintenance exclusion scope").default("NO_UPGRADES"),
+});
+
+/** A public range (the runner's egress address); private ranges never reach a public endpoint. */
+const publicCidr = cidrSchema().superRefine((v, ctx) => {
+    if (!cidrProblem(v) && isNonPublicCidr(v)) {
+        ctx.addIssue({
+            code: "custom",
+            input: v,
+            message: `${quote(v)} is a private range: a public endpoint only ever sees public source addresses; list the public egress address of the machine running \`pulumi up\` (e.g. "203.0.113.10/32"), or use privateOnly with runnerRoutes`,
+        });
+    }
+});
+
+/**
+ * How the machine running `pulumi up` reaches the cluster APIs (EKS; GKE uses its DNS-based endpoint).
+ * Cross-checks against the sites (`privateOnly` needs a route per EKS region) live in `clusterAccess.ts`.
+ */
+export const clusterAccessSchema = z
+    .strictObject({
+        /** Public egress ranges of the runner: the EKS public endpoint is open to these only. */
+        runnerCidrs: z.array(publicCidr).default([]),
+        /** EKS: private endpoint only (no public endpoint); needs `runnerRoutes` for every EKS region. */
+        privateOnly: bool.default(false),
+        /** Private-only mode: the runner network behind a transit gateway, per AWS region. */
+        runnerRoutes: z
+            .array(
+                z.strictObject({
+                    region: z.string(),
+                    transitGatewayId: pattern(PATTERNS.transitGatewayId, "transit gateway ID", "tgw-0123456789abcdef0"),
+                    cidrs: z.array(cidrSchema()).min(1),
+                }),
+            )
+            .default([]),
+        /** IAM roles/users that get an EKS access entry with AmazonEKSClusterAdminPolicy. */
+        eksAdminPrincipals: z.array(pattern(PATTERNS.iamPrincipalArn, "IAM role or user ARN", "arn:aws:iam::123456789012:role/platform-admin")).default([]),
+        /** Role the kubeconfig assumes (`aws eks get-token --role-arn`); default: the caller's own identity. */
+        eksRoleArn: pattern(PATTERNS.iamRoleArn, "IAM role ARN", "arn:aws:iam::123456789012:role/platform-admin").optional(),
+    })
+    .prefault({});
+
 export const siteSchema = z.strictObject({
     name: dnsName("site name", NAME_LIMITS.site, NAME_REASONS.site),
     cloud: oneOf(CLOUDS, "cloud"),
@@ -365,6 +437,18 @@ export const siteSchema = z.strictObject({
     machineType: singleLine.optional(),
     nodesPerZone: intAtLeast(1, "nodesPerZone").optional(),
     natGateways: oneOf(["perZone", "single"], "natGateways value").optional(),
+    /** GKE: cluster deletion protection (default true); set false and `pulumi up` before `pulumi destroy`. */
+    deletionProtection: bool.optional(),
+    /** GKE: recurring maintenance window (default: Saturday and Sunday 02:00-08:00 UTC). */
+    maintenanceWindow: maintenanceWindowSchema.optional(),
+    /** GKE: maintenance exclusions (at most 20 per cluster). */
+    maintenanceExclusions: z.array(maintenanceExclusionSchema).max(20).optional(),
+    /** GKE: region of the Backup for GKE plan (default: a paired region, never the cluster's). */
+    backupRegion: z.string().optional(),
+    /** GCP VMs: open port 22 to Google's IAP range for `gcloud compute ssh --tunnel-through-iap` (default false). */
+    allowIapSsh: bool.optional(),
+    /** EKS / AWS VMs: existing KMS key (ARN) for EBS volumes instead of a new one, e.g. the key kept by a destroy. */
+    kmsKeyArn: pattern(PATTERNS.kmsKeyArn, "KMS key ARN", "arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab").optional(),
 });
 
 export const nodeSchema = z.strictObject({
@@ -425,6 +509,9 @@ export const sectionSchemas = {
     adminToken: z.unknown().optional(),
     internalToken: z.unknown().optional(),
     backup: backupSchema.optional(),
+    clusterAccess: clusterAccessSchema,
+    /** Registry (mirror / pull-through cache) for Docker Hub images; absent: Docker Hub. */
+    imageRegistry: pattern(PATTERNS.imageRegistry, "image registry", "123456789012.dkr.ecr.eu-west-1.amazonaws.com/docker-hub").optional(),
 } as const;
 
 /** Element schemas of the list keys (parsed element by element) and their minimum lengths. */
@@ -451,6 +538,7 @@ export type RawSite = z.output<typeof siteSchema>;
 export type RawNode = z.output<typeof nodeSchema>;
 export type RawReplicationGroup = z.output<typeof replicationGroupSchema>;
 export type RawClient = z.output<typeof clientSchema>;
+export type RawClusterAccess = z.output<typeof clusterAccessSchema>;
 
 // ---------------------------------------------------------------------------------------------
 // Generic messages for issues without a schema-specific one (per-parse error map).

@@ -1,0 +1,133 @@
+/**
+ * Load-time checks of `clusterAccess` and the per-site platform options (components/topology/clusterAccess.ts).
+ */
+import * as assert from "node:assert/strict";
+import { loadTopology } from "../components/topology/load";
+import { readStackFile, stackConfigFromFile } from "../components/topology/stackFile";
+
+type Cfg = Record<string, unknown> & { sites: Record<string, unknown>[]; clusterAccess?: Record<string, unknown> };
+
+function eksConfig(access?: Record<string, unknown>): Cfg {
+    return {
+        environment: "test",
+        axonServer: { version: "2024.2.4" },
+        sites: [{ name: "aws-a", cloud: "aws", platform: "eks", region: "eu-west-1", zones: ["eu-west-1a", "eu-west-1b"], cidr: "10.40.0.0/16" }],
+        nodes: [
+            { name: "axon-1", site: "aws-a", zone: "eu-west-1a" },
+            { name: "axon-2", site: "aws-a", zone: "eu-west-1b" },
+            { name: "axon-3", site: "aws-a", zone: "eu-west-1a" },
+        ],
+        replicationGroups: [{ name: "default", members: { "axon-1": "PRIMARY", "axon-2": "PRIMARY", "axon-3": "PRIMARY" } }],
+        ...(access ? { clusterAccess: access } : {}),
+    };
+}
+
+function errorsOf(cfg: Cfg): string[] {
+    return loadTopology(cfg).errors.map((e) => `${e.path}: ${e.message}`);
+}
+
+describe("clusterAccess (load time)", () => {
+    // EKS user guide, "Cluster API server endpoint": with the public endpoint off, "all traffic to your
+    // cluster API server must come from within your cluster's VPC or a connected network" — a VPC that
+    // the first `pulumi up` is only creating. So an EKS stack must say how the runner gets in.
+    it("rejects an EKS stack that gives the runner no path to the API (no runnerCidrs, not privateOnly)", () => {
+        const errors = errorsOf(eksConfig());
+        assert.equal(errors.length, 1, errors.join("\n"));
+        assert.match(errors[0], /^clusterAccess\.runnerCidrs: is required for the EKS sites \(regions eu-west-1\)/);
+    });
+
+    it("accepts a public runner range and rejects a private one (a public endpoint never sees private sources)", () => {
+        assert.deepEqual(errorsOf(eksConfig({ runnerCidrs: ["203.0.113.10/32"] })), []);
+        const errors = errorsOf(eksConfig({ runnerCidrs: ["10.99.0.0/24"] }));
+        assert.equal(errors.length, 1);
+        assert.match(errors[0], /^clusterAccess\.runnerCidrs\[0\]: "10\.99\.0\.0\/24" is a private range/);
+    });
+
+    it("private-only needs a transit-gateway route per EKS region, and nothing public", () => {
+        const missing = errorsOf(eksConfig({ privateOnly: true }));
+        assert.equal(missing.length, 1);
+        assert.match(missing[0], /^clusterAccess\.runnerRoutes: privateOnly: true needs a route .* missing for eu-west-1/);
+        const route = { region: "eu-west-1", transitGatewayId: "tgw-0123456789abcdef0", cidrs: ["10.99.0.0/24"] };
+        assert.deepEqual(errorsOf(eksConfig({ privateOnly: true, runnerRoutes: [route] })), []);
+        const both = errorsOf(eksConfig({ privateOnly: true, runnerRoutes: [route], runnerCidrs: ["203.0.113.10/32"] }));
+        assert.deepEqual(both.map((e) => e.split(":")[0]), ["clusterAccess.runnerCidrs"]);
+        const stray = errorsOf(eksConfig({ privateOnly: true, runnerRoutes: [route, { ...route, region: "us-east-1" }] }));
+        assert.deepEqual(stray.map((e) => e.split(":")[0]), ["clusterAccess.runnerRoutes[1].region"]);
+    });
+
+    it("checks EKS admin principals and the kubeconfig role as IAM ARNs", () => {
+        const errors = errorsOf(eksConfig({ runnerCidrs: ["203.0.113.10/32"], eksAdminPrincipals: ["admin"], eksRoleArn: "arn:aws:iam::123456789012:user/bob" }));
+        assert.deepEqual(errors.map((e) => e.split(":")[0]).sort(), ["clusterAccess.eksAdminPrincipals[0]", "clusterAccess.eksRoleArn"]);
+    });
+
+    it("the example stacks need exactly one runner value and load", () => {
+        for (const stack of ["dev", "prod"]) {
+            const { raw } = stackConfigFromFile(readStackFile(stack));
+            const access = raw.clusterAccess as { runnerCidrs: string[] };
+            assert.deepEqual(Object.keys(access), ["runnerCidrs"], stack);
+            assert.equal(access.runnerCidrs.length, 1, stack);
+        }
+    });
+});
+
+describe("per-site platform options (load time)", () => {
+    function gkeConfig(site: Record<string, unknown>): Cfg {
+        return {
+            environment: "test",
+            gcpProject: "acme-axon-test",
+            axonServer: { version: "2024.2.4" },
+            sites: [{ name: "gcp-a", cloud: "gcp", platform: "gke", region: "europe-west4", zones: ["europe-west4-a", "europe-west4-b", "europe-west4-c"], cidr: "10.30.0.0/16", ...site }],
+            nodes: [
+                { name: "axon-1", site: "gcp-a", zone: "europe-west4-a" },
+                { name: "axon-2", site: "gcp-a", zone: "europe-west4-b" },
+                { name: "axon-3", site: "gcp-a", zone: "europe-west4-c" },
+            ],
+            replicationGroups: [{ name: "default", members: { "axon-1": "PRIMARY", "axon-2": "PRIMARY", "axon-3": "PRIMARY" } }],
+        };
+    }
+
+    it("Backup for GKE plan region: defaults to a paired region, never the cluster's own", () => {
+        const t = loadTopology(gkeConfig({})).topology!;
+        assert.equal(t.sites[0].cluster.backupRegion, undefined);
+        const own = errorsOf(gkeConfig({ backupRegion: "europe-west4" }));
+        assert.equal(own.length, 1);
+        assert.match(own[0], /^sites\[0\]\.backupRegion: "europe-west4" is the cluster's own region/);
+        const unknown = errorsOf({ ...gkeConfig({ region: "me-central2", zones: ["me-central2-a"] }) , nodes: [{ name: "axon-1", site: "gcp-a", zone: "me-central2-a" }], replicationGroups: [{ name: "default", members: { "axon-1": "PRIMARY" } }] });
+        assert.ok(unknown.some((e) => e.startsWith("sites[0].backupRegion: is required")), unknown.join("\n"));
+    });
+
+    it("deletion protection, maintenance window and exclusions: parsed for GKE, rejected elsewhere", () => {
+        const t = loadTopology(
+            gkeConfig({
+                deletionProtection: false,
+                maintenanceWindow: { startTime: "2026-01-03T02:00:00Z", endTime: "2026-01-03T08:00:00Z", recurrence: "FREQ=WEEKLY;BYDAY=SA,SU" },
+                maintenanceExclusions: [{ name: "year end", startTime: "2026-12-20T00:00:00Z", endTime: "2027-01-05T00:00:00Z" }],
+            }),
+        ).topology!;
+        assert.equal(t.sites[0].cluster.deletionProtection, false);
+        assert.equal(t.sites[0].cluster.maintenanceExclusions[0].scope, "NO_UPGRADES");
+        const bad = errorsOf(gkeConfig({ maintenanceWindow: { startTime: "2026-01-03T08:00:00Z", endTime: "2026-01-03T02:00:00Z", recurrence: "weekly" } }));
+        assert.deepEqual(bad.map((e) => e.split(":")[0]), ["sites[0].maintenanceWindow.recurrence"]);
+        const eks = eksConfig({ runnerCidrs: ["203.0.113.10/32"] });
+        eks.sites[0].deletionProtection = false;
+        eks.sites[0].allowIapSsh = true;
+        assert.deepEqual(errorsOf(eks).map((e) => e.split(":")[0]).sort(), ["sites[0].allowIapSsh", "sites[0].deletionProtection"]);
+    });
+
+    it("kmsKeyArn: a key ARN of the site's region", () => {
+        const cfg = eksConfig({ runnerCidrs: ["203.0.113.10/32"] });
+        cfg.sites[0].kmsKeyArn = "arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab";
+        const errors = errorsOf(cfg);
+        assert.equal(errors.length, 1);
+        assert.match(errors[0], /^sites\[0\]\.kmsKeyArn: .* is in region us-east-1; EBS volumes of eu-west-1 need a key of eu-west-1/);
+    });
+
+    it("imageRegistry rewrites the Axon Server image; absent keeps Docker Hub", () => {
+        const cfg = eksConfig({ runnerCidrs: ["203.0.113.10/32"] });
+        assert.equal(loadTopology(cfg).topology!.axonServer.image, "axoniq/axonserver:2024.2.4-jdk-17-nonroot");
+        cfg.imageRegistry = "123456789012.dkr.ecr.eu-west-1.amazonaws.com/docker-hub";
+        assert.equal(loadTopology(cfg).topology!.axonServer.image, "123456789012.dkr.ecr.eu-west-1.amazonaws.com/docker-hub/axoniq/axonserver:2024.2.4-jdk-17-nonroot");
+        cfg.imageRegistry = "https://mirror";
+        assert.deepEqual(errorsOf(cfg).map((e) => e.split(":")[0]), ["imageRegistry"]);
+    });
+});
