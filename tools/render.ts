@@ -17,11 +17,12 @@
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { PROJECT_NAMESPACE as PROJECT, type StackFile } from "../components/topology/stackFile";
+import { PROJECT_NAMESPACE as PROJECT } from "../components/topology/stackFile";
 import type { TopologyReport } from "../components/topology/report";
 import type { Deployment } from "../stacks/deployment";
 import { PULUMI_CONFIG_ENV, scrubProviderEnv } from "./harness/env";
 import type { MockRun, ResourceRecord } from "./harness/mocks";
+import { mockConfig } from "./harness/stackConfig";
 
 /** Repository root: stack files live here. */
 const ROOT = path.resolve(__dirname, "..");
@@ -62,18 +63,6 @@ export function parseArgs(argv: readonly string[]): Args | "help" {
     if (!stack) throw new UsageError("--stack is required");
     if (!/^[A-Za-z0-9._-]+$/.test(stack)) throw new UsageError(`invalid stack name ${stack}`);
     return { stack, out: out ?? path.join("render-out", stack), dir: dir ?? ROOT };
-}
-
-/**
- * The config store a `pulumi up` of the stack file would see: fully-qualified keys, strings as they are,
- * everything else JSON-encoded. Secure values are absent (they cannot be decrypted offline).
- */
-export function mockConfig(file: StackFile): Record<string, string> {
-    const encode = (v: unknown) => (typeof v === "string" ? v : JSON.stringify(v));
-    const config: Record<string, string> = {};
-    for (const [k, v] of Object.entries(file.providerConfig)) config[k] = encode(v);
-    for (const [k, v] of Object.entries(file.config)) config[`${PROJECT}:${k}`] = encode(v);
-    return config;
 }
 
 /** Key order of a rendered object: identification first, then the rest as recorded. */
@@ -311,21 +300,22 @@ function writeReport(out: string, report: TopologyReport, toText: (r: TopologyRe
     return ["topology-report.json", "topology-report.txt"];
 }
 
-async function main(argv: readonly string[]): Promise<number> {
+/** The command line: parses `argv`, renders, returns the exit code. `out`/`err` take one line each (tests pass their own). */
+export async function main(argv: readonly string[], out: (line: string) => void = console.log, err: (line: string) => void = console.error): Promise<number> {
     let args: Args | "help";
     try {
         args = parseArgs(argv);
     } catch (e) {
         if (!(e instanceof UsageError)) throw e;
-        console.error(`render: ${e.message}`);
-        console.error(USAGE);
+        err(`render: ${e.message}`);
+        err(USAGE);
         return 2;
     }
     if (args === "help") {
-        console.log(USAGE);
+        out(USAGE);
         return 0;
     }
-    return render(args);
+    return render(args, out, err);
 }
 
 if (require.main === module) {

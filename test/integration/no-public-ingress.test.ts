@@ -5,13 +5,10 @@
  * admin ranges, and every other source is a site, client or admin range.
  */
 import assert from "node:assert/strict";
-import { cidrContains } from "../components/topology/cidr";
-import { Topology } from "../components/topology/model";
-import { readStackFile } from "../components/topology/stackFile";
-import { readStackInput } from "../stacks/config";
-import { loadStackTopology, program } from "../stacks/program";
-import { MockRun, ofType, ResourceRecord, runUnderMocks } from "../tools/harness/mocks";
-import { mockConfig } from "../tools/render";
+import { cidrContains } from "../../components/topology/cidr";
+import { Topology } from "../../components/topology/model";
+import { MockRun, ofType, ResourceRecord } from "../../tools/harness/mocks";
+import { runStack } from "../../tools/harness/stacks";
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- recorded inputs are untyped JSON
 type J = any;
@@ -97,13 +94,8 @@ for (const stack of ["local", "dev", "prod"]) {
         let adminCidrs: string[];
 
         before(async () => {
-            const file = readStackFile(stack);
-            run = await runUnderMocks({ stack: file.stack, config: mockConfig(file), secretKeys: [] }, () => {
-                program();
-                const topology = loadStackTopology(readStackInput()).topology;
-                if (!topology) throw new Error(`stack ${stack}: invalid topology`);
-                return topology;
-            });
+            const { records, topology } = await runStack(stack);
+            run = { records, result: topology };
             siteCidrs = run.result.sites.map((s) => s.cidr);
             clientCidrs = run.result.clients.flatMap((c) => [...c.cidrs]);
             adminCidrs = [...run.result.adminCidrs];

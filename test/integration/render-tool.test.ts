@@ -1,24 +1,38 @@
 /**
- * The offline `render` tool as a user runs it: a separate process, files written, exit codes.
+ * The offline `render` tool: its command line (`main`) in this process, files written, exit codes; and
+ * once as a user runs it, in a separate process (`npm run render` runs the same file with ts-node).
  */
 import assert from "node:assert/strict";
-import { spawnSync, SpawnSyncReturns } from "node:child_process";
+import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import * as YAML from "yaml";
-import { mockRandomText } from "../tools/harness/state/random";
+import { mockRandomText } from "../../tools/harness/state/random";
+import { main } from "../../tools/render";
 
-const ROOT = path.resolve(__dirname, "..");
+const ROOT = path.resolve(__dirname, "..", "..");
 const TS_NODE = require.resolve("ts-node/dist/bin.js");
 
-function renderTool(args: string[], env: NodeJS.ProcessEnv = {}): SpawnSyncReturns<string> {
-    return spawnSync(process.execPath, [TS_NODE, "--transpile-only", "tools/render.ts", ...args], {
-        cwd: ROOT,
-        encoding: "utf8",
-        env: { ...process.env, ...env },
-        timeout: 60_000,
-    });
+interface ToolResult {
+    status: number;
+    stdout: string;
+    stderr: string;
+}
+
+/** Runs the command line in this process with `env` added; the environment is restored afterwards (render scrubs it). */
+async function renderTool(args: string[], env: NodeJS.ProcessEnv = {}): Promise<ToolResult> {
+    const saved = { ...process.env };
+    Object.assign(process.env, env);
+    const stdout: string[] = [];
+    const stderr: string[] = [];
+    try {
+        const status = await main(args, (l) => stdout.push(`${l}\n`), (l) => stderr.push(`${l}\n`));
+        return { status, stdout: stdout.join(""), stderr: stderr.join("") };
+    } finally {
+        for (const k of Object.keys(process.env)) if (!(k in saved)) delete process.env[k];
+        Object.assign(process.env, saved);
+    }
 }
 
 interface RenderedResource {
@@ -32,12 +46,12 @@ interface RenderedResource {
 describe("tools/render.ts", () => {
     describe("--stack local", () => {
         let out: string;
-        let res: SpawnSyncReturns<string>;
+        let res: ToolResult;
 
-        before(() => {
+        before(async () => {
             out = fs.mkdtempSync(path.join(os.tmpdir(), "render-local-"));
             // A developer's shell must not shape the render nor leak into it.
-            res = renderTool(["--stack", "local", "--out", out], {
+            res = await renderTool(["--stack", "local", "--out", out], {
                 KUBECONFIG: "/nonexistent/kubeconfig-from-shell",
                 AWS_REGION: "ap-south-2",
                 GOOGLE_REGION: "asia-east2",
@@ -107,10 +121,10 @@ describe("tools/render.ts", () => {
 
     describe("--stack prod (GKE, EKS and a VM site)", () => {
         let out: string;
-        let res: SpawnSyncReturns<string>;
-        before(() => {
+        let res: ToolResult;
+        before(async () => {
             out = fs.mkdtempSync(path.join(os.tmpdir(), "render-prod-"));
-            res = renderTool(["--stack", "prod", "--out", out]);
+            res = await renderTool(["--stack", "prod", "--out", out]);
         });
         after(() => fs.rmSync(out, { recursive: true, force: true }));
 
@@ -140,7 +154,7 @@ describe("tools/render.ts", () => {
         });
     });
 
-    it("exits 1 listing every error on an invalid topology, and still writes the report", () => {
+    it("exits 1 listing every error on an invalid topology, and still writes the report", async () => {
         const dir = fs.mkdtempSync(path.join(os.tmpdir(), "render-invalid-"));
         try {
             const local = YAML.parse(fs.readFileSync(path.join(ROOT, "Pulumi.local.yaml"), "utf8"));
@@ -148,7 +162,7 @@ describe("tools/render.ts", () => {
             local.config["axonserver-multiregion:nodes"][2].name = "Axon_3";
             fs.writeFileSync(path.join(dir, "Pulumi.broken.yaml"), YAML.stringify(local));
             const out = path.join(dir, "out");
-            const res = renderTool(["--stack", "broken", "--dir", dir, "--out", out]);
+            const res = await renderTool(["--stack", "broken", "--dir", dir, "--out", out]);
             assert.equal(res.status, 1, res.stderr);
             assert.match(res.stderr, /invalid topology/);
             assert.match(res.stderr, /^nodes\[1\]\.site: /m);
@@ -160,12 +174,34 @@ describe("tools/render.ts", () => {
         }
     });
 
-    it("exits 2 on an unknown stack or a usage error", () => {
-        const unknown = renderTool(["--stack", "nope"]);
+    it("exits 2 on an unknown stack or a usage error", async () => {
+        const unknown = await renderTool(["--stack", "nope"]);
         assert.equal(unknown.status, 2);
         assert.match(unknown.stderr, /unknown stack nope/);
-        const usage = renderTool(["--out", "x"]);
+        const usage = await renderTool(["--out", "x"]);
         assert.equal(usage.status, 2);
         assert.match(usage.stderr, /--stack is required/);
+    });
+
+    it("runs as a separate process (npm run render): exit 0, the files, nothing from the shell or Pulumi's config seed", () => {
+        const out = fs.mkdtempSync(path.join(os.tmpdir(), "render-process-"));
+        try {
+            const res = spawnSync(process.execPath, [TS_NODE, "--transpile-only", "tools/render.ts", "--stack", "local", "--out", out], {
+                cwd: ROOT,
+                encoding: "utf8",
+                // @pulumi/pulumi seeds its config store from PULUMI_CONFIG when it loads: the tool must drop it first.
+                env: { ...process.env, KUBECONFIG: "/nonexistent/kubeconfig-from-shell", PULUMI_CONFIG: JSON.stringify({ "axonserver-multiregion:environment": "from-shell" }) },
+                timeout: 120_000,
+            });
+            assert.equal(res.status, 0, res.stderr);
+            assert.match(res.stdout, /Rendered stack local \(\d+ resources\) into /);
+            assert.deepEqual(fs.readdirSync(out).sort(), ["kubernetes-kind.yaml", "outputs.json", "resources.json", "topology-report.json", "topology-report.txt"]);
+            const everything = fs.readdirSync(out).map((f) => fs.readFileSync(path.join(out, f), "utf8")).join("\n");
+            assert.ok(!everything.includes("/nonexistent/kubeconfig-from-shell"), "KUBECONFIG from the shell reached the render");
+            assert.ok(!everything.includes("from-shell"), "PULUMI_CONFIG from the shell reached the render");
+            assert.equal(JSON.parse(fs.readFileSync(path.join(out, "outputs.json"), "utf8")).environment, "local");
+        } finally {
+            fs.rmSync(out, { recursive: true, force: true });
+        }
     });
 });

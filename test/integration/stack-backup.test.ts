@@ -7,11 +7,11 @@
 import assert from "node:assert/strict";
 import { gunzipSync } from "node:zlib";
 import { parse as parseYaml } from "yaml";
-import { readStackFile, StackFile } from "../components/topology/stackFile";
-import { Deployment } from "../stacks/deployment";
-import { program } from "../stacks/program";
-import { assertUniqueUrns, MockRun, ofType, ResourceRecord, runUnderMocks, providerName } from "../tools/harness/mocks";
-import { mockConfig } from "../tools/render";
+import { readStackFile, StackFile } from "../../components/topology/stackFile";
+import { Deployment } from "../../stacks/deployment";
+import { program } from "../../stacks/program";
+import { assertUniqueUrns, MockRun, ofType, ResourceRecord, runUnderMocks, providerName } from "../../tools/harness/mocks";
+import { mockConfig, runStack, runStackFile, withConfig } from "../../tools/harness/stacks";
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- recorded inputs are untyped JSON
 type J = any;
@@ -30,21 +30,12 @@ function one(records: ResourceRecord[], type: string, name: string): ResourceRec
 const containers = (sts: ResourceRecord): J[] => (sts.inputs as J).spec.template.spec.containers;
 const env = (c: J): Record<string, string> => Object.fromEntries(c.env.map((e: J) => [e.name, e.value]));
 
-async function runStack(file: StackFile): Promise<MockRun<Deployment>> {
-    return runUnderMocks({ stack: file.stack, config: mockConfig(file), secretKeys: [] }, () => program());
-}
-
-/** A stack file with other config values (keys without the project prefix). */
-function withConfig(file: StackFile, config: Record<string, unknown>, stack = file.stack): StackFile {
-    return { ...file, stack, config: { ...file.config, ...config } };
-}
-
 describe("stack backups (end to end under mocks)", () => {
     let dev: MockRun<Deployment>;
     let prod: MockRun<Deployment>;
     before(async () => {
-        dev = await runStack(readStackFile("dev"));
-        prod = await runStack(readStackFile("prod"));
+        dev = await runStack("dev");
+        prod = await runStack("prod");
     });
 
     it("registers every URN once", () => {
@@ -225,7 +216,7 @@ describe("stack backups (end to end under mocks)", () => {
     describe("prod with a GCS bucket in us-east1", () => {
         let run: MockRun<Deployment>;
         before(async () => {
-            run = await runStack(withConfig(readStackFile("prod"), { backup: { cloud: "gcp", drRegion: "us-east1" } }));
+            run = await runStack("prod", { config: { backup: { cloud: "gcp", drRegion: "us-east1" } } });
         });
 
         it("GKE Workload Identity: a GSA bound to the Axon ServiceAccount, scoped bucket access, the annotation", () => {
@@ -276,7 +267,7 @@ describe("stack backups (end to end under mocks)", () => {
                     backup: { drRegion: "us-west-2" },
                 },
             };
-            run = await runStack(file);
+            run = await runStackFile(file);
         });
 
         it("installs the agent and its timer through gz+b64 user data under 16 KB, and grants the instance role its prefix", () => {
@@ -324,7 +315,7 @@ describe("stack backups (end to end under mocks)", () => {
                     backup: { drRegion: "europe-north1" },
                 },
             };
-            run = await runStack(file);
+            run = await runStackFile(file);
         });
 
         it("grants the node's service account its prefix, installs the timer, attaches the snapshot schedule to every data disk", () => {

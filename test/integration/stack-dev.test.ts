@@ -5,11 +5,10 @@
  */
 import assert from "node:assert/strict";
 import * as pulumi from "@pulumi/pulumi";
-import { readStackFile } from "../components/topology/stackFile";
-import { Deployment } from "../stacks/deployment";
-import { program } from "../stacks/program";
-import { assertUniqueUrns, countByType, MockRun, ofType, outputValue, ResourceRecord, runUnderMocks, providerName } from "../tools/harness/mocks";
-import { mockConfig } from "../tools/render";
+import { readStackFile } from "../../components/topology/stackFile";
+import { Deployment } from "../../stacks/deployment";
+import { assertUniqueUrns, countByType, MockRun, ofType, outputValue, ResourceRecord, providerName } from "../../tools/harness/mocks";
+import { runStack } from "../../tools/harness/stacks";
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- recorded inputs are untyped JSON
 type J = any;
@@ -27,8 +26,7 @@ function one(records: ResourceRecord[], type: string, name: string): ResourceRec
 describe("stack dev (Pulumi.dev.yaml, end to end under mocks)", () => {
     let run: MockRun<Deployment>;
     before(async () => {
-        const file = readStackFile("dev");
-        run = await runUnderMocks({ stack: file.stack, config: mockConfig(file), secretKeys: [] }, () => program());
+        run = await runStack("dev");
     });
 
     it("creates exactly the expected resources per type", () => {
@@ -181,26 +179,14 @@ describe("stack dev plus an existing cluster (connectivity the program cannot bu
     let run: MockRun<Deployment>;
     let warnings: string[];
     before(async () => {
-        const file = readStackFile("dev");
-        const config = mockConfig(file);
-        const key = (k: string) => `axonserver-multiregion:${k}`;
-        const sites = JSON.parse(config[key("sites")]) as J[];
-        const nodes = JSON.parse(config[key("nodes")]) as J[];
-        const groups = JSON.parse(config[key("replicationGroups")]) as J[];
+        // A deep copy: the file's values must stay as read for the other runs.
+        const { sites, nodes, replicationGroups: groups } = structuredClone(readStackFile("dev").config) as Record<string, J>;
         sites.push({ name: "onprem", cloud: "none", platform: "kubernetes", region: "onprem", cidr: "10.20.0.0/16" });
         nodes.push({ name: "axon-op-1", site: "onprem" });
         groups[1].members["axon-op-1"] = "PASSIVE_BACKUP";
-        config[key("sites")] = JSON.stringify(sites);
-        config[key("nodes")] = JSON.stringify(nodes);
-        config[key("replicationGroups")] = JSON.stringify(groups);
-        warnings = [];
-        const original = console.warn;
-        console.warn = (...args: unknown[]) => void warnings.push(args.join(" "));
-        try {
-            run = await runUnderMocks({ stack: "dev", config, secretKeys: [] }, () => program());
-        } finally {
-            console.warn = original;
-        }
+        const stack = await runStack("dev", { config: { sites, nodes, replicationGroups: groups } });
+        run = stack;
+        warnings = [...stack.warnings];
     });
 
     it("warns for each pair with the existing cluster, naming both sites and the routing to provide", () => {

@@ -4,12 +4,11 @@
  */
 import assert from "node:assert/strict";
 import * as pulumi from "@pulumi/pulumi";
-import { TOP_LEVEL_KEYS } from "../components/topology/schema";
-import { readStackFile } from "../components/topology/stackFile";
-import { KNOWN_CONFIG_KEYS, readStackInput } from "../stacks/config";
-import { Deployment, DeploymentOutputs, OUTPUT_KEYS } from "../stacks/deployment";
-import { program } from "../stacks/program";
-import { mockConfig } from "../tools/render";
+import { TOP_LEVEL_KEYS } from "../../components/topology/schema";
+import { readStackFile } from "../../components/topology/stackFile";
+import { KNOWN_CONFIG_KEYS, readStackInput } from "../../stacks/config";
+import { Deployment, DeploymentOutputs, OUTPUT_KEYS } from "../../stacks/deployment";
+import { program } from "../../stacks/program";
 import {
     assertUniqueUrns,
     countByType,
@@ -17,7 +16,8 @@ import {
     outputValue,
     redactSecrets,
     runUnderMocks,
-} from "../tools/harness/mocks";
+} from "../../tools/harness/mocks";
+import { mockConfig, runStack } from "../../tools/harness/stacks";
 
 const PROJECT = "axonserver-multiregion";
 
@@ -26,8 +26,7 @@ describe("stack local (Pulumi.local.yaml, end to end under mocks)", () => {
 
     // runUnderMocks clears provider variables from the shell for the run (tools/harness/env.ts).
     before(async () => {
-        const file = readStackFile("local");
-        run = await runUnderMocks({ stack: file.stack, config: mockConfig(file), secretKeys: [] }, () => program());
+        run = await runStack("local");
     });
 
     it("creates exactly the expected resources per type", () => {
@@ -100,7 +99,7 @@ describe("stack local (Pulumi.local.yaml, end to end under mocks)", () => {
 describe("stacks/index.ts (the Pulumi entry point) for local", () => {
     it("exports every deployment output and creates the same resources", async () => {
         const file = readStackFile("local");
-        const entry = require.resolve("../stacks/index");
+        const entry = require.resolve("../../stacks/index");
         delete require.cache[entry]; // the module runs the program when loaded (pulumi.md §1.5)
         const run = await runUnderMocks({ stack: file.stack, config: mockConfig(file), secretKeys: [] }, () => {
             // eslint-disable-next-line @typescript-eslint/no-require-imports -- a module with top-level side effects must load under mocks

@@ -5,11 +5,9 @@
  */
 import assert from "node:assert/strict";
 import * as pulumi from "@pulumi/pulumi";
-import { readStackFile } from "../components/topology/stackFile";
-import { Deployment } from "../stacks/deployment";
-import { program } from "../stacks/program";
-import { assertUniqueUrns, countByType, MockRun, ofType, outputValue, ResourceRecord, runUnderMocks, providerName } from "../tools/harness/mocks";
-import { mockConfig } from "../tools/render";
+import { Deployment } from "../../stacks/deployment";
+import { assertUniqueUrns, countByType, MockRun, ofType, outputValue, ResourceRecord, providerName } from "../../tools/harness/mocks";
+import { runStack } from "../../tools/harness/stacks";
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- recorded inputs are untyped JSON
 type J = any;
@@ -32,8 +30,7 @@ const nameOf = (urn: string) => urn.split("::").at(-1)!;
 describe("stack prod (Pulumi.prod.yaml, end to end under mocks)", () => {
     let run: MockRun<Deployment>;
     before(async () => {
-        const file = readStackFile("prod");
-        run = await runUnderMocks({ stack: file.stack, config: mockConfig(file), secretKeys: [] }, () => program());
+        run = await runStack("prod");
     });
 
     it("creates exactly the expected resources per type", () => {
