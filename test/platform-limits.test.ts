@@ -1,7 +1,59 @@
 import assert from "node:assert/strict";
+import { ebsStorageClassParameters, eksClusterName } from "../components/aws/eksSite";
+import { GKE_DISK_TYPES } from "../components/gcp/gkeSite";
+import { gcpSiteNetworkTag } from "../components/gcp/ranges";
+import { loadTopology } from "../components/topology/load";
+import { ConfigIssue, STORAGE_TIERS, Topology } from "../components/topology/model";
+import {
+    DLM_DESCRIPTION,
+    EBS_SIZE_GIB,
+    generatedNames,
+    platformIssues,
+    VOLUME_TYPE_BY_TIER,
+} from "../components/topology/platform/limits";
 import { lookupMachineType, MACHINE_TYPES, machineTypeNamingIssue } from "../components/topology/platform/machineTypes";
+import { dlmDescriptionIssue } from "../components/topology/platform/limits";
+import { readStackFile, stackConfigFromFile } from "../components/topology/stackFile";
+import { EBS_BY_TIER, PD_BY_TIER } from "../components/vm/vmAxonServerNode";
+import { buildTopology } from "./fixtures/topologies";
+
+type Raw = Record<string, unknown>;
+type Entry = Record<string, unknown>;
+
+/** A stack file's config, deep-copied so a test can break it. */
+function stackRaw(name: string): { raw: Raw; licensed: boolean } {
+    const { raw, options } = stackConfigFromFile(readStackFile(name));
+    return { raw: structuredClone(raw), licensed: options.licensed ?? false };
+}
+
+function list(raw: Raw, key: "sites" | "nodes"): Entry[] {
+    return raw[key] as Entry[];
+}
+
+function load(raw: Raw): Topology {
+    const r = loadTopology(raw);
+    assert.deepEqual(r.errors, [], "the test topology itself must load");
+    return r.topology!;
+}
+
+function check(raw: Raw, backupAgent = raw.backup !== undefined): { errors: ConfigIssue[]; warnings: ConfigIssue[] } {
+    return platformIssues(load(raw), { backupAgent });
+}
+
+const at = (issues: readonly ConfigIssue[], path: string) => issues.filter((i) => i.path === path);
 
 describe("platform limits", () => {
+    describe("example stacks", () => {
+        for (const stack of ["dev", "prod", "local"]) {
+            it(`${stack} passes every platform limit and the capacity check without warnings`, () => {
+                const { raw } = stackRaw(stack);
+                const r = check(raw);
+                assert.deepEqual(r.errors, []);
+                assert.deepEqual(r.warnings, []);
+            });
+        }
+    });
+
     describe("machine types", () => {
         // https://docs.aws.amazon.com/ec2/latest/instancetypes/gp.html, mo.html, co.html
         it("knows EC2 sizes from the published tables", () => {
@@ -54,6 +106,214 @@ describe("platform limits", () => {
             assert.match(machineTypeNamingIssue("gcp", "n2-custom-8-2048") ?? "", /at least 512 MiB per vCPU/);
             assert.equal(lookupMachineType("gcp", "n2-custom-4-16000"), undefined);
             assert.ok(machineTypeNamingIssue("gcp", "c3-custom-4-16384"), "C3 has no custom types");
+        });
+
+        it("rejects a machine type of the other cloud at load time, with the site's path", () => {
+            const { raw } = stackRaw("dev");
+            list(raw, "sites")[0].machineType = "e2-standard-4";
+            const r = check(raw);
+            assert.match(at(r.errors, "sites[0].machineType")[0]?.message ?? "", /not an EC2 instance type name.*"m7i\.xlarge"/);
+        });
+
+        it("warns that capacity cannot be checked for a well-formed type missing from the table", () => {
+            const { raw } = stackRaw("dev");
+            list(raw, "sites")[0].machineType = "m8g.xlarge";
+            const r = check(raw);
+            assert.deepEqual(r.errors, []);
+            assert.match(at(r.warnings, "sites[0].machineType")[0]?.message ?? "", /"m8g\.xlarge" is not in the machine-type table, so the capacity of site "aws-euw1" cannot be checked/);
+        });
+    });
+
+    // terraform-provider-aws internal/service/dlm/lifecycle_policy.go validates `description` with
+    // `^[0-9A-Za-z _-]+$` and a length of 1..500 in preview; the DLM API reference has the same pattern.
+    describe("DLM policy description", () => {
+        it("accepts letters, digits, spaces, _ and -", () => {
+            assert.equal(dlmDescriptionIssue("Axon Server dev volumes aws-euw1 daily"), undefined);
+            assert.equal(DLM_DESCRIPTION.pattern.value.test("Axon Server dev volumes aws-euw1 daily"), true);
+        });
+
+        it("rejects the characters the provider rejects, naming them", () => {
+            const msg = dlmDescriptionIssue("Axon Server dev volumes (aws-euw1, aws-euc1): daily") ?? "";
+            assert.match(msg, /the characters "\(" "," "\)" ":" are not allowed/);
+            assert.ok(dlmDescriptionIssue("a.b"));
+            assert.ok(dlmDescriptionIssue(""), "at least one character");
+            assert.match(dlmDescriptionIssue("x".repeat(501)) ?? "", /501 characters/);
+            assert.equal(dlmDescriptionIssue("x".repeat(500)), undefined);
+        });
+    });
+
+    // EKS user guide, network requirements: "When you create a cluster, you specify a VPC and at least two
+    // subnets that are in different Availability Zones." https://docs.aws.amazon.com/eks/latest/userguide/network-reqs.html
+    describe("EKS zones", () => {
+        it("rejects an eks site with one zone at its zones path", () => {
+            const { raw } = stackRaw("dev");
+            list(raw, "sites")[1].zones = ["eu-central-1a"];
+            const r = check(raw);
+            const e = at(r.errors, "sites[1].zones");
+            assert.equal(e.length, 1);
+            assert.match(e[0].message, /\["eu-central-1a"\] lists 1 zone; an EKS cluster needs subnets in at least 2 Availability Zones/);
+        });
+
+        it("does not apply to gke and vm sites", () => {
+            const { raw } = stackRaw("prod");
+            const r = check(raw);
+            assert.deepEqual(at(r.errors, "sites[2].zones"), [], "the prod VM site has one zone");
+        });
+    });
+
+    // https://docs.aws.amazon.com/ebs/latest/userguide/ebs-volume-types.html: gp3 1 GiB-64 TiB, io1 4 GiB-16 TiB,
+    // io2 4 GiB-64 TiB, st1/sc1 125 GiB-16 TiB.
+    describe("volume sizes per volume type", () => {
+        it("maps the tiers to the volume types the components create", () => {
+            for (const tier of STORAGE_TIERS) {
+                assert.equal(VOLUME_TYPE_BY_TIER.eks[tier], ebsStorageClassParameters(tier, "e", "s").type, `eks ${tier}`);
+                assert.equal(VOLUME_TYPE_BY_TIER.gke[tier], GKE_DISK_TYPES[tier], `gke ${tier}`);
+                assert.equal(VOLUME_TYPE_BY_TIER.awsVm[tier], EBS_BY_TIER[tier].type, `aws vm ${tier}`);
+                assert.equal(VOLUME_TYPE_BY_TIER.gcpVm[tier], PD_BY_TIER[tier], `gcp vm ${tier}`);
+            }
+        });
+
+        it("has the published EBS limits", () => {
+            assert.deepEqual(EBS_SIZE_GIB.sc1.value, { min: 125, max: 16384 });
+            assert.deepEqual(EBS_SIZE_GIB.st1.value, { min: 125, max: 16384 });
+            assert.deepEqual(EBS_SIZE_GIB.io1.value, { min: 4, max: 16384 });
+            assert.deepEqual(EBS_SIZE_GIB.io2.value, { min: 4, max: 65536 });
+            assert.deepEqual(EBS_SIZE_GIB.gp3.value, { min: 1, max: 65536 });
+        });
+
+        it("rejects a cold (sc1) EKS events volume below 125 GiB at the node's path", () => {
+            const { raw } = stackRaw("dev");
+            list(raw, "nodes")[3].storage = "cold"; // axon-dr-1, default events volume 50Gi
+            const r = check(raw);
+            const e = at(r.errors, "nodes[3].volumes.events");
+            assert.equal(e.length, 1);
+            assert.match(e[0].message, /"50Gi" does not fit a sc1 volume \(storage tier "cold" on eks\): sc1 volumes are 125 GiB to 16384 GiB/);
+            assert.match(e[0].message, /ebs-volume-types/);
+        });
+
+        it("accepts a cold EKS events volume of exactly 125 GiB", () => {
+            const { raw } = stackRaw("dev");
+            Object.assign(list(raw, "nodes")[3], { storage: "cold", volumes: { events: "125Gi" } });
+            assert.deepEqual(at(check(raw).errors, "nodes[3].volumes.events"), []);
+        });
+
+        it("rejects a gp3 volume above 64 TiB and a pd-standard volume above 64 TiB", () => {
+            const dev = stackRaw("dev").raw;
+            list(dev, "nodes")[0].volumes = { events: "65Ti" };
+            assert.match(at(check(dev).errors, "nodes[0].volumes.events")[0]?.message ?? "", /gp3 volumes are 1 GiB to 65536 GiB/);
+            const prod = stackRaw("prod").raw;
+            list(prod, "nodes")[3].volumes = { events: "65Ti" }; // axon-sec-1, cold on GKE
+            assert.match(at(check(prod).errors, "nodes[3].volumes.events")[0]?.message ?? "", /pd-standard volumes are 1 GiB to 65536 GiB/);
+        });
+
+        it("checks the VM data disk (sum of the volumes) against its volume type", () => {
+            const { raw } = stackRaw("prod");
+            list(raw, "nodes")[7].volumes = { events: "64Ti" }; // axon-dr-1 on the AWS VM: 64 TiB + data/log/plugins
+            assert.match(at(check(raw).errors, "nodes[7].volumes")[0]?.message ?? "", /VM data disk .* does not fit a gp3 volume/);
+        });
+    });
+
+    describe("names built from user input", () => {
+        it("uses the components' own name formulas", () => {
+            const { raw } = stackRaw("prod");
+            const t = load(raw);
+            const names = generatedNames(t).map((n) => n.name);
+            const eks = t.sites.find((s) => s.platform === "eks")!;
+            const gke = t.sites.find((s) => s.platform === "gke")!;
+            assert.ok(names.includes(eksClusterName(t, eks)));
+            assert.ok(names.includes(gcpSiteNetworkTag(t, gke.name)));
+        });
+
+        // GKE cluster names: "must start with a lowercase letter followed by up to 39 lowercase letters, numbers, or
+        // hyphens" (https://cloud.google.com/kubernetes-engine/docs/reference/rest/v1/projects.locations.clusters#Cluster);
+        // GCE names are RFC 1035 labels (https://cloud.google.com/compute/docs/naming-resources).
+        it("rejects an environment starting with a digit when a GKE site derives names from it", () => {
+            const { raw } = stackRaw("prod");
+            raw.environment = "1prod";
+            const e = at(check(raw).errors, "environment");
+            assert.ok(e.some((i) => /GKE cluster name "1prod-gcp-euw4".*must match/.test(i.message)), JSON.stringify(e));
+            assert.ok(e.some((i) => /GCE network tag/.test(i.message)));
+        });
+
+        // Kubernetes Service names are RFC 1035 labels:
+        // https://kubernetes.io/docs/concepts/overview/working-with-objects/names/#rfc-1035-label-names
+        it("rejects a node name starting with a digit on a Kubernetes site (its Services)", () => {
+            const { raw } = stackRaw("dev");
+            list(raw, "nodes")[0].name = "1axon";
+            (raw.replicationGroups as Entry[]).forEach((g) => {
+                const m = g.members as Record<string, string>;
+                if ("axon-1" in m) {
+                    m["1axon"] = m["axon-1"];
+                    delete m["axon-1"];
+                }
+            });
+            const e = at(check(raw).errors, "nodes[0].name");
+            assert.match(e[0]?.message ?? "", /Kubernetes Service name "1axon-internal".*must match/);
+        });
+
+        // GKE cluster name at most 40, IAM role names at most 64 (https://docs.aws.amazon.com/IAM/latest/APIReference/API_CreateRole.html),
+        // Pulumi autonaming adds 8 characters and fails above the maximum. The schema keeps names short enough,
+        // so this topology is built directly to break the limits themselves.
+        it("rejects names above the platform's length limits", () => {
+            const t = buildTopology({
+                environment: "e".repeat(16),
+                sites: [
+                    { name: "g".repeat(30), cloud: "gcp", platform: "gke", region: "europe-west4", zones: ["europe-west4-a", "europe-west4-b"] },
+                    { name: "a".repeat(45), cloud: "aws", platform: "eks", region: "eu-west-1", zones: ["eu-west-1a", "eu-west-1b"] },
+                ],
+                nodes: [
+                    { name: "axon-1", site: "g".repeat(30), zone: "europe-west4-a" },
+                    { name: "n".repeat(60), site: "a".repeat(45), zone: "eu-west-1a" },
+                ],
+            });
+            const r = platformIssues(t, { backupAgent: false });
+            assert.match(at(r.errors, "sites[0].name").map((i) => i.message).join("\n"), /GKE cluster name .* it has 47 characters, at most 40/);
+            assert.match(at(r.errors, "sites[1].name").map((i) => i.message).join("\n"), /IAM role name \(autonamed\) .*-<7 random>" .* at most 64/);
+            assert.match(at(r.errors, "nodes[1].name").map((i) => i.message).join("\n"), /Kubernetes Service name .* it has 69 characters, at most 63/);
+        });
+
+        // RFC 1035 §2.3.4: names at most 255 octets on the wire, 253 characters written out.
+        it("rejects a DNS domain that makes a node's name longer than 253 characters", () => {
+            const { raw } = stackRaw("dev");
+            raw.dns = { domain: Array.from({ length: 4 }, () => "d".repeat(60)).join(".") };
+            assert.match(at(check(raw).errors, "dns.domain")[0]?.message ?? "", /node DNS name .* at most 253/);
+        });
+    });
+
+    describe("integer and time fields", () => {
+        // Probe.failureThreshold is an int32 (k8s.io/api core/v1 types.go); the startup probe's threshold is
+        // startupBudgetSeconds / 10 (components/kubernetes/podSpec.ts axonProbes).
+        it("rejects a startup budget whose probe threshold overflows int32, and one above a day", () => {
+            const { raw } = stackRaw("dev");
+            (raw.axonServer as Entry).startupBudgetSeconds = 30_000_000_000;
+            const e = at(check(raw).errors, "axonServer.startupBudgetSeconds").map((i) => i.message);
+            assert.ok(e.some((m) => /failureThreshold of 3000000000, above the int32 maximum 2147483647/.test(m)), e.join("\n"));
+            assert.ok(e.some((m) => /allowed are 600 to 86400 seconds/.test(m)));
+        });
+
+        it("rejects a termination grace period above an hour", () => {
+            const { raw } = stackRaw("dev");
+            (raw.axonServer as Entry).terminationGracePeriodSeconds = 7200;
+            assert.match(at(check(raw).errors, "axonServer.terminationGracePeriodSeconds")[0]?.message ?? "", /7200 is too big; allowed are 120 to 3600/);
+        });
+
+        // EKS managed node group updates fail with PodEvictionFailure when pods do not leave a node within 15 minutes
+        // (https://docs.aws.amazon.com/eks/latest/userguide/managed-node-update-behavior.html).
+        it("warns when the grace period exceeds what an EKS node group update waits", () => {
+            const { raw } = stackRaw("dev");
+            (raw.axonServer as Entry).terminationGracePeriodSeconds = 1200;
+            const r = check(raw);
+            assert.deepEqual(r.errors, []);
+            assert.match(at(r.warnings, "axonServer.terminationGracePeriodSeconds")[0]?.message ?? "", /PodEvictionFailure/);
+        });
+    });
+
+    describe("VM sizes", () => {
+        // https://docs.aws.amazon.com/ec2/latest/instancetypes/gp.html: m7i.large has 8 GiB.
+        it("rejects a VM node whose memory is not below the instance's", () => {
+            const { raw } = stackRaw("prod");
+            list(raw, "sites")[2].machineType = "m7i.large"; // prod nodes have memory 8Gi
+            assert.match(at(check(raw).errors, "nodes[7].memory")[0]?.message ?? "", /"8Gi" is not below the memory of a m7i\.large VM \(8 GiB\)/);
         });
     });
 });
