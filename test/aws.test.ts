@@ -564,7 +564,7 @@ describe("components/aws under mocks: the dev stack file", () => {
         assertUniqueUrns(records);
         const counts = countByType(records);
         assert.equal(counts[T.cluster], 2);
-        assert.equal(counts[T.nodeGroup], 4); // 3 zones + 1 zone
+        assert.equal(counts[T.nodeGroup], 5); // 3 zones + 2 zones (EKS needs two)
         assert.equal(counts[T.nat], 2); // natGateways: single on both sites
         assert.equal(counts[T.pcx], 1);
         assert.equal(counts[T.record], topology.nodes.length);

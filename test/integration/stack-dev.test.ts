@@ -77,7 +77,7 @@ describe("stack dev (Pulumi.dev.yaml, end to end under mocks)", () => {
         const peeringRoutes = ofType(run.records, "aws:ec2/route:Route").filter((r) => r.inputs.vpcPeeringConnectionId !== undefined);
         const routes = peeringRoutes.map((r) => [r.inputs.routeTableId, r.inputs.destinationCidrBlock, providerName(r), r.inputs.vpcPeeringConnectionId]);
         assert.deepEqual(routes.sort(), [
-            ["dev-aws-euc1-net-private-rt-eu-central-1a-id", "10.10.0.0/16", "aws-eu-central-1", "dev-aws-euw1-aws-euc1-accepter-id"],
+            ...["a", "b"].map((z) => [`dev-aws-euc1-net-private-rt-eu-central-1${z}-id`, "10.10.0.0/16", "aws-eu-central-1", "dev-aws-euw1-aws-euc1-accepter-id"]),
             ...["a", "b", "c"].map((z) => [`dev-aws-euw1-net-private-rt-eu-west-1${z}-id`, "10.11.0.0/16", "aws-eu-west-1", "dev-aws-euw1-aws-euc1-accepter-id"]),
         ]);
         assert.equal(Object.keys(run.result.connectivity.peerings).length, 1);
@@ -211,7 +211,7 @@ describe("stack dev plus an existing cluster (connectivity the program cannot bu
 });
 
 /**
- * Two EKS sites: aws-euw1 (3 zones, one NAT) and aws-euc1 (1 zone, one NAT); four nodes with TLS;
+ * Two EKS sites: aws-euw1 (3 zones, one NAT) and aws-euc1 (2 zones, EKS needs two; one NAT); four nodes with TLS;
  * one peering; one private zone. The README cites these as the cost drivers of dev.
  */
 const EXPECTED_COUNTS: Record<string, number> = {
@@ -220,14 +220,14 @@ const EXPECTED_COUNTS: Record<string, number> = {
     "pulumi:providers:aws": 2,
     "axonserver:aws:AwsNetwork": 2,
     "aws:ec2/vpc:Vpc": 2,
-    "aws:ec2/subnet:Subnet": 2 * (3 + 1),
+    "aws:ec2/subnet:Subnet": 2 * (3 + 2),
     "aws:ec2/internetGateway:InternetGateway": 2,
     "aws:ec2/eip:Eip": 2,
     "aws:ec2/natGateway:NatGateway": 2,
-    "aws:ec2/routeTable:RouteTable": (1 + 3) + (1 + 1),
-    "aws:ec2/routeTableAssociation:RouteTableAssociation": 2 * (3 + 1),
-    // public + private default routes (4 + 2), peering routes in every private route table (3 + 1)
-    "aws:ec2/route:Route": 6 + 4,
+    "aws:ec2/routeTable:RouteTable": (1 + 3) + (1 + 2),
+    "aws:ec2/routeTableAssociation:RouteTableAssociation": 2 * (3 + 2),
+    // public + private default routes (4 + 3), peering routes in every private route table (3 + 2)
+    "aws:ec2/route:Route": 7 + 5,
     // --- peering euw1 <-> euc1 (cross-region: requester, accepter, options per side) ---
     "axonserver:aws:AwsVpcPeering": 1,
     "aws:ec2/vpcPeeringConnection:VpcPeeringConnection": 1,
@@ -236,7 +236,7 @@ const EXPECTED_COUNTS: Record<string, number> = {
     // --- EKS per site: cluster, node group per zone, KMS key, 3 roles, OIDC, EBS CSI add-on ---
     "axonserver:aws:EksSite": 2,
     "aws:eks/cluster:Cluster": 2,
-    "aws:eks/nodeGroup:NodeGroup": 3 + 1,
+    "aws:eks/nodeGroup:NodeGroup": 3 + 2,
     "aws:eks/addon:Addon": 4,
     "aws:kms/key:Key": 2 + 1, // + the backup bucket's key
     "aws:kms/alias:Alias": 2,
