@@ -10,7 +10,7 @@ import { renderRegionClientConfigs, RegionClientConfig } from "../components/axo
 import { BackupSettings } from "../components/backup/settings";
 import { AxonServerCluster } from "../components/kubernetes/axonServerCluster";
 import { NodeEndpoint } from "../components/kubernetes/axonServerNode";
-import { KubernetesHost } from "../components/sites/host";
+import { KubernetesHost } from "../components/platform/host";
 import { analyzeFailures, FailureSummary, summarizeFailures } from "../components/topology/analysis";
 import { ConfigIssue, Topology } from "../components/topology/model";
 import { rollingOrder } from "../components/topology/rolling";

@@ -11,7 +11,7 @@ import { GcpNetwork } from "../components/gcp/gcpNetwork";
 import { GkeSite } from "../components/gcp/gkeSite";
 import { gcpNetworkSites } from "../components/gcp/ranges";
 import { existingClusterHost } from "../components/kubernetes/existingCluster";
-import { KubernetesHost } from "../components/sites/host";
+import { KubernetesHost } from "../components/platform/host";
 import { Site, Topology } from "../components/topology/model";
 import { siteResourcePrefix } from "../components/topology/naming";
 import { createVmNodeFactory, VmNodeFactoryWithNodes } from "../components/vm/vmNodeFactory";

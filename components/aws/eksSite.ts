@@ -1,9 +1,9 @@
 import * as aws from "@pulumi/aws";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { PART_OF } from "../kubernetes/labels";
-import { retainedStorageClassArgs } from "../kubernetes/storageClass";
-import { KubernetesHost } from "../sites/host";
+import { PART_OF } from "../platform/labels";
+import { retainedStorageClassArgs } from "../platform/storageClass";
+import { KubernetesHost } from "../platform/host";
 import { isNonPublicCidr } from "../topology/cidr";
 import { tierStorageClassName } from "../topology/naming";
 import { PortRule, sitePortRules } from "../topology/connectivity";

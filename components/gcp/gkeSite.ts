@@ -1,9 +1,9 @@
 import * as gcp from "@pulumi/gcp";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { MANAGED_BY, PART_OF } from "../kubernetes/labels";
-import { retainedStorageClassArgs } from "../kubernetes/storageClass";
-import { KubernetesHost } from "../sites/host";
+import { MANAGED_BY, PART_OF } from "../platform/labels";
+import { retainedStorageClassArgs } from "../platform/storageClass";
+import { KubernetesHost } from "../platform/host";
 import { isRfc1918Cidr } from "../topology/cidr";
 import { Site, STORAGE_TIERS, StorageTier, Topology } from "../topology/model";
 import { siteResourcePrefix, tierStorageClassName } from "../topology/naming";

@@ -6,13 +6,13 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { renderRegionClientConfigs } from "../axonserver/render/clientConfig";
-import { KubernetesHost } from "../sites/host";
+import { KubernetesHost } from "../platform/host";
 import { AxonNode, PORTS, Site, Topology } from "../topology/model";
 import { nodeAddress } from "../topology/naming";
 import { serverSitesOfClient, sitePortRules } from "../topology/connectivity";
 import { rollingOrder } from "../topology/rolling";
 import { AxonServerNode, NodeBackupSidecar, NodeEndpoint } from "./axonServerNode";
-import { sitePodSelector, siteLabels } from "./labels";
+import { sitePodSelector, siteLabels } from "../platform/labels";
 import { LICENSE_KEY, TOKEN_KEYS } from "./podSpec";
 import { ClusterSecretsInput, resolveClusterSecrets } from "./secrets";
 import { AxonServerTls } from "./tls";

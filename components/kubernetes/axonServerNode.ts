@@ -12,11 +12,11 @@ import { renderAxonServerProperties } from "../axonserver/render/properties";
 import { renderClusterTemplate } from "../axonserver/render/clusterTemplate";
 import { FILES } from "../axonserver/render/paths";
 import { backupScriptConfigMapData, backupSidecarVolumes } from "../backup/sidecar";
-import { KubernetesHost } from "../sites/host";
+import { KubernetesHost } from "../platform/host";
 import { AxonNode, PORTS, Topology } from "../topology/model";
 import { nodeAddress } from "../topology/naming";
 import { sitePortRules } from "../topology/connectivity";
-import { nodeLabels, nodePodLabels, nodePodSelector, sitePodSelector } from "./labels";
+import { nodeLabels, nodePodLabels, nodePodSelector, sitePodSelector } from "../platform/labels";
 import {
     axonAffinity,
     axonEnv,

@@ -4,7 +4,7 @@
  */
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { KubernetesHost } from "../sites/host";
+import { KubernetesHost } from "../platform/host";
 import { Site, Topology } from "../topology/model";
 import { siteResourcePrefix } from "../topology/naming";
 

@@ -1,4 +1,7 @@
 /**
+ * Platform layer (components/platform/): what every Kubernetes site provides, below the clouds' site
+ * components and the Axon workload; imports nothing but the topology model.
+ *
  * What a site hands to the Axon Server components that run on it.
  *
  * A Kubernetes site (EksSite, GkeSite, or an existing cluster) yields a `KubernetesHost`; the
