@@ -43,7 +43,7 @@ import { VOLUMES } from "../components/kubernetes/podSpec";
 import { ConfigIssue, Site, Topology } from "../components/topology/model";
 import { siteResourcePrefix } from "../components/topology/naming";
 import { vmNodeResourceName } from "../components/vm/vmNodeFactory";
-import type { VmNodeBackup } from "../components/vm/vmAxonServerNode";
+import type { VmNodeBackup } from "../components/axonserver/vmNode";
 import { isAwsNetworkSite, Sites } from "./sites";
 
 /** ServiceAccount annotation of an IRSA role (EKS). */

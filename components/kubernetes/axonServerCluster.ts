@@ -7,7 +7,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { renderRegionClientConfigs } from "../axonserver/render/clientConfig";
 import { KubernetesHost } from "../platform/host";
-import { AxonNode, PORTS, Site, Topology } from "../topology/model";
+import { PORTS, Site, Topology } from "../topology/model";
 import { nodeAddress } from "../topology/naming";
 import { serverSitesOfClient, sitePortRules } from "../topology/connectivity";
 import { rollingOrder } from "../topology/rolling";
@@ -16,28 +16,10 @@ import { sitePodSelector, siteLabels } from "../platform/labels";
 import { LICENSE_KEY, TOKEN_KEYS } from "./podSpec";
 import { ClusterSecretsInput, resolveClusterSecrets } from "./secrets";
 import { AxonServerTls } from "./tls";
-import type { VmNodeBackup } from "../vm/vmAxonServerNode";
+import type { VmNodeBackup, VmNodeFactory } from "../axonserver/vmNode";
 
 export type { ClusterSecretsInput } from "./secrets";
 export type { NodeBackupSidecar } from "./axonServerNode";
-
-/** Lets VM nodes join the same one-at-a-time chain without editing this file. */
-export interface VmNodeContext {
-    node: AxonNode;
-    /** The previous node of the rolling chain (empty for the first). */
-    dependsOn: pulumi.Resource[];
-    adminToken: pulumi.Output<string>;
-    internalToken: pulumi.Output<string>;
-    license?: pulumi.Output<string>;
-    tls?: { caCertPem: pulumi.Output<string>; certPem: pulumi.Output<string>; privateKeyPem: pulumi.Output<string> };
-    /** Parent for the VM node's resources (the cluster component). */
-    parent: pulumi.Resource;
-    /** The backup agent of the node, when the backup plan designates it. */
-    backup?: VmNodeBackup;
-}
-
-/** Creates a VM node; returns the resource the next node of the chain must wait for. */
-export type VmNodeFactory = (ctx: VmNodeContext) => pulumi.Resource;
 
 export interface AxonServerClusterArgs {
     topology: Topology;

@@ -30,11 +30,10 @@ import { VM_PATHS } from "../axonserver/render/paths";
 import { renderAxonServerProperties } from "../axonserver/render/properties";
 import { AWS_TAG_KEYS, awsSiteTags } from "../aws/awsNetwork";
 import { renderBackupAgent } from "../backup/agent";
-import { BackupPlan } from "../backup/plan";
-import { BackupSettings } from "../backup/settings";
 import { renderBackupTimerUnits } from "../backup/sidecar";
 import { POLICY_VERSION, managedPolicyArn, serviceTrustPolicy } from "../aws/iam";
 import { fnv1a } from "../gcp/ranges";
+import type { VmNodeBackup } from "../axonserver/vmNode";
 import { AxonNode, StorageTier, Topology } from "../topology/model";
 import { nodeAddress } from "../topology/naming";
 import { VmBackupAgent, VmSecretRefs, awsDataDevice, gcpDataDevice, renderVmBootstrap } from "./bootstrap";
@@ -72,18 +71,6 @@ export interface VmAxonServerNodeArgs {
     readonly rootDiskGb?: number;
     /** Install the backup agent (only on the node the backup plan designates). Default: none. */
     readonly backup?: VmNodeBackup;
-}
-
-/**
- * The backup agent of a VM node (components/backup/sidecar.ts `renderBackupTimerUnits`): its script and
- * systemd timer are installed by the bootstrap. Bucket access is granted to the node's identity
- * (`role` / `serviceAccount`) by the stack (`stacks/backup.ts`).
- */
-export interface VmNodeBackup {
-    readonly settings: BackupSettings;
-    readonly plan: BackupPlan;
-    /** The bucket's name (rendered into the timer's environment). */
-    readonly bucketName: pulumi.Input<string>;
 }
 
 /** Longest bucket name (S3 and GCS: 63): the preflight renders the user data with it. */

@@ -9,7 +9,7 @@
  * the VM replacements, it does not pause until the node has rejoined the cluster.
  */
 import * as pulumi from "@pulumi/pulumi";
-import type { VmNodeContext, VmNodeFactory } from "../kubernetes/axonServerCluster";
+import type { VmNodeContext, VmNodeFactory } from "../axonserver/vmNode";
 import { Topology } from "../topology/model";
 import { siteResourcePrefix } from "../topology/naming";
 import { VmAxonServerNode } from "./vmAxonServerNode";
