@@ -7,7 +7,7 @@ import * as k8s from "@pulumi/kubernetes";
 import { AwsBackupIrsaRole, AwsBackupRolePolicy, agentScope, backupAgentPolicy, GcpBackupAccess, gcsAgentCondition } from "../components/backup/access";
 import { AGENT_SCRIPT_NAME } from "../components/backup/agent";
 import { BackupBucket } from "../components/backup/backupBucket";
-import { adminOffsetMinutes, planBackups } from "../components/backup/plan";
+import { adminOffsetMinutes, planBackups, renderUnits } from "../components/backup/plan";
 import { BackupSettings, parseBackupSettings } from "../components/backup/settings";
 import { AGENT_IMAGES, backupScriptConfigMapData, backupSidecarContainer, backupSidecarVolumes, renderBackupTimerUnits } from "../components/backup/sidecar";
 import { AwsSnapshotPolicy, gceDailyStartTime, GcpSnapshotSchedule, gcpMultiRegion, GkeBackup } from "../components/backup/snapshots";
@@ -75,57 +75,45 @@ describe("backup settings", () => {
 });
 
 describe("backup plan", () => {
-    it("prod: axon-1 (PRIMARY of _admin and orders) backs up everything in one run, 10 min before snapshots", () => {
+    // Each node is restored with its own control DB (docs.axoniq.io, Axon Server backups, "Restore with no
+    // pre-existing data": "each node gets restored the ConfigDB backed up for that node").
+    it("prod: every node backs up its own control DB, and the log and events of every group it stores data for", () => {
         const plan = planBackups(stack("prod"), settings());
-        assert.equal(plan.adminNode, "axon-1");
-        assert.deepEqual(plan.groups, [
-            { group: "_admin", node: "axon-1", reason: "admin-agent" },
-            { group: "orders", node: "axon-1", reason: "admin-agent" },
-        ]);
-        assert.deepEqual(plan.agents, [
-            {
-                node: "axon-1",
-                site: "gcp-euw4",
-                platform: "gke",
-                controlDb: true,
-                units: [
-                    { group: "_admin", contexts: [] },
-                    { group: "orders", contexts: ["orders", "payments"] },
-                ],
-                offsetMinutes: 50,
-            },
-        ]);
+        assert.deepEqual(
+            plan.agents.map((a) => `${a.node}@${a.offsetMinutes}: ${renderUnits(a.units)}`),
+            [
+                "axon-1@50: _admin: orders:orders,payments",
+                "axon-2@50: _admin: orders:orders,payments",
+                "axon-3@50: _admin: orders:orders,payments",
+                // SECONDARY nodes hold the segments older than the retention time that PRIMARY nodes drop.
+                "axon-sec-1@50: orders:orders,payments",
+                "axon-sec-2@50: orders:orders,payments",
+                "axon-ab-1@50: orders:orders,payments",
+                "axon-ab-2@50: orders:orders,payments",
+                "axon-dr-1@50: orders:orders,payments",
+            ],
+        );
         assert.deepEqual(plan.warnings, []);
         assert.equal(adminOffsetMinutes({ intervalMinutes: 240, snapshotTime: "02:00" }), 110);
         assert.equal(adminOffsetMinutes({ intervalMinutes: 60, snapshotTime: "00:05" }), 55);
     });
 
-    it("prefers a PRIMARY serving _admin; falls back to a group's first PRIMARY with a control DB freshness check", () => {
+    it("the six-node case: b1–b3 back up g2 themselves; MESSAGING_ONLY members keep only their control DB", () => {
         const t = buildTopology({
             sites: ["eu", "us"],
             nodes: ["a1", "a2", "a3", { name: "b1", site: "us" }, { name: "b2", site: "us" }, { name: "b3", site: "us" }],
             groups: [
-                { name: "_admin", members: { a1: "PRIMARY", a2: "PRIMARY", b1: "PRIMARY" } },
-                { name: "orders", members: { a2: "PRIMARY", a3: "PRIMARY" } },
-                { name: "billing", members: { a1: "SECONDARY", b2: "PRIMARY", b1: "PRIMARY" } },
-                { name: "audit", members: { b3: "PRIMARY", b2: "PRIMARY" }, contexts: ["audit", "audit-eu"] },
+                { name: "_admin", members: { a1: "PRIMARY", a2: "PRIMARY", a3: "PRIMARY" } },
+                { name: "g1", members: { a1: "PRIMARY", a2: "PRIMARY", a3: "PRIMARY", b3: "MESSAGING_ONLY" } },
+                { name: "g2", members: { b1: "PRIMARY", b2: "PRIMARY", b3: "PRIMARY" }, contexts: ["g2", "g2-eu"] },
             ],
         });
         const plan = planBackups(t, settings());
-        // Every _admin PRIMARY is PRIMARY of one group: the first (a1) wins the tie... but a1 is PRIMARY of none.
-        assert.equal(plan.adminNode, "a2");
         assert.deepEqual(
-            plan.groups.map((g) => `${g.group}=${g.node}:${g.reason}`),
-            ["_admin=a2:admin-agent", "orders=a2:admin-agent", "billing=b1:primary-serving-admin", "audit=b3:fallback-primary"],
+            plan.agents.map((a) => `${a.node}: ${renderUnits(a.units)}`),
+            ["a1: _admin: g1:g1", "a2: _admin: g1:g1", "a3: _admin: g1:g1", "b1: g2:g2,g2-eu", "b2: g2:g2,g2-eu", "b3: g2:g2,g2-eu"],
         );
-        const b3 = plan.agents.find((a) => a.node === "b3")!;
-        assert.equal(b3.controlDb, false);
-        assert.equal(b3.controlDbFrom, "a2");
-        assert.equal(b3.offsetMinutes, 55);
-        assert.deepEqual(b3.units, [{ group: "audit", contexts: ["audit", "audit-eu"] }]);
-        assert.equal(plan.agents.find((a) => a.node === "b1")!.controlDb, true);
-        assert.match(plan.warnings.join("\n"), /replication group audit: no PRIMARY serves _admin, so b3 backs it up 5 minutes after a2's control DB backup/);
-        assert.deepEqual(agentScope("test", plan, ["b1", "b2", "b3"]), { prefixes: ["test/b1", "test/b3"], readObjects: ["test/a2/controldb/stamp"] });
+        assert.deepEqual(agentScope("test", plan, ["b1", "b2", "b3"]), { prefixes: ["test/b1", "test/b2", "test/b3"] });
     });
 });
 
@@ -135,7 +123,7 @@ describe("backup sidecar and VM timer", () => {
     const base = { topology: prod, settings: s, targetUrl: "gs://bkt", tokenVolumeName: "security", volumeMountNames: { events: "events", data: "data", log: "log" } };
 
     it("mounts the data volumes and the token read-only, runs the script from the ConfigMap, no secrets in env", () => {
-        assert.equal(backupSidecarContainer({ ...base, node: { name: "axon-2" } }), undefined, "only designated nodes run an agent");
+        assert.ok(backupSidecarContainer({ ...base, node: { name: "axon-sec-1" } }), "every node runs an agent");
         const c = backupSidecarContainer({ ...base, node: { name: "axon-1" } })!;
         assert.equal(c.image, AGENT_IMAGES.gcp);
         assert.match(c.image as string, /^google\/cloud-sdk:\d+\.\d+\.\d+-slim$/);
@@ -149,7 +137,7 @@ describe("backup sidecar and VM timer", () => {
                 "events:/axonserver/events",
                 "data:/axonserver/data",
                 "log:/axonserver/log",
-                // The control-DB agent deletes the zips it uploaded: their directory only is writable.
+                // The agent deletes older control DB zips: their directory only is writable.
                 "data:/axonserver/data/controldb-backups(controldb-backups)",
                 "security:/axonserver/security",
                 "backup-agent:/opt/axonserver-backup",
@@ -164,8 +152,8 @@ describe("backup sidecar and VM timer", () => {
             BACKUP_UNITS: "_admin: orders:orders,payments",
             AXON_URL: "http://127.0.0.1:8024",
             AXON_TOKEN_FILE: "/axonserver/security/system.token",
-            BACKUP_CONTROLDB: "true",
-            BACKUP_CONTROLDB_CLEANUP: "true",
+            BACKUP_CONTROLDB_PRUNE: "true",
+            BACKUP_LOG_WINDOW_SECONDS: "1800",
             BACKUP_INTERVAL_MINUTES: "60",
             BACKUP_OFFSET_MINUTES: "50",
             BACKUP_RETRIES: "5",
@@ -191,18 +179,19 @@ describe("backup sidecar and VM timer", () => {
         assert.match(u.service, /^User=axonserver$/m);
         assert.match(u.service, /^Environment=BACKUP_TARGET="s3:\/\/bkt\/dr\/v1"$/m);
         assert.match(u.service, /^Environment=AXON_TOKEN_FILE="\/run\/axonserver\/security\/system.token"$/m);
-        assert.match(u.service, /^Environment=BACKUP_CONTROLDB_CLEANUP="true"$/m);
+        assert.match(u.service, /^Environment=BACKUP_CONTROLDB_PRUNE="true"$/m);
         assert.deepEqual(
             u.timer.split("\n").filter((l) => l.startsWith("OnCalendar=")),
             ["OnCalendar=*-*-* 01:50:00 UTC", "OnCalendar=*-*-* 07:50:00 UTC", "OnCalendar=*-*-* 13:50:00 UTC", "OnCalendar=*-*-* 19:50:00 UTC"],
         );
-        assert.equal(renderBackupTimerUnits({ node: { name: "v2" }, topology: t, settings: settings(), bucketName: "bkt" }), undefined);
+        // Every node backs up its own control DB, log and events.
+        assert.match(renderBackupTimerUnits({ node: { name: "v2" }, topology: t, settings: settings(), bucketName: "bkt" })!.service, /^Environment=BACKUP_TARGET="s3:\/\/bkt\/dr\/v2"$/m);
     });
 });
 
 describe("IAM documents", () => {
     it("S3 policy: objects and listing only under the node's prefix, KMS on the bucket key", () => {
-        const doc = JSON.parse(backupAgentPolicy({ bucketArn: "arn:aws:s3:::bkt", kmsKeyArn: "arn:aws:kms:us-east-1:1:key/k", scope: { prefixes: ["prod/axon-1"], readObjects: [] } }));
+        const doc = JSON.parse(backupAgentPolicy({ bucketArn: "arn:aws:s3:::bkt", kmsKeyArn: "arn:aws:kms:us-east-1:1:key/k", scope: { prefixes: ["prod/axon-1"] } }));
         const [objects, list, kms] = doc.Statement;
         assert.deepEqual(objects.Resource, ["arn:aws:s3:::bkt/prod/axon-1/*"]);
         assert.deepEqual(objects.Action, ["s3:PutObject", "s3:GetObject", "s3:DeleteObject", "s3:AbortMultipartUpload"]);
@@ -217,7 +206,7 @@ describe("IAM documents", () => {
 
     it("GCS condition: the node's object prefix (and the bucket, for listing)", () => {
         assert.equal(
-            gcsAgentCondition("bkt", { prefixes: ["prod/axon-1"], readObjects: [] }).expression,
+            gcsAgentCondition("bkt", { prefixes: ["prod/axon-1"], }).expression,
             'resource.type == "storage.googleapis.com/Bucket" || resource.name.startsWith("projects/_/buckets/bkt/objects/prod/axon-1/")',
         );
     });
@@ -228,7 +217,7 @@ describe("backup resources under mocks", () => {
         const s = settings({ objectLock: true, retentionDays: 45 });
         const { records } = await runUnderMocks({ stack: "prod" }, () => {
             const bucket = new BackupBucket("prod-backup", { environment: "prod", settings: s, awsAccountId: "123456789012" });
-            const scope = { prefixes: ["prod/axon-ab-1"], readObjects: [] };
+            const scope = { prefixes: ["prod/axon-ab-1"], };
             new AwsBackupIrsaRole("prod-aws-euw1-backup", {
                 oidcProviderArn: "arn:aws:iam::123456789012:oidc-provider/oidc.eks.eu-west-1.amazonaws.com/id/ABC",
                 oidcIssuerUrl: "https://oidc.eks.eu-west-1.amazonaws.com/id/ABC",
@@ -238,7 +227,7 @@ describe("backup resources under mocks", () => {
                 kmsKeyArn: "arn:aws:kms:us-east-1:123456789012:key/k",
                 scope,
             });
-            new AwsBackupRolePolicy("prod-aws-use1-axon-dr-1-backup", { role: "vm-role", bucketArn: "arn:aws:s3:::bkt", kmsKeyArn: "arn:aws:kms:us-east-1:123456789012:key/k", scope: { prefixes: ["prod/axon-dr-1"], readObjects: [] } });
+            new AwsBackupRolePolicy("prod-aws-use1-axon-dr-1-backup", { role: "vm-role", bucketArn: "arn:aws:s3:::bkt", kmsKeyArn: "arn:aws:kms:us-east-1:123456789012:key/k", scope: { prefixes: ["prod/axon-dr-1"], } });
             new AwsSnapshotPolicy("prod-eu-west-1-snapshots", { environment: "prod", region: "eu-west-1", sites: ["aws-euw1"], settings: s, volumeKmsKeyArns: ["arn:aws:kms:eu-west-1:123456789012:key/site"] });
             new AwsSnapshotPolicy("prod-us-east-1-snapshots", { environment: "prod", region: "us-east-1", sites: ["aws-use1"], settings: s });
             return bucket;
@@ -312,7 +301,7 @@ describe("backup resources under mocks", () => {
         const s = settings({ cloud: "gcp", drRegion: "europe-west1", snapshotTime: "06:30", retentionDays: 20 });
         const { records } = await runUnderMocks({ stack: "prod" }, () => {
             const bucket = new BackupBucket("prod-backup", { environment: "prod", settings: s, gcpProject: "acme-axon-prod" });
-            new GcpBackupAccess("prod-gcp-euw4-backup", { bucketName: "bkt", member: "serviceAccount:backup@acme-axon-prod.iam.gserviceaccount.com", scope: { prefixes: ["prod/axon-1"], readObjects: ["prod/axon-0/controldb/stamp"] } });
+            new GcpBackupAccess("prod-gcp-euw4-backup", { bucketName: "bkt", member: "serviceAccount:backup@acme-axon-prod.iam.gserviceaccount.com", scope: { prefixes: ["prod/axon-1"] } });
             new GcpSnapshotSchedule("prod-europe-west4-snapshots", { environment: "prod", project: "acme-axon-prod", region: "europe-west4", settings: s });
             const provider = new k8s.Provider("gke", { kubeconfig: "{}" });
             new GkeBackup("prod-gcp-euw4-backup-gke", {
@@ -331,7 +320,7 @@ describe("backup resources under mocks", () => {
             "gcp:compute/resourcePolicy:ResourcePolicy": 1,
             "gcp:gkebackup/backupPlan:BackupPlan": 1,
             "gcp:storage/bucket:Bucket": 1,
-            "gcp:storage/bucketIAMMember:BucketIAMMember": 2,
+            "gcp:storage/bucketIAMMember:BucketIAMMember": 1,
             "kubernetes:snapshot.storage.k8s.io/v1:VolumeSnapshotClass": 1,
         });
         const b = ofType(records, "gcp:storage/bucket:Bucket")[0];
@@ -341,11 +330,9 @@ describe("backup resources under mocks", () => {
         assert.deepEqual(bi.lifecycleRules[0], { action: { type: "Delete" }, condition: { daysSinceNoncurrentTime: 20, withState: "ARCHIVED" } });
         assert.equal(bi.retentionPolicy, undefined, "a retention policy would block the agent's overwrites");
         assert.deepEqual([b.protect, b.retainOnDelete], [true, true]);
-        const [agent, stamp] = ofType(records, "gcp:storage/bucketIAMMember:BucketIAMMember").map((r) => inputs(r) as Json);
+        const [agent] = ofType(records, "gcp:storage/bucketIAMMember:BucketIAMMember").map((r) => inputs(r) as Json);
         assert.equal(agent.role, "roles/storage.objectUser");
         assert.match(agent.condition.expression, /resource\.name\.startsWith\("projects\/_\/buckets\/bkt\/objects\/prod\/axon-1\/"\)/);
-        assert.equal(stamp.role, "roles/storage.objectViewer");
-        assert.equal(stamp.condition.expression, 'resource.name == "projects/_/buckets/bkt/objects/prod/axon-0/controldb/stamp"');
         const rp = inputs(ofType(records, "gcp:compute/resourcePolicy:ResourcePolicy")[0]) as Json;
         assert.equal(rp.region, "europe-west4");
         assert.deepEqual(rp.snapshotSchedulePolicy.schedule, { dailySchedule: { daysInCycle: 1, startTime: "04:00" } });

@@ -89,6 +89,8 @@ describe("render: axonserver.properties", () => {
             "axoniq.axonserver.controldb-path": "/axonserver/data",
             "axoniq.axonserver.controldb-backup-location": "/axonserver/data/controldb-backups",
             "axoniq.axonserver.pid-file-location": "/axonserver/data",
+            // Always set: read only when the file exists (a restore with other host names writes it).
+            "axoniq.axonserver.recoveryfile": "/axonserver/data/recovery.json",
             "axoniq.axonserver.replication.log-storage-folder": "/axonserver/log",
             "axoniq.axonserver.plugin-package-directory": "/axonserver/plugins/bundles",
             "axoniq.axonserver.plugin-cache-directory": "/axonserver/plugins/cache",

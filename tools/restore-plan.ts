@@ -1,32 +1,36 @@
 /**
- * `npm run restore-plan -- --stack <name> [--target-stack <name>] [--bucket-url <s3://…|gs://…>] [--out <recovery.json>]`
+ * `npm run restore-plan -- --stack <name> [--target-stack <name>] [--bucket-url <s3://…|gs://…>] [--out <recovery.json>] [--out-dir <dir>]`
  *
- * Prints the ordered restore procedure of the stack's backups (components/backup/restorePlan.ts): stop
- * order, which bucket objects go to which node path, recovery.json when host names differ between the
- * source and the target stack, start order. `--out` writes recovery.json to a file instead of printing
- * it inside the plan. No Pulumi CLI, credentials or network: the bucket URL is a stack output
- * (`BackupBucket.url`), so it is a placeholder unless given.
+ * Prints the ordered restore procedure of the stack's backups (components/backup/restorePlan.ts), each
+ * step with its expected duration: hold the agents, stop, restore every node from its own newest complete
+ * run, start, verify. `--out-dir` writes what performs it: per Kubernetes node the Job manifest
+ * `<node>-restore.yaml`, per VM node `<node>-restore.sh`, and `recovery.json` when host names differ
+ * between the source and the target stack. `--out` writes only recovery.json. No Pulumi CLI, credentials
+ * or network: the bucket URL is a stack output (`BackupBucket.url`), so it is a placeholder unless given.
  * Exit codes: 0 ok, 1 configuration errors or a target that cannot take the backup, 2 usage errors.
  */
 import * as fs from "node:fs";
+import * as path from "node:path";
+import YAML from "yaml";
 import { parseBackupSettings, BACKUP_DEFAULTS } from "../components/backup/settings";
-import { renderRecoveryJson, renderRestorePlan, restorePlan, RestorePlanError } from "../components/backup/restorePlan";
+import { RECOVERY_FILE_NAME, renderRecoveryJson, renderRestorePlan, restoreJobName, restorePlan, RestorePlan, RestorePlanError } from "../components/backup/restorePlan";
 import { formatIssue, loadTopologyOrThrow, TopologyError } from "../components/topology/load";
 import { Topology } from "../components/topology/model";
 import { readStackFile, REPO_ROOT, stackConfigFromFile } from "../components/topology/stackFile";
 
-const USAGE = "usage: npm run restore-plan -- --stack <name> [--target-stack <name>] [--bucket-url <url>] [--out <recovery.json>]";
+const USAGE = "usage: npm run restore-plan -- --stack <name> [--target-stack <name>] [--bucket-url <url>] [--out <recovery.json>] [--out-dir <dir>]";
 
 export interface RestorePlanArgs {
     stack: string;
     targetStack?: string;
     bucketUrl?: string;
     out?: string;
+    outDir?: string;
 }
 
 export function parseArgs(argv: string[]): RestorePlanArgs | { error: string } | { help: true } {
     const values: Record<string, string | undefined> = {};
-    const flags: Record<string, keyof RestorePlanArgs> = { "--stack": "stack", "--target-stack": "targetStack", "--bucket-url": "bucketUrl", "--out": "out" };
+    const flags: Record<string, keyof RestorePlanArgs> = { "--stack": "stack", "--target-stack": "targetStack", "--bucket-url": "bucketUrl", "--out": "out", "--out-dir": "outDir" };
     for (let i = 0; i < argv.length; i++) {
         const a = argv[i];
         if (a === "--help" || a === "-h") return { help: true };
@@ -39,7 +43,7 @@ export function parseArgs(argv: string[]): RestorePlanArgs | { error: string } |
         values[key] = v;
     }
     if (!values.stack) return { error: "--stack is required" };
-    return { stack: values.stack, targetStack: values.targetStack, bucketUrl: values.bucketUrl, out: values.out };
+    return { stack: values.stack, targetStack: values.targetStack, bucketUrl: values.bucketUrl, out: values.out, outDir: values.outDir };
 }
 
 function load(stack: string, dir: string): { topology: Topology; backup: unknown } {
@@ -83,16 +87,13 @@ export function main(
         return 1;
     }
     if (!parsed.settings) err(`note: stack ${args.stack} has no backup configuration; the plan assumes the defaults\n`);
-    const settings = parsed.settings ?? BACKUP_DEFAULTS;
+    const firstCloud = source.topology.sites[0]?.cloud;
+    const settings = parsed.settings ?? { ...BACKUP_DEFAULTS, cloud: firstCloud === "gcp" ? "gcp" : "aws", drRegion: "<dr-region>" };
     try {
         const plan = restorePlan({ source: source.topology, target: target?.topology, settings, bucketUrl: args.bucketUrl ?? "<bucket-url>" });
-        const targetTopology = target?.topology ?? source.topology;
-        if (args.out && plan.recovery) {
-            fs.writeFileSync(args.out, renderRecoveryJson(plan.recovery));
-            out(renderRestorePlan(plan, targetTopology, { recoveryWrittenTo: args.out }));
-        } else {
-            out(renderRestorePlan(plan, targetTopology));
-        }
+        if (args.out && plan.recovery) fs.writeFileSync(args.out, renderRecoveryJson(plan.recovery));
+        if (args.outDir) writeRestoreFiles(plan, args.outDir);
+        out(renderRestorePlan(plan, args.outDir ? { filesWrittenTo: args.outDir } : {}));
         return 0;
     } catch (e) {
         if (e instanceof RestorePlanError) {
@@ -101,6 +102,22 @@ export function main(
         }
         throw e;
     }
+}
+
+/** Writes the restore Jobs, VM scripts and recovery.json of a plan into `dir`. */
+export function writeRestoreFiles(plan: RestorePlan, dir: string): string[] {
+    fs.mkdirSync(dir, { recursive: true });
+    const written: string[] = [];
+    const write = (name: string, text: string, mode = 0o644) => {
+        fs.writeFileSync(path.join(dir, name), text, { mode });
+        written.push(name);
+    };
+    for (const nr of plan.nodes) {
+        if (nr.job) write(`${restoreJobName(nr.node)}.yaml`, YAML.stringify(nr.job));
+        if (nr.commands) write(`${restoreJobName(nr.node)}.sh`, ["#!/usr/bin/env bash", `# Restore of ${nr.node} (run as root on the VM, axonserver stopped).`, "set -euo pipefail", ...nr.commands, ""].join("\n"), 0o755);
+    }
+    if (plan.recovery) write(RECOVERY_FILE_NAME, renderRecoveryJson(plan.recovery));
+    return written;
 }
 
 if (require.main === module) process.exitCode = main(process.argv.slice(2));

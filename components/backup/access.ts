@@ -13,29 +13,19 @@ import * as aws from "@pulumi/aws";
 import * as gcp from "@pulumi/gcp";
 import * as pulumi from "@pulumi/pulumi";
 import { irsaTrustPolicy, POLICY_VERSION } from "../aws/iam";
-import { AGENT_LAYOUT } from "./agent";
 import { BackupPlan, nodePrefix } from "./plan";
 
 /** What one identity (a site's role or service account) may reach. */
 export interface AgentScope {
     /** Prefixes (`<env>/<node>`, no trailing slash) the identity reads and writes. */
     readonly prefixes: readonly string[];
-    /** Single objects it may only read: the admin agent's control-DB stamp for fallback agents. */
-    readonly readObjects: readonly string[];
 }
 
 /** The scope of the agents running on the given nodes (e.g. one site's nodes). */
 export function agentScope(environment: string, plan: BackupPlan, nodes: readonly string[]): AgentScope {
     const agents = plan.agents.filter((a) => nodes.includes(a.node));
     const prefixes = agents.map((a) => nodePrefix(environment, a.node));
-    const readObjects = [
-        ...new Set(
-            agents
-                .filter((a) => a.controlDbFrom !== undefined && !nodes.includes(a.controlDbFrom))
-                .map((a) => `${nodePrefix(environment, a.controlDbFrom!)}/${AGENT_LAYOUT.controlDbStamp}`),
-        ),
-    ];
-    return { prefixes, readObjects };
+    return { prefixes };
 }
 
 /**
@@ -59,9 +49,6 @@ export function backupAgentPolicy(o: { bucketArn: string; kmsKeyArn: string; sco
             Condition: { StringLike: { "s3:prefix": o.scope.prefixes.flatMap((p) => [`${p}/`, `${p}/*`]) } },
         },
     ];
-    if (o.scope.readObjects.length > 0) {
-        statements.push({ Sid: "ControlDbStamp", Effect: "Allow", Action: "s3:GetObject", Resource: o.scope.readObjects.map((k) => `${o.bucketArn}/${k}`) });
-    }
     statements.push({
         Sid: "BucketKey",
         Effect: "Allow",
@@ -140,7 +127,6 @@ export class AwsBackupRolePolicy extends pulumi.ComponentResource {
 
 /** `roles/storage.objectUser`: get, list, create, update, delete objects; no bucket administration. */
 export const GCS_AGENT_ROLE = "roles/storage.objectUser";
-export const GCS_STAMP_ROLE = "roles/storage.objectViewer";
 
 /**
  * IAM condition of an agent binding: objects under its prefixes; or the bucket itself, because
@@ -177,22 +163,6 @@ export class GcpBackupAccess extends pulumi.ComponentResource {
             },
             { parent: this },
         );
-        if (args.scope.readObjects.length > 0) {
-            new gcp.storage.BucketIAMMember(
-                `${name}-stamp`,
-                {
-                    bucket: args.bucketName,
-                    role: GCS_STAMP_ROLE,
-                    member: args.member,
-                    condition: pulumi.output(args.bucketName).apply((b) => ({
-                        title: "axonserver-backup-controldb-stamp",
-                        description: "read the admin agent's control DB stamp",
-                        expression: args.scope.readObjects.map((k) => `resource.name == "projects/_/buckets/${b}/objects/${k}"`).join(" || "),
-                    })),
-                },
-                { parent: this },
-            );
-        }
         this.registerOutputs({});
     }
 }

@@ -1,42 +1,64 @@
 /**
- * The restore procedure of a topology from the agents' backups. Pure, no Pulumi import.
+ * The restore procedure of a topology from the agents' backups, and what performs it. Pure, no Pulumi
+ * import.
  *
- * Restoring means: every target node gets the admin agent's control DB, and for each replication
- * group it stores data of, that group's log segments and its contexts' event/snapshot segments from the
- * group's designated agent (plan.ts) — every member becomes a copy of the backed-up PRIMARY, and Raft
- * brings them in step after the start. Node names must match the source: they are identities stored
- * in the control DB. When host names differ (restore into another environment or region), the nodes
- * start once with a `recovery.json` (reference axonserver.md §1.1).
+ * Every target node gets ITS OWN newest complete backup run: its control DB, its replication logs and its
+ * event store, read from its own prefix `<environment>/<node>` (plan.ts, agent.sh). Axon Server requires
+ * that: "each node gets restored the ConfigDB backed up for that node" (docs.axoniq.io, Backups, "Restore
+ * with no pre-existing data"), because memberships, Raft term and commit index are per node. Node names
+ * must match the source: they are identities stored in the control DB. When host names differ (restore
+ * into another environment or region), the nodes start once with a `recovery.json` in the data directory,
+ * where `axoniq.axonserver.recoveryfile` (always set, properties.ts) points.
+ *
+ * What performs it: the agent script in `--restore` mode, per Kubernetes node as a Job mounting the node's
+ * PVCs while its StatefulSet is scaled to 0, per VM node as commands. Each step has an expected duration.
  */
-import { ADMIN_GROUP, AxonNode, Topology } from "../topology/model";
+import { ADMIN_GROUP, AxonNode, PORTS, Topology } from "../topology/model";
 import { nodeAddress } from "../topology/naming";
 import { firstAdminPrimary, rollingOrder } from "../topology/rolling";
 import { nodePaths } from "../axonserver/render/paths";
-import { AGENT_LAYOUT } from "./agent";
-import { BackupPlan, nodePrefix, planBackups } from "./plan";
+import { AXON_UID, VOLUMES } from "../kubernetes/podSpec";
+import { AGENT_ENV, AGENT_LAYOUT, AGENT_SCRIPT_NAME, RESTORE_ENV } from "./agent";
+import { nodePrefix, planBackups } from "./plan";
 import { BackupSettings } from "./settings";
+import { AGENT_IMAGES, SCRIPT_DIR, VM_AGENT_PATH } from "./sidecar";
 
 /**
- * One element of `recovery.json` (reference §1.1; docs `administration/recovery`). Only `name`,
- * `hostName` and `internalHostName` are written: "any elements that have not changed (except for the
- * name) may be omitted", and the ports never change in this program (model.ts `PORTS`). That also
- * sidesteps the internal port key, which the reference gives as `internalGrpcPort` and the docs'
- * example as `grpcInternalPort`.
+ * One element of `recovery.json` (docs.axoniq.io `administration/recovery`: `name`, `oldName`,
+ * `hostName`, `internalHostName`, `internalGrpcPort`, `httpPort`, `grpcPort`). The ports never change in
+ * this program (model.ts `PORTS`); they are written anyway so the file states the whole address.
  */
 export interface RecoveryEntry {
     readonly name: string;
-    readonly oldName?: string;
     readonly hostName: string;
     readonly internalHostName: string;
+    readonly grpcPort: number;
+    readonly httpPort: number;
+    readonly internalGrpcPort: number;
 }
 
-/** Env var of `axoniq.axonserver.recoveryfile` (Spring relaxed binding, reference §1). */
-export const RECOVERY_FILE_ENV = "AXONIQ_AXONSERVER_RECOVERYFILE";
 export const RECOVERY_FILE_NAME = "recovery.json";
 
+/** One node's restore: where its backup is, and what restores it. */
 export interface NodeRestore {
     readonly node: string;
-    readonly copies: readonly { readonly from: string; readonly to: string; readonly what: string }[];
+    readonly site: string;
+    readonly platform: AxonNode["platform"];
+    /** The node's prefix in the bucket (its agent's `BACKUP_TARGET` in the source). */
+    readonly source: string;
+    /** Environment of `agent.sh --restore` for this node (target paths). */
+    readonly env: Readonly<Record<string, string>>;
+    /** Kubernetes nodes: the Job that runs the restore on the node's PVCs. */
+    readonly job?: Record<string, unknown>;
+    /** VM nodes: the commands that run the restore on the VM (as root). */
+    readonly commands?: readonly string[];
+}
+
+export interface RestoreStep {
+    readonly title: string;
+    /** Expected wall-clock minutes of the step (all nodes in parallel where the step allows it). */
+    readonly minutes: number;
+    readonly lines: readonly string[];
 }
 
 export interface RestorePlan {
@@ -47,6 +69,7 @@ export interface RestorePlan {
     readonly nodes: readonly NodeRestore[];
     /** Present when a host name differs between source and target. */
     readonly recovery?: readonly RecoveryEntry[];
+    readonly steps: readonly RestoreStep[];
     readonly warnings: readonly string[];
 }
 
@@ -54,10 +77,27 @@ export interface RestorePlan {
 export class RestorePlanError extends Error {}
 
 /**
+ * Expected durations. The copy estimate assumes up to 25 GiB of backed-up data per node, read from the
+ * bucket at about 100 MB/s per node (all Jobs run in parallel): ~4.5 minutes, plus image pull and scheduling.
+ * A bigger event store takes proportionally longer: measure it in a drill.
+ */
+export const RESTORE_MINUTES = { hold: 1, copy: 6, start: 3, verify: 2 } as const;
+export const RESTORE_ASSUMED_GIB_PER_NODE = 25;
+
+export type RestoreSettings = Pick<BackupSettings, "cloud" | "drRegion"> & Partial<Pick<BackupSettings, "agentImage">>;
+
+/** Name of a node's restore Job. */
+export const restoreJobName = (node: string): string => `${node}-restore`;
+/** The PVC of a StatefulSet volume claim template: `<template>-<statefulset>-<ordinal>` (Kubernetes StatefulSet naming). */
+export const pvcName = (template: string, node: string): string => `${template}-${node}-0`;
+/** The backup script ConfigMap of a node (components/kubernetes/axonServerNode.ts). */
+export const scriptConfigMapName = (node: string): string => `${node}-backup-agent`;
+
+/**
  * The ordered restore of `source`'s backups (bucket root `bucketUrl`, e.g. `s3://…`) into `target`
  * (default: the same topology, i.e. restore in place).
  */
-export function restorePlan(o: { source: Topology; target?: Topology; settings: Pick<BackupSettings, "intervalMinutes" | "snapshotTime">; bucketUrl: string }): RestorePlan {
+export function restorePlan(o: { source: Topology; target?: Topology; settings: RestoreSettings; bucketUrl: string }): RestorePlan {
     const source = o.source;
     const target = o.target ?? source;
     const srcNames = source.nodes.map((n) => n.name);
@@ -70,9 +110,7 @@ export function restorePlan(o: { source: Topology; target?: Topology; settings: 
                 `missing in target: ${missing.join(", ") || "(none)"}; not in source: ${extra.join(", ") || "(none)"}`,
         );
     }
-    const plan: BackupPlan = planBackups(source, o.settings);
-    const warnings = [...plan.warnings];
-    const designated = new Map(plan.groups.map((g) => [g.group, g.node]));
+    const warnings: string[] = [];
     const srcGroups = new Map(source.replicationGroups.map((g) => [g.name, g]));
     for (const g of target.replicationGroups) {
         const sg = srcGroups.get(g.name);
@@ -81,60 +119,194 @@ export function restorePlan(o: { source: Topology; target?: Topology; settings: 
         else if (key(sg) !== key(g)) warnings.push(`replication group ${g.name} has other members or roles in the target than in the source: fix the membership after the start`);
     }
 
-    const root = o.bucketUrl.replace(/\/+$/, "");
-    const prefix = (node: string) => `${root}/${nodePrefix(source.environment, node)}`;
-    const nodes: NodeRestore[] = target.nodes.map((node) => nodeRestore(node, plan.adminNode, designated, srcGroups, prefix));
-
     const srcByName = new Map(source.nodes.map((n) => [n.name, n]));
     const changed = target.nodes.some((n) => nodeAddress(target, n).fqdn !== nodeAddress(source, srcByName.get(n.name)!).fqdn);
-    const recovery = changed
+    const recovery: RecoveryEntry[] | undefined = changed
         ? target.nodes.map((n) => {
               const fqdn = nodeAddress(target, n).fqdn;
-              return { name: n.name, hostName: fqdn, internalHostName: fqdn };
+              return { name: n.name, hostName: fqdn, internalHostName: fqdn, grpcPort: PORTS.grpc, httpPort: PORTS.http, internalGrpcPort: PORTS.internalGrpc };
           })
         : undefined;
+
+    const root = o.bucketUrl.replace(/\/+$/, "");
+    const prefix = (node: string) => `${root}/${nodePrefix(source.environment, node)}`;
+    const backedUp = new Set(planBackups(source, { intervalMinutes: 60, snapshotTime: "00:00" }).agents.map((a) => a.node));
+    for (const n of target.nodes.filter((x) => !backedUp.has(x.name))) {
+        warnings.push(`node ${n.name} has no backup (no agent in the source): delete its volumes before step 4 so it rejoins clean`);
+    }
+    const nodes = target.nodes.filter((n) => backedUp.has(n.name)).map((node) => nodeRestore(target, node, prefix(node.name), o.settings, recovery));
 
     const first = firstAdminPrimary(target).name;
     const admins = new Set(target.replicationGroups.find((g) => g.name === ADMIN_GROUP)?.members.map((m) => m.node) ?? []);
     const startOrder = [first, ...target.nodes.filter((n) => n.name !== first && admins.has(n.name)).map((n) => n.name), ...target.nodes.filter((n) => !admins.has(n.name)).map((n) => n.name)];
+    const stopOrder = rollingOrder(target).map((n) => n.name);
+    if (target.environment !== source.environment) {
+        warnings.push(
+            `the target environment ${target.environment} differs from the source ${source.environment}: the target's agent identities reach only ` +
+                `${target.environment}/<node>/ in the bucket; grant the restore Jobs (the Axon ServiceAccount) read access to ${source.environment}/<node>/ ` +
+                `and kms:Decrypt on the bucket key before step 3`,
+        );
+    }
+    const steps = restoreSteps({ source, target, nodes, stopOrder, startOrder, recovery: recovery !== undefined, prefix, settings: o.settings });
+    return { sourceEnvironment: source.environment, targetEnvironment: target.environment, stopOrder, startOrder, nodes, ...(recovery ? { recovery } : {}), steps, warnings };
+}
+
+function restoreEnv(node: AxonNode, source: string, settings: RestoreSettings, recovery?: readonly RecoveryEntry[]): Record<string, string> {
+    const p = nodePaths(node);
     return {
-        sourceEnvironment: source.environment,
-        targetEnvironment: target.environment,
-        stopOrder: rollingOrder(target).map((n) => n.name),
-        startOrder,
-        nodes,
-        ...(recovery ? { recovery } : {}),
-        warnings,
+        [RESTORE_ENV.source]: source,
+        [RESTORE_ENV.dataDir]: p.data,
+        [RESTORE_ENV.logDir]: p.log,
+        [RESTORE_ENV.eventsDir]: p.events,
+        // The volumes of a node deployed before the restore hold an empty node's files.
+        [RESTORE_ENV.wipe]: "true",
+        [AGENT_ENV.retries]: "5",
+        [AGENT_ENV.retryDelaySeconds]: "5",
+        ...(recovery ? { [RESTORE_ENV.recoveryJson]: JSON.stringify(recovery) } : {}),
+        ...(settings.cloud === "aws" ? { AWS_REGION: settings.drRegion } : {}),
     };
 }
 
-function nodeRestore(
-    node: AxonNode,
-    adminNode: string,
-    designated: Map<string, string>,
-    srcGroups: Map<string, Topology["replicationGroups"][number]>,
-    prefix: (node: string) => string,
-): NodeRestore {
-    const p = nodePaths(node);
-    const copies: { from: string; to: string; what: string }[] = [
-        { from: `${prefix(adminNode)}/${AGENT_LAYOUT.controlDbZip}`, to: `${p.data}/`, what: "control DB: unzip into the data directory, then delete the zip" },
-    ];
-    for (const [group, role] of Object.entries(node.roles)) {
-        if (role === "MESSAGING_ONLY") continue;
-        const from = designated.get(group);
-        const sg = srcGroups.get(group);
-        if (!from || !sg) continue;
-        copies.push({ from: `${prefix(from)}/${AGENT_LAYOUT.logDir(group)}/`, to: `${p.log}/${group}/`, what: `replication log of ${group}` });
-        for (const ctx of sg.contexts) {
-            if (ctx.name === ADMIN_GROUP) continue;
-            copies.push({
-                from: `${prefix(from)}/${AGENT_LAYOUT.eventsDir(ctx.name)}/`,
-                to: `${p.events}/${ctx.name}/`,
-                what: `events and snapshots of ${ctx.name} (skip the .marker-* objects)`,
-            });
-        }
+function nodeRestore(target: Topology, node: AxonNode, source: string, settings: RestoreSettings, recovery?: readonly RecoveryEntry[]): NodeRestore {
+    const env = restoreEnv(node, source, settings, recovery);
+    const base = { node: node.name, site: node.site, platform: node.platform, source, env };
+    if (node.platform === "vm") {
+        const assignments = Object.entries(env).map(([k, v]) => `${k}=${shellQuote(v)}`);
+        return {
+            ...base,
+            commands: [`sudo -u axonserver env ${assignments.join(" ")} bash ${VM_AGENT_PATH} --restore`],
+        };
     }
-    return { node: node.name, copies };
+    return { ...base, job: restoreJob(target, node, env, settings) };
+}
+
+function shellQuote(v: string): string {
+    return /^[A-Za-z0-9_./:=@-]+$/.test(v) ? v : `'${v.replace(/'/g, `'\\''`)}'`;
+}
+
+/** The Kubernetes Job restoring one node into its PVCs (the StatefulSet must be at 0 replicas). */
+function restoreJob(target: Topology, node: AxonNode, env: Record<string, string>, settings: RestoreSettings): Record<string, unknown> {
+    const p = nodePaths(node);
+    return {
+        apiVersion: "batch/v1",
+        kind: "Job",
+        metadata: {
+            name: restoreJobName(node.name),
+            namespace: target.kubernetes.namespace,
+            labels: { "app.kubernetes.io/name": "axonserver", "app.kubernetes.io/instance": node.name, "app.kubernetes.io/component": "restore" },
+        },
+        spec: {
+            backoffLimit: 2,
+            ttlSecondsAfterFinished: 86400,
+            template: {
+                metadata: { labels: { "app.kubernetes.io/name": "axonserver", "app.kubernetes.io/instance": node.name, "app.kubernetes.io/component": "restore" } },
+                spec: {
+                    restartPolicy: "Never",
+                    // The pods' ServiceAccount carries the bucket identity of the node's agent (IRSA / Workload Identity).
+                    serviceAccountName: "axonserver",
+                    securityContext: { runAsNonRoot: true, runAsUser: AXON_UID, runAsGroup: AXON_UID, fsGroup: AXON_UID, seccompProfile: { type: "RuntimeDefault" } },
+                    containers: [
+                        {
+                            name: "restore",
+                            image: settings.agentImage ?? AGENT_IMAGES[settings.cloud],
+                            command: ["bash", `${SCRIPT_DIR}/${AGENT_SCRIPT_NAME}`, "--restore"],
+                            env: [...Object.entries(env).map(([name, value]) => ({ name, value })), { name: "HOME", value: "/tmp" }, { name: "TMPDIR", value: "/tmp" }, ...(settings.cloud === "gcp" ? [{ name: "CLOUDSDK_CONFIG", value: "/tmp/gcloud" }] : [])],
+                            volumeMounts: [
+                                { name: VOLUMES.events, mountPath: p.events },
+                                { name: VOLUMES.data, mountPath: p.data },
+                                { name: VOLUMES.log, mountPath: p.log },
+                                { name: "backup-agent", mountPath: SCRIPT_DIR, readOnly: true },
+                                { name: "tmp", mountPath: "/tmp" },
+                            ],
+                            securityContext: { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ["ALL"] } },
+                        },
+                    ],
+                    volumes: [
+                        { name: VOLUMES.events, persistentVolumeClaim: { claimName: pvcName(VOLUMES.events, node.name) } },
+                        { name: VOLUMES.data, persistentVolumeClaim: { claimName: pvcName(VOLUMES.data, node.name) } },
+                        { name: VOLUMES.log, persistentVolumeClaim: { claimName: pvcName(VOLUMES.log, node.name) } },
+                        { name: "backup-agent", configMap: { name: scriptConfigMapName(node.name), defaultMode: 0o555 } },
+                        { name: "tmp", emptyDir: { sizeLimit: "1Gi" } },
+                    ],
+                },
+            },
+        },
+    };
+}
+
+function restoreSteps(o: {
+    source: Topology;
+    target: Topology;
+    nodes: readonly NodeRestore[];
+    stopOrder: readonly string[];
+    startOrder: readonly string[];
+    recovery: boolean;
+    prefix: (node: string) => string;
+    settings: RestoreSettings;
+}): RestoreStep[] {
+    const byName = new Map(o.target.nodes.map((n) => [n.name, n]));
+    const ns = o.target.kubernetes.namespace;
+    const kubectl = (node: string) => `kubectl --context <${byName.get(node)!.site}> -n ${ns}`;
+    const isVm = (node: string) => byName.get(node)!.platform === "vm";
+    const cp = o.settings.cloud === "aws" ? "aws s3 cp -" : "gcloud storage cp -";
+    const rm = o.settings.cloud === "aws" ? "aws s3 rm" : "gcloud storage rm";
+    const cat = o.settings.cloud === "aws" ? "aws s3 cp" : "gcloud storage cat";
+    const stopMinutes = Math.ceil(o.target.axonServer.terminationGracePeriodSeconds / 60);
+    const withBackup = new Set(o.nodes.map((n) => n.node));
+    const restored = o.stopOrder.filter((n) => withBackup.has(n));
+    const steps: RestoreStep[] = [];
+    steps.push({
+        title: "Hold the backup agents and note the runs to restore",
+        minutes: RESTORE_MINUTES.hold,
+        lines: [
+            "A node that starts empty must not replace its backup: with `hold` present the agents skip their runs.",
+            ...restored.map((n) => `echo hold | ${cp} ${o.prefix(n)}/${AGENT_LAYOUT.hold}`),
+            "Each node is restored from its newest complete run (the `latest` object); note them:",
+            ...restored.map((n) => `${cat} ${o.prefix(n)}/${AGENT_LAYOUT.latest}${o.settings.cloud === "aws" ? " -" : ""}`),
+            "Access: the restore reads only the node's own prefix, with the identity of the node's agent (IRSA role, Workload",
+            "Identity or VM role), which holds read access to it and kms:Decrypt on the bucket's SSE-KMS key. The restored",
+            "volumes are the target's own (new) volumes, encrypted with the target's keys: no key of the lost stack is needed.",
+        ],
+    });
+    steps.push({
+        title: "Stop every node (least critical first, the cluster template's first node last)",
+        minutes: stopMinutes,
+        lines: o.stopOrder.map((n) =>
+            isVm(n) ? `${n}: sudo systemctl stop axonserver-backup.timer axonserver` : `${n}: ${kubectl(n)} scale statefulset/${n} --replicas=0 && ${kubectl(n)} wait --for=delete pod/${n}-0 --timeout=${stopMinutes * 60 + 60}s`,
+        ),
+    });
+    steps.push({
+        title: `Restore every node from its own backup (in parallel; estimate for up to ${RESTORE_ASSUMED_GIB_PER_NODE} GiB per node)`,
+        minutes: RESTORE_MINUTES.copy,
+        lines: [
+            `Each restore empties the node's events, log and data directories, copies the node's control DB (unzipped), logs and`,
+            `events of its newest complete run${o.recovery ? ", and writes recovery.json into the data directory" : ""}.`,
+            ...o.nodes.map((nr) =>
+                nr.job
+                    ? `${nr.node}: ${kubectl(nr.node)} apply -f ${restoreJobName(nr.node)}.yaml && ${kubectl(nr.node)} wait --for=condition=complete job/${restoreJobName(nr.node)} --timeout=30m`
+                    : `${nr.node}: ${nr.commands!.join(" && ")}`,
+            ),
+        ],
+    });
+    steps.push({
+        title: "Start (the cluster template's first node first, then _admin members, then the rest)",
+        minutes: RESTORE_MINUTES.start,
+        lines: o.startOrder.map((n, i) =>
+            (isVm(n) ? `${n}: sudo systemctl start axonserver axonserver-backup.timer` : `${n}: ${kubectl(n)} scale statefulset/${n} --replicas=1`) +
+            (i === 0 ? `  (wait until ${n} is ready before the others)` : ""),
+        ),
+    });
+    steps.push({
+        title: "Verify and resume the backups",
+        minutes: RESTORE_MINUTES.verify,
+        lines: [
+            "GET /v1/public/me and /v1/public/replicationgroups on each node: every group has a leader; replay a sample aggregate per context.",
+            ...(o.recovery ? [`Once the cluster is up, delete ${RECOVERY_FILE_NAME} from each node's data directory (Axon Server applies it at start).`] : []),
+            ...restored.map((n) => `${rm} ${o.prefix(n)}/${AGENT_LAYOUT.hold}`),
+            `The agents resume under ${o.target.environment}/<node>/ at their next interval${o.target.environment !== o.source.environment ? " (a first, full run)" : ""}.`,
+        ],
+    });
+    return steps;
 }
 
 /** `recovery.json` text (2-space JSON, trailing newline). */
@@ -142,47 +314,33 @@ export function renderRecoveryJson(entries: readonly RecoveryEntry[]): string {
     return JSON.stringify(entries, null, 2) + "\n";
 }
 
-/** The plan as the numbered procedure the CLI prints. */
-export function renderRestorePlan(plan: RestorePlan, target: Topology, o: { recoveryWrittenTo?: string } = {}): string {
+/** Total expected minutes of the procedure. */
+export function restoreMinutes(plan: Pick<RestorePlan, "steps">): number {
+    return plan.steps.reduce((s, x) => s + x.minutes, 0);
+}
+
+/** The plan as the numbered procedure the CLI prints, each step with its expected duration. */
+export function renderRestorePlan(plan: RestorePlan, o: { filesWrittenTo?: string } = {}): string {
     const out: string[] = [];
     const line = (s = "") => out.push(s);
-    const byName = new Map(target.nodes.map((n) => [n.name, n]));
-    line(`# Restore of ${plan.sourceEnvironment} backups into ${plan.targetEnvironment}`);
+    line(`# Restore of ${plan.sourceEnvironment} backups into ${plan.targetEnvironment} (expected ${restoreMinutes(plan)} minutes end to end)`);
     line();
-    line("Practise this procedure before you need it. Paths are inside each node's volumes");
-    line("(Kubernetes: a helper pod mounting the node's PVCs while its StatefulSet is scaled to 0; VMs: as the axonserver user).");
+    line("Practise this procedure before you need it (the drill in test/backup-drill.test.ts runs the same script).");
+    if (o.filesWrittenTo) line(`The restore Jobs${plan.recovery ? " and recovery.json" : ""} were written to ${o.filesWrittenTo}.`);
+    else line("Write the restore Jobs and VM scripts with --out-dir <dir>.");
     for (const w of plan.warnings) line(`WARNING: ${w}`);
-    line();
-    line("## 1. Stop every node (least critical first, the cluster template's first node last)");
-    plan.stopOrder.forEach((n, i) => line(`${i + 1}. ${n}`));
-    line();
-    line("## 2. Replace each node's data with the backup (empty the events, log and data volumes first)");
-    for (const nr of plan.nodes) {
-        const n = byName.get(nr.node)!;
-        line(`### ${nr.node} (${n.site}, ${n.platform})`);
-        for (const c of nr.copies) line(`- ${c.what}:\n    ${c.from}  ->  ${c.to}`);
-        line(`- delete ${nodePaths(n).data}/AxonIQ.pid if present`);
-    }
-    line();
+    plan.steps.forEach((s, i) => {
+        line();
+        line(`## ${i + 1}. ${s.title} (~${s.minutes} min)`);
+        for (const l of s.lines) line(l);
+    });
     if (plan.recovery) {
-        const p = (name: string) => nodePaths(byName.get(name)!);
-        line(`## 3. Host names changed: start once in recovery mode`);
-        line(`Write the recovery.json below to every node's data directory and set ${RECOVERY_FILE_ENV}`);
-        line(`to it for the first start (e.g. ${p(plan.startOrder[0]).data}/${RECOVERY_FILE_NAME}); remove both after the cluster is up.`);
         line();
-        if (o.recoveryWrittenTo) line(`recovery.json was written to ${o.recoveryWrittenTo}.`);
-        else out.push(renderRecoveryJson(plan.recovery).trimEnd());
-        line();
+        line("## recovery.json (host names changed; the restore writes it into each node's data directory)");
+        out.push(renderRecoveryJson(plan.recovery).trimEnd());
     } else {
-        line("## 3. Host names are unchanged: no recovery.json");
         line();
+        line("Host names are unchanged: no recovery.json.");
     }
-    line("## 4. Start (the cluster template's first node first, then _admin members, then the rest)");
-    plan.startOrder.forEach((n, i) => line(`${i + 1}. ${n}`));
-    line();
-    line("## 5. Verify and resume");
-    line("- GET /v1/public/me and /v1/public/replicationgroups on each node: every group has a leader;");
-    line("- replay a sample aggregate per context from a client;");
-    line("- run `pulumi up` so the backup agents resume (their first run is a full copy under the target's prefixes).");
     return out.join("\n") + "\n";
 }

@@ -6,7 +6,8 @@
  * same volumes on the same worker (RWO allows that only by accident of scheduling, and not at all for
  * `ReadWriteOncePod`), so the agent is a second container of the node's pod that mounts the volumes
  * read-only and talks to Axon Server on `127.0.0.1:8024`. It sleeps between runs (`--loop`), aligned
- * so that the admin agent runs `CONTROLDB_BEFORE_SNAPSHOT_MINUTES` before the daily snapshots.
+ * so that every agent runs `CONTROLDB_BEFORE_SNAPSHOT_MINUTES` before the daily snapshots. Every node runs
+ * one (plan.ts: each node backs up its own control DB, logs and events).
  *
  * VMs run the same script from a systemd timer (`renderBackupTimerUnits`): `--once` per activation,
  * `OnCalendar` aligned the same way.
@@ -19,14 +20,15 @@
  *   role of access.ts; GKE: `iam.gke.io/gcp-service-account` = the GSA of access.ts); a GKE pod writing
  *   to S3 assumes its role with a projected token instead (`webIdentityRoleArn`, `webIdentityTokenVolume`);
  * - the control DB zips are in `controlDbBackups`, a directory of the data volume that every pod's init
- *   container creates; the control-DB agent mounts it read-write (subPath) to delete uploaded zips.
+ *   container creates; the agent mounts it read-write (subPath) to delete older zips (the newest stays,
+ *   so a volume snapshot holds a consistent copy of the control DB).
  */
 import type * as k8s from "@pulumi/kubernetes";
 import type * as pulumi from "@pulumi/pulumi";
 import { AxonNode, PORTS, Topology } from "../topology/model";
 import { CONTAINER_PATHS, CONTROLDB_BACKUP_SUBDIR, systemTokenFile, VM_PATHS } from "../axonserver/render/paths";
-import { AGENT_ENV, AGENT_LAYOUT, AGENT_SCRIPT_NAME, renderBackupAgent } from "./agent";
-import { agentOf, BackupPlan, CONTROLDB_MAX_AGE_SECONDS, nodePrefix, planBackups, renderUnits } from "./plan";
+import { AGENT_ENV, AGENT_SCRIPT_NAME, LOG_WINDOW_SECONDS, renderBackupAgent } from "./agent";
+import { agentOf, BackupPlan, nodePrefix, planBackups, renderUnits } from "./plan";
 import { BackupSettings, BucketCloud } from "./settings";
 
 type Container = k8s.types.input.core.v1.Container;
@@ -121,22 +123,20 @@ export function agentEnv(o: { environment: string; node: string; plan: BackupPla
         // 8024 stays plain HTTP with TLS on (TLS covers gRPC only: properties.ts), on the loopback.
         [AGENT_ENV.axonUrl]: `http://127.0.0.1:${PORTS.http}`,
         [AGENT_ENV.tokenFile]: o.tokenFile,
-        [AGENT_ENV.controlDb]: String(agent.controlDb),
+        // Keep the newest control DB zip on the volume, delete older ones.
+        [AGENT_ENV.controlDbPrune]: "true",
+        [AGENT_ENV.logWindowSeconds]: String(LOG_WINDOW_SECONDS),
         [AGENT_ENV.intervalMinutes]: String(o.settings.intervalMinutes),
         [AGENT_ENV.offsetMinutes]: String(agent.offsetMinutes),
         [AGENT_ENV.retries]: "5",
         [AGENT_ENV.retryDelaySeconds]: "5",
     };
-    if (agent.controlDbFrom !== undefined) {
-        env[AGENT_ENV.controlDbStampUrl] = `${o.bucketRef}/${nodePrefix(o.environment, agent.controlDbFrom)}/${AGENT_LAYOUT.controlDbStamp}`;
-        env[AGENT_ENV.controlDbMaxAgeSeconds] = String(CONTROLDB_MAX_AGE_SECONDS);
-    }
     return env;
 }
 
 /**
- * The sidecar container of a node, or `undefined` when the plan gives this node nothing to back up
- * (only designated PRIMARY nodes run an agent, plan.ts).
+ * The sidecar container of a node, or `undefined` when the plan has no agent for it (every node of the
+ * topology has one, plan.ts).
  */
 export function backupSidecarContainer(o: BackupSidecarOptions): Container | undefined {
     const plan = o.plan ?? planBackups(o.topology, o.settings);
@@ -150,10 +150,8 @@ export function backupSidecarContainer(o: BackupSidecarOptions): Container | und
         tokenFile: systemTokenFile(p),
     });
     if (!vars) return undefined;
-    // The agent making control DB backups deletes each zip once uploaded: it gets write access to their
-    // directory only (a subPath of the data volume), never to the control DB.
-    const controlDb = vars[AGENT_ENV.controlDb] === "true";
-    if (controlDb) vars[AGENT_ENV.controlDbCleanup] = "true";
+    // The agent deletes older control DB zips: it gets write access to their directory only (a subPath of
+    // the data volume), never to the control DB.
     const webIdentity: EnvVar[] =
         o.webIdentityRoleArn !== undefined
             ? [
@@ -182,7 +180,7 @@ export function backupSidecarContainer(o: BackupSidecarOptions): Container | und
             { name: o.volumeMountNames.events, mountPath: p.events, readOnly: true },
             { name: o.volumeMountNames.data, mountPath: p.data, readOnly: true },
             { name: o.volumeMountNames.log, mountPath: p.log, readOnly: true },
-            ...(controlDb ? [{ name: o.volumeMountNames.data, mountPath: p.controlDbBackups, subPath: CONTROLDB_BACKUP_SUBDIR }] : []),
+            { name: o.volumeMountNames.data, mountPath: p.controlDbBackups, subPath: CONTROLDB_BACKUP_SUBDIR },
             { name: o.tokenVolumeName, mountPath: p.security, readOnly: true },
             { name: SIDECAR_VOLUMES.script, mountPath: SCRIPT_DIR, readOnly: true },
             { name: SIDECAR_VOLUMES.tmp, mountPath: "/tmp" },
@@ -212,7 +210,7 @@ export const VM_AGENT_PATH = `/usr/local/bin/${AGENT_SCRIPT_NAME}`;
 
 /**
  * systemd units for a VM node's agent: `axonserver-backup.service` (oneshot, `--once`, as the
- * `axonserver` user so it can read the volumes and delete its control DB zips) and
+ * `axonserver` user so it can read the volumes and delete its older control DB zips) and
  * `axonserver-backup.timer` (`OnCalendar` at the plan's aligned minutes, `Persistent=true`).
  * `undefined` when the node has no agent. The VM engineer installs the script (`renderBackupAgent()`)
  * at `VM_AGENT_PATH` and these units; the instance role/SA carries the bucket access (access.ts).
@@ -235,7 +233,6 @@ export function renderBackupTimerUnits(o: {
         tokenFile: systemTokenFile(VM_PATHS),
     });
     if (!vars) return undefined;
-    vars[AGENT_ENV.controlDbCleanup] = "true";
     if (o.settings.cloud === "aws") vars.AWS_REGION = o.settings.drRegion;
     const agent = agentOf(plan, o.node.name)!;
     const minutes: number[] = [];
@@ -256,7 +253,7 @@ export function renderBackupTimerUnits(o: {
         "PrivateTmp=true",
         "NoNewPrivileges=true",
         "ProtectSystem=strict",
-        // Deletes the control DB zips it uploaded; the rest of the volume stays read-only to it.
+        // Deletes older control DB zips; the rest of the volume stays read-only to it.
         `ReadWritePaths=${VM_PATHS.controlDbBackups}`,
         "",
     ].join("\n");

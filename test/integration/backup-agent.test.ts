@@ -1,90 +1,19 @@
 /**
- * Loopback tests of the rendered backup agent: a stub of the four Axon Server backup endpoints over
- * real files in a temp dir (127.0.0.1, random port), a temp dir as the bucket (`file://`), and the
- * script run with bash exactly as the sidecar runs it (env vars, `--once`).
+ * Loopback tests of the backup agent script (components/backup/agent.sh, as shipped by renderBackupAgent):
+ * one node of the cluster model in test/support/axonBackupStub.ts (127.0.0.1, random port), a temp dir
+ * as the bucket (`file://`), and the script run with bash exactly as the sidecar runs it (env vars,
+ * `--once`). No sleeps: retries run with BACKUP_RETRY_DELAY_SECONDS=0; run ids are fixed (BACKUP_RUN_ID).
  */
 import assert from "node:assert/strict";
 import { spawn, spawnSync } from "node:child_process";
 import * as fs from "node:fs";
-import * as http from "node:http";
-import type { AddressInfo } from "node:net";
 import * as os from "node:os";
 import * as path from "node:path";
-import { AGENT_SCRIPT_NAME, renderBackupAgent } from "../../components/backup/agent";
+import { AGENT_ENV, AGENT_LAYOUT, AGENT_SCRIPT_NAME, AGENT_SCRIPT_PATH, renderBackupAgent, RESTORE_ENV } from "../../components/backup/agent";
+import { buildTopology } from "../fixtures/topologies";
+import { startCluster, StubNode } from "../support/axonBackupStub";
 
-const TOKEN = "s3cr3t-system-token";
-const seg = (n: number, ext: string) => `${String(n).padStart(20, "0")}.${ext}`;
-
-interface Call {
-    method: string;
-    path: string;
-    query: Record<string, string>;
-    token: string | undefined;
-}
-
-/** Node volumes and the stub's view of the event store. */
-interface NodeState {
-    root: string;
-    /** Closed segment numbers per `<ctx>:<TYPE>`; the active segment is the highest file on disk. */
-    closed: Record<string, number[]>;
-    /** Per-request override: return a status (once or always) or extra (missing) file names. */
-    fail?: { when: (c: Call) => boolean; status: number; times: number };
-    extraFiles?: { when: (c: Call) => boolean; files: string[] };
-    zips: number;
-}
-
-function write(file: string, content: string): void {
-    fs.mkdirSync(path.dirname(file), { recursive: true });
-    fs.writeFileSync(file, content);
-}
-
-function startStub(state: NodeState, calls: Call[]): Promise<{ server: http.Server; url: string }> {
-    const server = http.createServer((req, res) => {
-        const u = new URL(req.url ?? "/", "http://x");
-        const call: Call = {
-            method: req.method ?? "",
-            path: u.pathname,
-            query: Object.fromEntries(u.searchParams),
-            token: req.headers["axoniq-access-token"] as string | undefined,
-        };
-        calls.push(call);
-        const send = (status: number, body: string, type = "application/json") => {
-            res.writeHead(status, { "content-type": type });
-            res.end(body);
-        };
-        if (call.token !== TOKEN) return send(401, '{"error":"unauthorized"}');
-        if (state.fail && state.fail.times > 0 && state.fail.when(call)) {
-            state.fail.times--;
-            return send(state.fail.status, '{"error":"injected"}');
-        }
-        const extra = state.extraFiles?.when(call) ? state.extraFiles.files : [];
-        if (call.method === "POST" && call.path === "/v1/backup/createControlDbBackup") {
-            state.zips++;
-            const zip = path.join(state.root, "data", `controldb${1700000000000 + state.zips}.zip`);
-            write(zip, `controldb zip #${state.zips}`);
-            return send(200, zip, "text/plain");
-        }
-        if (call.method === "GET" && call.path === "/v1/backup/log/filenames") {
-            const dir = path.join(state.root, "log", call.query.context);
-            const files = fs.existsSync(dir) ? fs.readdirSync(dir).sort().map((f) => path.join(dir, f)) : [];
-            return send(200, JSON.stringify([...files, ...extra]));
-        }
-        if (call.method === "GET" && call.path === "/v1/backup/eventstore") {
-            const { targetContext: ctx, type, lastClosedSegmentBackedUp } = call.query;
-            if (type !== "EVENT" && type !== "SNAPSHOT") return send(400, '{"error":"type"}');
-            const marker = Number(lastClosedSegmentBackedUp);
-            const ext = type === "EVENT" ? "events" : "snapshots";
-            const dir = path.join(state.root, "events", ctx);
-            const onDisk = fs.readdirSync(dir).filter((f) => f.endsWith(`.${ext}`)).map((f) => Number(f.split(".")[0])).sort((a, b) => a - b);
-            const closed = state.closed[`${ctx}:${type}`] ?? [];
-            const last = closed.length ? Math.max(...closed) : -1;
-            const files = onDisk.filter((n) => n > marker).map((n) => path.join(dir, seg(n, ext)));
-            return send(200, JSON.stringify({ lastClosedSegment: last, filenames: [...files, ...extra] }));
-        }
-        return send(404, '{"error":"not found"}');
-    });
-    return new Promise((resolve) => server.listen(0, "127.0.0.1", () => resolve({ server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}` })));
-}
+const seg = (n: number, ext: string, version = 0) => `${String(n).padStart(20, "0")}${version ? `_${String(version).padStart(5, "0")}` : ""}${ext}`;
 
 function runAgent(script: string, env: Record<string, string>, args = ["--once"]): Promise<{ code: number; stderr: string }> {
     return new Promise((resolve, reject) => {
@@ -98,6 +27,17 @@ function runAgent(script: string, env: Record<string, string>, args = ["--once"]
 
 const has = (tool: string) => spawnSync("bash", ["-c", `command -v ${tool}`]).status === 0;
 
+/** One node, PRIMARY of `_admin`, of `orders` (contexts orders, payments) and of `billing`. */
+const TOPOLOGY = buildTopology({
+    environment: "t",
+    nodes: ["n1"],
+    groups: [
+        { name: "_admin", members: { n1: "PRIMARY" } },
+        { name: "orders", members: { n1: "PRIMARY" }, contexts: ["orders", "payments"] },
+        { name: "billing", members: { n1: "PRIMARY" } },
+    ],
+});
+
 describe("backup agent (loopback)", () => {
     let tmp: string;
     let script: string;
@@ -106,175 +46,197 @@ describe("backup agent (loopback)", () => {
         tmp = fs.mkdtempSync(path.join(os.tmpdir(), "axon-backup-agent-"));
         script = path.join(tmp, AGENT_SCRIPT_NAME);
         fs.writeFileSync(script, renderBackupAgent(), { mode: 0o755 });
-        fs.writeFileSync(path.join(tmp, "system.token"), `${TOKEN}\n`);
     });
     after(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
-    /** A fresh node (two contexts in group `orders`, one log group) and an empty bucket. */
     async function setup(name: string) {
-        const root = path.join(tmp, name, "node");
-        const bucket = path.join(tmp, name, "bucket", "prod", "axon-1");
-        for (const ctx of ["orders", "payments"]) {
-            write(path.join(root, "events", ctx, seg(0, "events")), `${ctx} events 0 (closed)`);
-            write(path.join(root, "events", ctx, seg(0, "index")), `${ctx} index 0`);
-            write(path.join(root, "events", ctx, seg(100, "events")), `${ctx} events 100 (active v1)`);
-            write(path.join(root, "events", ctx, seg(0, "snapshots")), `${ctx} snapshots 0 (active)`);
-        }
-        write(path.join(root, "log", "orders", seg(1, "log")), "log 1");
-        write(path.join(root, "log", "orders", seg(2, "log")), "log 2");
-        write(path.join(root, "log", "_admin", seg(1, "log")), "admin log 1");
-        const state: NodeState = { root, closed: { "orders:EVENT": [0], "payments:EVENT": [0] }, zips: 0 };
-        const calls: Call[] = [];
-        const { server, url } = await startStub(state, calls);
+        const cluster = await startCluster(TOPOLOGY, path.join(tmp, name, "nodes"));
+        const node: StubNode = cluster.nodes.get("n1")!;
+        const bucket = path.join(tmp, name, "bucket", "t", "n1");
         const env = {
-            BACKUP_TARGET: `file://${bucket}`,
-            BACKUP_UNITS: "_admin: orders:orders,payments",
-            AXON_URL: url,
-            AXON_TOKEN_FILE: path.join(tmp, "system.token"),
-            BACKUP_CONTROLDB: "true",
-            BACKUP_RETRIES: "3",
-            BACKUP_RETRY_DELAY_SECONDS: "0",
+            [AGENT_ENV.target]: `file://${bucket}`,
+            [AGENT_ENV.units]: "_admin: orders:orders,payments billing:billing",
+            [AGENT_ENV.axonUrl]: node.url,
+            [AGENT_ENV.tokenFile]: node.tokenFile,
+            [AGENT_ENV.controlDbPrune]: "true",
+            [AGENT_ENV.retries]: "3",
+            [AGENT_ENV.retryDelaySeconds]: "0",
             TMPDIR: tmp,
         };
         const read = (key: string) => fs.readFileSync(path.join(bucket, key), "utf8");
-        return { root, bucket, state, calls, server, env, read };
+        const exists = (key: string) => fs.existsSync(path.join(bucket, key));
+        const run = (id: string, extra: Record<string, string> = {}) => runAgent(script, { ...env, [AGENT_ENV.runId]: id, ...extra });
+        return { cluster, node, bucket, env, read, exists, run, calls: cluster.calls };
     }
 
     for (const tool of ["jq", "python3"]) {
-        it(`first run (${tool}): control DB, then every log, then events; token header; markers stored`, async function () {
+        it(`first run (${tool}): own control DB, then each group's log and events, all with AxonIQ-Context: _admin; latest flipped last`, async function () {
             if (!has(tool)) this.skip();
             const s = await setup(`first-${tool}`);
             try {
-                const r = await runAgent(script, { ...s.env, BACKUP_JSON_TOOL: tool });
+                const r = await s.run("r1", { [AGENT_ENV.jsonTool]: tool });
                 assert.equal(r.code, 0, r.stderr);
                 const sequence = s.calls.map((c) =>
-                    c.path.endsWith("createControlDbBackup") ? "controldb" : c.path.endsWith("log/filenames") ? `log:${c.query.context}` : `events:${c.query.targetContext}:${c.query.type}:${c.query.lastClosedSegmentBackedUp}`,
+                    c.path.endsWith("createControlDbBackup")
+                        ? "controldb"
+                        : c.path.endsWith("log/filenames")
+                          ? `log:${c.query.context}`
+                          : `events:${c.query.targetContext}:${c.query.type}:${c.query.lastClosedSegmentBackedUp}:${c.query.lastClosedVersionBackedUp}`,
                 );
                 assert.deepEqual(sequence, [
                     "controldb",
                     "log:_admin",
                     "log:orders",
-                    "events:orders:EVENT:-1",
-                    "events:orders:SNAPSHOT:-1",
-                    "events:payments:EVENT:-1",
-                    "events:payments:SNAPSHOT:-1",
+                    "events:orders:EVENT:-1:0",
+                    "events:orders:SNAPSHOT:-1:0",
+                    "events:payments:EVENT:-1:0",
+                    "events:payments:SNAPSHOT:-1:0",
+                    "log:billing",
+                    "events:billing:EVENT:-1:0",
+                    "events:billing:SNAPSHOT:-1:0",
                 ]);
-                assert.ok(s.calls.every((c) => c.token === TOKEN), "every call carries AxonIQ-Access-Token");
-                assert.equal(s.read("controldb/controldb.zip"), "controldb zip #1");
-                assert.match(s.read("controldb/stamp"), /^\d+\n$/);
-                assert.equal(s.read(`log/orders/${seg(2, "log")}`), "log 2");
-                assert.equal(s.read(`log/_admin/${seg(1, "log")}`), "admin log 1");
-                assert.equal(s.read(`events/orders/${seg(100, "events")}`), "orders events 100 (active v1)");
-                assert.equal(s.read(`events/payments/${seg(0, "snapshots")}`), "payments snapshots 0 (active)");
-                assert.equal(s.read("events/orders/.marker-EVENT"), "0\n");
-                assert.equal(s.read("events/orders/.marker-SNAPSHOT"), "-1\n");
-                assert.match(s.read("last-success"), /^\d+\n$/);
-                assert.ok(!r.stderr.includes(TOKEN), "the token never appears in the log");
+                // axon-server-se RestRequestAccessDecisionVoter: the AxonIQ-Context header decides the
+                // authorisation context; the stub answers 403 for any other context than _admin.
+                assert.ok(s.calls.every((c) => c.contextHeader === "_admin" && c.status === 200), JSON.stringify(s.calls.filter((c) => c.status !== 200)));
+                assert.equal(s.read(AGENT_LAYOUT.latest), "r1\n");
+                const manifest = s.read(AGENT_LAYOUT.manifest("r1")).trim().split("\n");
+                assert.ok(manifest.includes(`controldb ${AGENT_LAYOUT.controlDbZip("r1")}`));
+                assert.ok(manifest.includes(`log orders ${AGENT_LAYOUT.runLogDir("r1", "orders")}/${seg(1, ".log")}`));
+                // Closed segments (0..2) once, shared; the active one (3) under the run.
+                assert.ok(manifest.includes(`events orders events/orders/${seg(2, ".events")}`));
+                assert.ok(manifest.includes(`events orders runs/r1/events/orders/${seg(3, ".events")}`));
+                assert.ok(manifest.includes("marker orders EVENT 2 0"));
+                assert.ok(manifest.includes("marker orders SNAPSHOT -1 0"));
+                for (const line of manifest.filter((l) => !l.startsWith("marker"))) assert.ok(s.exists(line.split(" ").pop()!), line);
+                assert.match(s.read(AGENT_LAYOUT.lastSuccess), /^\d+\n$/);
+                assert.ok(!r.stderr.includes("token-of-n1"), "the token never appears in the log");
             } finally {
-                s.server.close();
+                await s.cluster.close();
             }
         });
     }
 
-    it("second run is incremental: asks with the stored marker, copies new + active segments, overwrites the active one, replaces the log prefix", async () => {
+    it("second run: markers and version from the last complete run; closed segments not copied again; a rewritten version is; newest zip kept", async () => {
         const s = await setup("incremental");
         try {
-            assert.equal((await runAgent(script, s.env)).code, 0);
-            // Between runs: segment 100 closes, 200 becomes active; a closed segment's source is
-            // tampered with (it must not be copied again); the log is compacted; a stale object appears.
-            write(path.join(s.root, "events", "orders", seg(100, "events")), "orders events 100 (closed, final)");
-            write(path.join(s.root, "events", "orders", seg(200, "events")), "orders events 200 (active)");
-            s.state.closed["orders:EVENT"] = [0, 100];
-            write(path.join(s.root, "events", "orders", seg(0, "events")), "TAMPERED");
-            fs.rmSync(path.join(s.root, "log", "orders", seg(1, "log")));
-            write(path.join(s.root, "log", "orders", seg(3, "log")), "log 3");
-            write(path.join(s.bucket, "log", "orders", "stale.log"), "stale");
+            assert.equal((await s.run("r1")).code, 0);
+            s.cluster.advance(); // segment 3 closes, 4 is active, new log content
+            // Event transformation rewrote segment 1 as version 1; a closed segment's source is tampered with
+            // (it must not be copied again).
+            fs.writeFileSync(path.join(s.node.events, "orders", seg(1, ".events", 1)), "orders events segment 1 (version 1)\n");
+            fs.writeFileSync(path.join(s.node.events, "orders", seg(0, ".events")), "TAMPERED\n");
             s.calls.length = 0;
-
-            const r = await runAgent(script, s.env);
+            const r = await s.run("r2");
             assert.equal(r.code, 0, r.stderr);
-            const ev = s.calls.find((c) => c.query.targetContext === "orders" && c.query.type === "EVENT");
-            assert.equal(ev?.query.lastClosedSegmentBackedUp, "0");
-            assert.equal(s.read(`events/orders/${seg(100, "events")}`), "orders events 100 (closed, final)", "active segment overwritten");
-            assert.equal(s.read(`events/orders/${seg(200, "events")}`), "orders events 200 (active)");
-            assert.equal(s.read(`events/orders/${seg(0, "events")}`), "orders events 0 (closed)", "closed segment not copied again");
-            assert.equal(s.read("events/orders/.marker-EVENT"), "100\n");
-            assert.equal(s.read("controldb/controldb.zip"), "controldb zip #2");
-            assert.deepEqual(fs.readdirSync(path.join(s.bucket, "log", "orders")).sort(), [seg(2, "log"), seg(3, "log")]);
-        } finally {
-            s.server.close();
-        }
-    });
-
-    it("a failure in the middle (500 on SNAPSHOT) exits non-zero, names the step and keeps that marker", async () => {
-        const s = await setup("fail-500");
-        try {
-            assert.equal((await runAgent(script, s.env)).code, 0);
-            write(path.join(s.root, "events", "orders", seg(0, "snapshots")), "orders snapshots 0 (closed)");
-            write(path.join(s.root, "events", "orders", seg(50, "snapshots")), "orders snapshots 50");
-            s.state.closed["orders:SNAPSHOT"] = [0];
-            s.state.fail = { when: (c) => c.query.type === "SNAPSHOT" && c.query.targetContext === "orders", status: 500, times: 99 };
+            const ev = s.calls.find((c) => c.query.targetContext === "orders" && c.query.type === "EVENT")!;
+            assert.deepEqual([ev.query.lastClosedSegmentBackedUp, ev.query.lastClosedVersionBackedUp], ["2", "0"]);
+            assert.equal(s.read(`events/orders/${seg(3, ".events")}`), "orders events segment 3\n", "the once-active segment, now closed and final");
+            assert.equal(s.read(`events/orders/${seg(1, ".events", 1)}`), "orders events segment 1 (version 1)\n");
+            assert.match(s.read(`events/orders/${seg(0, ".events")}`), /^orders events segment 0$/m, "closed segment not copied again");
+            const manifest = s.read(AGENT_LAYOUT.manifest("r2"));
+            assert.match(manifest, /^marker orders EVENT 3 1$/m);
+            assert.match(manifest, new RegExp(`^events orders events/orders/${seg(0, ".events")}$`, "m"), "closed segments of earlier runs stay in the run");
+            assert.equal(s.read(AGENT_LAYOUT.latest), "r2\n");
+            // The newest control DB zip stays on the volume for snapshots; older ones go.
+            assert.equal(fs.readdirSync(s.node.controlDbBackups).length, 1);
             s.calls.length = 0;
-            const r = await runAgent(script, s.env);
-            assert.notEqual(r.code, 0);
-            assert.match(r.stderr, /ERROR step=events:orders:SNAPSHOT: GET \/v1\/backup\/eventstore\?targetContext=orders&type=SNAPSHOT.* HTTP 500/);
-            assert.equal(s.read("events/orders/.marker-SNAPSHOT"), "-1\n");
-            assert.ok(!fs.existsSync(path.join(s.bucket, "events", "orders", seg(50, "snapshots"))));
-            assert.equal(s.calls.filter((c) => c.query.type === "SNAPSHOT").length, 3, "3 attempts (BACKUP_RETRIES=3)");
-            assert.ok(!s.calls.some((c) => c.query.targetContext === "payments"), "stops at the failed step");
+            assert.equal((await s.run("r3")).code, 0);
+            const ev3 = s.calls.find((c) => c.query.targetContext === "orders" && c.query.type === "EVENT")!;
+            assert.equal(ev3.query.lastClosedVersionBackedUp, "1", "lastClosedVersionBackedUp: the rewritten segment is not uploaded again");
+            assert.deepEqual(fs.readdirSync(path.join(s.bucket, "runs")).sort(), ["r2", "r3"], "this run and the previous complete one are kept");
         } finally {
-            s.server.close();
+            await s.cluster.close();
         }
     });
 
-    it("a file that vanished between listing and copy fails the run without advancing the marker", async () => {
-        const s = await setup("vanished");
+    it("a failing group is skipped, the others are backed up, the run exits non-zero and latest stays at the last complete run", async () => {
+        const s = await setup("isolated");
         try {
-            s.state.extraFiles = { when: (c) => c.query.targetContext === "payments" && c.query.type === "EVENT", files: [path.join(s.root, "events", "payments", seg(7, "events"))] };
-            const r = await runAgent(script, s.env);
+            assert.equal((await s.run("r1")).code, 0);
+            s.node.fail = (c) => (c.path.endsWith("log/filenames") && c.query.context === "orders" ? 500 : undefined);
+            s.calls.length = 0;
+            const r = await s.run("r2");
             assert.notEqual(r.code, 0);
-            assert.match(r.stderr, /ERROR step=events:payments:EVENT: file .*00000000000000000007\.events named by Axon Server is missing/);
-            assert.ok(!fs.existsSync(path.join(s.bucket, "events", "payments", ".marker-EVENT")), "no marker written");
-            assert.equal(s.read("events/orders/.marker-EVENT"), "0\n", "earlier units completed");
-            assert.ok(!fs.existsSync(path.join(s.bucket, "last-success")));
+            assert.match(r.stderr, /ERROR step=log:orders: GET \/v1\/backup\/log\/filenames\?context=orders failed \(HTTP 500\)/);
+            assert.match(r.stderr, /run r2 is incomplete, group\(s\) orders failed; latest stays at r1/);
+            assert.equal(s.calls.filter((c) => c.query.context === "orders").length, 3, "3 attempts (BACKUP_RETRIES=3)");
+            assert.ok(s.calls.some((c) => c.query.context === "billing"), "the next group still runs");
+            assert.equal(s.read(AGENT_LAYOUT.latest), "r1\n");
+            assert.ok(!s.exists(AGENT_LAYOUT.manifest("r2")));
         } finally {
-            s.server.close();
+            await s.cluster.close();
         }
     });
 
-    it("a transient 503 is retried and the run succeeds", async () => {
+    it("tries /createControlDbBackup when /v1/backup/createControlDbBackup answers 404; no control DB, no run", async () => {
+        const s = await setup("controldb");
+        try {
+            s.node.controlDbPaths = ["/createControlDbBackup"];
+            let r = await s.run("r1");
+            assert.equal(r.code, 0, r.stderr);
+            assert.deepEqual(s.calls.filter((c) => c.method === "POST").map((c) => `${c.path}:${c.status}`), ["/v1/backup/createControlDbBackup:404", "/createControlDbBackup:200"]);
+            s.node.controlDbPaths = [];
+            s.calls.length = 0;
+            r = await s.run("r2");
+            assert.notEqual(r.code, 0);
+            assert.match(r.stderr, /ERROR step=controldb: POST createControlDbBackup failed \(HTTP 404\)/);
+            assert.ok(!s.calls.some((c) => c.method === "GET"), "no log without a control DB backup before it");
+        } finally {
+            await s.cluster.close();
+        }
+    });
+
+    it("retries a transient 503; skips every run while a restore holds the prefix", async () => {
         const s = await setup("transient");
         try {
-            s.state.fail = { when: (c) => c.path.endsWith("log/filenames"), status: 503, times: 1 };
-            const r = await runAgent(script, s.env);
+            let failures = 1;
+            s.node.fail = (c) => (c.path.endsWith("log/filenames") && failures-- > 0 ? 503 : undefined);
+            let r = await s.run("r1");
             assert.equal(r.code, 0, r.stderr);
             assert.match(r.stderr, /step=log:_admin: GET \/v1\/backup\/log\/filenames\?context=_admin: transient failure \(curl exit 0, HTTP 503\); retry 1\/2/);
-            assert.equal(s.calls.filter((c) => c.query.context === "_admin").length, 2);
-            assert.equal(s.read(`log/_admin/${seg(1, "log")}`), "admin log 1");
+            fs.writeFileSync(path.join(s.bucket, AGENT_LAYOUT.hold), "hold\n");
+            s.calls.length = 0;
+            r = await s.run("r2");
+            assert.equal(r.code, 0, r.stderr);
+            assert.match(r.stderr, /hold exists \(a restore is pending\): run skipped/);
+            assert.deepEqual(s.calls, []);
         } finally {
-            s.server.close();
+            await s.cluster.close();
         }
     });
 
-    it("an agent without _admin checks the control DB stamp of the admin agent instead of POSTing", async () => {
-        const s = await setup("stamp");
+    it("restore: only from a complete run, into empty directories unless told to wipe them", async () => {
+        const s = await setup("restore");
         try {
-            const stamp = path.join(tmp, "stamp", "prod", "axon-admin", "controldb", "stamp");
-            const env = { ...s.env, BACKUP_CONTROLDB: "false", BACKUP_CONTROLDB_STAMP_URL: `file://${stamp}`, BACKUP_UNITS: "orders:orders" };
-            let r = await runAgent(script, env);
-            assert.notEqual(r.code, 0);
-            assert.match(r.stderr, /ERROR step=controldb-freshness: no control DB backup stamp/);
-            write(stamp, `${Math.floor(Date.now() / 1000) - 3600}\n`);
-            r = await runAgent(script, env);
-            assert.match(r.stderr, /ERROR step=controldb-freshness: the control DB backup .* is 36\d\ds old \(max 1200s\)/);
-            assert.equal(s.calls.length, 0, "nothing backed up before a fresh control DB backup");
-            write(stamp, `${Math.floor(Date.now() / 1000) - 60}\n`);
-            r = await runAgent(script, env);
+            const target = path.join(tmp, "restore", "target");
+            const env = {
+                [RESTORE_ENV.source]: `file://${s.bucket}`,
+                [RESTORE_ENV.dataDir]: path.join(target, "data"),
+                [RESTORE_ENV.logDir]: path.join(target, "log"),
+                [RESTORE_ENV.eventsDir]: path.join(target, "events"),
+                [AGENT_ENV.retryDelaySeconds]: "0",
+                [AGENT_ENV.retries]: "1",
+                TMPDIR: tmp,
+            };
+            let r = await runAgent(script, env, ["--restore"]);
+            assert.equal(r.code, 1);
+            assert.match(r.stderr, /no complete backup run under file:\/\/.* \(no 'latest' pointer\): nothing to restore/);
+            assert.equal((await s.run("r1")).code, 0);
+            fs.mkdirSync(path.join(target, "data", "lost+found"), { recursive: true });
+            fs.mkdirSync(path.join(target, "log"), { recursive: true });
+            fs.writeFileSync(path.join(target, "log", "stray"), "x");
+            r = await runAgent(script, env, ["--restore"]);
+            assert.match(r.stderr, /log is not empty \(set RESTORE_WIPE=true/);
+            r = await runAgent(script, { ...env, [RESTORE_ENV.wipe]: "true", [RESTORE_ENV.recoveryJson]: '[{"name":"n1"}]' }, ["--restore"]);
             assert.equal(r.code, 0, r.stderr);
-            assert.ok(!s.calls.some((c) => c.method === "POST"));
-            assert.deepEqual(s.calls.map((c) => c.query.context ?? c.query.type), ["orders", "EVENT", "SNAPSHOT"]);
+            assert.match(r.stderr, /restored run r1 from file:\/\/.*: \d+ object\(s\)/);
+            assert.ok(!fs.existsSync(path.join(target, "log", "stray")));
+            assert.ok(fs.existsSync(path.join(target, "data", "lost+found")), "a file system's lost+found stays");
+            assert.equal(fs.readFileSync(path.join(target, "data", "recovery.json"), "utf8"), '[{"name":"n1"}]\n');
+            r = await runAgent(script, { ...env, [RESTORE_ENV.wipe]: "true", [RESTORE_ENV.run]: "r9" }, ["--restore"]);
+            assert.match(r.stderr, /run r9 under .* has no manifest: it is not complete|download of the manifest of run r9 failed/);
         } finally {
-            s.server.close();
+            await s.cluster.close();
         }
     });
 
@@ -288,10 +250,26 @@ describe("backup agent (loopback)", () => {
         assert.equal(r.code, 2);
     });
 
-    it("passes shellcheck", function () {
+    it("the script's documented environment is exactly AGENT_ENV and RESTORE_ENV, and it reads no other", () => {
+        const source = fs.readFileSync(AGENT_SCRIPT_PATH, "utf8");
+        const header = source.slice(0, source.indexOf("\nset -uo pipefail"));
+        const documented = new Set([...header.matchAll(/^#\s{2,}((?:[A-Z][A-Z0-9_]+,\s*)*[A-Z][A-Z0-9_]+)\s/gm)].flatMap((m) => m[1].split(/,\s*/)));
+        const declared = new Set<string>([...Object.values(AGENT_ENV), ...Object.values(RESTORE_ENV)]);
+        assert.deepEqual([...documented].sort(), [...declared].sort(), "header Environment sections vs agent.ts");
+        // What the script takes from the environment: the variables it reads with a default (`${NAME:-…}`).
+        const body = source.slice(header.length);
+        const fromEnv = new Set([...body.matchAll(/\$\{([A-Z][A-Z0-9_]*):-/g)].map((m) => m[1]));
+        fromEnv.delete("TMPDIR"); // the runtime's, not ours
+        for (const v of fromEnv) assert.ok(declared.has(v), `${v} is read from the environment but not in AGENT_ENV/RESTORE_ENV`);
+        for (const v of declared) assert.ok(new RegExp(`\\b${v}\\b`).test(body), `${v} is declared but the script never uses it`);
+    });
+
+    it("passes shellcheck (the source and the shipped script)", () => {
         // A check that passes without its tool checks nothing: shellcheck must be installed (.ci/run installs it).
         assert.ok(has("shellcheck"), "shellcheck is required: install it (apt-get install shellcheck)");
-        const r = spawnSync("shellcheck", ["--shell=bash", script], { encoding: "utf8" });
-        assert.equal(r.status, 0, r.stdout + r.stderr);
+        for (const f of [AGENT_SCRIPT_PATH, script]) {
+            const r = spawnSync("shellcheck", ["--shell=bash", f], { encoding: "utf8" });
+            assert.equal(r.status, 0, r.stdout + r.stderr);
+        }
     });
 });

@@ -75,16 +75,17 @@ describe("stack backups (end to end under mocks)", () => {
         });
     }
 
-    for (const [stack, node, others] of [
-        ["dev", "axon-1", ["axon-2", "axon-3", "axon-dr-1"]],
-        ["prod", "axon-1", ["axon-2", "axon-3", "axon-sec-1", "axon-sec-2", "axon-ab-1", "axon-ab-2"]],
+    for (const [stack, nodes] of [
+        ["dev", ["axon-1", "axon-2", "axon-3"]],
+        ["prod", ["axon-1", "axon-2", "axon-3", "axon-sec-1", "axon-sec-2", "axon-ab-1", "axon-ab-2"]],
     ] as const) {
-        it(`${stack}: only ${node}'s pod runs the agent: read-only volumes, its control DB zips writable, no secret in env`, () => {
+        // Each node is restored with its own control DB, so every node's pod runs its own agent.
+        it(`${stack}: every node's pod runs its own agent: read-only volumes, its control DB zips writable, no secret in env`, () => {
             const records = (stack === "dev" ? dev : prod).records;
-            for (const n of others) assert.deepEqual(containers(one(records, STS, `${stack}-${n}-sts`)).map((c) => c.name), ["axonserver"], n);
+            for (const n of nodes) assert.deepEqual(containers(one(records, STS, `${stack}-${n}-sts`)).map((c) => c.name), ["axonserver", "backup"], n);
+            const node = nodes[0];
             const sts = one(records, STS, `${stack}-${node}-sts`);
-            const [axon, sidecar] = containers(sts);
-            assert.deepEqual([axon.name, sidecar.name], ["axonserver", "backup"]);
+            const [, sidecar] = containers(sts);
             assert.equal(sidecar.image, "amazon/aws-cli:2.32.8");
             const mounts = Object.fromEntries(sidecar.volumeMounts.map((m: J) => [m.mountPath, m]));
             for (const [path, vol] of [
@@ -98,7 +99,7 @@ describe("stack backups (end to end under mocks)", () => {
             assert.deepEqual(mounts["/axonserver/data/controldb-backups"], { name: "data", mountPath: "/axonserver/data/controldb-backups", subPath: "controldb-backups" });
             const e = env(sidecar);
             assert.equal(e.AXON_TOKEN_FILE, "/axonserver/security/system.token", "the token is read from the mounted file");
-            assert.equal(e.BACKUP_CONTROLDB_CLEANUP, "true");
+            assert.equal(e.BACKUP_CONTROLDB_PRUNE, "true", "older control DB zips go, the newest stays");
             assert.equal(e.BACKUP_TARGET, `$(BACKUP_BUCKET_URL)/${stack}/${node}`);
             assert.match(e.BACKUP_BUCKET_URL, new RegExp(`^s3://${stack}-backup-bucket-[0-9a-f]{7}$`));
             assert.ok(sidecar.env.every((v: J) => v.valueFrom === undefined && typeof v.value === "string"), "plain values only, no Secret references");
@@ -128,17 +129,19 @@ describe("stack backups (end to end under mocks)", () => {
         const sa = (one(r, SA, "dev-aws-euw1-sa").inputs as J).metadata;
         assert.deepEqual([sa.name, sa.namespace], ["axonserver", "axonserver"]);
         assert.deepEqual(sa.annotations, { "eks.amazonaws.com/role-arn": "arn:aws:iam::123456789012:role/dev-aws-euw1-backup-role" });
-        assert.equal((one(r, SA, "dev-aws-euc1-sa").inputs as J).metadata.annotations, undefined, "no agent in aws-euc1");
+        assert.deepEqual((one(r, SA, "dev-aws-euc1-sa").inputs as J).metadata.annotations, { "eks.amazonaws.com/role-arn": "arn:aws:iam::123456789012:role/dev-aws-euc1-backup-role" }, "axon-dr-1's agent");
     });
 
-    it("dev: the agent's policy reaches only its own prefix of the bucket and the bucket key", () => {
+    it("dev: a site's agents reach only their own nodes' prefixes of the bucket and the bucket key", () => {
         const bucketArn = String(one(dev.records, "aws:s3/bucket:Bucket", "dev-backup-bucket").inputs.bucket ?? "");
         assert.equal(bucketArn, "", "autonamed");
         const doc = JSON.parse(one(dev.records, "aws:iam/rolePolicy:RolePolicy", "dev-aws-euw1-backup-policy").inputs.policy as string);
         const [objects, list, kms] = doc.Statement;
-        assert.equal(objects.Resource.length, 1);
-        assert.match(objects.Resource[0], /^arn:aws:s3:::dev-backup-bucket-[0-9a-f]{7}\/dev\/axon-1\/\*$/);
-        assert.deepEqual(list.Condition.StringLike["s3:prefix"], ["dev/axon-1/", "dev/axon-1/*"]);
+        assert.deepEqual(
+            objects.Resource.map((r: string) => r.replace(/^arn:aws:s3:::dev-backup-bucket-[0-9a-f]{7}\//, "")),
+            ["dev/axon-1/*", "dev/axon-2/*", "dev/axon-3/*"],
+        );
+        assert.deepEqual(list.Condition.StringLike["s3:prefix"], ["dev/axon-1/", "dev/axon-1/*", "dev/axon-2/", "dev/axon-2/*", "dev/axon-3/", "dev/axon-3/*"]);
         assert.match(kms.Resource, /^arn:aws:kms:eu-central-1:123456789012:key\//);
         assert.ok(!JSON.stringify(doc).includes('"*"'), "no wildcard resource");
     });
@@ -213,10 +216,23 @@ describe("stack backups (end to end under mocks)", () => {
         assert.deepEqual(ofType(prod.records, "gcp:serviceaccount/iAMMember:IAMMember"), []);
     });
 
-    describe("prod with a GCS bucket in us-east1", () => {
+    describe("prod's GKE site alone with a GCS bucket in us-east1", () => {
         let run: MockRun<Deployment>;
         before(async () => {
-            run = await runStack("prod", { config: { backup: { cloud: "gcp", drRegion: "us-east1" } } });
+            // Every node runs an agent, and EKS/EC2 agents cannot write to GCS: only the GKE site's nodes.
+            const file = readStackFile("prod");
+            const c = file.config as J;
+            const gke = ["axon-1", "axon-2", "axon-3", "axon-sec-1", "axon-sec-2"];
+            const groups = c.replicationGroups.map((g: J) => ({ ...g, members: Object.fromEntries(Object.entries(g.members).filter(([n]) => gke.includes(n))) }));
+            run = await runStackFile(
+                withConfig(file, {
+                    sites: c.sites.filter((x: J) => x.name === "gcp-euw4"),
+                    nodes: c.nodes.filter((n: J) => gke.includes(n.name)),
+                    replicationGroups: groups,
+                    clients: c.clients.filter((x: J) => x.region === "europe-west4"),
+                    backup: { cloud: "gcp", drRegion: "us-east1" },
+                }),
+            );
         });
 
         it("GKE Workload Identity: a GSA bound to the Axon ServiceAccount, scoped bucket access, the annotation", () => {
@@ -282,7 +298,8 @@ describe("stack backups (end to end under mocks)", () => {
             assert.match(script, /cat > "\/usr\/local\/bin\/axonserver-backup\.sh" <<'AXONSERVER_BACKUP_AGENT_EOF'\n#!\/usr\/bin\/env bash/);
             assert.match(script, /^Environment=BACKUP_TARGET="s3:\/\/vmdr-backup-bucket-[0-9a-f]{7}\/vmdr\/v1"$/m);
             assert.match(script, /^systemctl enable --now axonserver-backup\.timer$/m);
-            for (const n of ["v2", "v3"]) assert.doesNotMatch(String(one(run.records, "aws:ec2/instance:Instance", `vmdr-aws-use1-${n}-vm`).inputs.userData), /gz\+b64|axonserver-backup/);
+            // Every node backs up its own control DB, logs and events.
+            for (const n of ["v2", "v3"]) assert.ok(Buffer.byteLength(String(one(run.records, "aws:ec2/instance:Instance", `vmdr-aws-use1-${n}-vm`).inputs.userData)) <= 16384, n);
 
             const policy = one(run.records, "aws:iam/rolePolicy:RolePolicy", "vmdr-aws-use1-v1-backup-policy");
             assert.deepEqual([policy.inputs.role, providerName(policy)], ["axon-vmdr-v1", "aws-us-east-1"]);
@@ -325,7 +342,7 @@ describe("stack backups (end to end under mocks)", () => {
             const access = one(run.records, "gcp:storage/bucketIAMMember:BucketIAMMember", "gcevm-gcp-euw1-g1-backup-agent").inputs as J;
             assert.equal(access.member, "serviceAccount:axon-gcevm-g1@acme-axon-gce.iam.gserviceaccount.com");
             assert.match(access.condition.expression, /objects\/gcevm\/g1\/"\)/);
-            assert.equal(ofType(run.records, "gcp:storage/bucketIAMMember:BucketIAMMember").length, 1, "only the agent's node");
+            assert.equal(ofType(run.records, "gcp:storage/bucketIAMMember:BucketIAMMember").length, 3, "one per node, each with its own prefix");
             assert.match(String(one(run.records, "gcp:compute/instance:Instance", "gcevm-gcp-euw1-g1-vm").inputs.metadataStartupScript), /^systemctl enable --now axonserver-backup\.timer$/m);
             const schedule = one(run.records, "gcp:compute/resourcePolicy:ResourcePolicy", "gcevm-europe-west1-vm-snapshots");
             assert.deepEqual([(schedule.inputs as J).region, (schedule.inputs as J).snapshotSchedulePolicy.snapshotProperties.storageLocations], ["europe-west1", "eu"]);

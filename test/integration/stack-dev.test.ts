@@ -240,10 +240,10 @@ const EXPECTED_COUNTS: Record<string, number> = {
     "aws:eks/addon:Addon": 4,
     "aws:kms/key:Key": 2 + 1, // + the backup bucket's key
     "aws:kms/alias:Alias": 2,
-    // + the agents' IRSA role (aws-euw1) and a DLM role per region
-    "aws:iam/role:Role": 2 * 3 + 1 + 2,
+    // + the agents' IRSA role per site (every node runs an agent) and a DLM role per region
+    "aws:iam/role:Role": 2 * 3 + 2 + 2,
     // EBS CSI KMS per site; + the agents' bucket policy and DLM's KMS grants per region
-    "aws:iam/rolePolicy:RolePolicy": 2 + 1 + 2,
+    "aws:iam/rolePolicy:RolePolicy": 2 + 2 + 2,
     "aws:iam/rolePolicyAttachment:RolePolicyAttachment": 2 * 5 + 2, // + the DLM managed policy per region
     "aws:iam/openIdConnectProvider:OpenIdConnectProvider": 2,
     "axonserver:aws:AwsIngressRules": 2,
@@ -262,7 +262,7 @@ const EXPECTED_COUNTS: Record<string, number> = {
     "kubernetes:apps/v1:StatefulSet": 4,
     // headless, gRPC, HTTP and the internal NLB per node
     "kubernetes:core/v1:Service": 4 * 4,
-    "kubernetes:core/v1:ConfigMap": 4 + 1 + 1, // + the client config in eu-west-1, the backup agent script of axon-1
+    "kubernetes:core/v1:ConfigMap": 4 + 1 + 4, // + the client config in eu-west-1, each node's backup agent script
     "kubernetes:core/v1:Secret": 4 + 2, // TLS per node, tokens per site
     "kubernetes:core/v1:Namespace": 2,
     "kubernetes:core/v1:ServiceAccount": 2,
@@ -273,14 +273,14 @@ const EXPECTED_COUNTS: Record<string, number> = {
     "tls:index/selfSignedCert:SelfSignedCert": 1,
     "tls:index/certRequest:CertRequest": 4,
     "tls:index/locallySignedCert:LocallySignedCert": 4,
-    // --- backups: S3 bucket in eu-central-1, axon-1's agent (IRSA), a DLM policy per region ---
+    // --- backups: S3 bucket in eu-central-1, every node's agent (an IRSA role per site), a DLM policy per region ---
     "axonserver:backup:BackupBucket": 1,
     "aws:s3/bucket:Bucket": 1,
     "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock": 1,
     "aws:s3/bucketVersioning:BucketVersioning": 1,
     "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration": 1,
     "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration": 1,
-    "axonserver:backup:AwsBackupIrsaRole": 1,
+    "axonserver:backup:AwsBackupIrsaRole": 2,
     "axonserver:backup:AwsSnapshotPolicy": 2,
     "aws:dlm/lifecyclePolicy:LifecyclePolicy": 2,
 };

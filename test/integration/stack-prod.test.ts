@@ -290,10 +290,10 @@ const EXPECTED_COUNTS: Record<string, number> = {
     "aws:kms/key:Key": 1 + 1, // EBS; the backup bucket's key
     "aws:kms/alias:Alias": 1,
     "aws:iam/openIdConnectProvider:OpenIdConnectProvider": 1 + 1, // EKS; GKE's issuer for the backup agent's S3 role
-    // EKS cluster, nodes, EBS CSI; the VM node; axon-1's backup agent (GKE web identity); DLM per AWS region
-    "aws:iam/role:Role": 3 + 1 + 1 + 2,
-    // EBS CSI KMS; the VM node's secrets; the agent's bucket policy; DLM's KMS grants for the EKS key (eu-west-1)
-    "aws:iam/rolePolicy:RolePolicy": 1 + 1 + 1 + 1,
+    // EKS cluster, nodes, EBS CSI; the VM node; the backup agents' IRSA roles (GKE web identity, EKS); DLM per AWS region
+    "aws:iam/role:Role": 3 + 1 + 2 + 2,
+    // EBS CSI KMS; the VM node's secrets; the agents' bucket policies (GKE, EKS, the VM's role); DLM's KMS grants for the EKS key (eu-west-1)
+    "aws:iam/rolePolicy:RolePolicy": 1 + 1 + 3 + 1,
     // EKS managed policies; SSM for the VM; the DLM managed policy per AWS region
     "aws:iam/rolePolicyAttachment:RolePolicyAttachment": 5 + 1 + 2,
     "axonserver:aws:AwsIngressRules": 2,
@@ -351,7 +351,7 @@ const EXPECTED_COUNTS: Record<string, number> = {
     "axonserver:index:AxonServerTls": 1,
     "kubernetes:apps/v1:StatefulSet": 7,
     "kubernetes:core/v1:Service": 7 * 4, // headless, gRPC, HTTP, internal LB
-    "kubernetes:core/v1:ConfigMap": 7 + 2 + 1, // + client configs in europe-west4 and eu-west-1, axon-1's backup agent script
+    "kubernetes:core/v1:ConfigMap": 7 + 2 + 7, // + client configs in europe-west4 and eu-west-1, each Kubernetes node's backup agent script
     "kubernetes:core/v1:Secret": 7 + 2, // TLS per node, tokens per site
     "kubernetes:core/v1:Namespace": 2,
     "kubernetes:core/v1:ServiceAccount": 2,
@@ -370,7 +370,8 @@ const EXPECTED_COUNTS: Record<string, number> = {
     "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration": 1,
     "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration": 1,
     "aws:s3/bucketObjectLockConfiguration:BucketObjectLockConfiguration": 1,
-    "axonserver:backup:AwsBackupIrsaRole": 1,
+    "axonserver:backup:AwsBackupIrsaRole": 2,
+    "axonserver:backup:AwsBackupRolePolicy": 1, // axon-dr-1's agent on the VM's instance role
     "axonserver:backup:AwsSnapshotPolicy": 2,
     "aws:dlm/lifecyclePolicy:LifecyclePolicy": 2,
     "axonserver:backup:GkeBackup": 1,

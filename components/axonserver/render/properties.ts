@@ -89,11 +89,13 @@ export function renderAxonServerProperties(topology: Topology, node: AxonNode, p
     prop(`${AS}.snapshot.storage`, paths.events);
     comment("The 2024.2+ docs deprecate this key in favour of axoniq.axonserver.configdb-path.");
     prop(`${AS}.controldb-path`, paths.data);
-    comment("Control DB backups (controldb<millis>.zip) land in their own directory on the data volume, which the");
-    comment("backup agent reads and, after the upload, empties.");
+    comment("Control DB backups (controldb<millis>.zip) land in their own directory on the data volume; the backup");
+    comment("agent uploads each and keeps only the newest.");
     prop(`${AS}.controldb-backup-location`, paths.controlDbBackups);
     comment("On the data volume so a crash leaves AxonIQ.pid behind and the next start checks the segments.");
     prop(`${AS}.pid-file-location`, paths.data);
+    comment("Read at start when present (a restore with other host names writes it; absent: no effect).");
+    prop(`${AS}.recoveryfile`, `${paths.data}/recovery.json`);
     prop(`${AS}.replication.log-storage-folder`, paths.log);
     prop(`${AS}.plugin-package-directory`, `${paths.plugins}/bundles`);
     prop(`${AS}.plugin-cache-directory`, `${paths.plugins}/cache`);

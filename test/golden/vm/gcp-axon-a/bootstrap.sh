@@ -100,11 +100,13 @@ axoniq.axonserver.event.storage=/var/lib/axonserver/events
 axoniq.axonserver.snapshot.storage=/var/lib/axonserver/events
 # The 2024.2+ docs deprecate this key in favour of axoniq.axonserver.configdb-path.
 axoniq.axonserver.controldb-path=/var/lib/axonserver/data
-# Control DB backups (controldb<millis>.zip) land in their own directory on the data volume, which the
-# backup agent reads and, after the upload, empties.
+# Control DB backups (controldb<millis>.zip) land in their own directory on the data volume; the backup
+# agent uploads each and keeps only the newest.
 axoniq.axonserver.controldb-backup-location=/var/lib/axonserver/data/controldb-backups
 # On the data volume so a crash leaves AxonIQ.pid behind and the next start checks the segments.
 axoniq.axonserver.pid-file-location=/var/lib/axonserver/data
+# Read at start when present (a restore with other host names writes it; absent: no effect).
+axoniq.axonserver.recoveryfile=/var/lib/axonserver/data/recovery.json
 axoniq.axonserver.replication.log-storage-folder=/var/lib/axonserver/log
 axoniq.axonserver.plugin-package-directory=/var/lib/axonserver/plugins/bundles
 axoniq.axonserver.plugin-cache-directory=/var/lib/axonserver/plugins/cache
