@@ -26,6 +26,7 @@
 import type * as k8s from "@pulumi/kubernetes";
 import type * as pulumi from "@pulumi/pulumi";
 import { AxonNode, PORTS, Topology } from "../topology/model";
+import { BACKUP_AGENT_RESOURCES } from "../topology/platform/capacity";
 import { CONTAINER_PATHS, CONTROLDB_BACKUP_SUBDIR, systemTokenFile, VM_PATHS } from "../axonserver/render/paths";
 import { AGENT_ENV, AGENT_SCRIPT_NAME, LOG_WINDOW_SECONDS, renderBackupAgent } from "./agent";
 import { agentOf, BackupPlan, nodePrefix, planBackups, renderUnits } from "./plan";
@@ -186,7 +187,8 @@ export function backupSidecarContainer(o: BackupSidecarOptions): Container | und
             { name: SIDECAR_VOLUMES.tmp, mountPath: "/tmp" },
             ...(o.webIdentityRoleArn !== undefined ? [{ name: WEB_IDENTITY.volume, mountPath: WEB_IDENTITY.mountPath, readOnly: true }] : []),
         ],
-        resources: { requests: { cpu: "50m", memory: "128Mi" }, limits: { cpu: "500m", memory: "512Mi" } },
+        // The loader's per-zone capacity check counts the same requests (one sidecar per Axon pod).
+        resources: { requests: { ...BACKUP_AGENT_RESOURCES.requests }, limits: { ...BACKUP_AGENT_RESOURCES.limits } },
         securityContext: {
             runAsNonRoot: true,
             runAsUser: 1001,
