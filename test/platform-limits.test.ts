@@ -297,6 +297,14 @@ describe("platform limits", () => {
             assert.match(at(check(raw).errors, "axonServer.terminationGracePeriodSeconds")[0]?.message ?? "", /7200 is too big; allowed are 120 to 3600/);
         });
 
+        // EKS NodegroupScalingConfig.desiredSize and GKE NodePool node counts are 32-bit integers
+        // (https://docs.aws.amazon.com/eks/latest/APIReference/API_NodegroupScalingConfig.html).
+        it("rejects a nodesPerZone above int32", () => {
+            const { raw } = stackRaw("dev");
+            list(raw, "sites")[0].nodesPerZone = 2 ** 31;
+            assert.match(at(check(raw).errors, "sites[0].nodesPerZone")[0]?.message ?? "", /2147483648 is above the int32 maximum 2147483647/);
+        });
+
         // EKS managed node group updates fail with PodEvictionFailure when pods do not leave a node within 15 minutes
         // (https://docs.aws.amazon.com/eks/latest/userguide/managed-node-update-behavior.html).
         it("warns when the grace period exceeds what an EKS node group update waits", () => {

@@ -280,14 +280,15 @@ export interface ZoneCapacity {
     /** Undefined when the machine type is unknown (nothing could be checked). */
     readonly allocatable?: Allocatable;
     readonly system: Resources;
-    /** Requests per worker after placing the pods (system pods included). */
+    /** Requests per worker after placing the pods (system pods included); at most one worker per pod is modelled. */
     readonly placement: readonly WorkerUse[];
     /** Pods that fit on no worker. */
     readonly unplaced: readonly AxonPod[];
 }
 
 function place(pods: readonly AxonPod[], workers: number, system: Resources, alloc: Resources, separate: boolean): { placement: WorkerUse[]; unplaced: AxonPod[] } {
-    const used = Array.from({ length: workers }, () => ({ cpuMilli: system.cpuMilli, memoryMi: system.memoryMi, pods: [] as string[] }));
+    // Workers beyond one per pod never take a pod: model at most that many (nodesPerZone may be huge).
+    const used = Array.from({ length: Math.min(workers, pods.length) }, () => ({ cpuMilli: system.cpuMilli, memoryMi: system.memoryMi, pods: [] as string[] }));
     const unplaced: AxonPod[] = [];
     // Largest first (memory, then CPU): first-fit decreasing.
     const order = [...pods].sort((a, b) => b.memoryMi - a.memoryMi || b.cpuMilli - a.cpuMilli || a.index - b.index);

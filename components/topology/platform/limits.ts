@@ -288,6 +288,11 @@ export const TIME_LIMITS = {
      * chain and node drains bounded (systemd TimeoutStopSec on VMs uses the same value).
      */
     terminationGracePeriodSeconds: { value: 3600, source: "program limit; int64 in https://github.com/kubernetes/api/blob/master/core/v1/types.go" },
+    /** EKS `NodegroupScalingConfig.desiredSize` and GKE `NodePool.initialNodeCount` are 32-bit integers. */
+    nodesPerZone: {
+        value: INT32_MAX,
+        source: "https://docs.aws.amazon.com/eks/latest/APIReference/API_NodegroupScalingConfig.html, https://cloud.google.com/kubernetes-engine/docs/reference/rest/v1/projects.locations.clusters.nodePools#NodePool",
+    },
 } as const;
 
 function timeIssues(topology: Topology, errors: ConfigIssue[], warnings: ConfigIssue[]): void {
@@ -332,6 +337,12 @@ function siteIssues(topology: Topology, errors: ConfigIssue[], warnings: ConfigI
                 message:
                     `${JSON.stringify(site.zones)} lists ${site.zones.length} zone; an EKS cluster needs subnets in at least ${EKS_MIN_ZONES.value} Availability Zones ` +
                     `(${EKS_MIN_ZONES.source}): add a second zone of ${site.region}; Axon nodes may all stay in the first`,
+            });
+        }
+        if ((site.platform === "eks" || site.platform === "gke") && site.cluster.nodesPerZone > TIME_LIMITS.nodesPerZone.value) {
+            errors.push({
+                path: `${path}.nodesPerZone`,
+                message: `${site.cluster.nodesPerZone} is above the int32 maximum ${INT32_MAX} of the node count fields (${TIME_LIMITS.nodesPerZone.source})`,
             });
         }
         if (site.platform === "eks" || site.platform === "gke" || site.platform === "vm") {
