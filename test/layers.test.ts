@@ -1,0 +1,154 @@
+/**
+ * The folder layers (eslint.config.mjs lists them too): every relative import of components/, stacks/
+ * and tools/ is read from the sources, resolved to its folder, and the folder graph must have no cycle
+ * and point only downwards. The pure folders import nothing from @pulumi.
+ */
+import assert from "node:assert/strict";
+import * as fs from "node:fs";
+import * as path from "node:path";
+
+const ROOT = path.resolve(__dirname, "..");
+
+/** Rank of each folder (a folder's subfolders share its rank unless listed); imports go to a lower rank or stay in the folder. */
+const RANKS: [string, number][] = [
+    ["components/topology", 0],
+    ["components/axonserver/render", 1],
+    ["components/platform", 1],
+    ["components/aws", 2],
+    ["components/gcp", 2],
+    ["components/backup", 3],
+    ["components/connectivity", 3],
+    ["components/axonserver", 4],
+    ["components/kubernetes", 5],
+    ["components/vm", 5],
+    ["stacks", 6],
+    ["tools", 7],
+];
+/** Folders that must not import @pulumi (they run without the Pulumi runtime). */
+const PURE = ["components/topology", "components/axonserver/render"];
+
+function rankOf(folder: string): [string, number] | undefined {
+    const matches = RANKS.filter(([f]) => folder === f || folder.startsWith(`${f}/`));
+    return matches.sort((a, b) => b[0].length - a[0].length)[0];
+}
+
+interface Import {
+    from: string;
+    to: string;
+    spec: string;
+}
+
+function sources(dir: string): string[] {
+    const out: string[] = [];
+    for (const e of fs.readdirSync(path.join(ROOT, dir), { withFileTypes: true })) {
+        const rel = path.posix.join(dir, e.name);
+        if (e.isDirectory()) out.push(...sources(rel));
+        else if (/\.(ts|mts|cts)$/.test(e.name) && !e.name.endsWith(".d.ts")) out.push(rel);
+    }
+    return out;
+}
+
+/** Static imports, re-exports, `import()` and `require()` of one file. */
+function specifiers(file: string): string[] {
+    const text = fs.readFileSync(path.join(ROOT, file), "utf8");
+    const re = /(?:^|[\s;])(?:import|export)\s[^;]*?\sfrom\s*["']([^"']+)["']|(?:^|[\s;])import\s*["']([^"']+)["']|\b(?:import|require)\(\s*["']([^"']+)["']\s*\)/gm;
+    return [...text.matchAll(re)].map((m) => m[1] ?? m[2] ?? m[3]);
+}
+
+const FILES = ["components", "stacks", "tools"].flatMap(sources);
+const IMPORTS: Import[] = FILES.flatMap((file) =>
+    specifiers(file).map((spec) => ({
+        from: file,
+        spec,
+        to: spec.startsWith(".") ? path.posix.normalize(path.posix.join(path.posix.dirname(file), spec)) : spec,
+    })),
+);
+const RELATIVE = IMPORTS.filter((i) => i.spec.startsWith("."));
+const folder = (p: string) => path.posix.dirname(p);
+
+/** Strongly connected components of more than one folder (Tarjan). */
+function cycles(edges: Map<string, Set<string>>): string[][] {
+    let index = 0;
+    const idx = new Map<string, number>();
+    const low = new Map<string, number>();
+    const stack: string[] = [];
+    const on = new Set<string>();
+    const out: string[][] = [];
+    const visit = (v: string) => {
+        idx.set(v, index);
+        low.set(v, index++);
+        stack.push(v);
+        on.add(v);
+        for (const w of edges.get(v) ?? []) {
+            if (!idx.has(w)) {
+                visit(w);
+                low.set(v, Math.min(low.get(v)!, low.get(w)!));
+            } else if (on.has(w)) low.set(v, Math.min(low.get(v)!, idx.get(w)!));
+        }
+        if (low.get(v) === idx.get(v)) {
+            const scc: string[] = [];
+            let w: string;
+            do {
+                w = stack.pop()!;
+                on.delete(w);
+                scc.push(w);
+            } while (w !== v);
+            if (scc.length > 1) out.push(scc.sort());
+        }
+    };
+    for (const v of edges.keys()) if (!idx.has(v)) visit(v);
+    return out;
+}
+
+describe("folder layers", () => {
+    it("reads the imports of every source file", () => {
+        assert.ok(FILES.length > 50, `${FILES.length} files`);
+        assert.ok(RELATIVE.some((i) => i.from === "stacks/program.ts" && i.to === "stacks/config"), "a known import is found");
+        assert.deepEqual(
+            RELATIVE.filter((i) => i.to.startsWith("..")).map((i) => `${i.from}: ${i.spec}`),
+            [],
+            "no import leaves the repository",
+        );
+    });
+
+    it("has no import cycle between folders", () => {
+        const edges = new Map<string, Set<string>>();
+        for (const i of RELATIVE) {
+            const [a, b] = [folder(i.from), folder(i.to)];
+            if (a === b) continue;
+            if (!edges.has(a)) edges.set(a, new Set());
+            edges.get(a)!.add(b);
+        }
+        const found = cycles(edges).map((scc) => {
+            const inside = RELATIVE.filter((i) => folder(i.from) !== folder(i.to) && scc.includes(folder(i.from)) && scc.includes(folder(i.to)));
+            return `${scc.join(" <-> ")}:\n    ${inside.map((i) => `${i.from} imports ${i.spec}`).join("\n    ")}`;
+        });
+        assert.deepEqual(found, []);
+    });
+
+    it("imports only downwards: every folder has a layer, and imports go to a lower one or stay in the folder's own", () => {
+        const unranked = [...new Set(FILES.map(folder).filter((f) => !rankOf(f)))];
+        assert.deepEqual(unranked, [], "add new top-level folders to RANKS (and eslint.config.mjs)");
+        const upward = RELATIVE.filter((i) => {
+            const [fa, ra] = rankOf(folder(i.from))!;
+            const [fb, rb] = rankOf(folder(i.to)) ?? ["?", Infinity];
+            return fa !== fb && rb >= ra;
+        }).map((i) => `${i.from} imports ${i.spec}`);
+        assert.deepEqual(upward, []);
+    });
+
+    it("keeps the pure folders free of @pulumi", () => {
+        const offending = IMPORTS.filter((i) => PURE.some((p) => i.from.startsWith(`${p}/`)) && i.to.startsWith("@pulumi/")).map((i) => `${i.from} imports ${i.spec}`);
+        assert.deepEqual(offending, []);
+    });
+
+    it("would catch a cycle (the check itself)", () => {
+        const edges = new Map([
+            ["components/aws", new Set(["components/platform"])],
+            ["components/platform", new Set(["components/kubernetes"])],
+            ["components/kubernetes", new Set(["components/aws"])],
+            ["components/vm", new Set(["components/aws"])],
+        ]);
+        assert.deepEqual(cycles(edges), [["components/aws", "components/kubernetes", "components/platform"]]);
+    });
+});
