@@ -39,7 +39,7 @@ import { backupSidecarContainer, webIdentityTokenVolume } from "../components/ba
 import { AwsSnapshotPolicy, GcpSnapshotSchedule, GkeBackup } from "../components/backup/snapshots";
 import { fitName, gcpAccountId, GCP_MAX_LOGICAL_NAME } from "../components/gcp/ranges";
 import { NodeBackupSidecar, SITE_OBJECT_NAMES } from "../components/kubernetes/axonServerCluster";
-import { VOLUMES } from "../components/kubernetes/podSpec";
+import { VOLUMES } from "../components/axonserver/render/paths";
 import { ConfigIssue, Site, Topology } from "../components/topology/model";
 import { siteResourcePrefix } from "../components/topology/naming";
 import { vmNodeResourceName } from "../components/vm/vmNodeFactory";

@@ -16,8 +16,7 @@
 import { ADMIN_GROUP, AxonNode, PORTS, Topology } from "../topology/model";
 import { nodeAddress } from "../topology/naming";
 import { firstAdminPrimary, rollingOrder } from "../topology/rolling";
-import { nodePaths } from "../axonserver/render/paths";
-import { AXON_UID, VOLUMES } from "../kubernetes/podSpec";
+import { AXON_UID, nodePaths, VOLUMES } from "../axonserver/render/paths";
 import { AGENT_ENV, AGENT_LAYOUT, AGENT_SCRIPT_NAME, RESTORE_ENV } from "./agent";
 import { nodePrefix, planBackups } from "./plan";
 import { BackupSettings } from "./settings";

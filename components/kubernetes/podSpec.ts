@@ -6,7 +6,7 @@
 import type * as k8s from "@pulumi/kubernetes";
 import type * as pulumi from "@pulumi/pulumi";
 import { AxonNode, PORTS, StorageTier } from "../topology/model";
-import { AxonPaths, CONTAINER_PATHS, FILES } from "../axonserver/render/paths";
+import { AXON_UID, AxonPaths, CONTAINER_PATHS, FILES, VOLUMES } from "../axonserver/render/paths";
 import { INTERNAL_TOKEN_ENV, LICENSE_ENV, licenseFile } from "../axonserver/render/properties";
 import { JVM_OPTIONS_ENV, jvmHeapOptions } from "../axonserver/render/jvm";
 
@@ -21,9 +21,6 @@ type PodSecurityContext = k8s.types.input.core.v1.PodSecurityContext;
 type SecurityContext = k8s.types.input.core.v1.SecurityContext;
 type PersistentVolumeClaim = k8s.types.input.core.v1.PersistentVolumeClaim;
 type Container = k8s.types.input.core.v1.Container;
-
-/** uid/gid of the `axonserver` user in the official `-nonroot` images (reference §5). */
-export const AXON_UID = 1001;
 
 /**
  * The probe endpoint. `/actuator/info` answers 200 as long as the node can serve requests;
@@ -42,18 +39,6 @@ export const TOKEN_KEYS = { systemToken: FILES.systemToken, internalToken: "inte
 /** Key of the license Secret: the file `AXONIQ_LICENSE` points at. */
 export const LICENSE_KEY = FILES.license;
 
-/** Names of the PVC templates and pod volumes. */
-export const VOLUMES = {
-    events: "events",
-    data: "data",
-    log: "log",
-    plugins: "plugins",
-    config: "config",
-    security: "security",
-    license: "license",
-    tls: "tls",
-    tmp: "tmp",
-} as const;
 
 const STARTUP_PERIOD_SECONDS = 10;
 const PROBE_TIMEOUT_SECONDS = 5; // a GC pause must not fail a probe (the default is 1 s)

@@ -24,7 +24,7 @@
  */
 import { gzipSync } from "node:zlib";
 import { JVM_OPTIONS_ENV, jvmHeapOptions } from "../axonserver/render/jvm";
-import { AxonPaths, FILES, VM_PATHS, clusterTemplateFile, propertiesFile, systemTokenFile } from "../axonserver/render/paths";
+import { AXON_UID, AxonPaths, FILES, VM_PATHS, clusterTemplateFile, propertiesFile, systemTokenFile } from "../axonserver/render/paths";
 import { INTERNAL_TOKEN_ENV, LICENSE_ENV, licenseFile } from "../axonserver/render/properties";
 import { VM_AGENT_PATH } from "../backup/sidecar";
 
@@ -107,8 +107,8 @@ export const VM_FILES = {
     envFile: "/run/axonserver/axonserver.env",
 } as const;
 
-/** uid and gid of `axonserver`, the same as in the official nonroot image (reference §5). */
-export const AXONSERVER_UID = 1001;
+/** uid and gid of `axonserver`, the same as in the official nonroot image. */
+export const AXONSERVER_UID = AXON_UID;
 export const VM_USER = "axonserver";
 
 /** EC2 user data is limited to 16 KB (before base64). */

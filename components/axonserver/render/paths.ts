@@ -4,6 +4,22 @@
  * these, so a path is changed in one place.
  */
 
+/** uid/gid of the `axonserver` user in the official `-nonroot` images; VM nodes create the same user. */
+export const AXON_UID = 1001;
+
+/** Names of the PVC templates and pod volumes. */
+export const VOLUMES = {
+    events: "events",
+    data: "data",
+    log: "log",
+    plugins: "plugins",
+    config: "config",
+    security: "security",
+    license: "license",
+    tls: "tls",
+    tmp: "tmp",
+} as const;
+
 export interface AxonPaths {
     /** Working directory of the process (relative defaults such as `./log` resolve here). */
     readonly workDir: string;
