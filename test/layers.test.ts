@@ -142,6 +142,24 @@ describe("folder layers", () => {
         assert.deepEqual(offending, []);
     });
 
+    it("matches the README's folder diagram, arrow for arrow", () => {
+        // Units of the diagram: the topology and tools folders with their subfolders, every other folder as is.
+        const unit = (dir: string) => (dir.startsWith("components/topology") ? "components/topology" : dir.startsWith("tools") ? "tools" : dir);
+        const actual = new Set(RELATIVE.map((i) => [unit(folder(i.from)), unit(folder(i.to))]).filter(([a, b]) => a !== b).map(([a, b]) => `${a} --> ${b}`));
+        const readme = fs.readFileSync(path.join(ROOT, "README.md"), "utf8");
+        const blocks = [...readme.matchAll(/```mermaid\n([\s\S]*?)```/g)].map((m) => m[1]);
+        const diagrams = blocks.map((text) => {
+            const ids = new Map([...text.matchAll(/(\w+)\["(components\/[\w/]+|stacks|tools)"\]/g)].map((m) => [m[1], m[2]]));
+            const edges = [...text.matchAll(/^\s*(\w+)(?:\[[^\]]*\])?\s*-->\s*(\w+)(?:\[[^\]]*\])?\s*$/gm)]
+                .filter((m) => ids.has(m[1]) && ids.has(m[2]))
+                .map((m) => `${ids.get(m[1])} --> ${ids.get(m[2])}`);
+            return new Set(edges);
+        });
+        const diagram = diagrams.find((d) => d.size > 0);
+        assert.ok(diagram, "README.md has a Mermaid diagram of the folders");
+        assert.deepEqual({ missing: [...actual].filter((e) => !diagram.has(e)).sort(), extra: [...diagram].filter((e) => !actual.has(e)).sort() }, { missing: [], extra: [] });
+    });
+
     it("would catch a cycle (the check itself)", () => {
         const edges = new Map([
             ["components/aws", new Set(["components/platform"])],
