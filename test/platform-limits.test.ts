@@ -115,6 +115,16 @@ describe("platform limits", () => {
             assert.match(at(r.errors, "sites[0].machineType")[0]?.message ?? "", /not an EC2 instance type name.*"m7i\.xlarge"/);
         });
 
+        // N4 VMs attach only Hyperdisk (https://cloud.google.com/compute/docs/general-purpose-machines); the GKE storage
+        // classes and GCE data disks here are Persistent Disks.
+        it("rejects a Hyperdisk-only series on GCP sites", () => {
+            const { raw } = stackRaw("prod");
+            list(raw, "sites")[0].machineType = "n4-standard-8";
+            const r = check(raw);
+            assert.match(at(r.errors, "sites[0].machineType")[0]?.message ?? "", /the N4 series attaches only Hyperdisk volumes/);
+            assert.deepEqual(at(r.warnings, "sites[0].machineType"), [], "no second message about the same type");
+        });
+
         it("warns that capacity cannot be checked for a well-formed type missing from the table", () => {
             const { raw } = stackRaw("dev");
             list(raw, "sites")[0].machineType = "m8g.xlarge";

@@ -113,6 +113,16 @@ export const VOLUME_TYPE_BY_TIER = {
     gcpVm: Record<StorageTier, PdType>;
 };
 
+/**
+ * GCE machine series that attach only Hyperdisk, no Persistent Disk: the GKE storage classes and the GCE
+ * VM data disks of this program are Persistent Disks (`VOLUME_TYPE_BY_TIER`), which these workers cannot
+ * attach. (Red Hat's GCP PD CSI notes: "regular persistent disks are not available on N4 ... VMs".)
+ */
+export const HYPERDISK_ONLY_SERIES: Limit<readonly string[]> = {
+    value: ["n4", "n4a", "n4d", "c4", "c4a", "c4d"],
+    source: "https://cloud.google.com/compute/docs/general-purpose-machines",
+};
+
 function sizeLimit(type: EbsVolumeType | PdType): Limit<{ readonly min: number; readonly max: number }> {
     return (EBS_SIZE_GIB as Record<string, Limit<{ min: number; max: number }>>)[type] ?? (PD_SIZE_GIB as Record<string, Limit<{ min: number; max: number }>>)[type];
 }
@@ -350,6 +360,16 @@ function siteIssues(topology: Topology, errors: ConfigIssue[], warnings: ConfigI
             const naming = machineTypeNamingIssue(site.cloud, site.cluster.machineType);
             if (naming) {
                 errors.push({ path: `${path}.machineType`, message: naming });
+                continue;
+            }
+            const series = site.cluster.machineType.split("-")[0];
+            if (site.cloud === "gcp" && HYPERDISK_ONLY_SERIES.value.includes(series)) {
+                errors.push({
+                    path: `${path}.machineType`,
+                    message:
+                        `${JSON.stringify(site.cluster.machineType)}: the ${series.toUpperCase()} series attaches only Hyperdisk volumes (${HYPERDISK_ONLY_SERIES.source}), ` +
+                        `but the Axon volumes are Persistent Disks (pd-ssd, pd-balanced, pd-standard); choose an E2, N2, N2D or T2D machine type`,
+                });
                 continue;
             }
             if (site.platform === "vm") vmSizeIssues(topology, site, errors, warnings);
