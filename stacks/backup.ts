@@ -234,7 +234,7 @@ export function createBackup(topology: Topology, sites: Sites, settings: BackupS
                 region,
                 sites: inRegion.map((s) => s.name),
                 settings,
-                volumeKmsKeyArns: inRegion.filter((s) => s.platform === "eks").map((s) => sites.eksSites[s.name].kmsKey.arn),
+                volumeKmsKeyArns: inRegion.filter((s) => s.platform === "eks").map((s) => sites.eksSites[s.name].kmsKeyArn),
                 partition: awsPartition(region),
             },
             { providers: [awsProviders!.forRegion(region)] },
@@ -254,7 +254,16 @@ export function createBackup(topology: Topology, sites: Sites, settings: BackupS
         const gke = sites.gkeSites[site.name];
         gkeBackups[site.name] = new GkeBackup(
             `${siteResourcePrefix(topology, site.name)}-gke-backup`,
-            { environment: env, project, region: site.region, clusterId: gke.cluster.id, namespace: ns, settings, kubernetesProvider: gke.kubeProvider },
+            {
+                environment: env,
+                project,
+                region: site.region,
+                ...(site.cluster.backupRegion !== undefined ? { location: site.cluster.backupRegion } : {}),
+                clusterId: gke.cluster.id,
+                namespace: ns,
+                settings,
+                kubernetesProvider: gke.kubeProvider,
+            },
             { providers: [gcpProvider!] },
         );
     }

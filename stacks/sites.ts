@@ -21,7 +21,28 @@ import { VmSite } from "../components/vm/vmSite";
 export interface GcpEnvironment {
     readonly provider: gcp.Provider;
     readonly network: GcpNetwork;
+    /** The project's APIs this program needs; `provider` depends on them, so every GCP resource does. */
+    readonly apis: readonly gcp.projects.Service[];
 }
+
+/**
+ * APIs of the GCP project the program uses (create-time `SERVICE_DISABLED` errors otherwise): networks,
+ * VMs and VPN (compute), GKE (container), Cloud DNS (dns), service accounts and IAM bindings (iam,
+ * cloudresourcemanager for project IAM), Workload Identity tokens (iamcredentials), VM secrets
+ * (secretmanager), the backup bucket (storage) and Backup for GKE (gkebackup). Enabling an API costs
+ * nothing; Service Usage (serviceusage.googleapis.com, on by default) must be on to enable them.
+ */
+export const GCP_APIS = [
+    "compute.googleapis.com",
+    "container.googleapis.com",
+    "dns.googleapis.com",
+    "iam.googleapis.com",
+    "iamcredentials.googleapis.com",
+    "cloudresourcemanager.googleapis.com",
+    "secretmanager.googleapis.com",
+    "storage.googleapis.com",
+    "gkebackup.googleapis.com",
+] as const;
 
 /** What the sites provide to the Axon Server cluster, the connectivity and the private DNS. */
 export interface Sites {
@@ -63,8 +84,19 @@ function createGcpEnvironment(topology: Topology): GcpEnvironment | undefined {
     if (sites.length === 0) return undefined;
     if (!topology.gcpProject) throw new Error("sites on gcp need the gcpProject config key"); // the loader enforces it
     const env = topology.environment;
-    const provider = new gcp.Provider(`${env}-gcp`, { project: topology.gcpProject, region: sites[0].region });
-    return { provider, network: new GcpNetwork(`${env}-gcp-net`, { topology, provider }) };
+    // The APIs are enabled through their own provider; the provider of everything else waits for them.
+    const apiProvider = new gcp.Provider(`${env}-gcp-apis`, { project: topology.gcpProject, region: sites[0].region });
+    const apis = GCP_APIS.map(
+        (service) =>
+            new gcp.projects.Service(
+                `${env}-api-${service.split(".")[0]}`,
+                // Never disabled on destroy: other workloads of the project may use the same API.
+                { project: topology.gcpProject, service, disableOnDestroy: false, disableDependentServices: false },
+                { provider: apiProvider },
+            ),
+    );
+    const provider = new gcp.Provider(`${env}-gcp`, { project: topology.gcpProject, region: sites[0].region }, { dependsOn: apis });
+    return { provider, network: new GcpNetwork(`${env}-gcp-net`, { topology, provider }), apis };
 }
 
 /**
@@ -120,7 +152,7 @@ export function createSites(topology: Topology, options: SiteOptions = {}): Site
             case "vm": {
                 const network = site.cloud === "gcp" ? gcpOf(site).network : awsNetworks[site.name];
                 if (!network) throw new Error(`VM site ${site.name} is on ${site.cloud}; VMs run on aws or gcp`); // the loader enforces it
-                vmSites[site.name] = new VmSite(`${prefix}-vm`, { topology, site, network });
+                vmSites[site.name] = new VmSite(`${prefix}-vm`, { topology, site, network, allowIapSsh: site.cluster.allowIapSsh });
                 break;
             }
         }

@@ -128,14 +128,16 @@ describe("components/aws (pure parts)", () => {
         assert.throws(() => awsSubnetLayout("10.0.0.0/16", []), /1 to 7 zones, got 0/);
     });
 
-    it("opens the public endpoint only to public admin ranges", () => {
-        assert.deepEqual(eksEndpointAccess(["10.99.0.0/24", "203.0.113.0/24"]), {
+    // EKS user guide, "Cluster API server endpoint": with only the private endpoint, API traffic must come
+    // from the VPC or a connected network, which does not exist before the first run; `publicAccessCidrs`
+    // restricts the public endpoint to the listed ranges.
+    it("opens the public endpoint to the runner's ranges only; private-only keeps it closed", () => {
+        assert.deepEqual(eksEndpointAccess({ runnerCidrs: ["203.0.113.10/32", "198.51.100.0/24"], privateOnly: false }), {
             endpointPrivateAccess: true,
             endpointPublicAccess: true,
-            publicAccessCidrs: ["203.0.113.0/24"],
+            publicAccessCidrs: ["198.51.100.0/24", "203.0.113.10/32"],
         });
-        assert.deepEqual(eksEndpointAccess(["10.99.0.0/24", "192.168.1.0/24"]), { endpointPrivateAccess: true, endpointPublicAccess: false });
-        assert.deepEqual(eksEndpointAccess([]), { endpointPrivateAccess: true, endpointPublicAccess: false });
+        assert.deepEqual(eksEndpointAccess({ runnerCidrs: [], privateOnly: true }), { endpointPrivateAccess: true, endpointPublicAccess: false });
         assert.equal(isNonPublicCidr("172.20.0.0/16"), true);
         assert.equal(isNonPublicCidr("172.32.0.0/16"), false);
         assert.equal(isNonPublicCidr("100.64.1.0/24"), true);
@@ -396,7 +398,7 @@ describe("components/aws under mocks: two EKS sites in two regions", () => {
             assert.ok(addon.dependencies.includes(one(records, T.nodeGroup, `test-euw1-ng-${zone}`).urn), zone);
         }
         assert.ok(addon.dependencies.includes(one(records, T.rolePolicy, "test-euw1-ebs-csi-kms").urn));
-        const keyArn = await outputValue(run.result.sites.euw1.kmsKey.arn);
+        const keyArn = await outputValue(run.result.sites.euw1.kmsKeyArn);
         const kms = JSON.parse(String(one(records, T.rolePolicy, "test-euw1-ebs-csi-kms").inputs.policy));
         assert.deepEqual(kms.Statement[1].Resource, [keyArn]);
         assert.equal(one(records, T.rolePolicy, "test-euw1-ebs-csi-kms").inputs.role, "test-euw1-ebs-csi-role");
@@ -409,11 +411,11 @@ describe("components/aws under mocks: two EKS sites in two regions", () => {
         const policy = JSON.parse(String(key.inputs.policy));
         assert.equal(policy.Statement[0].Principal.AWS, "arn:aws:iam::123456789012:root");
         assert.equal(policy.Statement[0].Action, "kms:*");
-        const keyArn = await outputValue(run.result.sites.euw1.kmsKey.arn);
+        const keyArn = await outputValue(run.result.sites.euw1.kmsKeyArn);
         for (const sc of ofType(records, T.storageClass).filter((r) => r.name.startsWith("test-euw1-"))) {
             assert.equal((sc.inputs.parameters as Record<string, string>).kmsKeyId, keyArn, sc.name);
         }
-        assert.notEqual(keyArn, await outputValue(run.result.sites.use1.kmsKey.arn));
+        assert.notEqual(keyArn, await outputValue(run.result.sites.use1.kmsKeyArn));
     });
 
     it("creates retained, expandable, zone-aware StorageClasses per tier on the site's cluster", () => {

@@ -106,6 +106,13 @@ export class AwsNetwork extends pulumi.ComponentResource {
     /** One per zone, or a single one in the first zone (`site.cluster.natGateways`). */
     public readonly natGateways: aws.ec2.NatGateway[];
     public readonly layout: readonly ZoneSubnetLayout[];
+    /**
+     * S3 gateway endpoint on the private route tables: backups and ECR image layers (stored in S3) stay
+     * off the NAT gateways, which bill per GB (VPC user guide, "Gateway endpoints for Amazon S3": no charge).
+     */
+    public readonly s3Endpoint: aws.ec2.VpcEndpoint;
+    /** Attachment to the runner's transit gateway (`clusterAccess.runnerRoutes` of this region), if any. */
+    public readonly runnerAttachment?: aws.ec2transitgateway.VpcAttachment;
 
     constructor(name: string, args: AwsNetworkArgs, opts?: pulumi.ComponentResourceOptions) {
         super("axonserver:aws:AwsNetwork", name, {}, opts);
@@ -197,6 +204,47 @@ export class AwsNetwork extends pulumi.ComponentResource {
             new aws.ec2.RouteTableAssociation(`${name}-private-rta-${l.zone}`, { routeTableId: rt.id, subnetId: this.privateSubnets[i].id }, o);
             return rt;
         });
+
+        const reverseDns = aws.getPartitionOutput({}, { parent: this, provider }).reverseDnsPrefix;
+        this.s3Endpoint = new aws.ec2.VpcEndpoint(
+            `${name}-s3`,
+            {
+                vpcId: this.vpc.id,
+                serviceName: pulumi.interpolate`${reverseDns}.${site.region}.s3`,
+                vpcEndpointType: "Gateway",
+                routeTableIds: this.privateRouteTables.map((r) => r.id),
+                tags: tags(`${name}-s3`),
+            },
+            o,
+        );
+
+        // Private-only EKS access: the runner network reaches the VPC through its transit gateway. Attach
+        // the VPC (one ENI per private subnet) and route the runner's ranges there from every private
+        // subnet; the cluster security group admits them on 443 (eksSite.ts `eksIngressRules`).
+        const runner = topology.clusterAccess.runnerRoutes.find((r) => r.region === site.region);
+        if (runner && site.platform === "eks") {
+            const attachment = new aws.ec2transitgateway.VpcAttachment(
+                `${name}-runner-tgw`,
+                {
+                    transitGatewayId: runner.transitGatewayId,
+                    vpcId: this.vpc.id,
+                    subnetIds: this.privateSubnets.map((s) => s.id),
+                    tags: tags(`${name}-runner-tgw`),
+                },
+                o,
+            );
+            this.runnerAttachment = attachment;
+            this.layout.forEach((l, i) =>
+                runner.cidrs.forEach(
+                    (cidr) =>
+                        new aws.ec2.Route(
+                            `${name}-runner-${l.zone}-${cidr.replace(/[./]/g, "-")}`,
+                            { routeTableId: this.privateRouteTables[i].id, destinationCidrBlock: cidr, transitGatewayId: runner.transitGatewayId },
+                            { ...o, dependsOn: [attachment] },
+                        ),
+                ),
+            );
+        }
 
         this.registerOutputs({
             vpcId: this.vpc.id,

@@ -4,10 +4,9 @@ import * as pulumi from "@pulumi/pulumi";
 import { PART_OF } from "../platform/labels";
 import { retainedStorageClassArgs } from "../platform/storageClass";
 import { KubernetesHost } from "../platform/host";
-import { isNonPublicCidr } from "../topology/cidr";
 import { tierStorageClassName } from "../topology/naming";
 import { PortRule, sitePortRules } from "../topology/connectivity";
-import { Site, STORAGE_TIERS, StorageTier, Topology } from "../topology/model";
+import { ClusterAccess, Site, STORAGE_TIERS, StorageTier, Topology } from "../topology/model";
 import { AWS_TAG_KEYS, AwsNetwork, awsSiteTags, eksClusterName } from "./awsNetwork";
 import {
     accountRootKeyPolicy,
@@ -66,20 +65,41 @@ export function ebsStorageClassParameters(tier: StorageTier, environment: string
 export const EBS_MIN_SIZE_GIB: Readonly<Record<StorageTier, number>> = { fast: 1, standard: 1, cold: 125 };
 
 /**
- * The API endpoint access of an EKS cluster. The private endpoint is always on (nodes and peered
- * networks use it). The public endpoint is on only when some admin CIDR is a public range, and then
- * only for those ranges; private admin ranges reach the private endpoint (peering, VPN, Direct
- * Connect) through the cluster security group rule on 443. No public admin range → no public endpoint.
+ * Kubernetes version of EKS clusters whose site sets none: pinned, so a replacement or a new site never
+ * silently lands on another minor version. 1.35 is in standard support until 2027-03-27 (EKS user guide,
+ * "Kubernetes version lifecycle", release calendar); `upgradePolicy: STANDARD` below makes EKS upgrade
+ * a cluster at the end of standard support instead of billing extended support.
  */
-export function eksEndpointAccess(adminCidrs: readonly string[]): {
+export const EKS_DEFAULT_KUBERNETES_VERSION = "1.35";
+
+/** Control-plane log types sent to CloudWatch Logs (EKS user guide, "Send control plane logs to CloudWatch Logs"). */
+export const EKS_CONTROL_PLANE_LOGS = ["api", "audit", "authenticator"] as const;
+
+/**
+ * EKS-managed core add-ons, so EKS upgrades them with the cluster (pulumi-eks and terraform-aws-eks do the
+ * same): coredns needs workers to run on; kube-proxy is a DaemonSet.
+ */
+export const EKS_CORE_ADDONS = ["coredns", "kube-proxy"] as const;
+
+/** The access policy given to `clusterAccess.eksAdminPrincipals` (EKS user guide, "Access policy permissions"). */
+export function eksClusterAdminPolicyArn(partition: string): string {
+    return `arn:${partition}:eks::aws:cluster-access-policy/AmazonEKSClusterAdminPolicy`;
+}
+
+/**
+ * The API endpoint access of an EKS cluster. The private endpoint is always on (nodes and peered
+ * networks use it). The public endpoint is on, open only to the runner's public ranges
+ * (`clusterAccess.runnerCidrs`), unless `privateOnly`: then the runner reaches the private endpoint over
+ * its transit gateway (`runnerRoutes`, validated at load time). EKS user guide, "Cluster API server
+ * endpoint": `publicAccessCidrs` limits the public endpoint to the listed ranges.
+ */
+export function eksEndpointAccess(access: Pick<ClusterAccess, "runnerCidrs" | "privateOnly">): {
     endpointPrivateAccess: true;
     endpointPublicAccess: boolean;
     publicAccessCidrs?: string[];
 } {
-    const publicCidrs = adminCidrs.filter((c) => !isNonPublicCidr(c));
-    return publicCidrs.length > 0
-        ? { endpointPrivateAccess: true, endpointPublicAccess: true, publicAccessCidrs: [...publicCidrs] }
-        : { endpointPrivateAccess: true, endpointPublicAccess: false };
+    if (access.privateOnly || access.runnerCidrs.length === 0) return { endpointPrivateAccess: true, endpointPublicAccess: false };
+    return { endpointPrivateAccess: true, endpointPublicAccess: true, publicAccessCidrs: [...access.runnerCidrs].sort() };
 }
 
 /** Inputs of the kubeconfig of an EKS cluster. */
@@ -89,11 +109,14 @@ export interface EksKubeconfigOptions {
     /** Base64 certificate authority data (`cluster.certificateAuthority.data`). */
     certificateAuthorityData: string;
     region: string;
+    /** Role `aws eks get-token` assumes (`clusterAccess.eksRoleArn`); the caller's identity when absent. */
+    roleArn?: string;
 }
 
 /**
  * The kubeconfig pulumi-eks `generateKubeconfig` builds: authentication through `aws eks get-token`
- * (AWS CLI v2 on the machine running `pulumi up`), so no token is stored in the state.
+ * (AWS CLI v2 on the machine running `pulumi up`, with the credentials the README sets up), so no token
+ * is stored in the state; `--role-arn` when the stack names a role to assume.
  */
 export function eksKubeconfig(o: EksKubeconfigOptions): Record<string, unknown> {
     return {
@@ -109,7 +132,17 @@ export function eksKubeconfig(o: EksKubeconfigOptions): Record<string, unknown> 
                     exec: {
                         apiVersion: "client.authentication.k8s.io/v1beta1",
                         command: "aws",
-                        args: ["--region", o.region, "eks", "get-token", "--cluster-name", o.clusterName, "--output", "json"],
+                        args: [
+                            "--region",
+                            o.region,
+                            "eks",
+                            "get-token",
+                            "--cluster-name",
+                            o.clusterName,
+                            ...(o.roleArn ? ["--role-arn", o.roleArn] : []),
+                            "--output",
+                            "json",
+                        ],
                         env: [{ name: "KUBERNETES_EXEC_INFO", value: '{"apiVersion": "client.authentication.k8s.io/v1beta1"}' }],
                     },
                 },
@@ -121,8 +154,10 @@ export function eksKubeconfig(o: EksKubeconfigOptions): Record<string, unknown> 
 /** The security group rules of an EKS site: the Axon ports of the site, plus the API on 443 from admins. */
 export function eksIngressRules(topology: Topology, site: Site): PortRule[] {
     const rules = sitePortRules(topology, site);
-    if (topology.adminCidrs.length > 0) {
-        rules.push({ port: 443, cidrs: [...topology.adminCidrs].sort(), description: "Kubernetes API private endpoint from admin ranges" });
+    const runner = topology.clusterAccess.runnerRoutes.filter((r) => r.region === site.region).flatMap((r) => r.cidrs);
+    const apiSources = [...new Set([...topology.adminCidrs, ...runner])].sort();
+    if (apiSources.length > 0) {
+        rules.push({ port: 443, cidrs: apiSources, description: "Kubernetes API private endpoint from admin and runner ranges" });
     }
     return rules;
 }
@@ -156,7 +191,14 @@ export class EksSite extends pulumi.ComponentResource {
     public readonly host: KubernetesHost;
     public readonly cluster: aws.eks.Cluster;
     public readonly kubeProvider: k8s.Provider;
-    public readonly kmsKey: aws.kms.Key;
+    /** The EBS key this site created; absent when the site uses `kmsKeyArn` from config. */
+    public readonly kmsKey?: aws.kms.Key;
+    /** ARN of the key encrypting the site's EBS volumes (created, or `site.cluster.kmsKeyArn`). */
+    public readonly kmsKeyArn: pulumi.Output<string>;
+    /** EKS-managed coredns and kube-proxy. */
+    public readonly coreAddons: aws.eks.Addon[];
+    /** Access entries (with AmazonEKSClusterAdminPolicy) of `clusterAccess.eksAdminPrincipals`. */
+    public readonly adminAccessEntries: aws.eks.AccessEntry[];
     public readonly oidcProvider: aws.iam.OpenIdConnectProvider;
     public readonly clusterRole: aws.iam.Role;
     public readonly nodeRole: aws.iam.Role;
@@ -189,19 +231,30 @@ export class EksSite extends pulumi.ComponentResource {
         const policyArn = (policy: string) => partition.apply((p) => managedPolicyArn(policy, p));
 
         // --- KMS key for EBS volumes -------------------------------------------------------------
-        this.kmsKey = new aws.kms.Key(
-            `${name}-ebs-key`,
-            {
-                description: `EBS volumes of Axon Server site ${site.name} (${topology.environment})`,
-                enableKeyRotation: true,
-                deletionWindowInDays: 30,
-                policy: pulumi.all([identity.accountId, partition]).apply(([account, p]) => accountRootKeyPolicy(account, p)),
-                tags: tags(`${name}-ebs-key`),
-            },
-            // Volumes survive `pulumi destroy` (reclaimPolicy Retain); deleting their key would make them unreadable.
-            { ...o, retainOnDelete: true },
-        );
-        new aws.kms.Alias(`${name}-ebs-key-alias`, { name: `alias/axonserver-${clusterName}-ebs`, targetKeyId: this.kmsKey.keyId }, o);
+        // Volumes survive `pulumi destroy` (reclaimPolicy Retain), so their key does too, and so does its
+        // alias: a later `pulumi up` of the site then fails on the existing alias instead of creating a
+        // second key that the retained volumes are not encrypted with. Set `kmsKeyArn` to the kept key
+        // (`aws kms describe-key --key-id alias/axonserver-<cluster>-ebs`) to reuse it.
+        const configuredKey = site.cluster.kmsKeyArn;
+        if (configuredKey === undefined) {
+            this.kmsKey = new aws.kms.Key(
+                `${name}-ebs-key`,
+                {
+                    description: `EBS volumes of Axon Server site ${site.name} (${topology.environment})`,
+                    enableKeyRotation: true,
+                    deletionWindowInDays: 30,
+                    policy: pulumi.all([identity.accountId, partition]).apply(([account, p]) => accountRootKeyPolicy(account, p)),
+                    tags: tags(`${name}-ebs-key`),
+                },
+                { ...o, retainOnDelete: true },
+            );
+            new aws.kms.Alias(
+                `${name}-ebs-key-alias`,
+                { name: `alias/axonserver-${clusterName}-ebs`, targetKeyId: this.kmsKey.keyId },
+                { ...o, retainOnDelete: true },
+            );
+        }
+        this.kmsKeyArn = this.kmsKey ? this.kmsKey.arn : pulumi.output(configuredKey!);
 
         // --- IAM roles ---------------------------------------------------------------------------
         this.clusterRole = new aws.iam.Role(
@@ -230,16 +283,41 @@ export class EksSite extends pulumi.ComponentResource {
             {
                 name: clusterName,
                 roleArn: this.clusterRole.arn,
-                ...(site.cluster.kubernetesVersion ? { version: site.cluster.kubernetesVersion } : {}),
+                version: site.cluster.kubernetesVersion ?? EKS_DEFAULT_KUBERNETES_VERSION,
+                upgradePolicy: { supportType: "STANDARD" },
+                enabledClusterLogTypes: [...EKS_CONTROL_PLANE_LOGS],
+                // The subnets of the site's zones at creation. EKS user guide ("Cluster VPC and subnet
+                // requirements"): subnets added later "must be in the same set of AZs as originally
+                // provided when you created the cluster" — adding a zone to an existing EKS site fails;
+                // create a new site instead (README).
                 vpcConfig: {
                     subnetIds: network.privateSubnets.map((s) => s.id),
-                    ...eksEndpointAccess(topology.adminCidrs),
+                    ...eksEndpointAccess(topology.clusterAccess),
                 },
                 accessConfig: { authenticationMode: "API", bootstrapClusterCreatorAdminPermissions: true },
                 tags: tags(clusterName),
             },
-            { ...o, dependsOn: [clusterPolicy] },
+            { ...o, dependsOn: [clusterPolicy, ...(network.runnerAttachment ? [network.runnerAttachment] : [])] },
         );
+
+        // --- Admin access entries ------------------------------------------------------------------
+        // Everyone who administers the cluster besides its creator (another engineer, CI): an access
+        // entry plus the cluster-admin access policy (EKS user guide, "Grant IAM users access to
+        // Kubernetes with EKS access entries"; terraform-aws-eks `access_entries`). The creator already
+        // has one (`bootstrapClusterCreatorAdminPermissions`): listing it again fails with ResourceInUse.
+        this.adminAccessEntries = topology.clusterAccess.eksAdminPrincipals.map((principalArn, i) => {
+            const entry = new aws.eks.AccessEntry(
+                `${name}-admin-${i}`,
+                { clusterName: this.cluster.name, principalArn, type: "STANDARD", tags: tags(`${name}-admin-${i}`) },
+                o,
+            );
+            new aws.eks.AccessPolicyAssociation(
+                `${name}-admin-${i}-policy`,
+                { clusterName: this.cluster.name, principalArn: entry.principalArn, policyArn: partition.apply(eksClusterAdminPolicyArn), accessScope: { type: "cluster" } },
+                o,
+            );
+            return entry;
+        });
 
         this.nodeGroups = site.zones.map(
             (zone) =>
@@ -250,7 +328,7 @@ export class EksSite extends pulumi.ComponentResource {
                         nodeRoleArn: this.nodeRole.arn,
                         subnetIds: [network.privateSubnetOf(zone).id],
                         instanceTypes: [site.cluster.machineType],
-                        ...(site.cluster.kubernetesVersion ? { version: site.cluster.kubernetesVersion } : {}),
+                        version: this.cluster.version,
                         scalingConfig: {
                             desiredSize: site.cluster.nodesPerZone,
                             minSize: site.cluster.nodesPerZone,
@@ -291,7 +369,7 @@ export class EksSite extends pulumi.ComponentResource {
             { role: this.ebsCsiRole.name, policyArn: policyArn(MANAGED_POLICIES.ebsCsiDriver) },
             o,
         );
-        const csiKms = new aws.iam.RolePolicy(`${name}-ebs-csi-kms`, { role: this.ebsCsiRole.name, policy: this.kmsKey.arn.apply(ebsCsiKmsPolicy) }, o);
+        const csiKms = new aws.iam.RolePolicy(`${name}-ebs-csi-kms`, { role: this.ebsCsiRole.name, policy: this.kmsKeyArn.apply(ebsCsiKmsPolicy) }, o);
         this.ebsCsiAddon = new aws.eks.Addon(
             `${name}-ebs-csi`,
             {
@@ -322,13 +400,36 @@ export class EksSite extends pulumi.ComponentResource {
             o,
         );
 
+        this.coreAddons = EKS_CORE_ADDONS.map(
+            (addonName) =>
+                new aws.eks.Addon(
+                    `${name}-${addonName}`,
+                    {
+                        clusterName: this.cluster.name,
+                        addonName,
+                        resolveConflictsOnCreate: "OVERWRITE",
+                        resolveConflictsOnUpdate: "OVERWRITE",
+                        tags: tags(`${name}-${addonName}`),
+                    },
+                    // coredns is a Deployment: its add-on turns ACTIVE only once workers run its pods.
+                    { ...o, dependsOn: this.nodeGroups },
+                ),
+        );
+
         // --- Kubernetes provider and storage classes ---------------------------------------------
         const kubeconfig = pulumi.jsonStringify(
             pulumi.all([this.cluster.name, this.cluster.endpoint, this.cluster.certificateAuthority.data]).apply(([n, endpoint, ca]) =>
-                eksKubeconfig({ clusterName: n, endpoint, certificateAuthorityData: ca, region: site.region }),
+                eksKubeconfig({
+                    clusterName: n,
+                    endpoint,
+                    certificateAuthorityData: ca,
+                    region: site.region,
+                    ...(topology.clusterAccess.eksRoleArn ? { roleArn: topology.clusterAccess.eksRoleArn } : {}),
+                }),
             ),
         );
-        this.kubeProvider = new k8s.Provider(`${name}-k8s`, { kubeconfig, enableServerSideApply: true }, { parent: this });
+        // The provider waits for the admin access entries: objects created with it must not race them.
+        this.kubeProvider = new k8s.Provider(`${name}-k8s`, { kubeconfig, enableServerSideApply: true }, { parent: this, dependsOn: this.adminAccessEntries });
 
         const scLabels = { "app.kubernetes.io/part-of": PART_OF, "app.kubernetes.io/managed-by": "pulumi", "app.kubernetes.io/instance": topology.environment };
         const storageClasses = {} as Record<StorageTier, k8s.storage.v1.StorageClass>;
@@ -343,7 +444,7 @@ export class EksSite extends pulumi.ComponentResource {
             storageClasses[tier] = new k8s.storage.v1.StorageClass(
                 `${name}-sc-${tier}`,
                 // The key ARN is only known after creation, so it is added here rather than by the helper.
-                { ...base, parameters: { ...parameters, kmsKeyId: this.kmsKey.arn } },
+                { ...base, parameters: { ...parameters, kmsKeyId: this.kmsKeyArn } },
                 { parent: this, provider: this.kubeProvider },
             );
         }
@@ -369,7 +470,7 @@ export class EksSite extends pulumi.ComponentResource {
                 standard: storageClasses.standard.metadata.name,
                 cold: storageClasses.cold.metadata.name,
             },
-            readyResources: [this.ebsCsiAddon, this.vpcCniAddon, ...STORAGE_TIERS.map((t) => storageClasses[t]), ...this.nodeGroups],
+            readyResources: [this.ebsCsiAddon, this.vpcCniAddon, ...this.coreAddons, ...STORAGE_TIERS.map((t) => storageClasses[t]), ...this.nodeGroups],
             internalLoadBalancer: "aws-nlb",
         };
 
@@ -377,7 +478,7 @@ export class EksSite extends pulumi.ComponentResource {
             clusterName: this.cluster.name,
             endpoint: this.cluster.endpoint,
             oidcProviderArn: this.oidcProvider.arn,
-            kmsKeyArn: this.kmsKey.arn,
+            kmsKeyArn: this.kmsKeyArn,
             clusterSecurityGroupId: this.cluster.vpcConfig.clusterSecurityGroupId,
         });
     }

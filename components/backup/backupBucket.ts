@@ -35,6 +35,23 @@ export interface BackupBucketArgs {
 /** Multiple days; a GCS lifecycle condition takes whole days. */
 const ABORT_MULTIPART_DAYS = 7;
 
+/** A bucket policy denying every request that does not use TLS (`aws:SecureTransport` false). */
+export function secureTransportOnlyPolicy(bucketArn: string): string {
+    return JSON.stringify({
+        Version: "2012-10-17",
+        Statement: [
+            {
+                Sid: "DenyInsecureTransport",
+                Effect: "Deny",
+                Principal: "*",
+                Action: "s3:*",
+                Resource: [bucketArn, `${bucketArn}/*`],
+                Condition: { Bool: { "aws:SecureTransport": "false" } },
+            },
+        ],
+    });
+}
+
 export class BackupBucket extends pulumi.ComponentResource {
     /** Bucket name (S3 or GCS). */
     public readonly bucketName: pulumi.Output<string>;
@@ -74,10 +91,18 @@ export class BackupBucket extends pulumi.ComponentResource {
                 { region, forceDestroy: false, objectLockEnabled: s.objectLock ? true : undefined, tags: labels },
                 keep,
             );
-            new aws.s3.BucketPublicAccessBlock(
+            const publicAccess = new aws.s3.BucketPublicAccessBlock(
                 `${name}-public-access`,
                 { region, bucket: bucket.id, blockPublicAcls: true, blockPublicPolicy: true, ignorePublicAcls: true, restrictPublicBuckets: true },
                 child,
+            );
+            // Requests without TLS are refused whoever makes them (S3 user guide, security best practices:
+            // "Enforce encryption of data in transit … aws:SecureTransport").
+            new aws.s3.BucketPolicy(
+                `${name}-tls-only`,
+                { region, bucket: bucket.id, policy: bucket.arn.apply(secureTransportOnlyPolicy) },
+                // S3 rejects policy writes racing the public access block; a Deny is never "public".
+                { parent: this, dependsOn: [publicAccess] },
             );
             const versioning = new aws.s3.BucketVersioning(
                 `${name}-versioning`,

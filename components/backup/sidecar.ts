@@ -31,6 +31,7 @@ import { CONTAINER_PATHS, CONTROLDB_BACKUP_SUBDIR, systemTokenFile, VM_PATHS } f
 import { AGENT_ENV, AGENT_SCRIPT_NAME, LOG_WINDOW_SECONDS, renderBackupAgent } from "./agent";
 import { agentOf, BackupPlan, nodePrefix, planBackups, renderUnits } from "./plan";
 import { BackupSettings, BucketCloud } from "./settings";
+import { registryImage } from "../topology/images";
 
 type Container = k8s.types.input.core.v1.Container;
 type Volume = k8s.types.input.core.v1.Volume;
@@ -97,7 +98,7 @@ export function backupSidecarVolumes(configMapName: pulumi.Input<string>): Volum
 
 export interface BackupSidecarOptions {
     node: Pick<AxonNode, "name">;
-    topology: Pick<Topology, "environment" | "nodes" | "replicationGroups">;
+    topology: Pick<Topology, "environment" | "nodes" | "replicationGroups" | "imageRegistry">;
     settings: BackupSettings;
     /** Bucket root URL, e.g. `s3://<bucket>` (`bucketUrl`); may be an Output. */
     targetUrl: pulumi.Input<string>;
@@ -171,7 +172,8 @@ export function backupSidecarContainer(o: BackupSidecarOptions): Container | und
     ];
     return {
         name: SIDECAR_NAME,
-        image: o.settings.agentImage ?? AGENT_IMAGES[o.settings.cloud],
+        // The stock image through the stack's registry mirror (`imageRegistry`), like the Axon Server image.
+        image: o.settings.agentImage ?? registryImage(o.topology.imageRegistry, AGENT_IMAGES[o.settings.cloud]),
         imagePullPolicy: "IfNotPresent",
         // The aws-cli image's entrypoint is `aws`: replace it.
         command: ["bash", `${SCRIPT_DIR}/${AGENT_SCRIPT_NAME}`],

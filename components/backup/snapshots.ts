@@ -25,13 +25,28 @@ import * as gcp from "@pulumi/gcp";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { AWS_TAG_KEYS } from "../aws/awsNetwork";
-import { managedPolicyArn, POLICY_VERSION, serviceTrustPolicy } from "../aws/iam";
+import { accountRootKeyPolicy, managedPolicyArn, POLICY_VERSION, serviceTrustPolicy } from "../aws/iam";
+import { GKE_BACKUP_REGION_PAIRS } from "../topology/clusterAccess";
 import { BackupSettings, minutesOfDay } from "./settings";
 
 export const DLM_SERVICE = "dlm.amazonaws.com";
 export const DLM_MANAGED_POLICY = "service-role/AWSDataLifecycleManagerServiceRole";
 /** The tag every Axon Server volume of an environment carries (EBS CSI `tagSpecification_1`, VM tags). */
 export const SNAPSHOT_TARGET_TAG = AWS_TAG_KEYS.environment;
+
+/**
+ * What a DLM policy `description` may hold. terraform-provider-aws `internal/service/dlm/lifecycle_policy.go`
+ * validates it with `^[0-9A-Za-z _-]+$` (max 500); the DLM API reference, CreateLifecyclePolicy
+ * `Description`: "Pattern: [0-9A-Za-z _-]+", length 0-500.
+ */
+export const DLM_DESCRIPTION_PATTERN = /^[0-9A-Za-z _-]+$/;
+export const DLM_DESCRIPTION_MAX = 500;
+
+/** A DLM description from free text: every other character becomes a space, runs collapse, cut to 500. */
+export function dlmDescription(text: string): string {
+    const clean = text.replace(/[^0-9A-Za-z _-]+/g, " ").replace(/ {2,}/g, " ").trim().slice(0, DLM_DESCRIPTION_MAX).trim();
+    return clean.length > 0 ? clean : "Axon Server volumes";
+}
 
 /** `HH:MM` of the GCE daily schedule: the 4-hour slot at or before `snapshotTime`. */
 export function gceDailyStartTime(snapshotTime: string): string {
@@ -81,6 +96,12 @@ export interface AwsSnapshotPolicyArgs {
 export class AwsSnapshotPolicy extends pulumi.ComponentResource {
     public readonly policy: aws.dlm.LifecyclePolicy;
     public readonly role: aws.iam.Role;
+    /**
+     * Customer managed key of the snapshot copies in `drRegion` (kept on destroy: the copies stay
+     * readable). Without `cmkArn` DLM encrypts copies with the DR region's `aws/ebs` managed key, whose
+     * policy cannot be changed and which cannot be shared with another account.
+     */
+    public readonly drKey?: aws.kms.Key;
 
     constructor(name: string, args: AwsSnapshotPolicyArgs, opts?: pulumi.ComponentResourceOptions) {
         super("axonserver:backup:AwsSnapshotPolicy", name, {}, opts);
@@ -97,21 +118,37 @@ export class AwsSnapshotPolicy extends pulumi.ComponentResource {
             { parent: this },
         );
         const dependsOn: pulumi.Resource[] = [attachment];
-        if (args.volumeKmsKeyArns && args.volumeKmsKeyArns.length > 0) {
+        const copy = s.cloud === "aws" && s.drRegion !== args.region;
+        if (copy) {
+            const account = aws.getCallerIdentityOutput({}, { parent: this }).accountId;
+            this.drKey = new aws.kms.Key(
+                `${name}-dr-key`,
+                {
+                    region: s.drRegion,
+                    description: `Snapshot copies of Axon Server ${args.environment} volumes from ${args.region}`,
+                    enableKeyRotation: true,
+                    deletionWindowInDays: 30,
+                    policy: account.apply((a) => accountRootKeyPolicy(a, args.partition ?? "aws")),
+                    tags,
+                },
+                { parent: this, retainOnDelete: true },
+            );
+        }
+        const keyArns: pulumi.Input<string>[] = [...(args.volumeKmsKeyArns ?? []), ...(this.drKey ? [this.drKey.arn] : [])];
+        if (keyArns.length > 0) {
             dependsOn.push(
                 new aws.iam.RolePolicy(
                     `${name}-dlm-kms`,
-                    { role: this.role.name, policy: pulumi.all(args.volumeKmsKeyArns).apply((arns) => dlmKmsPolicy(arns)) },
+                    { role: this.role.name, policy: pulumi.all(keyArns).apply((arns) => dlmKmsPolicy(arns)) },
                     { parent: this },
                 ),
             );
         }
-        const copy = s.cloud === "aws" && s.drRegion !== args.region;
         this.policy = new aws.dlm.LifecyclePolicy(
             `${name}-dlm`,
             {
                 region: args.region,
-                description: `Axon Server ${args.environment} volumes (${args.sites.join(", ")}): daily`,
+                description: dlmDescription(`Axon Server ${args.environment} volumes of ${args.sites.join(" ")} daily`),
                 executionRoleArn: this.role.arn,
                 state: "ENABLED",
                 policyDetails: {
@@ -129,6 +166,7 @@ export class AwsSnapshotPolicy extends pulumi.ComponentResource {
                                           {
                                               target: s.drRegion,
                                               encrypted: true,
+                                              cmkArn: this.drKey!.arn,
                                               copyTags: true,
                                               retainRule: { interval: s.snapshotRetentionCount, intervalUnit: "DAYS" },
                                           },
@@ -189,11 +227,31 @@ export interface GkeBackupArgs {
     region: string;
     /** `gcp.container.Cluster.id` (`projects/…/locations/…/clusters/…`). */
     clusterId: pulumi.Input<string>;
+    /**
+     * Region of the plan (where its backups are stored): the site's `backupRegion`.
+     * @default `gkeBackupLocation`: the DR region when the bucket is on GCP, else the paired region
+     */
+    location?: string;
     /** Namespace of the Axon Server objects. */
     namespace: string;
     settings: BackupSettings;
     /** The site's Kubernetes provider (for the VolumeSnapshotClass). */
     kubernetesProvider: k8s.Provider;
+}
+
+/**
+ * Where a Backup for GKE plan keeps its backups. Backup for GKE, BackupPlan `location`: "the region where
+ * all backup artifacts produced by the BackupPlan will be stored (both config backups and volume
+ * backups)" — so never the cluster's own region, which a regional outage would take with it: the
+ * configured region, else the DR region of a GCS bucket, else the cluster region's pair.
+ */
+export function gkeBackupLocation(clusterRegion: string, settings: Pick<BackupSettings, "cloud" | "drRegion">, configured?: string): string {
+    const location =
+        configured ?? (settings.cloud === "gcp" && settings.drRegion !== clusterRegion ? settings.drRegion : GKE_BACKUP_REGION_PAIRS[clusterRegion]);
+    if (!location || location === clusterRegion) {
+        throw new Error(`Backup for GKE of a cluster in ${clusterRegion}: set sites[].backupRegion to another GCP region (no default pair)`);
+    }
+    return location;
 }
 
 /** Backup for GKE plan of the Axon namespace (with volume data) + a VolumeSnapshotClass. */
@@ -208,8 +266,7 @@ export class GkeBackup extends pulumi.ComponentResource {
             `${name}-plan`,
             {
                 project: args.project,
-                // Backups are stored in the plan's region: the DR region when the bucket is on GCP.
-                location: s.cloud === "gcp" ? s.drRegion : args.region,
+                location: gkeBackupLocation(args.region, s, args.location),
                 cluster: args.clusterId,
                 description: `Axon Server ${args.environment}: namespace ${args.namespace} with volume data, daily`,
                 backupConfig: {

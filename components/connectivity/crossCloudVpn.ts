@@ -148,6 +148,40 @@ function tunnelAddress(c: aws.ec2.VpnConnection, n: 1 | 2): pulumi.Output<string
  * Pre-shared keys are `random.RandomPassword`s (Pulumi secrets on both sides) of letters and digits,
  * prefixed with a letter: AWS accepts only `[A-Za-z0-9._]`, 8-64 characters, not starting with `0`.
  */
+/**
+ * One IKE/IPsec proposal per phase, the same on both sides. Google, "Connect HA VPN to AWS peer
+ * gateways" (known issue): with AWS's default of every transform set, the SA payload grows past one
+ * packet, is fragmented — which Cloud VPN does not support — and the tunnel can fail to rekey; "select
+ * fewer transform sets on the AWS side". Values: AWS `tunnelN Phase1/2*` (@pulumi/aws `ec2.VpnConnection`;
+ * AWS Site-to-Site VPN "Tunnel options": AES256, SHA2-256, DH group 14 are in the allowed lists); GCP
+ * `VPNTunnel.cipherSuite` strings as in the @pulumi/gcp `compute.VPNTunnel` cipher-suite example.
+ */
+export const VPN_IKE = {
+    aws: {
+        encryption: "AES256",
+        integrity: "SHA2-256",
+        dhGroup: 14,
+    },
+    gcp: {
+        phase1: { encryptions: ["AES-CBC-256"], integrities: ["HMAC-SHA2-256-128"], prves: ["PRF-HMAC-SHA2-256"], dhs: ["Group-14"] },
+        phase2: { encryptions: ["AES-CBC-256"], integrities: ["HMAC-SHA2-256-128"], pfs: ["Group-14"] },
+    },
+} as const;
+
+/** The pinned AWS tunnel options of tunnel `n` (1 or 2) of a VPN connection. */
+export function awsTunnelIkeOptions(n: 1 | 2): Record<string, string[] | number[]> {
+    const a = VPN_IKE.aws;
+    return {
+        [`tunnel${n}IkeVersions`]: ["ikev2"],
+        [`tunnel${n}Phase1EncryptionAlgorithms`]: [a.encryption],
+        [`tunnel${n}Phase1IntegrityAlgorithms`]: [a.integrity],
+        [`tunnel${n}Phase1DhGroupNumbers`]: [a.dhGroup],
+        [`tunnel${n}Phase2EncryptionAlgorithms`]: [a.encryption],
+        [`tunnel${n}Phase2IntegrityAlgorithms`]: [a.integrity],
+        [`tunnel${n}Phase2DhGroupNumbers`]: [a.dhGroup],
+    };
+}
+
 export class CrossCloudVpn extends pulumi.ComponentResource {
     public readonly customerGateways: readonly aws.ec2.CustomerGateway[];
     public readonly connections: readonly aws.ec2.VpnConnection[];
@@ -178,6 +212,10 @@ export class CrossCloudVpn extends pulumi.ComponentResource {
                         // Lifted access: an index into `vpnInterfaces` never throws while the list is unknown.
                         ipAddress: gcpHub.gateway.vpnInterfaces[i].ipAddress,
                         type: "ipsec.1",
+                        // CreateCustomerGateway returns the existing gateway for an identical request (same
+                        // IP, ASN, type): two AWS sites of one region would share one and its lifecycle.
+                        // A distinct device name makes each request unique.
+                        deviceName: `${name}-gcp-if${i}`,
                         tags: { Name: `${name}-gcp-if${i}` },
                     },
                     awsOpts,
@@ -195,10 +233,10 @@ export class CrossCloudVpn extends pulumi.ComponentResource {
                     staticRoutesOnly: false,
                     tunnel1InsideCidr: t1.insideCidr,
                     tunnel1PresharedKey: keys[t1.index],
-                    tunnel1IkeVersions: ["ikev2"],
+                    ...awsTunnelIkeOptions(1),
                     tunnel2InsideCidr: t2.insideCidr,
                     tunnel2PresharedKey: keys[t2.index],
-                    tunnel2IkeVersions: ["ikev2"],
+                    ...awsTunnelIkeOptions(2),
                     tags: { Name: `${name}-${c}` },
                 },
                 awsOpts,
@@ -229,6 +267,10 @@ export class CrossCloudVpn extends pulumi.ComponentResource {
                         peerExternalGatewayInterface: t.peerInterface,
                         sharedSecret: keys[t.index],
                         ikeVersion: 2,
+                        cipherSuite: {
+                            phase1: { ...VPN_IKE.gcp.phase1, encryptions: [...VPN_IKE.gcp.phase1.encryptions], integrities: [...VPN_IKE.gcp.phase1.integrities], prves: [...VPN_IKE.gcp.phase1.prves], dhs: [...VPN_IKE.gcp.phase1.dhs] },
+                            phase2: { encryptions: [...VPN_IKE.gcp.phase2.encryptions], integrities: [...VPN_IKE.gcp.phase2.integrities], pfs: [...VPN_IKE.gcp.phase2.pfs] },
+                        },
                         router: gcpHub.router.id,
                         description: `to ${link.awsSite.name} connection ${t.connection} tunnel ${t.awsTunnel}`,
                     },

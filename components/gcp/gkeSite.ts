@@ -4,7 +4,6 @@ import * as pulumi from "@pulumi/pulumi";
 import { MANAGED_BY, PART_OF } from "../platform/labels";
 import { retainedStorageClassArgs } from "../platform/storageClass";
 import { KubernetesHost } from "../platform/host";
-import { isRfc1918Cidr } from "../topology/cidr";
 import { Site, STORAGE_TIERS, StorageTier, Topology } from "../topology/model";
 import { siteResourcePrefix, tierStorageClassName } from "../topology/naming";
 import { GcpNetwork } from "./gcpNetwork";
@@ -17,6 +16,61 @@ export const GKE_DISK_TYPES: Readonly<Record<StorageTier, string>> = {
     cold: "pd-standard",
 };
 
+/**
+ * Default recurring maintenance window: Saturday and Sunday 02:00-08:00 UTC (12 h a week). GKE needs at
+ * least 48 hours of availability in any 32 days, in windows of at least 4 hours (GKE docs, "Maintenance
+ * windows and exclusions"); auto-upgrades and node recreation then happen only inside it, not at any time.
+ */
+export const DEFAULT_GKE_MAINTENANCE_WINDOW = {
+    startTime: "2026-01-03T02:00:00Z",
+    endTime: "2026-01-03T08:00:00Z",
+    recurrence: "FREQ=WEEKLY;BYDAY=SA,SU",
+} as const;
+
+/**
+ * The exec plugin of a GKE kubeconfig. With `--use_application_default_credentials` the plugin takes its
+ * token from Application Default Credentials (the same credentials the Pulumi GCP provider uses)
+ * instead of shelling out to `gcloud config config-helper` (kubernetes/cloud-provider-gcp
+ * `cmd/gke-gcloud-auth-plugin/cred.go`: `pflag.Bool("use_application_default_credentials", …)` selects
+ * `defaultCredentialsTokenProvider`).
+ */
+export const GKE_AUTH_PLUGIN = {
+    command: "gke-gcloud-auth-plugin",
+    args: ["--use_application_default_credentials"],
+} as const;
+
+/**
+ * The kubeconfig of a GKE cluster reached through its DNS-based control-plane endpoint
+ * (`gke-<hash>.<region>.gke.goog`): no network path and no authorized network needed, every request is
+ * checked by IAM (`container.clusters.connect`), and the name never changes, whatever `adminCidrs` say —
+ * a changed `server` would replace the Kubernetes provider and every object of the site. The endpoint
+ * serves a publicly trusted certificate, so the kubeconfig carries no cluster CA.
+ */
+export function gkeKubeconfig(contextName: string, dnsEndpoint: string): Record<string, unknown> {
+    return {
+        apiVersion: "v1",
+        kind: "Config",
+        "current-context": contextName,
+        clusters: [{ name: contextName, cluster: { server: `https://${dnsEndpoint}` } }],
+        contexts: [{ name: contextName, context: { cluster: contextName, user: contextName } }],
+        users: [
+            {
+                name: contextName,
+                user: {
+                    exec: {
+                        apiVersion: "client.authentication.k8s.io/v1beta1",
+                        command: GKE_AUTH_PLUGIN.command,
+                        args: [...GKE_AUTH_PLUGIN.args],
+                        installHint:
+                            "Install gke-gcloud-auth-plugin for use with kubectl by following https://cloud.google.com/kubernetes-engine/docs/how-to/cluster-access-for-kubectl#install_plugin",
+                        provideClusterInfo: true,
+                    },
+                },
+            },
+        ],
+    };
+}
+
 /** The provisioner of GKE's Compute Engine Persistent Disk CSI driver. */
 export const GKE_PD_CSI_PROVISIONER = "pd.csi.storage.gke.io";
 
@@ -25,6 +79,9 @@ export const GKE_PD_CSI_PROVISIONER = "pd.csi.storage.gke.io";
  * logging and monitoring) plus pulling images from Artifact Registry.
  */
 export const GKE_NODE_ROLES = [
+    // The role Google documents for node service accounts (GKE docs, "Use least privileged IAM service
+    // accounts": roles/container.defaultNodeServiceAccount); terraform-google-kubernetes-engine grants it too.
+    "roles/container.defaultNodeServiceAccount",
     "roles/logging.logWriter",
     "roles/monitoring.metricWriter",
     "roles/monitoring.viewer",
@@ -40,10 +97,10 @@ export interface GkeSiteArgs {
     /** GCP provider of the environment's project. */
     readonly provider: gcp.Provider;
     /**
-     * GKE refuses to delete a cluster with deletion protection. To destroy the site: set this to `false`,
-     * run `pulumi up` (an in-place update), then `pulumi destroy`. Volumes survive either way: their
-     * StorageClasses use `reclaimPolicy: Retain`.
-     * @default true
+     * GKE refuses to delete a cluster with deletion protection. To destroy the site: set the site's
+     * `deletionProtection: false` in the stack config, run `pulumi up` (an in-place update), then
+     * `pulumi destroy`. Volumes survive either way: their StorageClasses use `reclaimPolicy: Retain`.
+     * @default site.cluster.deletionProtection (config, default true)
      */
     readonly deletionProtection?: boolean;
     /**
@@ -57,12 +114,10 @@ export interface GkeSiteArgs {
      */
     readonly nodeDiskSizeGb?: number;
     /**
-     * Use only the control plane's private endpoint (inside the site CIDR's control-plane `/28`). Choose this
-     * when the admin CIDRs are private ranges that reach the VPC (VPN/interconnect): master authorized
-     * networks then apply to that endpoint, and the generated kubeconfig points at it. With `false` the
-     * public endpoint is used, open only to the admin CIDRs (which must then be the public egress addresses
-     * of wherever `pulumi up` runs).
-     * @default - `true` when every admin CIDR is a private (RFC 1918) range, which only the private endpoint can see
+     * Whether the IP-based control-plane endpoint is private only. The kubeconfig never uses it (it uses
+     * the DNS-based endpoint), so this only decides who may use the IP endpoint: the admin CIDRs through
+     * the VPC (private) or also from the internet.
+     * @default true
      */
     readonly privateEndpoint?: boolean;
     /**
@@ -110,7 +165,7 @@ export class GkeSite extends pulumi.ComponentResource {
         if (!subnet || !ranges?.master) throw new Error(`GkeSite ${name}: network ${network.project} has no subnet for site ${site.name}`);
         const project = network.project;
         const childOpts = { parent: this, provider };
-        const privateEndpoint = args.privateEndpoint ?? topology.adminCidrs.every(isRfc1918Cidr);
+        const privateEndpoint = args.privateEndpoint ?? true;
         const labels = { environment: topology.environment, site: site.name, app: "axonserver" };
         this.nodeTag = gcpSiteNetworkTag(topology, site.name);
 
@@ -150,6 +205,10 @@ export class GkeSite extends pulumi.ComponentResource {
                     masterIpv4CidrBlock: ranges.master,
                     masterGlobalAccessConfig: { enabled: true },
                 },
+                // The DNS-based endpoint with user traffic allowed: `pulumi up` reaches the API from anywhere
+                // with IAM credentials, before any VPN exists (GKE docs, "About network isolation": DNS-based
+                // endpoint; @pulumi/gcp `ClusterControlPlaneEndpointsConfigDnsEndpointConfig.allowExternalTraffic`).
+                controlPlaneEndpointsConfig: { dnsEndpointConfig: { allowExternalTraffic: true } },
                 masterAuthorizedNetworksConfig: {
                     cidrBlocks: topology.adminCidrs.map((cidr) => ({ cidrBlock: cidr, displayName: `admin ${cidr}` })),
                     gcpPublicCidrsAccessEnabled: false,
@@ -164,12 +223,29 @@ export class GkeSite extends pulumi.ComponentResource {
                 // The default pool is replaced by `nodePool` below (GKE needs one node to create the cluster).
                 removeDefaultNodePool: true,
                 initialNodeCount: 1,
-                deletionProtection: args.deletionProtection ?? true,
+                // That temporary default pool runs as the site's node service account too, never as the
+                // Compute Engine default service account (Editor on the project).
+                nodeConfig: {
+                    serviceAccount: this.nodeServiceAccount.email,
+                    oauthScopes: ["https://www.googleapis.com/auth/cloud-platform"],
+                    workloadMetadataConfig: { mode: "GKE_METADATA" },
+                    shieldedInstanceConfig: { enableSecureBoot: true, enableIntegrityMonitoring: true },
+                },
+                deletionProtection: args.deletionProtection ?? site.cluster.deletionProtection,
+                maintenancePolicy: {
+                    recurringWindow: { ...(site.cluster.maintenanceWindow ?? DEFAULT_GKE_MAINTENANCE_WINDOW) },
+                    maintenanceExclusions: site.cluster.maintenanceExclusions.map((e) => ({
+                        exclusionName: e.name,
+                        startTime: e.startTime,
+                        endTime: e.endTime,
+                        exclusionOptions: { scope: e.scope },
+                    })),
+                },
                 releaseChannel: { channel: args.releaseChannel ?? "REGULAR" },
                 ...(site.cluster.kubernetesVersion ? { minMasterVersion: site.cluster.kubernetesVersion } : {}),
                 resourceLabels: labels,
             },
-            childOpts,
+            { ...childOpts, dependsOn: roleBindings },
         );
 
         this.nodePool = new gcp.container.NodePool(
@@ -202,36 +278,8 @@ export class GkeSite extends pulumi.ComponentResource {
 
         // Lifted property access (not apply): a missing output stays undefined instead of dropping the provider.
         const contextName = `${topology.environment}-${site.name}`;
-        const endpoint = privateEndpoint ? this.cluster.privateClusterConfig.privateEndpoint : this.cluster.endpoint;
-        this.kubeconfig = pulumi.jsonStringify({
-            apiVersion: "v1",
-            kind: "Config",
-            "current-context": contextName,
-            clusters: [
-                {
-                    name: contextName,
-                    cluster: {
-                        server: pulumi.interpolate`https://${endpoint}`,
-                        "certificate-authority-data": this.cluster.masterAuth.clusterCaCertificate,
-                    },
-                },
-            ],
-            contexts: [{ name: contextName, context: { cluster: contextName, user: contextName } }],
-            users: [
-                {
-                    name: contextName,
-                    user: {
-                        exec: {
-                            apiVersion: "client.authentication.k8s.io/v1beta1",
-                            command: "gke-gcloud-auth-plugin",
-                            installHint:
-                                "Install gke-gcloud-auth-plugin for use with kubectl by following https://cloud.google.com/kubernetes-engine/docs/how-to/cluster-access-for-kubectl#install_plugin",
-                            provideClusterInfo: true,
-                        },
-                    },
-                },
-            ],
-        });
+        const dnsEndpoint = this.cluster.controlPlaneEndpointsConfig.dnsEndpointConfig.endpoint;
+        this.kubeconfig = pulumi.jsonStringify(dnsEndpoint.apply((e) => gkeKubeconfig(contextName, e)));
         this.kubeProvider = new k8s.Provider(`${name}-k8s`, { kubeconfig: this.kubeconfig, enableServerSideApply: true }, { parent: this });
 
         const storageClasses = {} as Record<StorageTier, k8s.storage.v1.StorageClass>;

@@ -277,14 +277,23 @@ export class VmAxonServerNode extends pulumi.ComponentResource {
                 associatePublicIpAddress: false,
                 iamInstanceProfile: profile.name,
                 metadataOptions: { httpTokens: "required", httpEndpoint: "enabled", httpPutResponseHopLimit: 1 },
-                rootBlockDevice: { encrypted: true, volumeType: "gp3", volumeSize: args.rootDiskGb ?? 20, deleteOnTermination: true },
+                // Root disk tags here, never `volumeTags`: pulumi-aws ec2/instance docs, "Do not use volumeTags if
+                // you plan to manage block device tags outside the aws.ec2.Instance configuration, such as using
+                // tags in an aws.ebs.Volume resource attached via aws.ec2.VolumeAttachment. Doing so will result
+                // in resource cycling" — it could strip the data volume's snapshot tag. Without the environment
+                // tag: that tag selects the volumes of the daily snapshots (backup/snapshots.ts), and the root
+                // disk is rebuilt from scratch, never restored.
+                rootBlockDevice: {
+                    encrypted: true,
+                    volumeType: "gp3",
+                    volumeSize: args.rootDiskGb ?? 20,
+                    deleteOnTermination: true,
+                    tags: withoutKey(tags(`${name}-vm-root`), AWS_TAG_KEYS.environment),
+                },
                 userData,
                 // Configuration changes rebuild the VM from scratch; the data volume is kept and re-attached.
                 userDataReplaceOnChange: true,
                 tags: tags(`${name}-vm`),
-                // Without the environment tag: it selects the volumes of the daily snapshots (backup/snapshots.ts),
-                // and the root disk is rebuilt from scratch, never restored.
-                volumeTags: withoutKey(tags(`${name}-vm-root`), AWS_TAG_KEYS.environment),
             },
             {
                 ...o,

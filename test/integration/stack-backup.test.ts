@@ -173,8 +173,10 @@ describe("stack backups (end to end under mocks)", () => {
         const volume = one(prod.records, "aws:ebs/volume:Volume", "prod-aws-use1-axon-dr-1-data");
         assert.equal((volume.inputs.tags as J)["axonserver-environment"], "prod");
         const instance = one(prod.records, "aws:ec2/instance:Instance", "prod-aws-use1-axon-dr-1-vm");
-        assert.equal((instance.inputs.volumeTags as J)["axonserver-environment"], undefined);
-        assert.equal((instance.inputs.volumeTags as J)["axonserver-node"], "axon-dr-1");
+        // Root disk tags through rootBlockDevice.tags: `volumeTags` would cycle with the data volume's own tags.
+        assert.equal(instance.inputs.volumeTags, undefined);
+        assert.equal((instance.inputs.rootBlockDevice as J).tags["axonserver-environment"], undefined);
+        assert.equal((instance.inputs.rootBlockDevice as J).tags["axonserver-node"], "axon-dr-1");
     });
 
     it("prod: Backup for GKE of the Axon namespace, with the cluster addon on", () => {

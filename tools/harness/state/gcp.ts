@@ -3,7 +3,7 @@
  * by the harness; entries here add (and override) computed fields. Values are deterministic: derived from
  * the logical name, so reruns and golden files are stable.
  */
-import { seedBytes, seedIp, StateFn, str } from "./util";
+import { seedBytes, seedHex, seedIp, StateFn, str } from "./util";
 
 
 const MOCK_PROJECT = "mock-project";
@@ -80,6 +80,15 @@ export const STATE: Record<string, StateFn> = {
                       publicEndpoint: seedIp(`${name}/endpoint`, 34),
                   }
                 : undefined,
+        // GKE computes the DNS-based endpoint `gke-<hash>-<project number>.<region>.gke.goog` from the
+        // cluster's identity only (GKE docs, "About network isolation": DNS-based endpoint).
+        controlPlaneEndpointsConfig: {
+            ...(inputs.controlPlaneEndpointsConfig && typeof inputs.controlPlaneEndpointsConfig === "object" ? (inputs.controlPlaneEndpointsConfig as Record<string, unknown>) : {}),
+            dnsEndpointConfig: {
+                ...((inputs.controlPlaneEndpointsConfig as { dnsEndpointConfig?: Record<string, unknown> } | undefined)?.dnsEndpointConfig ?? {}),
+                endpoint: `gke-${seedHex(`${project(inputs)}/${gcpName(inputs, name)}`, 32)}-123456789.${str(inputs.location) ?? "mock-region"}.gke.goog`,
+            },
+        },
     }),
     "gcp:container/nodePool:NodePool": (inputs, name) => ({ name: gcpName(inputs, name), instanceGroupUrls: [] }),
     "gcp:serviceaccount/account:Account": (inputs, name) => {
