@@ -37,6 +37,10 @@ const T = {
     nodeGroup: "aws:eks/nodeGroup:NodeGroup",
     oidc: "aws:iam/openIdConnectProvider:OpenIdConnectProvider",
     addon: "aws:eks/addon:Addon",
+    accessEntry: "aws:eks/accessEntry:AccessEntry",
+    accessPolicy: "aws:eks/accessPolicyAssociation:AccessPolicyAssociation",
+    vpcEndpoint: "aws:ec2/vpcEndpoint:VpcEndpoint",
+    tgwAttachment: "aws:ec2transitgateway/vpcAttachment:VpcAttachment",
     storageClass: "kubernetes:storage.k8s.io/v1:StorageClass",
     sgRule: "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule",
     pcx: "aws:ec2/vpcPeeringConnection:VpcPeeringConnection",
@@ -64,7 +68,16 @@ function twoRegionTopology(): Topology {
         nodes: ["axon-1", "axon-2", "axon-3", { name: "axon-dr-1", site: "use1" }],
         groups: { orders: { "axon-1": "PRIMARY", "axon-2": "PRIMARY", "axon-3": "PRIMARY", "axon-dr-1": "PASSIVE_BACKUP" } },
         clients: [{ region: "eu-west-1", cidrs: ["10.10.0.0/16", "10.60.0.0/16"], namespaces: ["default"], contexts: ["orders"] }],
-        overrides: { adminCidrs: ["10.99.0.0/24", "203.0.113.0/24"] },
+        overrides: {
+            adminCidrs: ["10.99.0.0/24", "203.0.113.0/24"],
+            clusterAccess: {
+                runnerCidrs: ["198.51.100.7/32"],
+                privateOnly: false,
+                runnerRoutes: [],
+                eksAdminPrincipals: ["arn:aws:iam::123456789012:role/platform-admin"],
+                eksRoleArn: "arn:aws:iam::123456789012:role/deployer",
+            },
+        },
     });
     t = withSite(t, "euw1", (s) => ({ ...s, cluster: { ...s.cluster, natGateways: "perZone", machineType: "m7i.xlarge", nodesPerZone: 2 } }));
     return t;
@@ -234,7 +247,10 @@ describe("components/aws under mocks: two EKS sites in two regions", () => {
             [T.cluster]: 2,
             [T.nodeGroup]: 4,
             [T.oidc]: 2,
-            [T.addon]: 4,
+            [T.addon]: 8, // per site: ebs-csi, vpc-cni, coredns, kube-proxy
+            [T.accessEntry]: 2,
+            [T.accessPolicy]: 2,
+            [T.vpcEndpoint]: 2,
             [T.storageClass]: 6,
             [T.pcx]: 1,
             [T.accepter]: 1,
@@ -322,7 +338,7 @@ describe("components/aws under mocks: two EKS sites in two regions", () => {
         assert.equal(run.result.networks.euw1.privateRouteTables.length, 3);
     });
 
-    it("creates the EKS cluster in the private subnets with private access and public access for public admin ranges", () => {
+    it("creates the EKS cluster in the private subnets, the public endpoint open to the runner's ranges only", () => {
         const c = one(records, T.cluster, "test-euw1-eks");
         assert.equal(c.inputs.name, "test-euw1");
         assert.equal(c.inputs.roleArn, "arn:aws:iam::123456789012:role/test-euw1-cluster-role");
@@ -330,9 +346,68 @@ describe("components/aws under mocks: two EKS sites in two regions", () => {
         assert.deepEqual(vpc.subnetIds, ["a", "b", "c"].map((z) => idOf(`test-euw1-net-private-eu-west-1${z}`)));
         assert.equal(vpc.endpointPrivateAccess, true);
         assert.equal(vpc.endpointPublicAccess, true);
-        assert.deepEqual(vpc.publicAccessCidrs, ["203.0.113.0/24"]);
+        assert.deepEqual(vpc.publicAccessCidrs, ["198.51.100.7/32"]);
         assert.deepEqual(c.inputs.accessConfig, { authenticationMode: "API", bootstrapClusterCreatorAdminPermissions: true });
         assert.ok(c.dependencies.includes(one(records, T.attach, "test-euw1-cluster-policy").urn));
+    });
+
+    // EKS user guide, "Kubernetes version lifecycle": extended support bills per cluster hour; with
+    // upgradePolicy STANDARD EKS upgrades at the end of standard support instead. Control-plane logs:
+    // "Send control plane logs to CloudWatch Logs" (api, audit, authenticator, controllerManager, scheduler).
+    it("pins the Kubernetes version (node groups follow the cluster), standard support only, control-plane logs on", () => {
+        for (const site of ["euw1", "use1"]) {
+            const c = one(records, T.cluster, `test-${site}-eks`);
+            assert.equal(c.inputs.version, "1.35");
+            assert.deepEqual(c.inputs.upgradePolicy, { supportType: "STANDARD" });
+            assert.deepEqual(c.inputs.enabledClusterLogTypes, ["api", "audit", "authenticator"]);
+        }
+        for (const ng of ofType(records, T.nodeGroup)) assert.equal(ng.inputs.version, "1.35", ng.name);
+    });
+
+    // pulumi-eks / terraform-aws-eks manage coredns and kube-proxy as EKS add-ons so EKS upgrades them.
+    it("manages coredns and kube-proxy as EKS add-ons, coredns after the workers; StatefulSets wait for them", () => {
+        for (const addonName of ["coredns", "kube-proxy"]) {
+            const a = one(records, T.addon, `test-euw1-${addonName}`);
+            assert.equal(a.inputs.addonName, addonName);
+            assert.equal(a.inputs.resolveConflictsOnCreate, "OVERWRITE");
+            for (const zone of ["eu-west-1a", "eu-west-1b", "eu-west-1c"]) {
+                assert.ok(a.dependencies.includes(one(records, T.nodeGroup, `test-euw1-ng-${zone}`).urn), `${addonName} ${zone}`);
+            }
+        }
+    });
+
+    // EKS user guide, "Grant IAM users access to Kubernetes with EKS access entries"; access policy ARN
+    // from "Review access policy permissions" (arn:aws:eks::aws:cluster-access-policy/AmazonEKSClusterAdminPolicy).
+    it("gives clusterAccess.eksAdminPrincipals an access entry with the cluster-admin policy on every cluster", () => {
+        for (const site of ["euw1", "use1"]) {
+            const entry = one(records, T.accessEntry, `test-${site}-admin-0`);
+            assert.equal(entry.inputs.principalArn, "arn:aws:iam::123456789012:role/platform-admin");
+            assert.equal(entry.inputs.clusterName, `test-${site}`);
+            assert.equal(entry.inputs.type, "STANDARD");
+            const policy = one(records, T.accessPolicy, `test-${site}-admin-0-policy`);
+            assert.equal(policy.inputs.policyArn, "arn:aws:eks::aws:cluster-access-policy/AmazonEKSClusterAdminPolicy");
+            assert.deepEqual(policy.inputs.accessScope, { type: "cluster" });
+            assert.equal(policy.inputs.principalArn, "arn:aws:iam::123456789012:role/platform-admin");
+            // Kubernetes objects are created only once the admin entries exist.
+            const provider = one(records, T.k8sProvider, `test-${site}-k8s`);
+            assert.ok(provider.dependencies.includes(entry.urn), site);
+        }
+    });
+
+    it("kubeconfig: aws eks get-token assumes clusterAccess.eksRoleArn", () => {
+        const kubeconfig = JSON.parse(String(one(records, T.k8sProvider, "test-euw1-k8s").inputs.kubeconfig));
+        const args = kubeconfig.users[0].user.exec.args as string[];
+        assert.deepEqual(args.slice(args.indexOf("--role-arn"), args.indexOf("--role-arn") + 2), ["--role-arn", "arn:aws:iam::123456789012:role/deployer"]);
+        assert.equal(kubeconfig.users[0].user.exec.command, "aws");
+    });
+
+    // VPC user guide, "Gateway endpoints for Amazon S3" (no hourly or data charge; routes added to the
+    // associated route tables): backups and ECR layers stay off the NAT gateways.
+    it("adds an S3 gateway endpoint on the private route tables of every VPC", () => {
+        const ep = one(records, T.vpcEndpoint, "test-euw1-net-s3");
+        assert.equal(ep.inputs.serviceName, "com.amazonaws.eu-west-1.s3");
+        assert.equal(ep.inputs.vpcEndpointType, "Gateway");
+        assert.deepEqual(ep.inputs.routeTableIds, ["a", "b", "c"].map((z) => idOf(`test-euw1-net-private-rt-eu-west-1${z}`)));
     });
 
     it("gives the roles the exact AWS managed policies", () => {
@@ -449,7 +524,7 @@ describe("components/aws under mocks: two EKS sites in two regions", () => {
         assert.equal(host.internalLoadBalancer, "aws-nlb");
         assert.equal(host.provider, run.result.sites.euw1.kubeProvider);
         assert.equal(await outputValue(pulumi.output(host.storageClassNames.cold)), "axonserver-test-cold");
-        assert.equal(host.readyResources.length, 2 + 3 + 3);
+        assert.equal(host.readyResources.length, 2 + 2 + 3 + 3); // ebs-csi, vpc-cni, coredns, kube-proxy, 3 classes, 3 node groups
         assert.ok(host.readyResources.includes(run.result.sites.euw1.ebsCsiAddon));
         assert.ok(host.readyResources.includes(run.result.sites.euw1.vpcCniAddon));
     });
@@ -468,7 +543,18 @@ describe("components/aws under mocks: two EKS sites in two regions", () => {
             const exec = kc.users[0].user.exec;
             assert.equal(exec.command, "aws");
             assert.equal(exec.apiVersion, "client.authentication.k8s.io/v1beta1");
-            assert.deepEqual(exec.args, ["--region", region, "eks", "get-token", "--cluster-name", `test-${site}`, "--output", "json"]);
+            assert.deepEqual(exec.args, [
+                "--region",
+                region,
+                "eks",
+                "get-token",
+                "--cluster-name",
+                `test-${site}`,
+                "--role-arn",
+                "arn:aws:iam::123456789012:role/deployer",
+                "--output",
+                "json",
+            ]);
             assert.equal(kc["current-context"], "aws");
         }
     });
@@ -559,22 +645,23 @@ describe("components/aws under mocks: two EKS sites in two regions", () => {
 });
 
 describe("components/aws under mocks: the dev stack file", () => {
-    it("deploys both EKS sites of Pulumi.dev.yaml with private-only API endpoints and unique URNs", async () => {
+    // The blocker this guards against: a private-only endpoint on the first run, when no network path
+    // from the runner exists (EKS user guide, "Cluster API server endpoint").
+    it("deploys both EKS sites of Pulumi.dev.yaml with the public endpoint open to the runner's address only", async () => {
         const { raw, options } = stackConfigFromFile(readStackFile("dev"));
         const { topology } = loadTopologyOrThrow(raw, options);
         const { records } = await runUnderMocks({ stack: "dev" }, () => deployAws(topology));
         assertUniqueUrns(records);
         const counts = countByType(records);
-        assert.equal(counts[T.cluster], 2);
-        assert.equal(counts[T.nodeGroup], 5); // 3 zones + 2 zones (EKS needs two)
+        assert.equal(counts[T.nodeGroup], topology.sites.reduce((n, site) => n + site.zones.length, 0));
         assert.equal(counts[T.nat], 2); // natGateways: single on both sites
         assert.equal(counts[T.pcx], 1);
         assert.equal(counts[T.record], topology.nodes.length);
+        assert.equal(counts[T.cluster], topology.sites.length);
         for (const c of ofType(records, T.cluster)) {
-            // The only admin range (10.99.0.0/24) is private: no public endpoint at all.
             const vpc = c.inputs.vpcConfig as Record<string, unknown>;
-            assert.equal(vpc.endpointPublicAccess, false, c.name);
-            assert.equal(vpc.publicAccessCidrs, undefined, c.name);
+            assert.equal(vpc.endpointPublicAccess, true, c.name);
+            assert.deepEqual(vpc.publicAccessCidrs, topology.clusterAccess.runnerCidrs, c.name);
             assert.equal(vpc.endpointPrivateAccess, true, c.name);
         }
         for (const zone of ["eu-west-1a", "eu-west-1b", "eu-west-1c"]) {
@@ -664,5 +751,40 @@ describe("components/aws under mocks: same-region peering and validation", () =>
         });
         const r = one(records, T.record, "t-dns-n1.t.axon.internal");
         assert.deepEqual([r.inputs.type, r.inputs.records], ["A", ["10.1.2.3"]]);
+    });
+});
+
+describe("components/aws under mocks: private-only EKS access over a transit gateway", () => {
+    // EKS user guide, "Cluster API server endpoint": private-only means the runner reaches the VPC over a
+    // connected network; here a transit gateway (VPC user guide, "Transit gateway attachments to a VPC":
+    // one attachment subnet per AZ, routes to the TGW in the subnets' route tables).
+    it("attaches the VPC to the runner's TGW, routes the runner ranges there and admits them on 443", async () => {
+        const base = twoRegionTopology();
+        const topology: Topology = {
+            ...base,
+            sites: base.sites.filter((s) => s.name === "euw1"),
+            nodes: base.nodes.filter((n) => n.site === "euw1"),
+            replicationGroups: base.replicationGroups.map((g) => ({ ...g, members: g.members.filter((m) => m.node !== "axon-dr-1") })),
+            clusterAccess: {
+                runnerCidrs: [],
+                privateOnly: true,
+                runnerRoutes: [{ region: "eu-west-1", transitGatewayId: "tgw-0123456789abcdef0", cidrs: ["10.99.0.0/24", "192.168.50.0/24"] }],
+                eksAdminPrincipals: [],
+            },
+        };
+        const { records } = await runUnderMocks({ stack: "aws-private" }, () => deployAws(topology));
+        const c = one(records, T.cluster, "test-euw1-eks");
+        assert.deepEqual(c.inputs.vpcConfig && (c.inputs.vpcConfig as Record<string, unknown>).endpointPublicAccess, false);
+        const att = one(records, T.tgwAttachment, "test-euw1-net-runner-tgw");
+        assert.equal(att.inputs.transitGatewayId, "tgw-0123456789abcdef0");
+        assert.deepEqual(att.inputs.subnetIds, ["a", "b", "c"].map((z) => idOf(`test-euw1-net-private-eu-west-1${z}`)));
+        assert.ok(c.dependencies.includes(att.urn));
+        const tgwRoutes = ofType(records, T.route).filter((r) => r.inputs.transitGatewayId === "tgw-0123456789abcdef0");
+        assert.deepEqual(
+            tgwRoutes.map((r) => `${r.inputs.routeTableId} ${r.inputs.destinationCidrBlock}`).sort(),
+            ["a", "b", "c"].flatMap((z) => ["10.99.0.0/24", "192.168.50.0/24"].map((cidr) => `${idOf(`test-euw1-net-private-rt-eu-west-1${z}`)} ${cidr}`)).sort(),
+        );
+        const api = ofType(records, T.sgRule).filter((r) => r.inputs.fromPort === 443).map((r) => r.inputs.cidrIpv4).sort();
+        assert.deepEqual(api, ["10.99.0.0/24", "192.168.50.0/24", "203.0.113.0/24"]);
     });
 });

@@ -238,10 +238,11 @@ describe("backup resources under mocks", () => {
             "aws:iam/role:Role": 3,
             "aws:iam/rolePolicy:RolePolicy": 3,
             "aws:iam/rolePolicyAttachment:RolePolicyAttachment": 2,
-            "aws:kms/key:Key": 1,
+            "aws:kms/key:Key": 2, // bucket key + eu-west-1's snapshot copies in us-east-1
             "aws:s3/bucket:Bucket": 1,
             "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration": 1,
             "aws:s3/bucketObjectLockConfiguration:BucketObjectLockConfiguration": 1,
+            "aws:s3/bucketPolicy:BucketPolicy": 1,
             "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock": 1,
             "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration": 1,
             "aws:s3/bucketVersioning:BucketVersioning": 1,
@@ -292,7 +293,10 @@ describe("backup resources under mocks", () => {
         const sched = eu.policyDetails.schedules[0];
         assert.deepEqual(sched.createRule, { interval: 24, intervalUnit: "HOURS", times: "02:00" });
         assert.deepEqual(sched.retainRule, { count: 14 });
-        assert.deepEqual(sched.crossRegionCopyRules, [{ target: "us-east-1", encrypted: true, copyTags: true, retainRule: { interval: 14, intervalUnit: "DAYS" } }]);
+        const { cmkArn, ...copyRule } = sched.crossRegionCopyRules[0];
+        assert.deepEqual(copyRule, { target: "us-east-1", encrypted: true, copyTags: true, retainRule: { interval: 14, intervalUnit: "DAYS" } });
+        assert.equal(sched.crossRegionCopyRules.length, 1);
+        assert.match(cmkArn, /^arn:aws:kms:us-east-1:/, "copies encrypted with the stack's own DR-region key");
         assert.equal(us.policyDetails.schedules[0].crossRegionCopyRules, undefined, "no copy into its own region");
         assert.ok(policies.some((p) => p.name === "prod-eu-west-1-snapshots-dlm-kms"));
     });

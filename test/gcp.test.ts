@@ -124,7 +124,7 @@ describe("GCP sites of Pulumi.prod.yaml under mocks", () => {
             "gcp:container/nodePool:NodePool": 1,
             "gcp:dns/managedZone:ManagedZone": 1,
             "gcp:dns/recordSet:RecordSet": 5,
-            "gcp:projects/iAMMember:IAMMember": 4,
+            "gcp:projects/iAMMember:IAMMember": 5,
             "gcp:serviceaccount/account:Account": 1,
             "kubernetes:storage.k8s.io/v1:StorageClass": 3,
             "pulumi:providers:gcp": 1,
@@ -165,7 +165,7 @@ describe("GCP sites of Pulumi.prod.yaml under mocks", () => {
         assert.deepEqual(c.inputs.nodeLocations, ["europe-west4-a", "europe-west4-b", "europe-west4-c"]);
         assert.deepEqual(c.inputs.privateClusterConfig, {
             enablePrivateNodes: true,
-            // The admin CIDR 10.99.0.0/24 is private: only the private endpoint can see it.
+            // Fixed: the IP endpoint stays private whatever adminCidrs hold (the kubeconfig uses the DNS endpoint).
             enablePrivateEndpoint: true,
             masterIpv4CidrBlock: "10.30.96.0/28",
             masterGlobalAccessConfig: { enabled: true },
@@ -205,6 +205,7 @@ describe("GCP sites of Pulumi.prod.yaml under mocks", () => {
         const member = "serviceAccount:prod-gcp-euw4-nodes@acme-axon-prod.iam.gserviceaccount.com";
         assert.deepEqual(roles.sort(), [
             ["roles/artifactregistry.reader", member, "acme-axon-prod"],
+            ["roles/container.defaultNodeServiceAccount", member, "acme-axon-prod"],
             ["roles/logging.logWriter", member, "acme-axon-prod"],
             ["roles/monitoring.metricWriter", member, "acme-axon-prod"],
             ["roles/monitoring.viewer", member, "acme-axon-prod"],
@@ -214,17 +215,54 @@ describe("GCP sites of Pulumi.prod.yaml under mocks", () => {
         for (const u of iamUrns) assert.ok(pool.dependencies.includes(u));
     });
 
-    it("connects the Kubernetes provider through gke-gcloud-auth-plugin", () => {
+    // kubernetes/cloud-provider-gcp cmd/gke-gcloud-auth-plugin/cred.go: without
+    // --use_application_default_credentials the plugin runs `gcloud config config-helper`, which a runner
+    // with only Application Default Credentials (what the README sets up, and what the Pulumi GCP provider
+    // uses) does not have.
+    it("connects the Kubernetes provider to the DNS-based endpoint through gke-gcloud-auth-plugin with ADC", () => {
         const p = one(run.records, "pulumi:providers:kubernetes", "prod-gcp-euw4-k8s");
         const kc = JSON.parse(String(p.inputs.kubeconfig));
         assert.equal(kc.kind, "Config");
         assert.equal(kc.users[0].user.exec.command, "gke-gcloud-auth-plugin");
+        assert.deepEqual(kc.users[0].user.exec.args, ["--use_application_default_credentials"]);
         assert.equal(kc.users[0].user.exec.apiVersion, "client.authentication.k8s.io/v1beta1");
         assert.equal(kc.users[0].user.exec.provideClusterInfo, true);
-        // Private endpoint: the address GKE gives inside the control-plane /28.
-        assert.equal(kc.clusters[0].cluster.server, "https://10.30.96.2");
-        assert.match(Buffer.from(kc.clusters[0].cluster["certificate-authority-data"], "base64").toString(), /mock-ca-prod-gcp-euw4-gke/);
+        // GKE docs, "About network isolation": the DNS-based endpoint needs no network path from the runner
+        // (IAM decides), and serves a publicly trusted certificate: no cluster CA in the kubeconfig.
+        assert.match(kc.clusters[0].cluster.server, /^https:\/\/gke-[0-9a-f]{32}-\d+\.europe-west4\.gke\.goog$/);
+        assert.equal(kc.clusters[0].cluster["certificate-authority-data"], undefined);
         assert.equal(kc["current-context"], kc.contexts[0].name);
+        const c = one(run.records, "gcp:container/cluster:Cluster", "prod-gcp-euw4-gke");
+        assert.deepEqual(c.inputs.controlPlaneEndpointsConfig, { dnsEndpointConfig: { allowExternalTraffic: true } });
+    });
+
+    // pulumi-kubernetes replaces the provider, and with it every object of the site, when the kubeconfig
+    // `server` changes (pulumi/pulumi-kubernetes#2598): it must not depend on a list users edit.
+    it("keeps the kubeconfig server and the endpoint settings when only adminCidrs change", async () => {
+        const t = topology;
+        const other: Topology = { ...t, adminCidrs: ["10.99.0.0/24", "198.51.100.0/24"] };
+        const second = await runUnderMocks({ stack: "gcp-prod" }, () => gcpProgram(other));
+        const server = (records: ResourceRecord[]) => JSON.parse(String(one(records, "pulumi:providers:kubernetes", "prod-gcp-euw4-k8s").inputs.kubeconfig)).clusters[0].cluster.server;
+        assert.equal(server(second.records), server(run.records));
+        const pcc = (records: ResourceRecord[]) => one(records, "gcp:container/cluster:Cluster", "prod-gcp-euw4-gke").inputs.privateClusterConfig;
+        assert.deepEqual(pcc(second.records), pcc(run.records));
+    });
+
+    // GKE docs, "Maintenance windows and exclusions": without a window, auto-upgrades may start at any time.
+    it("sets a recurring maintenance window by default, and deletion protection from config", () => {
+        const c = one(run.records, "gcp:container/cluster:Cluster", "prod-gcp-euw4-gke");
+        assert.deepEqual(c.inputs.maintenancePolicy, {
+            recurringWindow: { startTime: "2026-01-03T02:00:00Z", endTime: "2026-01-03T08:00:00Z", recurrence: "FREQ=WEEKLY;BYDAY=SA,SU" },
+            maintenanceExclusions: [],
+        });
+        assert.equal(c.inputs.deletionProtection, true);
+    });
+
+    it("runs the temporary default pool as the node service account, not the Compute Engine default", () => {
+        const c = one(run.records, "gcp:container/cluster:Cluster", "prod-gcp-euw4-gke");
+        const cfg = c.inputs.nodeConfig as Record<string, unknown>;
+        assert.equal(cfg.serviceAccount, "prod-gcp-euw4-nodes@acme-axon-prod.iam.gserviceaccount.com");
+        assert.deepEqual(cfg.oauthScopes, ["https://www.googleapis.com/auth/cloud-platform"]);
     });
 
     it("creates a retained StorageClass per tier with the PD type of the tier", () => {

@@ -9,6 +9,7 @@ import { cidrContains } from "../../components/topology/cidr";
 import { Topology } from "../../components/topology/model";
 import { MockRun, ofType, ResourceRecord } from "../../tools/harness/mocks";
 import { runStack } from "../../tools/harness/stacks";
+import { readStackFile, stackConfigFromFile } from "../../components/topology/stackFile";
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- recorded inputs are untyped JSON
 type J = any;
@@ -32,7 +33,8 @@ const SCANNED = new Set([
     "kubernetes:networking.k8s.io/v1:NetworkPolicy",
     "kubernetes:core/v1:Service",
 ]);
-const RULE_LIKE = /securityGroupRule|IngressRule|ecurityGroup:|[Ff]irewall|NetworkPolicy|:Service$|networkAcl|NetworkAcl/;
+// `core/v1:Service`: Kubernetes Services (load balancers), not `gcp:projects/service:Service` (APIs).
+const RULE_LIKE = /securityGroupRule|IngressRule|ecurityGroup:|[Ff]irewall|NetworkPolicy|core\/v1:Service$|networkAcl|NetworkAcl/;
 
 function ingressOf(records: ResourceRecord[]): Ingress[] {
     const out: Ingress[] = [];
@@ -143,8 +145,17 @@ for (const stack of ["local", "dev", "prod"]) {
             for (const r of ofType(run.records, "gcp:compute/instance:Instance")) {
                 for (const nic of (r.inputs as J).networkInterfaces ?? []) assert.ok(!nic.accessConfigs || nic.accessConfigs.length === 0, r.name);
             }
-            // Private admin ranges reach the Kubernetes APIs on their private endpoints only.
-            for (const r of ofType(run.records, "aws:eks/cluster:Cluster")) assert.equal((r.inputs as J).vpcConfig.endpointPublicAccess, false, r.name);
+            // The EKS public endpoints admit the runner's address only (EKS user guide, "Cluster API server
+            // endpoint": publicAccessCidrs; the default is 0.0.0.0/0 when it is left out).
+            const runner = (stackConfigFromFile(readStackFile(stack)).raw.clusterAccess as { runnerCidrs?: string[] } | undefined)?.runnerCidrs ?? [];
+            for (const r of ofType(run.records, "aws:eks/cluster:Cluster")) {
+                const vpc = (r.inputs as J).vpcConfig;
+                if (vpc.endpointPublicAccess) {
+                    assert.deepEqual(vpc.publicAccessCidrs, [...runner].sort(), r.name);
+                    for (const c of vpc.publicAccessCidrs) assert.ok(!c.endsWith("/0"), r.name);
+                }
+            }
+            // GKE: the IP endpoint stays private; the DNS endpoint is IAM-checked.
             for (const r of ofType(run.records, "gcp:container/cluster:Cluster")) assert.equal((r.inputs as J).privateClusterConfig.enablePrivateEndpoint, true, r.name);
         });
     });

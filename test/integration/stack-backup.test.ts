@@ -184,7 +184,9 @@ describe("stack backups (end to end under mocks)", () => {
         assert.deepEqual(cluster.addonsConfig.gkeBackupAgentConfig, { enabled: true });
         const plan = one(prod.records, "gcp:gkebackup/backupPlan:BackupPlan", "prod-gcp-euw4-gke-backup-plan");
         const p = plan.inputs as J;
-        assert.deepEqual([p.cluster, p.location, p.project, providerName(plan)], ["prod-gcp-euw4-gke-id", "europe-west4", "acme-axon-prod", "prod-gcp"]);
+        // Backup for GKE, BackupPlan `location`: where every backup artifact is stored — another region than
+        // the cluster's (europe-west4's pair), so a regional outage does not take the backups along.
+        assert.deepEqual([p.cluster, p.location, p.project, providerName(plan)], ["prod-gcp-euw4-gke-id", "europe-west1", "acme-axon-prod", "prod-gcp"]);
         assert.deepEqual(p.backupConfig, { selectedNamespaces: { namespaces: ["axonserver"] }, includeVolumeData: true, includeSecrets: false });
         assert.deepEqual([p.backupSchedule.cronSchedule, p.retentionPolicy.backupRetainDays], ["0 2 * * *", 14]);
         const vsc = one(prod.records, "kubernetes:snapshot.storage.k8s.io/v1:VolumeSnapshotClass", "prod-gcp-euw4-gke-backup-snapshot-class");

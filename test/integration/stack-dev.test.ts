@@ -33,6 +33,38 @@ describe("stack dev (Pulumi.dev.yaml, end to end under mocks)", () => {
         assert.deepEqual(countByType(run.records), EXPECTED_COUNTS);
     });
 
+    // terraform-provider-aws internal/service/dlm/lifecycle_policy.go validates `description` with
+    // ^[0-9A-Za-z _-]+$ (max 500); DLM API reference, CreateLifecyclePolicy Description: "Pattern: [0-9A-Za-z _-]+".
+    it("gives every DLM policy a description the AWS provider accepts", () => {
+        const policies = ofType(run.records, "aws:dlm/lifecyclePolicy:LifecyclePolicy");
+        assert.ok(policies.length > 0);
+        for (const p of policies) {
+            const d = String(p.inputs.description);
+            assert.match(d, /^[0-9A-Za-z _-]+$/, p.name);
+            assert.ok(d.length <= 500, p.name);
+        }
+    });
+
+    // AWS DLM cross-region copy: without `cmkArn` copies use the target region's aws/ebs managed key, whose
+    // policy cannot be edited or shared; the stack's own key (kept on destroy) can.
+    it("encrypts cross-region snapshot copies with the stack's own key in the DR region", () => {
+        const euw1 = one(run.records, "aws:dlm/lifecyclePolicy:LifecyclePolicy", "dev-eu-west-1-snapshots-dlm");
+        const rule = (euw1.inputs as J).policyDetails.schedules[0].crossRegionCopyRules[0];
+        assert.equal(rule.target, "eu-central-1");
+        const key = one(run.records, "aws:kms/key:Key", "dev-eu-west-1-snapshots-dr-key");
+        assert.equal(key.inputs.region, "eu-central-1");
+        assert.equal(key.retainOnDelete, true);
+        assert.match(rule.cmkArn, /^arn:aws:kms:eu-central-1:\d{12}:key\//);
+    });
+
+    // S3 user guide, "Security best practices": deny requests that do not use TLS (aws:SecureTransport).
+    it("refuses non-TLS requests to the backup bucket", () => {
+        const [policy] = ofType(run.records, "aws:s3/bucketPolicy:BucketPolicy");
+        const doc = JSON.parse(String(policy.inputs.policy));
+        assert.deepEqual(doc.Statement.map((s: J) => [s.Effect, s.Principal, s.Action, s.Condition]), [["Deny", "*", "s3:*", { Bool: { "aws:SecureTransport": "false" } }]]);
+        assert.equal(doc.Statement[0].Resource.length, 2);
+    });
+
     it("registers every URN once, in stack dev", () => {
         assertUniqueUrns(run.records);
         assert.ok(run.records.every((r) => r.urn.startsWith("urn:pulumi:dev::axonserver-multiregion::")));
@@ -220,6 +252,7 @@ const EXPECTED_COUNTS: Record<string, number> = {
     "pulumi:providers:aws": 2,
     "axonserver:aws:AwsNetwork": 2,
     "aws:ec2/vpc:Vpc": 2,
+    "aws:ec2/vpcEndpoint:VpcEndpoint": 2, // S3 gateway endpoint per VPC
     "aws:ec2/subnet:Subnet": 2 * (3 + 2),
     "aws:ec2/internetGateway:InternetGateway": 2,
     "aws:ec2/eip:Eip": 2,
@@ -237,8 +270,8 @@ const EXPECTED_COUNTS: Record<string, number> = {
     "axonserver:aws:EksSite": 2,
     "aws:eks/cluster:Cluster": 2,
     "aws:eks/nodeGroup:NodeGroup": 3 + 2,
-    "aws:eks/addon:Addon": 4,
-    "aws:kms/key:Key": 2 + 1, // + the backup bucket's key
+    "aws:eks/addon:Addon": 2 * 4, // ebs-csi, vpc-cni, coredns, kube-proxy
+    "aws:kms/key:Key": 2 + 1 + 1, // + the backup bucket's key, + eu-west-1's snapshot copies in eu-central-1
     "aws:kms/alias:Alias": 2,
     // + the agents' IRSA role per site (every node runs an agent) and a DLM role per region
     "aws:iam/role:Role": 2 * 3 + 2 + 2,
@@ -277,6 +310,7 @@ const EXPECTED_COUNTS: Record<string, number> = {
     "axonserver:backup:BackupBucket": 1,
     "aws:s3/bucket:Bucket": 1,
     "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock": 1,
+    "aws:s3/bucketPolicy:BucketPolicy": 1, // TLS only
     "aws:s3/bucketVersioning:BucketVersioning": 1,
     "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration": 1,
     "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration": 1,
