@@ -4,6 +4,8 @@ import { AWS_VPN_ASN, AwsNetwork, awsSubnetLayout } from "../components/aws/awsN
 import { EBS_CSI, EksSite, eksEndpointAccess } from "../components/aws/eksSite";
 import { isNonPublicCidr } from "../components/topology/cidr";
 import { accountRootKeyPolicy, ebsCsiKmsPolicy, irsaTrustPolicy } from "../components/aws/iam";
+import { dlmDescription } from "../components/backup/snapshots";
+import { DLM_DESCRIPTION, dlmDescriptionIssue } from "../components/topology/platform/limits";
 import { AwsPrivateDns, dnsRecordFor } from "../components/aws/privateDns";
 import { AwsProviders } from "../components/aws/providers";
 import { ingressRuleSpecs } from "../components/aws/securityGroups";
@@ -786,5 +788,18 @@ describe("components/aws under mocks: private-only EKS access over a transit gat
         );
         const api = ofType(records, T.sgRule).filter((r) => r.inputs.fromPort === 443).map((r) => r.inputs.cidrIpv4).sort();
         assert.deepEqual(api, ["10.99.0.0/24", "192.168.50.0/24", "203.0.113.0/24"]);
+    });
+});
+
+describe("DLM policy descriptions", () => {
+    // terraform-provider-aws internal/service/dlm/lifecycle_policy.go: description must match
+    // ^[0-9A-Za-z _-]+$ and be 1-500 characters (DLM_DESCRIPTION in components/topology/platform/limits.ts).
+    it("keeps only what the provider's pattern allows, for any site names", () => {
+        for (const text of ["Axon Server dev volumes (aws-euw1): daily", "x".repeat(600), "é:,()", "Axon Server prod volumes of aws-euw1 aws-use1 daily"]) {
+            const d = dlmDescription(text);
+            assert.equal(dlmDescriptionIssue(d), undefined, d);
+            assert.match(d, DLM_DESCRIPTION.pattern.value);
+        }
+        assert.equal(dlmDescription("Axon Server dev volumes (aws-euw1): daily"), "Axon Server dev volumes aws-euw1 daily");
     });
 });

@@ -27,6 +27,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { AWS_TAG_KEYS } from "../aws/awsNetwork";
 import { accountRootKeyPolicy, managedPolicyArn, POLICY_VERSION, serviceTrustPolicy } from "../aws/iam";
 import { GKE_BACKUP_REGION_PAIRS } from "../topology/clusterAccess";
+import { DLM_DESCRIPTION } from "../topology/platform/limits";
 import { BackupSettings, minutesOfDay } from "./settings";
 
 export const DLM_SERVICE = "dlm.amazonaws.com";
@@ -34,17 +35,10 @@ export const DLM_MANAGED_POLICY = "service-role/AWSDataLifecycleManagerServiceRo
 /** The tag every Axon Server volume of an environment carries (EBS CSI `tagSpecification_1`, VM tags). */
 export const SNAPSHOT_TARGET_TAG = AWS_TAG_KEYS.environment;
 
-/**
- * What a DLM policy `description` may hold. terraform-provider-aws `internal/service/dlm/lifecycle_policy.go`
- * validates it with `^[0-9A-Za-z _-]+$` (max 500); the DLM API reference, CreateLifecyclePolicy
- * `Description`: "Pattern: [0-9A-Za-z _-]+", length 0-500.
- */
-export const DLM_DESCRIPTION_PATTERN = /^[0-9A-Za-z _-]+$/;
-export const DLM_DESCRIPTION_MAX = 500;
-
 /** A DLM description from free text: every other character becomes a space, runs collapse, cut to 500. */
 export function dlmDescription(text: string): string {
-    const clean = text.replace(/[^0-9A-Za-z _-]+/g, " ").replace(/ {2,}/g, " ").trim().slice(0, DLM_DESCRIPTION_MAX).trim();
+    // Allowed characters: DLM_DESCRIPTION.pattern (components/topology/platform/limits.ts, with its sources).
+    const clean = text.replace(/[^0-9A-Za-z _-]+/g, " ").replace(/ {2,}/g, " ").trim().slice(0, DLM_DESCRIPTION.maxLength.value).trim();
     return clean.length > 0 ? clean : "Axon Server volumes";
 }
 
