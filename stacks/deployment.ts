@@ -11,9 +11,9 @@ import { BackupSettings } from "../components/backup/settings";
 import { AxonServerCluster } from "../components/kubernetes/axonServerCluster";
 import { NodeEndpoint } from "../components/kubernetes/axonServerNode";
 import { KubernetesHost } from "../components/platform/host";
-import { analyzeFailures, FailureSummary, summarizeFailures } from "../components/topology/analysis";
+import { analyzeFailures, drainWarnings, FailureSummary, summarizeFailures, tieringWarnings } from "../components/topology/analysis";
 import { ConfigIssue, Topology } from "../components/topology/model";
-import { rollingOrder } from "../components/topology/rolling";
+import { creationOrder } from "../components/topology/rolling";
 import { attachVmBackup, Backup, createBackup } from "./backup";
 import { StackInput } from "./config";
 import { Connectivity, createConnectivity } from "./connectivity";
@@ -39,8 +39,12 @@ export interface DeploymentOutputs {
     failureSummary: FailureSummary;
     /** Validation warnings of the topology (legal but risky layouts). */
     warnings: ConfigIssue[];
-    /** Node names in the order `pulumi up` updates them, one at a time. */
+    /** Node names in the order `pulumi up` updates them, one at a time (= `updateOrder`). */
     rollingOrder: string[];
+    /** Node names in the order a new cluster is created: `first`, the other PRIMARY nodes, the rest. */
+    creationOrder: string[];
+    /** Node names in the order `pulumi up` changes them: the same chain, gated between every two nodes. */
+    updateOrder: string[];
 }
 
 /** The stack output names, in `index.ts` order (`render` writes them to outputs.json). */
@@ -53,6 +57,8 @@ export const OUTPUT_KEYS = [
     "failureSummary",
     "warnings",
     "rollingOrder",
+    "creationOrder",
+    "updateOrder",
 ] as const satisfies readonly (keyof DeploymentOutputs)[];
 
 /** What `createDeployment` returns: the stack outputs plus handles for in-process callers (not outputs). */
@@ -116,8 +122,10 @@ export function createDeployment(
         clientConfig: pulumi.output(clientConfig),
         clientCaCertificate: pulumi.output(cluster.caCertificate),
         failureSummary: summarizeFailures(analyzeFailures(topology)),
-        warnings: warnings.map((w) => ({ path: w.path, message: w.message })),
-        rollingOrder: rollingOrder(topology).map((n) => n.name),
+        warnings: [...warnings, ...tieringWarnings(topology), ...drainWarnings(topology)].map((w) => ({ path: w.path, message: w.message })),
+        rollingOrder: cluster.rollingOrder,
+        creationOrder: creationOrder(topology).map((n) => n.name),
+        updateOrder: cluster.rollingOrder,
         kubernetesHosts,
         cluster,
         sites,

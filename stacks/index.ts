@@ -4,7 +4,8 @@
  */
 import { program } from "./program";
 
-const out = program();
+// `pulumi up` of a multi-node topology without a license fails here, before any resource is created.
+const out = program(undefined, { requireLicense: true });
 
 export const environment = out.environment;
 export const nodeEndpoints = out.nodeEndpoints;
@@ -15,3 +16,5 @@ export const clientCaCertificate = out.clientCaCertificate;
 export const failureSummary = out.failureSummary;
 export const warnings = out.warnings;
 export const rollingOrder = out.rollingOrder;
+export const creationOrder = out.creationOrder;
+export const updateOrder = out.updateOrder;

@@ -4,6 +4,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { BackupSettings, parseBackupSettings } from "../components/backup/settings";
+import { licenseIssues } from "../components/topology/license";
 import { formatIssue, loadTopology, TopologyError } from "../components/topology/load";
 import { LoadResult } from "../components/topology/model";
 import { planBackups } from "../components/backup/plan";
@@ -38,11 +39,15 @@ export function loadStackTopology(input: StackInput): StackLoadResult {
  * invalid; its message lists every error, one `path: message` per line. Warnings go to the Pulumi log
  * and to the `warnings` output.
  */
-export function program(cfg?: pulumi.Config): Deployment {
+export function program(cfg?: pulumi.Config, options: { readonly requireLicense?: boolean } = {}): Deployment {
     const input = readStackInput(cfg);
     const loaded = loadStackTopology(input);
     if (loaded.errors.length > 0) throw new TopologyError(loaded.errors);
     if (!loaded.topology) throw new Error("the topology loader returned neither a topology nor errors");
+    // Only the real entry point (`index.ts`) requires it: offline renders and tests of multi-node stack
+    // files have no license, and their report warns instead.
+    const licensing = options.requireLicense ? licenseIssues(loaded.topology, input.licensed) : [];
+    if (licensing.length > 0) throw new TopologyError(licensing);
     for (const w of loaded.warnings) pulumi.log.warn(formatIssue(w));
     return createDeployment(loaded.topology, input.secrets, loaded.warnings, loaded.backup);
 }

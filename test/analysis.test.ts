@@ -1,5 +1,15 @@
 import assert from "node:assert/strict";
-import { analyzeFailures, GroupVerdict, majority, Scenario, summarizeFailures } from "../components/topology/analysis";
+import {
+    analyzeFailures,
+    drainAnalysis,
+    drainWarnings,
+    GroupVerdict,
+    majority,
+    Scenario,
+    siteDisruptionBudgets,
+    summarizeFailures,
+    tieringWarnings,
+} from "../components/topology/analysis";
 import { Role } from "../components/topology/model";
 import { buildTopology } from "./fixtures/topologies";
 
@@ -144,9 +154,13 @@ describe("analyzeFailures: role semantics (reference §3)", () => {
         assert.deepEqual([v.electable, v.writable, v.dataSafe], [false, false, false]);
         assert.deepEqual(v.bestEffortCopies, ["s1", "s2"], "SECONDARY copies are best effort; MESSAGING_ONLY stores nothing");
         assert.ok(v.notes.includes("not counted for quorum: 2 SECONDARY, 1 MESSAGING_ONLY"));
-        // All of them down: nothing changes for the group.
+        // All of them down: quorum does not change. But a group with SECONDARY members is tiered: the
+        // PRIMARY nodes dropped events past the retention time, so losing every SECONDARY (and no backup
+        // node in the group) loses those (tiered-storage tests below).
         const w = judge(members, ["s1", "s2", "m1"]);
-        assert.deepEqual([w.electable, w.writable, w.dataSafe], [true, true, true]);
+        assert.deepEqual([w.electable, w.writable, w.dataSafe, w.oldEventsSafe], [true, true, false, false]);
+        const noSecondary = judge({ p1: "PRIMARY", p2: "PRIMARY", p3: "PRIMARY", m1: "MESSAGING_ONLY" }, ["m1"]);
+        assert.deepEqual([noSecondary.electable, noSecondary.writable, noSecondary.dataSafe, noSecondary.tiered], [true, true, true, false]);
     });
 
     it("even PRIMARY counts: 2 of 4 is not a majority", () => {
@@ -233,6 +247,7 @@ describe("analyzeFailures: scenarios", () => {
                 survivesAnySite: false,
                 survivesAnyRegion: false,
                 dataSafeOnAnyRegionLoss: false,
+                dataSafeOnAnyZoneLoss: false,
             },
             orders: {
                 survivesAnyNode: true,
@@ -240,6 +255,8 @@ describe("analyzeFailures: scenarios", () => {
                 survivesAnySite: false,
                 survivesAnyRegion: false,
                 dataSafeOnAnyRegionLoss: false,
+                // n3, the only SECONDARY (the only copy of events past retention), is in eu-west-1a.
+                dataSafeOnAnyZoneLoss: false,
             },
         });
     });
@@ -252,5 +269,111 @@ describe("analyzeFailures: scenarios", () => {
         assert.equal(summary.default.survivesAnyZone, true);
         assert.equal(summary.default.survivesAnyNode, true);
         assert.equal(summary.default.survivesAnySite, false);
+    });
+});
+
+/**
+ * Tiered storage (docs.axoniq.io/axon-server-reference/v2024.2, "Tiered storage": segments past the
+ * retention time become "eligible for removal from the last tier in primary nodes … if all available
+ * secondary nodes have a safe copy"; EE 4.4.2 `RaftGroupRepositoryManager.getNextTearRole`: backup nodes
+ * have no secondary tier and keep everything; node roles: "at least one SECONDARY node needs to be up").
+ */
+describe("analyzeFailures: tiered storage (SECONDARY members and a retention time)", () => {
+    /** p1–p3 PRIMARY over three zones, s1/s2 SECONDARY both in zone z1, retention 7d, plus `extra`. */
+    function reproduction(extra: Record<string, Role> = {}, extraZone = "z2") {
+        const base = buildTopology({
+            sites: [{ name: "site", zones: ["z1", "z2", "z3"] }],
+            nodes: [
+                { name: "p1", site: "site", zone: "z1" },
+                { name: "p2", site: "site", zone: "z2" },
+                { name: "p3", site: "site", zone: "z3" },
+                { name: "s1", site: "site", zone: "z1" },
+                { name: "s2", site: "site", zone: "z1" },
+                ...Object.keys(extra).map((name) => ({ name, site: "site", zone: extraZone })),
+            ],
+            groups: { _admin: { p1: "PRIMARY", p2: "PRIMARY", p3: "PRIMARY" }, orders: { p1: "PRIMARY", p2: "PRIMARY", p3: "PRIMARY", s1: "SECONDARY", s2: "SECONDARY", ...extra } },
+        });
+        return {
+            ...base,
+            replicationGroups: base.replicationGroups.map((g) =>
+                g.name === "orders" ? { ...g, contexts: [{ name: "orders", metaData: { "event.retention-time": "7d" } }] } : g,
+            ),
+        };
+    }
+
+    it("the review's reproduction: losing the zone of every SECONDARY is not data-safe (events past 7d were only there)", () => {
+        const v = verdict(analyzeFailures(reproduction()), "zone", "z1", "orders");
+        assert.deepEqual([v.electable, v.writable], [true, true], "2/3 PRIMARY still commit");
+        assert.equal(v.tiered, true);
+        assert.equal(v.oldEventsSafe, false);
+        assert.equal(v.oldEventsReadable, false);
+        assert.equal(v.dataSafe, false, "before the fix this cell read E+W+S");
+        assert.ok(v.notes.some((n) => /older than 7d .*lost/.test(n)), v.notes.join("; "));
+    });
+
+    it("one SECONDARY elsewhere keeps old events safe and readable", () => {
+        const t = reproduction();
+        const moved = { ...t, nodes: t.nodes.map((n) => (n.name === "s2" ? { ...n, zone: "z3" } : n)) };
+        const v = verdict(analyzeFailures(moved), "zone", "z1", "orders");
+        assert.deepEqual([v.dataSafe, v.oldEventsSafe, v.oldEventsReadable], [true, true, true]);
+    });
+
+    it("a backup node keeps old events safe, but they are unreadable until a SECONDARY returns", () => {
+        const v = verdict(analyzeFailures(reproduction({ b1: "PASSIVE_BACKUP" })), "zone", "z1", "orders");
+        assert.deepEqual([v.dataSafe, v.oldEventsSafe, v.oldEventsReadable], [true, true, false]);
+        assert.ok(v.notes.some((n) => /unreadable/.test(n)));
+    });
+
+    it("warns when every SECONDARY shares a zone (and says whether a backup node keeps the old events)", () => {
+        const w = tieringWarnings(reproduction());
+        assert.equal(w.length, 1);
+        assert.match(w[0].message, /all SECONDARY nodes "s1", "s2" of group "orders" \(retention 7d\) are in zone "z1".*lost/);
+        assert.match(tieringWarnings(reproduction({ b1: "ACTIVE_BACKUP" }))[0].message, /unreadable \(they survive on the backup nodes\)/);
+    });
+
+    it("a group without a retention key uses Axon Server's default of 7d", () => {
+        const t = buildTopology({ sites: [{ name: "s", zones: ["z1", "z2"] }], nodes: [{ name: "a", site: "s", zone: "z1" }, { name: "b", site: "s", zone: "z2" }], groups: { _admin: { a: "PRIMARY" }, g: { a: "PRIMARY", b: "SECONDARY" } } });
+        const v = verdict(analyzeFailures(t), "node", "b", "g");
+        assert.equal(v.dataSafe, false);
+        assert.ok(v.notes.some((n) => n.includes("7d (default)")));
+    });
+});
+
+describe("drains across sites (PodDisruptionBudgets act per cluster)", () => {
+    it("PRIMARY spread 2+2+1 over three regions: one drain per site takes 3 of 5, the group tolerates 2", () => {
+        const t = buildTopology({
+            sites: [{ name: "a", region: "r1" }, { name: "b", region: "r2" }, { name: "c", region: "r3" }],
+            nodes: [
+                { name: "a1", site: "a" }, { name: "a2", site: "a" },
+                { name: "b1", site: "b" }, { name: "b2", site: "b" },
+                { name: "c1", site: "c" },
+            ],
+            groups: { _admin: { a1: "PRIMARY", a2: "PRIMARY", b1: "PRIMARY", b2: "PRIMARY", c1: "PRIMARY" } },
+        });
+        const budgets = siteDisruptionBudgets(t);
+        assert.deepEqual(budgets.map((b) => [b.site, b.class, b.nodes, b.maxUnavailable]), [
+            ["a", "primary", ["a1", "a2"], 1],
+            ["b", "primary", ["b1", "b2"], 1],
+            ["c", "primary", ["c1"], 1],
+        ]);
+        assert.deepEqual(drainAnalysis(t), [{ group: "_admin", primariesDrainable: 3, primariesTolerated: 2, activeBackupsDrainable: 0, activeBackupsTolerated: 0, safe: false }]);
+        assert.match(drainWarnings(t)[0].message, /can take 3 PRIMARY node\(s\) of group "_admin" \(it tolerates 2\)/);
+    });
+
+    it("a lone ACTIVE_BACKUP with minActiveBackups 1 gets maxUnavailable 0 (its eviction would stop writes)", () => {
+        const t = buildTopology({
+            sites: ["a", "b"],
+            nodes: [{ name: "p1", site: "a" }, { name: "p2", site: "a" }, { name: "p3", site: "a" }, { name: "ab", site: "b" }, { name: "s", site: "b" }],
+            groups: { _admin: { p1: "PRIMARY", p2: "PRIMARY", p3: "PRIMARY" }, g: { p1: "PRIMARY", p2: "PRIMARY", p3: "PRIMARY", ab: "ACTIVE_BACKUP", s: "SECONDARY" } },
+        });
+        const budgets = siteDisruptionBudgets(t);
+        const ab = budgets.find((b) => b.class === "active-backup")!;
+        assert.equal(ab.maxUnavailable, 0);
+        assert.match(ab.reason!, /losing ACTIVE_BACKUP "ab" stops writes of group "g"/);
+        assert.equal(budgets.find((b) => b.class === "non-voting")!.maxUnavailable, 1);
+        assert.ok(drainAnalysis(t).every((d) => d.safe));
+        // Every pod is in exactly one budget (the eviction API refuses pods with two).
+        const all = budgets.flatMap((b) => b.nodes).sort();
+        assert.deepEqual(all, ["ab", "p1", "p2", "p3", "s"]);
     });
 });

@@ -13,7 +13,10 @@ import { nodePaths } from "../components/axonserver/render/paths";
 import { renderAxonServerProperties } from "../components/axonserver/render/properties";
 import { loadTopologyOrThrow } from "../components/topology/load";
 import { Topology } from "../components/topology/model";
-import { rollingOrderExplained } from "../components/topology/rolling";
+import { creationOrderExplained, rollingOrderExplained } from "../components/topology/rolling";
+import { ALLOW_INITIALISE_ANNOTATION, startupGuardFor } from "../components/axonserver/render/startupGuard";
+import { POD_ANNOTATIONS_FILE } from "../components/kubernetes/podSpec";
+import { VM_ALLOW_INITIALISE_FILE } from "../components/vm/vmAxonServerNode";
 import { readStackFile, stackConfigFromFile } from "../components/topology/stackFile";
 
 const REPO_ROOT = path.resolve(__dirname, "..");
@@ -32,6 +35,13 @@ function renderings(topology: Topology): Map<string, string> {
     }
     const order = rollingOrderExplained(topology).map((r, i) => `${i + 1}. ${r.node}: ${r.rank}`);
     files.set("rolling-order.txt", order.join("\n") + "\n");
+    // The chain `pulumi up` walks on creation and on updates (with a gate between every two nodes).
+    const chain = creationOrderExplained(topology).map((r, i) => `${i + 1}. ${r.node}: ${r.rank}`);
+    files.set("creation-order.txt", chain.join("\n") + "\n");
+    for (const node of topology.nodes) {
+        const override = node.platform === "vm" ? { file: VM_ALLOW_INITIALISE_FILE } : { annotationsFile: POD_ANNOTATIONS_FILE, key: ALLOW_INITIALISE_ANNOTATION };
+        files.set(`startup-guard/${node.name}.sh`, startupGuardFor(topology, node, nodePaths(node), override));
+    }
     return files;
 }
 

@@ -13,7 +13,11 @@ import { retainedStorageClassArgs } from "../components/platform/storageClass";
 import { KubernetesHost } from "../components/platform/host";
 import { loadTopologyOrThrow } from "../components/topology/load";
 import { Topology } from "../components/topology/model";
-import { rollingOrder } from "../components/topology/rolling";
+import { creationOrder } from "../components/topology/rolling";
+import { GATE_SCRIPT } from "../components/kubernetes/rollingGate";
+import { ALLOW_INITIALISE_ANNOTATION, startupGuardFor } from "../components/axonserver/render/startupGuard";
+import { CONTAINER_PATHS } from "../components/axonserver/render/paths";
+import { POD_ANNOTATIONS_FILE } from "../components/kubernetes/podSpec";
 import { readStackFile, stackConfigFromFile } from "../components/topology/stackFile";
 import { assertUniqueUrns, containsSecretWrapper, countByType, MockRun, ofType, outputValue, redactSecrets, ResourceRecord, runUnderMocks, unwrapSecrets } from "../tools/harness/mocks";
 import { buildTopology } from "./fixtures/topologies";
@@ -32,6 +36,7 @@ const T = {
     pdb: "kubernetes:policy/v1:PodDisruptionBudget",
     netpol: "kubernetes:networking.k8s.io/v1:NetworkPolicy",
     sc: "kubernetes:storage.k8s.io/v1:StorageClass",
+    job: "kubernetes:batch/v1:Job",
     provider: "pulumi:providers:kubernetes",
 } as const;
 
@@ -73,12 +78,13 @@ describe("kubernetes: AxonServerCluster on the local stack (existing cluster)", 
             "axonserver:index:AxonServerNode": 3,
             [T.sts]: 3,
             [T.svc]: 9, // headless + grpc + http per node; no load balancer on an existing cluster
-            [T.cm]: 4, // one per node + the client config
+            [T.cm]: 5, // one per node + the client config + the rolling gate script
             [T.secret]: 1, // tokens; no license, no TLS
             [T.ns]: 1,
             [T.sa]: 1,
-            [T.pdb]: 1,
+            [T.pdb]: 1, // three PRIMARY nodes: one class
             [T.netpol]: 1,
+            [T.job]: 2, // a gate between every two consecutive nodes
             [T.provider]: 1,
         });
         assertUniqueUrns(run.records);
@@ -221,26 +227,92 @@ describe("kubernetes: AxonServerCluster on the local stack (existing cluster)", 
         assert.equal(JSON.stringify(redactSecrets(tokens.inputs)).includes(INTERNAL), false, "only inside the secret wrapper");
     });
 
-    it("chains the StatefulSets in rolling order, the cluster template's first node last", () => {
-        const order = rollingOrder(topology).map((n) => n.name);
+    it("chains node → gate Job → node in creation order, the cluster template's first node first", () => {
+        // dependsOn orders creation and updates alike, and pulumi-kubernetes awaits a StatefulSet's
+        // readiness and a Job's completion before dependents start (provider/pkg/await/{statefulset,job}.go).
+        const order = creationOrder(topology).map((n) => n.name);
+        assert.deepEqual(order, ["axonserver-1", "axonserver-2", "axonserver-3"]);
         assert.deepEqual(run.result.rollingOrder, order);
-        assert.equal(order[order.length - 1], "axonserver-1");
         const stsOf = (n: string) => one(run.records, T.sts, `local-${n}-sts`);
+        const gateBefore = (n: string) => one(run.records, T.job, `local-gate-${n}`);
         const allSts = new Set(ofType(run.records, T.sts).map((r) => r.urn));
-        assert.deepEqual(stsOf(order[0]).dependencies.filter((d) => allSts.has(d)), []);
+        const allJobs = new Set(ofType(run.records, T.job).map((r) => r.urn));
+        const chainDeps = (r: ResourceRecord) => r.dependencies.filter((d) => allSts.has(d) || allJobs.has(d));
+        assert.deepEqual(chainDeps(stsOf(order[0])), []);
         for (let i = 1; i < order.length; i++) {
-            assert.deepEqual(stsOf(order[i]).dependencies.filter((d) => allSts.has(d)), [stsOf(order[i - 1]).urn], `${order[i]} waits for ${order[i - 1]}`);
+            const gate = gateBefore(order[i]);
+            assert.deepEqual(chainDeps(gate), [stsOf(order[i - 1]).urn], `gate before ${order[i]} waits for ${order[i - 1]}`);
+            assert.deepEqual(chainDeps(stsOf(order[i])), [gate.urn], `${order[i]} waits for its gate`);
+            const cfg = JSON.parse(inputs(gate).spec.template.spec.containers[0].env.find((e: J) => e.name === "GATE_CONFIG").value);
+            assert.equal(cfg.after, order[i - 1]);
+            assert.equal(cfg.before, order[i]);
+        }
+        assert.deepEqual(Object.keys(run.result.gates), ["axonserver-1->axonserver-2", "axonserver-2->axonserver-3"]);
+    });
+
+    it("runs each gate as an awaited, one-shot, restricted Job with the script, its config and the override file", () => {
+        for (const job of ofType(run.records, T.job)) {
+            const j = inputs(job);
+            assert.match(j.metadata.name, /^axonserver-\d-gate-[0-9a-f]{10}$/);
+            assert.ok(j.metadata.name.length <= 63);
+            assert.equal(j.spec.backoffLimit, 0, "a failed gate fails pulumi up, it is not retried");
+            assert.ok(Number(j.metadata.annotations["pulumi.com/timeoutSeconds"]) > j.spec.activeDeadlineSeconds, "the script's deadline comes first");
+            const pod = j.spec.template.spec;
+            assert.equal(pod.restartPolicy, "Never");
+            assert.equal(pod.automountServiceAccountToken, false);
+            const c = pod.containers[0];
+            assert.deepEqual(c.command, ["node", "/gate/rollingGate.mjs"]);
+            assert.equal(c.terminationMessagePolicy, "FallbackToLogsOnError");
+            assert.equal(c.securityContext.readOnlyRootFilesystem, true);
+            const cfg = JSON.parse(c.env.find((e: J) => e.name === "GATE_CONFIG").value);
+            assert.deepEqual(Object.keys(cfg.endpoints), ["axonserver-1", "axonserver-2", "axonserver-3"]);
+            assert.equal(cfg.endpoints["axonserver-1"], "http://axonserver-1-http.axonserver.svc.cluster.local:8024");
+            assert.equal(cfg.overrideAnnotation, "axonserver-multiregion/gate-override");
+            assert.deepEqual(pod.volumes.find((v: J) => v.name === "pod-info").downwardAPI.items, [{ path: "annotations", fieldRef: { fieldPath: "metadata.annotations" } }]);
+            assert.equal(pod.volumes.find((v: J) => v.name === "gate").configMap.name, "axonserver-rolling-gate");
+        }
+        const cm = inputs(one(run.records, T.cm, "local-kind-rolling-gate"));
+        assert.equal(cm.data["rollingGate.mjs"], GATE_SCRIPT);
+    });
+
+    it("renders the split-brain guard as the first init container of every node, with its template and annotation volumes", () => {
+        for (const node of topology.nodes) {
+            const pod = inputs(one(run.records, T.sts, `local-${node.name}-sts`)).spec.template.spec;
+            const guard = pod.initContainers[0];
+            assert.equal(guard.name, "startup-guard");
+            assert.deepEqual(guard.command.slice(0, 2), ["bash", "-c"]);
+            assert.equal(guard.command[2], startupGuardFor(topology, node, CONTAINER_PATHS, { annotationsFile: POD_ANNOTATIONS_FILE, key: ALLOW_INITIALISE_ANNOTATION }));
+            assert.ok(guard.command[2].includes(`readonly IS_FIRST="${node.name === "axonserver-1"}"`));
+            assert.deepEqual(guard.volumeMounts.map((m: J) => m.name), ["data", "config", "template", "pod-info"]);
+            const c = pod.containers[0];
+            assert.deepEqual(c.volumeMounts.find((m: J) => m.name === "template"), { name: "template", mountPath: "/axonserver/template", readOnly: true });
+            assert.ok(pod.volumes.some((v: J) => v.name === "template" && v.emptyDir));
         }
     });
 
-    it("has one PodDisruptionBudget over the site's Axon pods, maxUnavailable 1", () => {
+    it("creates every awaited Service after its StatefulSet and publishes not-ready addresses", () => {
+        // pulumi-kubernetes waits for a non-headless Service's endpoints to target a pod (10 minutes by
+        // default; provider/pkg/await/service.go `checkAndLogStatus`; headless Services are exempt,
+        // `isHeadlessService`): created before a StatefulSet that the chain starts later, it would time out.
+        for (const node of topology.nodes) {
+            const sts = one(run.records, T.sts, `local-${node.name}-sts`);
+            for (const svc of ["grpc", "http"]) {
+                const r = one(run.records, T.svc, `local-${node.name}-${svc}`);
+                assert.ok(r.dependencies.includes(sts.urn), `${svc} Service of ${node.name} depends on its StatefulSet`);
+                assert.equal(inputs(r).spec.publishNotReadyAddresses, true);
+            }
+            const headless = inputs(one(run.records, T.svc, `local-${node.name}-headless`));
+            assert.equal(headless.spec.clusterIP, "None", "the headless Service needs no await; the StatefulSet names it");
+            assert.equal(headless.spec.publishNotReadyAddresses, true);
+        }
+    });
+
+    it("has one role-aware PodDisruptionBudget per class of the site's pods (here: the three PRIMARY nodes)", () => {
         const pdb = inputs(ofType(run.records, T.pdb)[0]);
+        assert.equal(pdb.metadata.name, "axonserver-primary");
         assert.equal(pdb.spec.maxUnavailable, 1);
         assert.deepEqual(pdb.spec.selector.matchLabels, sitePodSelector("local", "kind"));
-        for (const node of topology.nodes) {
-            const labels = nodePodLabels("local", "kind", node.name);
-            for (const [k, v] of Object.entries(pdb.spec.selector.matchLabels)) assert.equal(labels[k], v);
-        }
+        assert.deepEqual(pdb.spec.selector.matchExpressions, [{ key: "axonserver-multiregion/node", operator: "In", values: ["axonserver-1", "axonserver-2", "axonserver-3"] }]);
     });
 
     it("opens 8224 to Axon pods and peers, 8124 to clients and client namespaces, 8024 to admins", () => {
@@ -250,7 +322,11 @@ describe("kubernetes: AxonServerCluster on the local stack (existing cluster)", 
         assert.deepEqual(Object.keys(byPort).sort(), ["8024", "8124", "8224"]);
         assert.deepEqual(byPort[8224], [{ podSelector: { matchLabels: sitePodSelector("local", "kind") } }, { ipBlock: { cidr: "10.244.0.0/16" } }]);
         assert.deepEqual(byPort[8124], [{ ipBlock: { cidr: "10.244.0.0/16" } }, { namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "default" } } }]);
-        assert.deepEqual(byPort[8024], [{ ipBlock: { cidr: "127.0.0.1/32" } }]);
+        // 8024 also from the rolling gate's pods (they ask every node for its Raft state).
+        assert.deepEqual(byPort[8024], [
+            { ipBlock: { cidr: "127.0.0.1/32" } },
+            { podSelector: { matchLabels: { "app.kubernetes.io/name": "axonserver", "app.kubernetes.io/instance": "local", "app.kubernetes.io/component": "rolling-gate" } } },
+        ]);
     });
 
     it("retains the namespace on destroy and disables service account tokens", () => {
@@ -353,11 +429,12 @@ describe("kubernetes: AxonServerCluster across zones, sites and a VM", () => {
             "axonserver:index:AxonServerTls": 1,
             [T.sts]: 5,
             [T.svc]: 5 * 4, // headless, gRPC, HTTP and an internal load balancer per node (every node on a cloud host)
-            [T.cm]: 5 + 1, // the client config only where clients are (eu-west-1)
+            [T.cm]: 5 + 1 + 2, // the client config only where clients are (eu-west-1); the gate script per site
             [T.secret]: 5 + 2 * 2, // TLS per node; tokens + license per site
             [T.ns]: 2,
             [T.sa]: 2,
-            [T.pdb]: 2,
+            [T.pdb]: 3, // eu: PRIMARY and ACTIVE_BACKUP classes; us: one class
+            [T.job]: 5, // a gate between every two consecutive nodes of six (the VM's own gates run on a Kubernetes site)
             [T.netpol]: 2,
             [T.sc]: 6,
             [T.provider]: 2,
@@ -390,23 +467,28 @@ describe("kubernetes: AxonServerCluster across zones, sites and a VM", () => {
         assert.equal(anti("axon-us").requiredDuringSchedulingIgnoredDuringExecution[0].topologyKey, "kubernetes.io/hostname");
     });
 
-    it("makes each StatefulSet wait for its host's ready resources and the previous node (VM nodes included)", () => {
-        const order = rollingOrder(topology).map((n) => n.name);
+    it("makes each node wait for its host's ready resources and the gate after the previous node (VM nodes included)", () => {
+        const order = creationOrder(topology).map((n) => n.name);
         assert.deepEqual(run.result.cluster.rollingOrder, order);
-        const chainUrn = (n: string) =>
-            topology.nodes.find((x) => x.name === n)!.platform === "vm" ? one(run.records, "random:index/randomPet:RandomPet", `mz-${n}-vm`).urn : one(run.records, T.sts, `mz-${n}-sts`).urn;
+        const isVm = (n: string) => topology.nodes.find((x) => x.name === n)!.platform === "vm";
+        const chainUrn = (n: string) => (isVm(n) ? one(run.records, "random:index/randomPet:RandomPet", `mz-${n}-vm`).urn : one(run.records, T.sts, `mz-${n}-sts`).urn);
         for (let i = 0; i < order.length; i++) {
             const node = topology.nodes.find((x) => x.name === order[i])!;
-            if (node.platform === "vm") continue;
-            const sts = one(run.records, T.sts, `mz-${node.name}-sts`);
-            const scs = ofType(run.records, T.sc).filter((r) => r.name.startsWith(`mz-${node.site}-`)).map((r) => r.urn);
-            for (const sc of scs) assert.ok(sts.dependencies.includes(sc), `${node.name} waits for ${sc}`);
-            if (i > 0) assert.ok(sts.dependencies.includes(chainUrn(order[i - 1])), `${node.name} waits for ${order[i - 1]}`);
+            const self = isVm(node.name) ? one(run.records, "random:index/randomPet:RandomPet", `mz-${node.name}-vm`) : one(run.records, T.sts, `mz-${node.name}-sts`);
+            if (!isVm(node.name)) {
+                const scs = ofType(run.records, T.sc).filter((r) => r.name.startsWith(`mz-${node.site}-`)).map((r) => r.urn);
+                for (const sc of scs) assert.ok(self.dependencies.includes(sc), `${node.name} waits for ${sc}`);
+            }
+            if (i === 0) continue;
+            // previous node → gate → this node; the gate also waits for the previous node's load balancer.
+            const gate = one(run.records, T.job, `mz-gate-${node.name}`);
+            assert.ok(gate.dependencies.includes(chainUrn(order[i - 1])), `gate before ${node.name} waits for ${order[i - 1]}`);
+            if (!isVm(order[i - 1])) assert.ok(gate.dependencies.includes(one(run.records, T.svc, `mz-${order[i - 1]}-internal-lb`).urn));
+            assert.ok(self.dependencies.includes(gate.urn), `${node.name} waits for its gate`);
+            assert.ok(!self.dependencies.includes(chainUrn(order[i - 1])), "through the gate only");
         }
         const vmIndex = order.indexOf("axon-vm");
-        assert.ok(vmIndex > 0 && vmIndex < order.length - 1, "the VM node sits inside the chain");
-        const vm = one(run.records, "random:index/randomPet:RandomPet", "mz-axon-vm-vm");
-        assert.ok(vm.dependencies.includes(chainUrn(order[vmIndex - 1])));
+        assert.ok(vmIndex > 0, "the VM node is in the chain, gated by a Job on the previous node's Kubernetes site");
         const [call] = run.result.vmCalls;
         assert.equal(call.node.name, "axon-vm");
         assert.ok(call.tls && call.license);

@@ -12,7 +12,7 @@ import {
     renderAxonServerProperties,
 } from "../components/axonserver/render/properties";
 import { Topology } from "../components/topology/model";
-import { rollingOrder, rollingOrderExplained } from "../components/topology/rolling";
+import { creationOrder, creationOrderExplained, rollingOrder, rollingOrderExplained } from "../components/topology/rolling";
 import { buildTopology } from "./fixtures/topologies";
 
 /** Parses a properties file the simple way (our output has no continuation lines). */
@@ -104,7 +104,7 @@ describe("render: axonserver.properties", () => {
             "axoniq.axonserver.accesscontrol.enabled": "true",
             "axoniq.axonserver.accesscontrol.systemtokenfile": "/axonserver/security/system.token",
             "axoniq.axonserver.replication.min-active-backups": "1",
-            "axoniq.axonserver.clustertemplate.path": "/axonserver/config/cluster-template.yml",
+            "axoniq.axonserver.clustertemplate.path": "/axonserver/template/cluster-template.yml", // the guard's copy
         };
         assert.deepEqual(Object.fromEntries(p), expected);
     });
@@ -154,7 +154,7 @@ describe("render: axonserver.properties", () => {
         assert.equal(p.get("axoniq.axonserver.event.storage"), "/var/lib/axonserver/events");
         assert.equal(p.get("axoniq.axonserver.replication.log-storage-folder"), "/var/lib/axonserver/log");
         assert.equal(p.get("axoniq.axonserver.accesscontrol.systemtokenfile"), "/run/axonserver/security/system.token");
-        assert.equal(p.get("axoniq.axonserver.clustertemplate.path"), "/etc/axonserver/cluster-template.yml");
+        assert.equal(p.get("axoniq.axonserver.clustertemplate.path"), "/run/axonserver/cluster-template.yml");
         assert.equal(p.get("axoniq.axonserver.enterprise.license-directory"), "/var/lib/axonserver/data/license");
     });
 
@@ -320,7 +320,37 @@ describe("render: JVM heap", () => {
     });
 });
 
-describe("topology: rolling order", () => {
+describe("topology: creation order (the chain pulumi up walks)", () => {
+    it("starts the template's first, then the other PRIMARY nodes, then ACTIVE_BACKUP, then the rest", () => {
+        // EE 4.4.2 `createReplicationGroup` refuses a group whose first joining node is not PRIMARY
+        // ("No primary nodes provided"): every group must see a PRIMARY before any other member.
+        const t = multiRegion();
+        assert.deepEqual(
+            creationOrder(t).map((n) => n.name),
+            ["axon-1", "axon-2", "axon-3", "axon-ab", "axon-sec", "axon-msg", "axon-dr"],
+        );
+        for (const g of t.replicationGroups) {
+            const order = creationOrder(t).map((n) => n.name);
+            const firstMember = order.find((n) => g.members.some((m) => m.node === n))!;
+            assert.equal(g.members.find((m) => m.node === firstMember)!.role, "PRIMARY", `${g.name} starts with a PRIMARY`);
+        }
+    });
+
+    it("puts the template's first before PRIMARY nodes listed earlier in config", () => {
+        const t = buildTopology({
+            nodes: ["a", "b", "c", "d"],
+            groups: { _admin: { b: "PRIMARY", a: "PRIMARY", c: "PRIMARY" }, g1: { a: "PRIMARY", d: "PASSIVE_BACKUP" }, g2: { d: "ACTIVE_BACKUP", c: "SECONDARY" } },
+        });
+        assert.deepEqual(creationOrderExplained(t), [
+            { node: "b", rank: "PRIMARY (_admin), cluster-template first: initialises the cluster" },
+            { node: "a", rank: "PRIMARY (_admin, g1)" },
+            { node: "c", rank: "PRIMARY (_admin)" },
+            { node: "d", rank: "ACTIVE_BACKUP (g2)" },
+        ]);
+    });
+});
+
+describe("topology: least-critical order (stopping by hand)", () => {
     it("updates non-voters first (config order), then ACTIVE_BACKUP, then PRIMARY, the template's first last", () => {
         const t = multiRegion();
         assert.deepEqual(

@@ -13,6 +13,8 @@ import { gunzipSync } from "node:zlib";
 import { parse as parseYaml } from "yaml";
 import { renderBackupAgent } from "../components/backup/agent";
 import { renderBackupTimerUnits, VM_AGENT_PATH } from "../components/backup/sidecar";
+import { startupGuardFor } from "../components/axonserver/render/startupGuard";
+import { VM_ALLOW_INITIALISE_FILE } from "../components/vm/vmAxonServerNode";
 import { renderClusterTemplate } from "../components/axonserver/render/clusterTemplate";
 import { jvmHeapOptions } from "../components/axonserver/render/jvm";
 import { VM_PATHS } from "../components/axonserver/render/paths";
@@ -68,6 +70,7 @@ function awsInput(): VmBootstrapInput {
         awsRegion: node.region,
         propertiesText: renderAxonServerProperties(topology, node, VM_PATHS),
         clusterTemplateText: renderClusterTemplate(topology),
+        startupGuard: startupGuardFor(topology, node, VM_PATHS, { file: VM_ALLOW_INITIALISE_FILE }),
         dataDevice: awsDataDevice("vol-0123456789abcdef0"),
         secrets: {
             systemToken: arn("system-token"),
@@ -92,6 +95,7 @@ function gcpInput(): VmBootstrapInput {
         gcpProject: topology.gcpProject,
         propertiesText: renderAxonServerProperties(topology, node, VM_PATHS),
         clusterTemplateText: renderClusterTemplate(topology),
+        startupGuard: startupGuardFor(topology, node, VM_PATHS, { file: VM_ALLOW_INITIALISE_FILE }),
         dataDevice: gcpDataDevice("axonserver-data"),
         secrets: { systemToken: "dev-axon-a-system-token", internalToken: "dev-axon-a-internal-token" },
         download: topology.axonServer.download,
@@ -174,7 +178,8 @@ describe("VM bootstrap rendering", () => {
                 assert.equal(one("Group"), "axonserver");
                 assert.equal(one("WorkingDirectory"), VM_PATHS.workDir);
                 assert.equal(one("ExecStart"), `/usr/bin/java -jar ${VM_FILES.jar}`);
-                assert.equal(one("ExecStartPre"), `+${VM_FILES.fetchSecrets}`);
+                // Secrets first, then the split-brain guard (it writes the template Axon Server reads).
+                assert.deepEqual(svc.get("ExecStartPre"), [`+${VM_FILES.fetchSecrets}`, `+${VM_FILES.startupGuard}`]);
                 assert.equal(one("EnvironmentFile"), `-${VM_FILES.envFile}`);
                 assert.equal(one("Restart"), "on-failure");
                 assert.equal(one("KillSignal"), "SIGTERM");
@@ -191,18 +196,21 @@ describe("VM bootstrap rendering", () => {
 
             it("cloud-config writes the script verbatim and runs it", () => {
                 assert.ok(out.cloudConfig.startsWith("#cloud-config\n"));
-                const doc = parseYaml(out.cloudConfig) as { write_files: { path: string; content: string; permissions: string }[]; runcmd: string[][] };
+                const doc = parseYaml(out.cloudConfig) as { write_files: { path: string; content: string; permissions: string; encoding?: string }[]; runcmd: string[][] };
                 assert.equal(doc.write_files.length, 1);
                 assert.equal(doc.write_files[0].path, VM_FILES.script);
                 assert.equal(doc.write_files[0].permissions, "0700");
-                assert.equal(doc.write_files[0].content, out.script);
+                const f = doc.write_files[0];
+                // Over 16 KB as text the script is compressed (cloud-init `encoding: gz+b64`).
+                const content = f.encoding === "gz+b64" ? gunzipSync(Buffer.from(f.content, "base64")).toString("utf8") : f.content;
+                assert.equal(content, out.script);
                 assert.deepEqual(doc.runcmd, [[VM_FILES.script]]);
                 assert.ok(Buffer.byteLength(out.cloudConfig) <= AWS_USER_DATA_LIMIT, `${Buffer.byteLength(out.cloudConfig)} bytes`);
             });
 
             it("embeds the unit, the helper, the properties and the template verbatim", () => {
                 const i = input();
-                for (const text of [out.unit, out.fetchSecrets, i.propertiesText, i.clusterTemplateText]) {
+                for (const text of [out.unit, out.fetchSecrets, i.propertiesText, i.clusterTemplateText, i.startupGuard]) {
                     assert.ok(out.script.includes(text), "embedded text");
                 }
                 assert.ok(out.script.includes(`ln -sfn "$CONFIG_DIR" "$WORK_DIR/config"`), "config symlink for ./config/axonserver.properties");
@@ -261,8 +269,8 @@ describe("VM bootstrap rendering", () => {
             assert.ok(out.script.includes(`cat > "${VM_AGENT_PATH}" <<'AXONSERVER_BACKUP_AGENT_EOF'`));
             assert.match(out.script, /^systemctl enable --now axonserver-backup\.timer$/m);
             shellcheck(out.script, "aws-backup-bootstrap.sh");
-            // Without the agent the same node keeps its readable cloud-config.
-            assert.ok(!renderVmBootstrap(awsInput()).cloudConfig.includes("gz+b64"));
+            // Without the agent the node's script (with the start-up guard) is also just over 16 KB: compressed too.
+            assert.ok(Buffer.byteLength(renderVmBootstrap(awsInput()).cloudConfig) <= AWS_USER_DATA_LIMIT);
         });
 
         it("Compute Engine: the startup script installs the agent the same way", () => {

@@ -3,6 +3,7 @@
  * fixture. Asserts the real inputs of instances, data disks, attachments, firewall rules, IAM and
  * secrets, that no secret value reaches user data or startup scripts, counts per type and unique URNs.
  */
+import { gunzipSync } from "node:zlib";
 import assert from "node:assert/strict";
 import * as gcp from "@pulumi/gcp";
 import * as pulumi from "@pulumi/pulumi";
@@ -153,8 +154,11 @@ describe("VM sites (components/vm)", () => {
         it("user data names the secrets and the data volume but holds no secret value", () => {
             const vm = one(records, "aws:ec2/instance:Instance");
             assert.equal(containsSecretWrapper(vm.inputs.userData), false, "user data is not even secret-tainted");
-            const userData = vm.inputs.userData as string;
-            assert.ok(userData.startsWith("#cloud-config\n"));
+            const raw = vm.inputs.userData as string;
+            assert.ok(raw.startsWith("#cloud-config\n"));
+            // Over 16 KB as text the script is written gz+b64 (cloud-init `write_files` encoding): check the plain text.
+            const packed = /encoding: gz\+b64\n {4}content: (\S+)/.exec(raw);
+            const userData = packed ? raw + gunzipSync(Buffer.from(packed[1], "base64")).toString("utf8") : raw;
             for (const text of ALL_SECRET_TEXTS) assert.ok(!userData.includes(text), `user data leaks ${text}`);
             for (const arn of Object.values(result.secretRefs)) assert.ok(userData.includes(arn), arn);
             assert.ok(userData.includes(awsDataDevice(mockId(one(records, "aws:ebs/volume:Volume")))));

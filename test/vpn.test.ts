@@ -57,7 +57,7 @@ describe("cross-cloud links (pure)", () => {
                 ["aws-use1-europe-west4", "aws-use1", "europe-west4", ["gcp-euw4"]],
             ],
         );
-        assert.deepEqual(links[0].reasons, ["gcp-euw4: clients in eu-west-1", "gcp-euw4: replication group orders"]);
+        assert.deepEqual(links[0].reasons, ["gcp-euw4: clients in eu-west-1", "gcp-euw4: replication group _admin", "gcp-euw4: replication group orders"]);
     });
 
     it("creates no link for sites that need no cross-cloud traffic", () => {

@@ -10,9 +10,11 @@ import { KubernetesHost } from "../platform/host";
 import { PORTS, Site, Topology } from "../topology/model";
 import { nodeAddress } from "../topology/naming";
 import { serverSitesOfClient, sitePortRules } from "../topology/connectivity";
-import { rollingOrder } from "../topology/rolling";
+import { creationOrder } from "../topology/rolling";
+import { siteDisruptionBudgets } from "../topology/analysis";
 import { AxonServerNode, NodeBackupSidecar, NodeEndpoint } from "./axonServerNode";
-import { sitePodSelector, siteLabels } from "../platform/labels";
+import { NODE_LABEL, recommendedLabels, sitePodSelector, siteLabels } from "../platform/labels";
+import { GATE_COMPONENT, gateScriptConfigMap, gateSite, nodeFingerprint, rollingGateJob } from "./rollingGate";
 import { LICENSE_KEY, TOKEN_KEYS } from "./podSpec";
 import { ClusterSecretsInput, resolveClusterSecrets } from "./secrets";
 import { AxonServerTls } from "./tls";
@@ -69,8 +71,10 @@ export class AxonServerCluster extends pulumi.ComponentResource {
     readonly nodes: Readonly<Record<string, AxonServerNode>>;
     /** Every node's addresses (VM nodes included). */
     readonly nodeEndpoints: pulumi.Output<Record<string, NodeEndpoint>>;
-    /** Node names in chain order. */
+    /** Node names in chain order (creation order = update order, see components/topology/rolling.ts). */
     readonly rollingOrder: string[];
+    /** The gate Jobs, keyed `<after>-><before>` (none between two VM nodes). */
+    readonly gates: Readonly<Record<string, k8s.batch.v1.Job>>;
 
     constructor(name: string, args: AxonServerClusterArgs, opts?: pulumi.ComponentResourceOptions) {
         super("axonserver:index:AxonServerCluster", name, {}, opts);
@@ -106,21 +110,44 @@ export class AxonServerCluster extends pulumi.ComponentResource {
             siteObjects[site.name] = this.createSiteObjects(name, t, site, host, secrets, args.serviceAccountAnnotations?.[site.name]);
         }
 
-        // The rolling chain (design decision 5, components/topology/rolling.ts): non-voting nodes first
-        // (MESSAGING_ONLY, PASSIVE_BACKUP, SECONDARY), then ACTIVE_BACKUP, then PRIMARY, the cluster
-        // template's `first` node last of all. Each StatefulSet dependsOn the previous node, and
-        // pulumi-kubernetes waits until a StatefulSet is ready before its dependents start (pulumi.md
-        // §5), so a change rolls one node at a time and stops at the first node that does not come up.
-        const order = rollingOrder(t);
+        // The chain (components/topology/rolling.ts): the template's `first`, the other PRIMARY nodes,
+        // ACTIVE_BACKUP, then the rest. Every node dependsOn the gate Job after the previous node, which
+        // dependsOn that node: pulumi-kubernetes waits for a StatefulSet to be ready and for a Job to
+        // complete before dependents start (pulumi.md §5; provider/pkg/await/job.go), and dependsOn edges
+        // apply to creation and updates alike. So a new cluster starts in creation order, and a change
+        // rolls one node at a time, each step released by Axon's own view (rollingGate.ts).
+        const order = creationOrder(t);
         this.rollingOrder = order.map((n) => n.name);
         const nodes: Record<string, AxonServerNode> = {};
         const endpoints: Record<string, pulumi.Output<NodeEndpoint>> = {};
-        let previous: pulumi.Resource | undefined;
+        const gates: Record<string, k8s.batch.v1.Job> = {};
+        const gateScripts: Record<string, k8s.core.v1.ConfigMap> = {};
+        let previous: { node: AxonNode; resources: pulumi.Resource[]; hash: pulumi.Input<string> } | undefined;
         for (const node of order) {
-            const dependsOn = previous ? [previous] : [];
+            let dependsOn: pulumi.Resource[] = previous ? [...previous.resources] : [];
+            const gateAt = previous ? gateSite(previous.node, node) : undefined;
+            if (previous && gateAt) {
+                const host = hosts[gateAt];
+                const so = siteObjects[gateAt];
+                gateScripts[gateAt] ??= gateScriptConfigMap(`${name}-${gateAt}-rolling-gate`, t.environment, so.namespace, { parent: this, provider: host.provider });
+                const gate = rollingGateJob(`${name}-gate-${node.name}`, {
+                    topology: t,
+                    after: previous.node,
+                    before: node,
+                    site: gateAt,
+                    namespace: so.namespace,
+                    scriptConfigMap: gateScripts[gateAt].metadata.name,
+                    afterHash: previous.hash,
+                    dependsOn: previous.resources,
+                    provider: host.provider,
+                    parent: this,
+                });
+                gates[`${previous.node.name}->${node.name}`] = gate;
+                dependsOn = [gate];
+            }
             const cert = tls?.nodes[node.name];
             if (node.platform === "vm") {
-                previous = args.vmNodeFactory!({
+                const vm = args.vmNodeFactory!({
                     node,
                     dependsOn,
                     adminToken: secrets.adminToken,
@@ -130,6 +157,7 @@ export class AxonServerCluster extends pulumi.ComponentResource {
                     parent: this,
                     backup: args.vmBackups?.[node.name],
                 });
+                previous = { node, resources: [vm], hash: nodeFingerprint(t, node) };
                 const addr = nodeAddress(t, node);
                 endpoints[node.name] = pulumi.output<NodeEndpoint>({
                     site: node.site,
@@ -161,8 +189,10 @@ export class AxonServerCluster extends pulumi.ComponentResource {
             );
             nodes[node.name] = n;
             endpoints[node.name] = n.endpoint;
-            previous = n.statefulSet;
+            // The next step waits for the pod and for the address peers use to reach it.
+            previous = { node, resources: [n.statefulSet, ...(n.internalLoadBalancer ? [n.internalLoadBalancer] : [])], hash: n.podTemplateHash };
         }
+        this.gates = gates;
         this.nodes = nodes;
         // Keys in topology order for a stable output.
         this.nodeEndpoints = pulumi.all(Object.fromEntries(t.nodes.map((n) => [n.name, endpoints[n.name]]))) as pulumi.Output<Record<string, NodeEndpoint>>;
@@ -172,6 +202,7 @@ export class AxonServerCluster extends pulumi.ComponentResource {
             caCertificate: this.caCertificate,
             nodeEndpoints: this.nodeEndpoints,
             rollingOrder: this.rollingOrder,
+            gates: Object.keys(this.gates),
         });
     }
 
@@ -242,15 +273,30 @@ export class AxonServerCluster extends pulumi.ComponentResource {
               )
             : undefined;
 
-        // One budget over all of the site's Axon pods: a drain evicts at most one node at a time.
-        new k8s.policy.v1.PodDisruptionBudget(
-            `${prefix}-pdb`,
-            {
-                metadata: { name: SITE_OBJECT_NAMES.disruptionBudget, namespace: ns, labels: siteLabels(env, site.name, "disruption-budget") },
-                spec: { maxUnavailable: 1, selector: { matchLabels: sitePodSelector(env, site.name) } },
-            },
-            opts,
-        );
+        // Role-aware budgets (components/topology/analysis.ts `siteDisruptionBudgets`): one per class of
+        // pods (PRIMARY somewhere, ACTIVE_BACKUP somewhere, never voting), each pod in exactly one, so a
+        // drain never takes two voters of the site at once, and none where one loss stops a group's writes.
+        for (const b of siteDisruptionBudgets(t).filter((x) => x.site === site.name)) {
+            new k8s.policy.v1.PodDisruptionBudget(
+                `${prefix}-pdb-${b.class}`,
+                {
+                    metadata: {
+                        name: `${SITE_OBJECT_NAMES.disruptionBudget}-${b.class}`,
+                        namespace: ns,
+                        labels: siteLabels(env, site.name, "disruption-budget"),
+                        ...(b.reason ? { annotations: { "axonserver-multiregion/why-zero": b.reason } } : {}),
+                    },
+                    spec: {
+                        maxUnavailable: b.maxUnavailable,
+                        selector: {
+                            matchLabels: sitePodSelector(env, site.name),
+                            matchExpressions: [{ key: NODE_LABEL, operator: "In", values: b.nodes }],
+                        },
+                    },
+                },
+                opts,
+            );
+        }
 
         new k8s.networking.v1.NetworkPolicy(
             `${prefix}-netpol`,
@@ -332,10 +378,13 @@ export function networkPolicyIngress(t: Topology, site: Site): NetworkPolicyIngr
     ];
     if (grpcFrom.length > 0) ingress.push({ ports: port(PORTS.grpc), from: grpcFrom });
 
-    const admin = cidrsOf(PORTS.http);
-    if (admin.length > 0) ingress.push({ ports: port(PORTS.http), from: ipBlocks(admin) });
+    // 8024: the admin ranges, and the rolling gate's pods in this namespace (rollingGate.ts).
+    const gatePods: NetworkPolicyPeer = { podSelector: { matchLabels: { ...pick(recommendedLabels(t.environment, GATE_COMPONENT), ["app.kubernetes.io/name", "app.kubernetes.io/instance", "app.kubernetes.io/component"]) } } };
+    ingress.push({ ports: port(PORTS.http), from: [...ipBlocks(cidrsOf(PORTS.http)), gatePods] });
     return ingress;
 }
+
+const pick = (r: Record<string, string>, keys: string[]): Record<string, string> => Object.fromEntries(keys.map((k) => [k, r[k]]));
 
 /** Namespaces of client applications running in this site's cluster that connect to its nodes. */
 function clientNamespaces(t: Topology, site: Site): string[] {

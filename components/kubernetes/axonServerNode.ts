@@ -10,6 +10,8 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { renderAxonServerProperties } from "../axonserver/render/properties";
 import { renderClusterTemplate } from "../axonserver/render/clusterTemplate";
+import { ALLOW_INITIALISE_ANNOTATION, startupGuardFor } from "../axonserver/render/startupGuard";
+import { CONTAINER_PATHS } from "../axonserver/render/paths";
 import { FILES } from "../axonserver/render/paths";
 import { backupScriptConfigMapData, backupSidecarVolumes } from "../backup/sidecar";
 import { KubernetesHost } from "../platform/host";
@@ -27,7 +29,9 @@ import {
     containerSecurityContext,
     podSecurityContext,
     podVolumes,
+    POD_ANNOTATIONS_FILE,
     PORT_NAMES,
+    startupGuardInitContainer,
     volumeClaimTemplates,
     volumeMounts,
 } from "./podSpec";
@@ -62,6 +66,11 @@ export interface AxonServerNodeArgs {
     requireSeparateWorkers?: boolean;
     /** The backup agent sidecar, only on the nodes that run one. Default: none. */
     backup?: NodeBackupSidecar;
+    /**
+     * Extra annotations of the internal load balancer Service (a platform's own keys, e.g. health-check
+     * settings), merged over `INTERNAL_LB_ANNOTATIONS`. Default: none.
+     */
+    loadBalancerAnnotations?: Readonly<Record<string, pulumi.Input<string>>>;
 }
 
 type Container = k8s.types.input.core.v1.Container;
@@ -136,6 +145,8 @@ export class AxonServerNode extends pulumi.ComponentResource {
     /** The backup agent script, when the node runs the backup sidecar. */
     readonly backupConfigMap?: k8s.core.v1.ConfigMap;
     readonly endpoint: pulumi.Output<NodeEndpoint>;
+    /** SHA-256 of the StatefulSet's pod template: changes exactly when `pulumi up` restarts the pod. */
+    readonly podTemplateHash: pulumi.Output<string>;
 
     constructor(name: string, args: AxonServerNodeArgs, opts?: pulumi.ComponentResourceOptions) {
         super("axonserver:index:AxonServerNode", name, {}, opts);
@@ -207,48 +218,6 @@ export class AxonServerNode extends pulumi.ComponentResource {
             },
             child,
         );
-        this.grpcService = new k8s.core.v1.Service(
-            `${name}-grpc`,
-            { metadata: meta(`${node.name}-grpc`), spec: { type: "ClusterIP", selector, ports: [servicePort(PORTS.grpc, PORT_NAMES.grpc)] } },
-            child,
-        );
-        // Access control is always on: the UI session lives on one node, hence ClientIP affinity
-        // (reference §7, RAS "Axon Server with access control enabled requires session affinity").
-        this.httpService = new k8s.core.v1.Service(
-            `${name}-http`,
-            {
-                metadata: meta(`${node.name}-http`),
-                spec: { type: "ClusterIP", sessionAffinity: "ClientIP", selector, ports: [servicePort(PORTS.http, PORT_NAMES.http)] },
-            },
-            child,
-        );
-
-        if (host.internalLoadBalancer !== "none") {
-            // One load balancer per node, never a shared one: every node must be individually
-            // addressable (reference §1.1, "Network requirements"). Created for every node of a cloud
-            // host, not only those reached from other sites: the node's private DNS record (the
-            // address peers, clients and the node itself use) points at it.
-            const site = t.sites.find((s) => s.name === node.site)!;
-            const ruleSources = sitePortRules(t, site).filter((r) => r.port === PORTS.internalGrpc || r.port === PORTS.grpc).flatMap((r) => r.cidrs);
-            // An empty list would mean "no restriction" to Kubernetes: fall back to the site's own range.
-            const sources = ruleSources.length > 0 ? ruleSources : [site.cidr];
-            this.internalLoadBalancer = new k8s.core.v1.Service(
-                `${name}-internal-lb`,
-                {
-                    metadata: { ...meta(`${node.name}-internal`), annotations: { ...INTERNAL_LB_ANNOTATIONS[host.internalLoadBalancer] } },
-                    spec: {
-                        type: "LoadBalancer",
-                        // Local keeps the client source IP (no kube-proxy SNAT), so the NetworkPolicy sees it.
-                        externalTrafficPolicy: "Local",
-                        loadBalancerSourceRanges: [...new Set(sources)].sort(),
-                        selector,
-                        ports: [servicePort(PORTS.grpc, PORT_NAMES.grpc), servicePort(PORTS.internalGrpc, PORT_NAMES.internalGrpc)],
-                    },
-                },
-                child,
-            );
-        }
-
         const licensed = args.licenseSecretName !== undefined;
         const probes = axonProbes(t.axonServer.startupBudgetSeconds);
         const podLabels = nodePodLabels(env, node.site, node.name);
@@ -292,7 +261,13 @@ export class AxonServerNode extends pulumi.ComponentResource {
                                 sitePodSelector: sitePodSelector(env, node.site),
                                 requireSeparateWorkers: args.requireSeparateWorkers ?? false,
                             }),
-                            initContainers: [controlDbBackupDirInitContainer(t.axonServer.image)],
+                            initContainers: [
+                                startupGuardInitContainer(
+                                    t.axonServer.image,
+                                    startupGuardFor(t, node, CONTAINER_PATHS, { annotationsFile: POD_ANNOTATIONS_FILE, key: ALLOW_INITIALISE_ANNOTATION }),
+                                ),
+                                controlDbBackupDirInitContainer(t.axonServer.image),
+                            ],
                             containers: [
                                 {
                                     name: "axonserver",
@@ -324,6 +299,70 @@ export class AxonServerNode extends pulumi.ComponentResource {
             { parent: this, dependsOn: [...host.readyResources, ...(args.dependsOn ?? [])] },
         );
 
+        // Created after the StatefulSet: pulumi-kubernetes waits until a non-headless Service's endpoints
+        // target a pod (and a LoadBalancer has an address) before the Service counts as created
+        // (provider/pkg/await/service.go, `serviceInitAwaiter.checkAndLogStatus`; 10 minutes by default). The
+        // pod exists only once the StatefulSet is created, which the rolling chain may do long after the
+        // Services would otherwise start waiting. The headless Service is exempt (`isHeadlessService`).
+        const afterPod = { parent: this, dependsOn: [this.statefulSet] };
+        this.grpcService = new k8s.core.v1.Service(
+            `${name}-grpc`,
+            {
+                metadata: meta(`${node.name}-grpc`),
+                spec: { type: "ClusterIP", publishNotReadyAddresses: true, selector, ports: [servicePort(PORTS.grpc, PORT_NAMES.grpc)] },
+            },
+            afterPod,
+        );
+        // Access control is always on: the UI session lives on one node, hence ClientIP affinity
+        // (reference §7, RAS "Axon Server with access control enabled requires session affinity").
+        this.httpService = new k8s.core.v1.Service(
+            `${name}-http`,
+            {
+                metadata: meta(`${node.name}-http`),
+                spec: {
+                    type: "ClusterIP",
+                    sessionAffinity: "ClientIP",
+                    // The rolling gate asks a node that is starting (not ready) for its Raft state.
+                    publishNotReadyAddresses: true,
+                    selector,
+                    ports: [servicePort(PORTS.http, PORT_NAMES.http)],
+                },
+            },
+            afterPod,
+        );
+
+        if (host.internalLoadBalancer !== "none") {
+            // One load balancer per node, never a shared one: every node must be individually
+            // addressable (reference §1.1, "Network requirements"). Created for every node of a cloud
+            // host, not only those reached from other sites: the node's private DNS record (the
+            // address peers, clients and the node itself use) points at it.
+            const site = t.sites.find((s) => s.name === node.site)!;
+            const ruleSources = sitePortRules(t, site).filter((r) => r.port === PORTS.internalGrpc || r.port === PORTS.grpc).flatMap((r) => r.cidrs);
+            // An empty list would mean "no restriction" to Kubernetes: fall back to the site's own range.
+            const sources = ruleSources.length > 0 ? ruleSources : [site.cidr];
+            this.internalLoadBalancer = new k8s.core.v1.Service(
+                `${name}-internal-lb`,
+                {
+                    metadata: {
+                        ...meta(`${node.name}-internal`),
+                        annotations: { ...INTERNAL_LB_ANNOTATIONS[host.internalLoadBalancer], ...(args.loadBalancerAnnotations ?? {}) },
+                    },
+                    spec: {
+                        type: "LoadBalancer",
+                        // Peers and clients reach the node through this address: Axon Server, not
+                        // Kubernetes readiness, decides whether a starting node is usable.
+                        publishNotReadyAddresses: true,
+                        // Local keeps the client source IP (no kube-proxy SNAT), so the NetworkPolicy sees it.
+                        externalTrafficPolicy: "Local",
+                        loadBalancerSourceRanges: [...new Set(sources)].sort(),
+                        selector,
+                        ports: [servicePort(PORTS.grpc, PORT_NAMES.grpc), servicePort(PORTS.internalGrpc, PORT_NAMES.internalGrpc)],
+                    },
+                },
+                afterPod,
+            );
+        }
+
         const base = {
             site: node.site,
             fqdn: addr.fqdn,
@@ -341,6 +380,8 @@ export class AxonServerNode extends pulumi.ComponentResource {
               })
             : pulumi.output<NodeEndpoint>(base);
 
-        this.registerOutputs({ endpoint: this.endpoint });
+        this.podTemplateHash = this.statefulSet.spec.apply((spec) => createHash("sha256").update(JSON.stringify(spec?.template ?? {})).digest("hex"));
+
+        this.registerOutputs({ endpoint: this.endpoint, podTemplateHash: this.podTemplateHash });
     }
 }

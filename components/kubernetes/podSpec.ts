@@ -40,6 +40,10 @@ export const TOKEN_KEYS = { systemToken: FILES.systemToken, internalToken: "inte
 export const LICENSE_KEY = FILES.license;
 
 
+/** Where the downward-API volume puts the pod's annotations (read by the start-up guard). */
+export const POD_INFO_DIR = "/etc/pod-info";
+export const POD_ANNOTATIONS_FILE = `${POD_INFO_DIR}/annotations`;
+
 const STARTUP_PERIOD_SECONDS = 10;
 const PROBE_TIMEOUT_SECONDS = 5; // a GC pause must not fail a probe (the default is 1 s)
 
@@ -168,6 +172,10 @@ export function podVolumes(o: PodVolumeOptions): Volume[] {
         ] } },
         // The root filesystem is read-only; Tomcat and the JVM write temporary files here.
         { name: VOLUMES.tmp, emptyDir: {} },
+        // The cluster template Axon Server reads, written by the start-up guard before every start.
+        { name: VOLUMES.template, emptyDir: {} },
+        // The pod's annotations, for the guard's documented override (updated live by the kubelet).
+        { name: VOLUMES.podInfo, downwardAPI: { items: [{ path: "annotations", fieldRef: { fieldPath: "metadata.annotations" } }] } },
     ];
     if (o.licenseSecretName !== undefined) {
         volumes.push({ name: VOLUMES.license, secret: { secretName: o.licenseSecretName, defaultMode: SECRET_MODE, items: [
@@ -195,6 +203,7 @@ export function volumeMounts(o: { licensed: boolean; tls: boolean; paths?: AxonP
         { name: VOLUMES.config, mountPath: p.configDir, readOnly: true },
         { name: VOLUMES.security, mountPath: p.security, readOnly: true },
         { name: VOLUMES.tmp, mountPath: "/tmp" },
+        { name: VOLUMES.template, mountPath: p.runtimeTemplateDir, readOnly: true },
     ];
     if (o.licensed) mounts.push({ name: VOLUMES.license, mountPath: p.license, readOnly: true });
     if (o.tls) mounts.push({ name: VOLUMES.tls, mountPath: p.tls, readOnly: true });
@@ -213,6 +222,29 @@ export function controlDbBackupDirInitContainer(image: string, paths: AxonPaths 
         imagePullPolicy: "IfNotPresent",
         command: ["mkdir", "-p", paths.controlDbBackups],
         volumeMounts: [{ name: VOLUMES.data, mountPath: paths.data }],
+        resources: { requests: { cpu: "10m", memory: "16Mi" }, limits: { cpu: "100m", memory: "64Mi" } },
+        securityContext: containerSecurityContext(),
+    };
+}
+
+/**
+ * The start-up guard (components/axonserver/render/startupGuard.ts) as an init container: it runs before
+ * every start of the pod, reads the data volume, the deployed template and the pod's annotations, and
+ * writes the template Axon Server reads. Same image (bash, coreutils, getent: Ubuntu-based Temurin),
+ * restricted like the server.
+ */
+export function startupGuardInitContainer(image: string, script: string, paths: AxonPaths = CONTAINER_PATHS): Container {
+    return {
+        name: "startup-guard",
+        image,
+        imagePullPolicy: "IfNotPresent",
+        command: ["bash", "-c", script],
+        volumeMounts: [
+            { name: VOLUMES.data, mountPath: paths.data },
+            { name: VOLUMES.config, mountPath: paths.configDir, readOnly: true },
+            { name: VOLUMES.template, mountPath: paths.runtimeTemplateDir },
+            { name: VOLUMES.podInfo, mountPath: POD_INFO_DIR, readOnly: true },
+        ],
         resources: { requests: { cpu: "10m", memory: "16Mi" }, limits: { cpu: "100m", memory: "64Mi" } },
         securityContext: containerSecurityContext(),
     };

@@ -15,7 +15,7 @@ export const SITE_LABEL = "axonserver-multiregion/site";
 export const NODE_LABEL = "axonserver-multiregion/node";
 
 /** What an object is for (`app.kubernetes.io/component`). */
-export type Component = "server" | "config" | "secrets" | "tls" | "network" | "client-config" | "namespace" | "disruption-budget";
+export type Component = "server" | "config" | "secrets" | "tls" | "network" | "client-config" | "namespace" | "disruption-budget" | "rolling-gate";
 
 /** The recommended labels; `instance` is the environment (one Axon Server cluster per environment). */
 export function recommendedLabels(environment: string, component: Component): Record<string, string> {

@@ -3,8 +3,21 @@
  * document (schema in docs/topology-report.md; other tools read it) and as text for a terminal.
  * Pure functions, no Pulumi import.
  */
-import { analyzeFailures, FailureSummary, Scenario, summarizeFailures } from "./analysis";
+import {
+    analyzeFailures,
+    drainAnalysis,
+    drainWarnings,
+    FailureSummary,
+    GroupDrainVerdict,
+    Scenario,
+    SiteDisruptionBudget,
+    siteDisruptionBudgets,
+    summarizeFailures,
+    tieringWarnings,
+} from "./analysis";
+import { licenseIssues, licenseNote } from "./license";
 import { ConfigIssue, LoadResult, Role } from "./model";
+import { creationOrderExplained, rollingOrderExplained } from "./rolling";
 
 export interface ReportNode {
     name: string;
@@ -17,8 +30,22 @@ export interface ReportNode {
     tags: Record<string, string>;
 }
 
+/** One position of a node order, with the reason. */
+export interface OrderEntry {
+    node: string;
+    rank: string;
+}
+
+/** An Axon-aware rolling gate between two consecutive nodes of the chain. */
+export interface ReportGate {
+    /** Axon must report this node back and caught up in every group… */
+    after: string;
+    /** …and this node's groups must be able to lose it, before `pulumi up` changes it. */
+    before: string;
+}
+
 export interface TopologyReport {
-    schemaVersion: 1;
+    schemaVersion: 2;
     stack?: string;
     /** True when there are no errors (the topology loaded). */
     valid: boolean;
@@ -30,6 +57,21 @@ export interface TopologyReport {
     scenarios: Scenario[];
     /** Empty when invalid. */
     summary: FailureSummary;
+    /**
+     * The chain `pulumi up` walks, on creation and on updates: `first`, PRIMARY, ACTIVE_BACKUP, the
+     * rest. Empty when invalid.
+     */
+    creationOrder: OrderEntry[];
+    /** Update order: the same chain, one node at a time, with a gate between every two nodes. */
+    updateOrder: OrderEntry[];
+    /** Least critical first: the order to stop nodes by hand (not what `pulumi up` does). */
+    leastCriticalOrder: OrderEntry[];
+    /** The gates between consecutive nodes of `updateOrder`. */
+    gates: ReportGate[];
+    /** The PodDisruptionBudgets of the Kubernetes sites. */
+    disruptionBudgets: SiteDisruptionBudget[];
+    /** Per group: voters one simultaneous drain in every site can remove. */
+    drains: GroupDrainVerdict[];
 }
 
 /** Builds the report; runs the failure analysis only when the topology is valid. */
@@ -37,7 +79,7 @@ export function buildReport(result: LoadResult, stack?: string): TopologyReport 
     const topology = result.errors.length === 0 ? result.topology : undefined;
     const issues = (xs: readonly ConfigIssue[]) => xs.map((i) => ({ path: i.path, message: i.message }));
     const report: TopologyReport = {
-        schemaVersion: 1,
+        schemaVersion: 2,
         ...(stack !== undefined ? { stack } : {}),
         valid: topology !== undefined,
         // A loader returning neither a topology nor errors would be a bug; never report it as valid.
@@ -46,8 +88,17 @@ export function buildReport(result: LoadResult, stack?: string): TopologyReport 
         nodes: [],
         scenarios: [],
         summary: {},
+        creationOrder: [],
+        updateOrder: [],
+        leastCriticalOrder: [],
+        gates: [],
+        disruptionBudgets: [],
+        drains: [],
     };
     if (!topology) return report;
+    // `render`/`topology` warn where `pulumi up` stops (stacks/program.ts turns the same issues into errors).
+    const licensing = licenseIssues(topology, topology.axonServer.licensed).map((i) => ({ ...i, message: `pulumi up will fail: ${i.message}` }));
+    report.warnings = [...report.warnings, ...licensing, ...tieringWarnings(topology), ...drainWarnings(topology)];
     report.nodes = topology.nodes.map((n) => ({
         name: n.name,
         site: n.site,
@@ -58,6 +109,12 @@ export function buildReport(result: LoadResult, stack?: string): TopologyReport 
     }));
     report.scenarios = analyzeFailures(topology);
     report.summary = summarizeFailures(report.scenarios);
+    report.creationOrder = creationOrderExplained(topology);
+    report.updateOrder = report.creationOrder.map((e) => ({ ...e }));
+    report.leastCriticalOrder = rollingOrderExplained(topology);
+    report.gates = report.updateOrder.slice(1).map((e, i) => ({ after: report.updateOrder[i].node, before: e.node }));
+    report.disruptionBudgets = siteDisruptionBudgets(topology);
+    report.drains = drainAnalysis(topology, report.disruptionBudgets);
     return report;
 }
 
@@ -77,7 +134,7 @@ const DEFAULT_TAG_KEYS = new Set(["region", "zone", "cloud", "site"]);
 
 /** Text form of one matrix cell, e.g. `E+W+S`, `S ~2`, `-`. */
 export function verdictCell(v: Scenario["groups"][number]): string {
-    const flags = [v.electable && "E", v.writable && "W", v.dataSafe && "S"].filter((x): x is string => !!x);
+    const flags = [v.electable && "E", v.writable && "W", v.dataSafe && "S", v.tiered && v.oldEventsReadable && "R"].filter((x): x is string => !!x);
     const base = flags.length ? flags.join("+") : "-";
     return v.bestEffortCopies.length ? `${base} ~${v.bestEffortCopies.length}` : base;
 }
@@ -124,6 +181,7 @@ export function renderReportText(report: TopologyReport): string {
     out.push(
         "  Roles: P PRIMARY, S SECONDARY, AB ACTIVE_BACKUP, PB PASSIVE_BACKUP, MO MESSAGING_ONLY, - none.",
         "  Tags: extra tags only (every node also has region, zone, cloud and site tags).",
+        ...(report.nodes.length > 1 ? [`  License: ${licenseNote({ nodes: report.nodes })}.`] : []),
         "",
     );
 
@@ -133,14 +191,17 @@ export function renderReportText(report: TopologyReport): string {
     out.push(
         "  E electable (a leader can be elected)   W writable (events can be committed)",
         "  S data-safe (no committed event lost)   - none of these",
+        "  R  events past the retention time readable (tiered groups only: a SECONDARY is up)",
         "  ~n  n best-effort copies survive (PASSIVE_BACKUP/SECONDARY; may lag behind commits)",
+        "  In a tiered group (SECONDARY members) S also needs a surviving SECONDARY or backup node: PRIMARY",
+        "  nodes drop events past the retention time.",
         "  LOST = nodes failed in the scenario. E and W follow the same rule in Axon Server: a majority",
         "  of the group's PRIMARY nodes, plus minActiveBackups ACTIVE_BACKUP nodes if it has any.",
         "",
     );
 
     const degraded = report.scenarios.flatMap((s) =>
-        s.groups.filter((g) => !g.writable || !g.dataSafe).map((g) => ({ s, g })),
+        s.groups.filter((g) => !g.writable || !g.dataSafe || !g.oldEventsReadable).map((g) => ({ s, g })),
     );
     if (degraded.length) {
         out.push("Degraded");
@@ -148,10 +209,34 @@ export function renderReportText(report: TopologyReport): string {
             const reasons = g.notes.filter((n) => !n.startsWith("writable = electable") && !n.startsWith("not counted"));
             const copies = g.bestEffortCopies.length ? `; best-effort copies: ${g.bestEffortCopies.join(", ")}` : "";
             const impact = g.writable ? "writes continue" : "writes stop";
-            const data = g.dataSafe ? "no commit lost" : "commits may be lost";
+            const data = g.dataSafe ? "no commit lost" : !g.oldEventsSafe ? "events past retention lost" : "commits may be lost";
             out.push(...wrap(`${scenarioLabel(s)} / ${g.group}: ${impact}, ${data}. ${reasons.join("; ")}${copies}`, "  ", "    "));
         }
         out.push("");
+    }
+
+    out.push("Creation and update order (the chain pulumi up walks; a gate between every two nodes)");
+    report.updateOrder.forEach((e, i) => out.push(...wrap(`${i + 1}. ${e.node}: ${e.rank}`, "  ", "     ")));
+    out.push(
+        "  A gate between two nodes waits until Axon reports the first back and caught up in all its groups,",
+        "  and until the next node's groups can lose it (README, \"Rolling changes\").",
+        `  Least critical first (stop order by hand): ${report.leastCriticalOrder.map((e) => e.node).join(", ")}`,
+        "",
+    );
+
+    if (report.disruptionBudgets.length) {
+        out.push("Maintenance: PodDisruptionBudgets (per Kubernetes site) and simultaneous drains");
+        for (const b of report.disruptionBudgets) {
+            out.push(...wrap(`${b.site}/${b.class}: maxUnavailable ${b.maxUnavailable} over ${b.nodes.join(", ")}${b.reason ? ` (${b.reason})` : ""}`, "  ", "    "));
+        }
+        const rows = report.drains.map((d) => [
+            d.group,
+            `${d.primariesDrainable}/${d.primariesTolerated}`,
+            d.activeBackupsDrainable || d.activeBackupsTolerated ? `${d.activeBackupsDrainable}/${d.activeBackupsTolerated}` : "-",
+            d.safe ? "yes" : "NO",
+        ]);
+        out.push(...renderTable(["GROUP", "PRIMARY DRAINED/TOLERATED", "AB DRAINED/TOLERATED", "SAFE"], rows, 1));
+        out.push("  One drain in every site at the same time; PodDisruptionBudgets do not see other clusters.", "");
     }
 
     out.push("Summary (writable after losing any one ...; data safe after losing any one region)");

@@ -65,6 +65,8 @@ export interface VmBootstrapInput {
     readonly propertiesText: string;
     /** `renderClusterTemplate(topology)`. */
     readonly clusterTemplateText: string;
+    /** `startupGuardFor(topology, node, VM_PATHS, …)`: run as `ExecStartPre` before every start. */
+    readonly startupGuard: string;
     /**
      * Stable device path of the data disk: AWS `/dev/disk/by-id/nvme-Amazon_Elastic_Block_Store_<vol id
      * without dash>` (`awsDataDevice`), GCP `/dev/disk/by-id/google-<deviceName>` (`gcpDataDevice`).
@@ -97,6 +99,7 @@ export interface VmBootstrap {
 export const VM_FILES = {
     script: "/usr/local/sbin/axonserver-bootstrap",
     fetchSecrets: "/usr/local/sbin/axonserver-fetch-secrets",
+    startupGuard: "/usr/local/sbin/axonserver-startup-guard",
     unit: "/etc/systemd/system/axonserver.service",
     backupService: "/etc/systemd/system/axonserver-backup.service",
     backupTimer: "/etc/systemd/system/axonserver-backup.timer",
@@ -287,6 +290,8 @@ function renderUnit(input: VmBootstrapInput, paths: AxonPaths): string {
         "RuntimeDirectoryMode=0700",
         "# '+' runs the helper as root (it needs the instance identity and writes files for axonserver).",
         `ExecStartPre=+${VM_FILES.fetchSecrets}`,
+        "# Never initialise a second cluster: writes the template Axon Server reads (components/axonserver/render/startupGuard.ts).",
+        `ExecStartPre=+${VM_FILES.startupGuard}`,
         "# Written by the helper in ExecStartPre, read before ExecStart ('-': absent while ExecStartPre runs).",
         `EnvironmentFile=-${VM_FILES.envFile}`,
         `Environment="${JVM_OPTIONS_ENV}=${input.jvmOptions}"`,
@@ -419,6 +424,7 @@ function renderScript(input: VmBootstrapInput, paths: AxonPaths, fetchSecrets: s
         "",
         "# Secret-fetch helper and the service.",
         writeFile(VM_FILES.fetchSecrets, "0700", "AXONSERVER_FETCH_SECRETS_EOF", fetchSecrets),
+        writeFile(VM_FILES.startupGuard, "0700", "AXONSERVER_STARTUP_GUARD_EOF", input.startupGuard),
         writeFile(VM_FILES.unit, "0644", "AXONSERVER_UNIT_EOF", unit),
         "systemctl daemon-reload",
         "systemctl enable --now axonserver.service",

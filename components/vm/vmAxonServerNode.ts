@@ -27,6 +27,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { renderClusterTemplate } from "../axonserver/render/clusterTemplate";
 import { jvmHeapOptions, quantityBytes } from "../axonserver/render/jvm";
 import { VM_PATHS } from "../axonserver/render/paths";
+import { startupGuardFor } from "../axonserver/render/startupGuard";
 import { renderAxonServerProperties } from "../axonserver/render/properties";
 import { AWS_TAG_KEYS, awsSiteTags } from "../aws/awsNetwork";
 import { renderBackupAgent } from "../backup/agent";
@@ -453,6 +454,12 @@ function withoutKey(tags: Record<string, string>, key: string): Record<string, s
     return Object.fromEntries(Object.entries(tags).filter(([k]) => k !== key));
 }
 
+/**
+ * The start-up guard's override on a VM: an operator creates this root-owned file with the reason as its
+ * content; the guard logs it to the journal and renames it after use (README, "Lost volume").
+ */
+export const VM_ALLOW_INITIALISE_FILE = "/etc/axonserver/allow-initialise";
+
 /** Plain texts the bootstrap needs, independent of the cloud. */
 function bootstrapBase(args: VmAxonServerNodeArgs) {
     const { topology, node } = args;
@@ -461,6 +468,7 @@ function bootstrapBase(args: VmAxonServerNodeArgs) {
         nodeName: node.name,
         propertiesText: renderAxonServerProperties(topology, node, VM_PATHS),
         clusterTemplateText: renderClusterTemplate(topology),
+        startupGuard: startupGuardFor(topology, node, VM_PATHS, { file: VM_ALLOW_INITIALISE_FILE }),
         download: topology.axonServer.download,
         tls: topology.axonServer.tls,
         stopTimeoutSeconds: topology.axonServer.terminationGracePeriodSeconds,

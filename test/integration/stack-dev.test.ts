@@ -170,16 +170,18 @@ describe("stack dev (Pulumi.dev.yaml, end to end under mocks)", () => {
         }
     });
 
-    it("rolls the PASSIVE_BACKUP first, then the primaries, one StatefulSet after the other", () => {
-        assert.deepEqual(run.result.rollingOrder, ["axon-dr-1", "axon-2", "axon-3", "axon-1"]);
+    it("rolls in creation order (first, the primaries, then the PASSIVE_BACKUP), a gate Job between every two nodes", () => {
+        assert.deepEqual(run.result.rollingOrder, ["axon-1", "axon-2", "axon-3", "axon-dr-1"]);
         const order = run.result.rollingOrder;
         for (let i = 1; i < order.length; i++) {
             const sts = one(run.records, "kubernetes:apps/v1:StatefulSet", `dev-${order[i]}-sts`);
             const previous = one(run.records, "kubernetes:apps/v1:StatefulSet", `dev-${order[i - 1]}-sts`);
-            assert.ok(sts.dependencies.includes(previous.urn), `${order[i]} waits for ${order[i - 1]}`);
+            const gate = one(run.records, "kubernetes:batch/v1:Job", `dev-gate-${order[i]}`);
+            assert.ok(gate.dependencies.includes(previous.urn), `the gate before ${order[i]} waits for ${order[i - 1]}`);
+            assert.ok(sts.dependencies.includes(gate.urn), `${order[i]} waits for its gate`);
         }
-        const first = one(run.records, "kubernetes:apps/v1:StatefulSet", "dev-axon-dr-1-sts");
-        assert.ok(!first.dependencies.some((u) => u.includes("StatefulSet")), "the first node waits for no other node");
+        const first = one(run.records, "kubernetes:apps/v1:StatefulSet", "dev-axon-1-sts");
+        assert.ok(!first.dependencies.some((u) => u.includes("StatefulSet") || u.includes("batch/v1:Job")), "the first node waits for no other node");
     });
 
     it("exports the client config of eu-west-1: the three PRIMARY servers, TLS on", async () => {
@@ -295,7 +297,8 @@ const EXPECTED_COUNTS: Record<string, number> = {
     "kubernetes:apps/v1:StatefulSet": 4,
     // headless, gRPC, HTTP and the internal NLB per node
     "kubernetes:core/v1:Service": 4 * 4,
-    "kubernetes:core/v1:ConfigMap": 4 + 1 + 4, // + the client config in eu-west-1, each node's backup agent script
+    "kubernetes:core/v1:ConfigMap": 4 + 1 + 4 + 1, // + the client config in eu-west-1, each node's backup agent script, the gate script (eu-west-1 hosts every gate)
+    "kubernetes:batch/v1:Job": 3, // rolling gates axon-1 → axon-2 → axon-3 → axon-dr-1
     "kubernetes:core/v1:Secret": 4 + 2, // TLS per node, tokens per site
     "kubernetes:core/v1:Namespace": 2,
     "kubernetes:core/v1:ServiceAccount": 2,

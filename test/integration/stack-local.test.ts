@@ -52,8 +52,11 @@ describe("stack local (Pulumi.local.yaml, end to end under mocks)", () => {
 
     it("exports the environment, rolling order and warnings", () => {
         assert.equal(run.result.environment, "local");
-        // The cluster template's first node (first PRIMARY of _admin) goes last.
-        assert.deepEqual(run.result.rollingOrder, ["axonserver-2", "axonserver-3", "axonserver-1"]);
+        // The chain starts with the cluster template's first node (first PRIMARY of _admin); creation and
+        // updates walk it alike, a gate Job between every two nodes.
+        assert.deepEqual(run.result.creationOrder, ["axonserver-1", "axonserver-2", "axonserver-3"]);
+        assert.deepEqual(run.result.updateOrder, ["axonserver-1", "axonserver-2", "axonserver-3"]);
+        assert.deepEqual(run.result.rollingOrder, run.result.updateOrder);
         assert.ok(Array.isArray(run.result.warnings));
     });
 
@@ -101,14 +104,16 @@ describe("stacks/index.ts (the Pulumi entry point) for local", () => {
         const file = readStackFile("local");
         const entry = require.resolve("../../stacks/index");
         delete require.cache[entry]; // the module runs the program when loaded (pulumi.md §1.5)
-        const run = await runUnderMocks({ stack: file.stack, config: mockConfig(file), secretKeys: [] }, () => {
+        // The entry point requires a license for a multi-node topology (tested below).
+        const config = { ...mockConfig(file), [`${PROJECT}:license`]: "LICENSE-CONTENT-3" };
+        const run = await runUnderMocks({ stack: file.stack, config, secretKeys: [`${PROJECT}:license`] }, () => {
             // eslint-disable-next-line @typescript-eslint/no-require-imports -- a module with top-level side effects must load under mocks
             return require(entry) as Record<keyof DeploymentOutputs, unknown>;
         });
         delete require.cache[entry];
         assert.deepEqual(Object.keys(run.result).sort(), [...OUTPUT_KEYS].sort());
         assert.equal(await pulumi.isSecret(run.result.adminToken as pulumi.Output<string>), true);
-        assert.deepEqual(countByType(run.records), EXPECTED_COUNTS);
+        assert.deepEqual(countByType(run.records), { ...EXPECTED_COUNTS, "kubernetes:core/v1:Secret": 2 });
     });
 });
 
@@ -139,6 +144,36 @@ describe("stack program with an invalid config", () => {
         assert.ok(lines.some((l) => l.startsWith("nodes[2].name: ")), run.result.message);
         assert.ok(lines.some((l) => l.startsWith('replicationgroups: unknown key "replicationgroups"')), run.result.message);
         assert.equal(run.records.length, 0);
+    });
+});
+
+describe("license rule on pulumi up (stacks/index.ts, the real entry point)", () => {
+    // DOCS v2024.2 clustering: "not supported in the Developer plan"; EE 4.4.2 LocalRaftConfigService.join:
+    // "License does not allow clustering". Three nodes without a license would never form a cluster.
+    const runEntry = (config: Record<string, string>, secretKeys: string[] = []) =>
+        runUnderMocks({ stack: "local", config, secretKeys }, () => {
+            delete require.cache[require.resolve("../stacks/index")];
+            try {
+                // eslint-disable-next-line @typescript-eslint/no-require-imports -- a module with top-level side effects must load under mocks
+                require("../stacks/index");
+                return undefined;
+            } catch (e) {
+                return e as Error;
+            }
+        });
+
+    it("fails before creating anything when a multi-node topology has no license", async () => {
+        const run = await runEntry(mockConfig(readStackFile("local")));
+        assert.ok(run.result instanceof Error, "pulumi up must fail");
+        assert.match(run.result.message, /license: a cluster of 3 nodes needs an Axon Server license that allows at least 3 nodes/);
+        assert.equal(run.records.length, 0);
+    });
+
+    it("deploys with a license", async () => {
+        const config = { ...mockConfig(readStackFile("local")), [`${PROJECT}:license`]: "LICENSE-CONTENT-2" };
+        const run = await runEntry(config, [`${PROJECT}:license`]);
+        assert.equal(run.result, undefined, run.result?.message);
+        assert.ok(run.records.length > 0);
     });
 });
 
@@ -188,7 +223,9 @@ const EXPECTED_COUNTS: Record<string, number> = {
     "axonserver:index:AxonServerNode": 3,
     // Per node: the StatefulSet, its config, and its headless, gRPC and HTTP Services.
     "kubernetes:apps/v1:StatefulSet": 3,
-    "kubernetes:core/v1:ConfigMap": 3 + 1, // + the `axonserver-client` ConfigMap for applications
+    "kubernetes:core/v1:ConfigMap": 3 + 1 + 1, // + the `axonserver-client` ConfigMap for applications + the gate script
+    // The rolling gates between axonserver-1 → 2 → 3.
+    "kubernetes:batch/v1:Job": 2,
     "kubernetes:core/v1:Service": 3 * 3,
     // Per site: namespace, service account, token Secret (no license Secret: unlicensed), PDB, policy.
     "kubernetes:core/v1:Namespace": 1,

@@ -260,18 +260,18 @@ describe("stack prod (Pulumi.prod.yaml, end to end under mocks)", () => {
         }
     });
 
-    it("rolls one node at a time, the VM node inside the chain", () => {
+    it("rolls one node at a time in creation order, a gate Job between every two nodes, the VM node last", () => {
         const order = run.result.rollingOrder;
-        assert.deepEqual(order, ["axon-sec-1", "axon-sec-2", "axon-dr-1", "axon-ab-1", "axon-ab-2", "axon-2", "axon-3", "axon-1"]);
+        assert.deepEqual(order, ["axon-1", "axon-2", "axon-3", "axon-ab-1", "axon-ab-2", "axon-sec-1", "axon-sec-2", "axon-dr-1"]);
+        assert.deepEqual(run.result.creationOrder, order);
         const vmNode = one(run.records, "axonserver:vm:VmAxonServerNode", "prod-aws-use1-axon-dr-1");
         const instance = one(run.records, "aws:ec2/instance:Instance", "prod-aws-use1-axon-dr-1-vm");
         const chainUrns = (n: string): string[] => (n === "axon-dr-1" ? [vmNode.urn, instance.urn] : [one(run.records, STS, `prod-${n}-sts`).urn]);
         const deps = (n: string): string[] => (n === "axon-dr-1" ? [...vmNode.dependencies, ...instance.dependencies] : one(run.records, STS, `prod-${n}-sts`).dependencies);
         for (let i = 1; i < order.length; i++) {
-            assert.ok(
-                chainUrns(order[i - 1]).some((u) => deps(order[i]).includes(u)),
-                `${order[i]} waits for ${order[i - 1]}`,
-            );
+            const gate = one(run.records, "kubernetes:batch/v1:Job", `prod-gate-${order[i]}`);
+            assert.ok(chainUrns(order[i - 1]).some((u) => gate.dependencies.includes(u)), `the gate before ${order[i]} waits for ${order[i - 1]}`);
+            assert.ok(deps(order[i]).includes(gate.urn), `${order[i]} waits for its gate`);
         }
     });
 
@@ -407,12 +407,13 @@ const EXPECTED_COUNTS: Record<string, number> = {
     "axonserver:index:AxonServerTls": 1,
     "kubernetes:apps/v1:StatefulSet": 7,
     "kubernetes:core/v1:Service": 7 * 4, // headless, gRPC, HTTP, internal LB
-    "kubernetes:core/v1:ConfigMap": 7 + 2 + 7, // + client configs in europe-west4 and eu-west-1, each Kubernetes node's backup agent script
+    "kubernetes:core/v1:ConfigMap": 7 + 2 + 7 + 2, // + client configs in europe-west4 and eu-west-1, each Kubernetes node's backup agent script, the gate script per site
+    "kubernetes:batch/v1:Job": 7, // a rolling gate between every two consecutive nodes of eight
     "kubernetes:core/v1:Secret": 7 + 2, // TLS per node, tokens per site
     "kubernetes:core/v1:Namespace": 2,
     "kubernetes:core/v1:ServiceAccount": 2,
     "kubernetes:networking.k8s.io/v1:NetworkPolicy": 2,
-    "kubernetes:policy/v1:PodDisruptionBudget": 2,
+    "kubernetes:policy/v1:PodDisruptionBudget": 3, // gcp-euw4: PRIMARY and non-voting classes; aws-euw1: ACTIVE_BACKUP
     "random:index/randomPassword:RandomPassword": 2 + 2 * 4, // tokens; a pre-shared key per tunnel
     "tls:index/privateKey:PrivateKey": 1 + 8,
     "tls:index/selfSignedCert:SelfSignedCert": 1,

@@ -18,6 +18,8 @@ export const VOLUMES = {
     license: "license",
     tls: "tls",
     tmp: "tmp",
+    template: "template",
+    podInfo: "pod-info",
 } as const;
 
 export interface AxonPaths {
@@ -47,6 +49,11 @@ export interface AxonPaths {
     readonly license: string;
     /** Writable directory where Axon Server stores licenses uploaded through the cluster (on `data`). */
     readonly licenseDirectory: string;
+    /**
+     * Writable directory of the cluster template Axon Server reads: the start-up guard copies the
+     * deployed template here (or a join variant on a rebuilt `first`, see startupGuard.ts).
+     */
+    readonly runtimeTemplateDir: string;
 }
 
 /**
@@ -65,6 +72,7 @@ export const CONTAINER_PATHS: AxonPaths = {
     tls: "/axonserver/tls",
     license: "/axonserver/license",
     licenseDirectory: "/axonserver/data/license",
+    runtimeTemplateDir: "/axonserver/template",
 };
 
 /**
@@ -84,6 +92,8 @@ export const VM_PATHS: AxonPaths = {
     tls: "/run/axonserver/tls",
     license: "/run/axonserver/license",
     licenseDirectory: "/var/lib/axonserver/data/license",
+    // tmpfs of the unit (`RuntimeDirectory=`), written by the guard in `ExecStartPre` at every start.
+    runtimeTemplateDir: "/run/axonserver",
 };
 
 /** `controlDbBackups` relative to `data`: the `subPath` of the agent's read-write mount of the data volume. */
@@ -102,7 +112,10 @@ export const FILES = {
 } as const;
 
 export const propertiesFile = (paths: AxonPaths): string => `${paths.configDir}/${FILES.properties}`;
+/** The template as deployed (read-only). */
 export const clusterTemplateFile = (paths: AxonPaths): string => `${paths.configDir}/${FILES.clusterTemplate}`;
+/** The copy the start-up guard writes and Axon Server reads (`clustertemplate.path`). */
+export const runtimeClusterTemplateFile = (paths: AxonPaths): string => `${paths.runtimeTemplateDir}/${FILES.clusterTemplate}`;
 export const systemTokenFile = (paths: AxonPaths): string => `${paths.security}/${FILES.systemToken}`;
 
 /** The layout a node runs with: VM sites use `VM_PATHS`, every Kubernetes platform the image's. */

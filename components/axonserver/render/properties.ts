@@ -7,7 +7,7 @@
  */
 import { AxonNode, PORTS, Topology } from "../../topology/model";
 import { nodeAddress } from "../../topology/naming";
-import { AxonPaths, CONTAINER_PATHS, FILES, clusterTemplateFile, systemTokenFile } from "./paths";
+import { AxonPaths, CONTAINER_PATHS, FILES, runtimeClusterTemplateFile, systemTokenFile } from "./paths";
 
 /**
  * Env var carrying `axoniq.axonserver.accesscontrol.internal-token` (Spring relaxed binding, reference
@@ -15,7 +15,12 @@ import { AxonPaths, CONTAINER_PATHS, FILES, clusterTemplateFile, systemTokenFile
  */
 export const INTERNAL_TOKEN_ENV = "AXONIQ_AXONSERVER_ACCESSCONTROL_INTERNALTOKEN";
 
-/** Env var holding the *path* of the license file (reference §1.3). */
+/**
+ * Env var holding the *path* of the license file, not the license. With it set, Axon Server reads the
+ * license from that file and refuses licenses uploaded through the cluster ("License path hardcoded to
+ * AXONIQ_LICENSE=…", EE 4.4.2 `ClusterRestController.distributeLicense`): renewing = updating the license
+ * secret and rolling the nodes (README, "License").
+ */
 export const LICENSE_ENV = "AXONIQ_LICENSE";
 
 /** The mounted license file that `LICENSE_ENV` points at. */
@@ -99,7 +104,8 @@ export function renderAxonServerProperties(topology: Topology, node: AxonNode, p
     prop(`${AS}.replication.log-storage-folder`, paths.log);
     prop(`${AS}.plugin-package-directory`, `${paths.plugins}/bundles`);
     prop(`${AS}.plugin-cache-directory`, `${paths.plugins}/cache`);
-    comment(`Writable: licenses uploaded through the cluster are stored here. The configured license is ${LICENSE_ENV}.`);
+    comment(`Writable, but with ${LICENSE_ENV} set Axon Server refuses license uploads through the cluster ("License path`);
+    comment(`hardcoded to AXONIQ_LICENSE"): the license is the mounted file ${LICENSE_ENV} names; renew it by updating the secret.`);
     prop(`${AS}.enterprise.license-directory`, paths.licenseDirectory);
     comment("logging.file.name is the key of the configuration docs; the image's own file still uses the older logging.file.");
     prop("logging.file.name", `${paths.data}/${FILES.serverLog}`);
@@ -119,8 +125,9 @@ export function renderAxonServerProperties(topology: Topology, node: AxonNode, p
     prop(`${AS}.replication.min-active-backups`, topology.axonServer.minActiveBackups);
     blank();
 
-    comment("Cluster formation: the template creates groups and contexts once, on the first clean start.");
-    prop(`${AS}.clustertemplate.path`, clusterTemplateFile(paths));
+    comment("Cluster formation: the template creates groups and contexts once, on the first clean start. Axon Server");
+    comment("reads the copy the start-up guard writes before every start (a rebuilt first node joins, never initialises).");
+    prop(`${AS}.clustertemplate.path`, runtimeClusterTemplateFile(paths));
 
     if (topology.axonServer.tls) {
         blank();

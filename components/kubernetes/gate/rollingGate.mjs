@@ -1,0 +1,238 @@
+/* global process, console, fetch, setTimeout, AbortSignal */
+/**
+ * The Axon-aware rolling gate: run by a Kubernetes Job between two consecutive nodes of the chain
+ * (components/kubernetes/rollingGate.ts). Plain Node.js (18+), no dependencies.
+ *
+ * It passes when, in Axon Server's own view:
+ *   1. the node just changed (`after`) is back in every one of its replication groups: it knows a leader
+ *      and is not behind, and the group's leader reports it as a follower with status UP; and
+ *   2. the next node (`before`) can be lost by each of its groups where it votes: without it, a
+ *      majority of the group's PRIMARY nodes (and `minActiveBackups` ACTIVE_BACKUP nodes, if the group
+ *      has any) is up and caught up, in the leader's view.
+ * It polls until both hold or `timeoutSeconds` pass; then it exits 1 naming the nodes and what Axon
+ * reported. An operator can override a stuck gate by annotating its pod (see README, "Rolling changes"):
+ * the annotation is read from the downward-API file and logged, so the override is in the Job's log and
+ * in the Kubernetes audit log.
+ *
+ * Where the facts come from: `GET /actuator/health` (no token needed with access control on; details are
+ * shown by default, `management.endpoint.health.show-details: always`). Its `raft` component
+ * (EE `RaftHealthIndicator` / `LeaderState.health`, axon-server-se tag axonserver-ee-4.4.2 and later) has,
+ * per group `<g>`: `<g>.leader` (leader name or "None"), `<g>.status` = "BEHIND" when more than 100
+ * entries are not applied, and on the leader `<g>.follower.<node>.status` = UP | BEHIND (> 100 entries
+ * behind) | NO_ACK_RECEIVED (no answer within the max election timeout). The 2024.2 code is closed: these
+ * keys are confirmed in the public EE code only; the gate fails closed (never passes) when they are
+ * missing for a node that must be checked, and says so.
+ */
+
+const RAFT_KEYS = { leader: ".leader", status: ".status", follower: ".follower." };
+
+/** Reads the `raft` health details from a Spring Boot health body (2.2+ `components`, older `details`). */
+export function raftDetails(body) {
+    const raft = body?.components?.raft ?? body?.details?.raft;
+    return raft?.details ?? null;
+}
+
+const majority = (n) => Math.floor(n / 2) + 1;
+
+/**
+ * One evaluation. `health(node)` resolves to the parsed `/actuator/health` body, or null when the node
+ * cannot be reached from here. Returns `{ ok, problems, notes }`.
+ */
+export async function evaluate(cfg, health, resolves = async () => true) {
+    const problems = [];
+    const notes = [];
+    const cache = new Map();
+    const detailsOf = async (node) => {
+        if (!cache.has(node)) {
+            const reachable = Object.prototype.hasOwnProperty.call(cfg.endpoints, node);
+            const body = reachable ? await health(node) : null;
+            cache.set(node, { reachable, answered: body !== null, details: body ? raftDetails(body) : null });
+        }
+        return cache.get(node);
+    };
+    /** The leader of `group` as some reachable member reports it, with that member's details. */
+    const leaderOf = async (group) => {
+        for (const m of group.members) {
+            const d = await detailsOf(m.node);
+            const leader = d.details?.[group.name + RAFT_KEYS.leader];
+            if (leader && leader !== "None") return leader;
+        }
+        return null;
+    };
+    const followerStatus = async (group, leader, node) => {
+        if (node === leader) return "LEADER";
+        const l = await detailsOf(leader);
+        if (!l.details) return null;
+        return l.details[`${group.name}${RAFT_KEYS.follower}${node}.status`] ?? "NOT_A_MEMBER";
+    };
+
+    const groupsOf = (node) => cfg.groups.filter((g) => g.members.some((m) => m.node === node));
+
+    // 1. `after` is back in each of its groups.
+    if (cfg.after) {
+        for (const g of groupsOf(cfg.after)) {
+            const own = await detailsOf(cfg.after);
+            if (own.reachable && !own.answered) {
+                problems.push(`${cfg.after} does not answer /actuator/health`);
+                continue;
+            }
+            if (own.answered && !own.details) {
+                problems.push(`${cfg.after}: /actuator/health has no raft details (cannot verify group ${g.name})`);
+                continue;
+            }
+            const ownLeader = own.details?.[g.name + RAFT_KEYS.leader];
+            if (own.details && (!ownLeader || ownLeader === "None")) {
+                problems.push(`${cfg.after} knows no leader of ${g.name} (${g.name}.leader=${ownLeader ?? "absent"})`);
+                continue;
+            }
+            if (own.details?.[g.name + RAFT_KEYS.status] === "BEHIND") {
+                problems.push(`${cfg.after} is BEHIND in ${g.name} (more than 100 entries not applied)`);
+                continue;
+            }
+            const leader = ownLeader ?? (await leaderOf(g));
+            if (!leader) {
+                const answered = [];
+                for (const m of g.members) if ((await detailsOf(m.node)).details) answered.push(m.node);
+                if (answered.length) problems.push(`no member of ${g.name} reports a leader (asked ${answered.join(", ")})`);
+                else notes.push(`${g.name}: no member reachable from this site; ${cfg.after} cannot be verified here`);
+                continue;
+            }
+            const st = await followerStatus(g, leader, cfg.after);
+            if (st === null) {
+                if (!own.details) problems.push(`neither ${cfg.after} nor the leader ${leader} of ${g.name} can be reached from this site`);
+                else notes.push(`${g.name}: leader ${leader} not reachable from this site; ${cfg.after}'s own view: leader known, not behind`);
+            } else if (st !== "UP" && st !== "LEADER") {
+                problems.push(`leader ${leader} reports ${cfg.after} in ${g.name} as ${st}`);
+            }
+        }
+    }
+
+    // 0. Peers reach `after` by its DNS name: the record may be created after the node (cloud load balancer).
+    for (const name of cfg.mustResolve ?? []) {
+        if (!(await resolves(name))) problems.push(`${name} does not resolve yet`);
+    }
+
+    // 2. `before`'s groups can lose it.
+    if (cfg.before) {
+        for (const g of groupsOf(cfg.before)) {
+            const role = g.members.find((m) => m.node === cfg.before).role;
+            if (role !== "PRIMARY" && role !== "ACTIVE_BACKUP") continue;
+            const leader = await leaderOf(g);
+            if (!leader) {
+                // No reachable member knows a leader: the group does not exist yet (a new cluster) or
+                // every reachable member lost it. Tell them apart by whether any member answered at all.
+                const answered = [];
+                for (const m of g.members) if ((await detailsOf(m.node)).details) answered.push(m.node);
+                if (answered.length) problems.push(`${g.name} has no leader (asked ${answered.join(", ")}): ${cfg.before} must not go down`);
+                else notes.push(`${g.name}: no member reachable from this site reports the group (not formed yet, or elsewhere)`);
+                continue;
+            }
+            const l = await detailsOf(leader);
+            if (!l.details) {
+                notes.push(`${g.name}: leader ${leader} not reachable from this site; cannot confirm the other voters`);
+                continue;
+            }
+            if (leader !== cfg.before && (await followerStatus(g, leader, cfg.before)) === "NOT_A_MEMBER") {
+                notes.push(`${g.name}: ${cfg.before} is not a member yet (new node)`);
+                continue;
+            }
+            const up = { PRIMARY: 0, ACTIVE_BACKUP: 0 };
+            const total = { PRIMARY: 0, ACTIVE_BACKUP: 0 };
+            const down = [];
+            for (const m of g.members) {
+                if (m.role !== "PRIMARY" && m.role !== "ACTIVE_BACKUP") continue;
+                total[m.role]++;
+                if (m.node === cfg.before) continue;
+                const st = await followerStatus(g, leader, m.node);
+                if (st === "UP" || st === "LEADER") up[m.role]++;
+                else down.push(`${m.node}=${st}`);
+            }
+            const needP = majority(total.PRIMARY);
+            const okP = up.PRIMARY >= needP;
+            const okB = total.ACTIVE_BACKUP === 0 || up.ACTIVE_BACKUP >= cfg.minActiveBackups;
+            if (!okP || !okB) {
+                problems.push(
+                    `${g.name} cannot lose ${cfg.before}: without it ${up.PRIMARY}/${total.PRIMARY} PRIMARY up (needs ${needP})` +
+                        (total.ACTIVE_BACKUP ? `, ${up.ACTIVE_BACKUP}/${total.ACTIVE_BACKUP} ACTIVE_BACKUP up (needs ${cfg.minActiveBackups})` : "") +
+                        ` in leader ${leader}'s view${down.length ? `; not UP: ${down.join(", ")}` : ""}`,
+                );
+            }
+        }
+    }
+    return { ok: problems.length === 0, problems, notes };
+}
+
+/** The override annotation's value from a downward-API annotations file (`key="value"` lines). */
+export function overrideFrom(text, key) {
+    for (const line of (text ?? "").split("\n")) {
+        const i = line.indexOf("=");
+        if (i > 0 && line.slice(0, i) === key) {
+            const raw = line.slice(i + 1);
+            try {
+                return JSON.parse(raw);
+            } catch {
+                return raw;
+            }
+        }
+    }
+    return null;
+}
+
+async function httpHealth(url, timeoutMs) {
+    try {
+        const res = await fetch(`${url}/actuator/health`, { signal: AbortSignal.timeout(timeoutMs) });
+        // Spring answers 503 with the same JSON body when the status is DOWN.
+        return await res.json();
+    } catch {
+        return null;
+    }
+}
+
+async function resolveName(name) {
+    const dns = await import("node:dns/promises");
+    try {
+        await dns.lookup(name);
+        return true;
+    } catch {
+        return false;
+    }
+}
+
+export async function main(env = process.env, log = console.log) {
+    const cfg = JSON.parse(env.GATE_CONFIG);
+    const label = `gate ${cfg.after ?? "-"} -> ${cfg.before ?? "-"}`;
+    const deadline = Date.now() + cfg.timeoutSeconds * 1000;
+    const fs = await import("node:fs");
+    let last;
+    for (let attempt = 1; ; attempt++) {
+        if (env.GATE_OVERRIDE_FILE && cfg.overrideAnnotation) {
+            let text;
+            try {
+                text = fs.readFileSync(env.GATE_OVERRIDE_FILE, "utf8");
+            } catch {
+                text = "";
+            }
+            const reason = overrideFrom(text, cfg.overrideAnnotation);
+            if (reason) {
+                log(`${label}: OVERRIDDEN by annotation ${cfg.overrideAnnotation}="${reason}"; last check: ${last ? last.problems.join("; ") : "none"}`);
+                return 0;
+            }
+        }
+        last = await evaluate(cfg, (node) => httpHealth(cfg.endpoints[node], 5000), resolveName);
+        for (const n of last.notes) log(`${label}: note: ${n}`);
+        if (last.ok) {
+            log(`${label}: passed (attempt ${attempt})`);
+            return 0;
+        }
+        log(`${label}: waiting (attempt ${attempt}): ${last.problems.join("; ")}`);
+        if (Date.now() >= deadline) {
+            log(`${label}: FAILED after ${cfg.timeoutSeconds}s: ${last.problems.join("; ")}`);
+            return 1;
+        }
+        await new Promise((r) => setTimeout(r, cfg.intervalSeconds * 1000));
+    }
+}
+
+if (process.argv[1] && import.meta.url === `file://${process.argv[1]}`) {
+    main().then((code) => process.exit(code));
+}

@@ -1,0 +1,193 @@
+/**
+ * The Axon-aware rolling gate between two consecutive nodes of the chain: a Kubernetes Job that
+ * `pulumi up` awaits. pulumi-kubernetes counts a Job as created only when its `Complete` condition is
+ * true and fails the step at once on `Failed` (provider/pkg/await/job.go, `jobInitAwaiter`), and the
+ * engine starts a resource's step only after its dependencies' steps, awaits included
+ * (pulumi.com/docs/iac/concepts/resources/options/dependson). So `node A → gate Job → node B` means B is
+ * created or changed only after Axon itself reported A back and caught up in every group, and B's groups
+ * able to lose B (the script: components/kubernetes/gate/rollingGate.mjs).
+ *
+ * A Job's pod template is immutable and a finished Job never runs again: the Job's name carries a hash of
+ * A's pod template and of B's configuration, so a change to either replaces the Job (a new run);
+ * otherwise the completed Job stays and the chain passes at once.
+ */
+import { createHash } from "node:crypto";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import { renderAxonServerProperties } from "../axonserver/render/properties";
+import { AxonNode, PORTS, Topology } from "../topology/model";
+import { nodeAddress } from "../topology/naming";
+import { recommendedLabels } from "../platform/labels";
+
+/** The gate script, shipped in a ConfigMap and run with `node`. */
+export const GATE_SCRIPT_FILE = "rollingGate.mjs";
+export const GATE_SCRIPT = fs.readFileSync(path.join(__dirname, "gate", GATE_SCRIPT_FILE), "utf8");
+
+/** Official Node.js image (Docker Hub `node`); its `node` user has uid 1000. */
+export const GATE_IMAGE = "node:20-alpine";
+const GATE_UID = 1000;
+
+/** Pod annotation an operator sets on a stuck gate's pod to let `pulumi up` continue (README). */
+export const GATE_OVERRIDE_ANNOTATION = "axonserver-multiregion/gate-override";
+
+/** `app.kubernetes.io/component` of the gate pods (the NetworkPolicy lets them reach 8024). */
+export const GATE_COMPONENT = "rolling-gate";
+
+/** Site-level ConfigMap holding the script. */
+export const GATE_CONFIGMAP = "axonserver-rolling-gate";
+
+export interface GateConfig {
+    /** The node just created or changed; absent for a gate before the first node. */
+    after?: string;
+    /** The node `pulumi up` changes next. */
+    before?: string;
+    /** Every group `after` or `before` is a member of, with all its members. */
+    groups: { name: string; members: { node: string; role: string }[] }[];
+    minActiveBackups: number;
+    /** `/actuator` base URL of every node reachable from the gate's site. */
+    endpoints: Record<string, string>;
+    /** DNS names that must resolve from the gate's site (peers reach `after` by them). */
+    mustResolve: string[];
+    timeoutSeconds: number;
+    intervalSeconds: number;
+    overrideAnnotation: string;
+}
+
+/** The site a gate runs in: `after`'s if it is on Kubernetes, else `before`'s; none for two VM nodes. */
+export function gateSite(after: AxonNode, before: AxonNode): string | undefined {
+    if (after.platform !== "vm") return after.site;
+    if (before.platform !== "vm") return before.site;
+    return undefined;
+}
+
+/** The gate's configuration (pure). Timeout: the node's startup budget plus ten minutes to catch up. */
+export function gateConfig(t: Topology, after: AxonNode, before: AxonNode, site: string): GateConfig {
+    const inGroup = (g: Topology["replicationGroups"][number]) => g.members.some((m) => m.node === after.name || m.node === before.name);
+    const endpoints = Object.fromEntries(
+        t.nodes
+            .filter((n) => n.site === site && n.platform !== "vm")
+            .map((n) => [n.name, `http://${n.name}-http.${t.kubernetes.namespace}.svc.cluster.local:${PORTS.http}`]),
+    );
+    return {
+        after: after.name,
+        before: before.name,
+        groups: t.replicationGroups.filter(inGroup).map((g) => ({ name: g.name, members: g.members.map((m) => ({ node: m.node, role: m.role })) })),
+        minActiveBackups: t.axonServer.minActiveBackups,
+        endpoints,
+        mustResolve: [nodeAddress(t, after).fqdn],
+        timeoutSeconds: t.axonServer.startupBudgetSeconds + 600,
+        intervalSeconds: 10,
+        overrideAnnotation: GATE_OVERRIDE_ANNOTATION,
+    };
+}
+
+/** What `pulumi up` would change on a node, for the gate's name (image, resources, properties). */
+export function nodeFingerprint(t: Topology, node: AxonNode): string {
+    return createHash("sha256")
+        .update(JSON.stringify([t.axonServer.image, node.resources, node.volumes, renderAxonServerProperties(t, node)]))
+        .digest("hex");
+}
+
+/** Job name: `<after>-gate-<10 hex>`, at most 63 characters (it is also a label value). */
+export function gateJobName(after: string, hash: string): string {
+    return `${after.slice(0, 63 - "-gate-".length - 10)}-gate-${hash.slice(0, 10)}`;
+}
+
+export interface RollingGateArgs {
+    readonly topology: Topology;
+    readonly after: AxonNode;
+    readonly before: AxonNode;
+    readonly site: string;
+    readonly namespace: pulumi.Input<string>;
+    /** The site ConfigMap with the script (`gateScriptConfigMap`). */
+    readonly scriptConfigMap: pulumi.Input<string>;
+    /** Changes exactly when `after`'s pod restarts (`AxonServerNode.podTemplateHash`), or its fingerprint. */
+    readonly afterHash: pulumi.Input<string>;
+    /** Resources the gate runs after: `after`'s StatefulSet (or VM node) and its load balancer. */
+    readonly dependsOn: pulumi.Input<pulumi.Resource>[];
+    readonly provider: pulumi.ProviderResource;
+    readonly parent: pulumi.Resource;
+}
+
+/** The ConfigMap with the gate script in a site's Axon namespace. */
+export function gateScriptConfigMap(name: string, environment: string, namespace: pulumi.Input<string>, opts: pulumi.CustomResourceOptions): k8s.core.v1.ConfigMap {
+    return new k8s.core.v1.ConfigMap(
+        name,
+        { metadata: { name: GATE_CONFIGMAP, namespace, labels: recommendedLabels(environment, "config") }, data: { [GATE_SCRIPT_FILE]: GATE_SCRIPT } },
+        opts,
+    );
+}
+
+/** The gate Job between `after` and `before`. */
+export function rollingGateJob(name: string, a: RollingGateArgs): k8s.batch.v1.Job {
+    const t = a.topology;
+    const config = gateConfig(t, a.after, a.before, a.site);
+    const configJson = JSON.stringify(config);
+    const jobName = pulumi
+        .output(a.afterHash)
+        .apply((h) => gateJobName(a.after.name, createHash("sha256").update(h).update(nodeFingerprint(t, a.before)).update(configJson).digest("hex")));
+    const labels = { ...recommendedLabels(t.environment, GATE_COMPONENT), "axonserver-multiregion/gate-after": a.after.name, "axonserver-multiregion/gate-before": a.before.name };
+    const restricted = {
+        runAsNonRoot: true,
+        runAsUser: GATE_UID,
+        runAsGroup: GATE_UID,
+        allowPrivilegeEscalation: false,
+        readOnlyRootFilesystem: true,
+        capabilities: { drop: ["ALL"] },
+        seccompProfile: { type: "RuntimeDefault" },
+    };
+    return new k8s.batch.v1.Job(
+        name,
+        {
+            metadata: {
+                name: jobName,
+                namespace: a.namespace,
+                labels,
+                // The Job awaiter's 10-minute default is shorter than a node's start; the script's own
+                // deadline comes first, so a stuck gate fails with Axon's answer, not a bare timeout.
+                annotations: { "pulumi.com/timeoutSeconds": String(config.timeoutSeconds + 300) },
+            },
+            spec: {
+                backoffLimit: 0,
+                activeDeadlineSeconds: config.timeoutSeconds + 120,
+                template: {
+                    metadata: { labels },
+                    spec: {
+                        restartPolicy: "Never",
+                        automountServiceAccountToken: false,
+                        enableServiceLinks: false,
+                        securityContext: { runAsNonRoot: true, runAsUser: GATE_UID, runAsGroup: GATE_UID, seccompProfile: { type: "RuntimeDefault" } },
+                        containers: [
+                            {
+                                name: "gate",
+                                image: GATE_IMAGE,
+                                imagePullPolicy: "IfNotPresent",
+                                command: ["node", `/gate/${GATE_SCRIPT_FILE}`],
+                                env: [
+                                    { name: "GATE_CONFIG", value: configJson },
+                                    { name: "GATE_OVERRIDE_FILE", value: "/etc/pod-info/annotations" },
+                                ],
+                                // The last log lines (what Axon reported) become the termination message the
+                                // Job awaiter shows when the gate fails.
+                                terminationMessagePolicy: "FallbackToLogsOnError",
+                                resources: { requests: { cpu: "10m", memory: "32Mi" }, limits: { cpu: "200m", memory: "128Mi" } },
+                                securityContext: restricted,
+                                volumeMounts: [
+                                    { name: "gate", mountPath: "/gate", readOnly: true },
+                                    { name: "pod-info", mountPath: "/etc/pod-info", readOnly: true },
+                                ],
+                            },
+                        ],
+                        volumes: [
+                            { name: "gate", configMap: { name: a.scriptConfigMap } },
+                            { name: "pod-info", downwardAPI: { items: [{ path: "annotations", fieldRef: { fieldPath: "metadata.annotations" } }] } },
+                        ],
+                    },
+                },
+            },
+        },
+        { parent: a.parent, provider: a.provider, dependsOn: a.dependsOn },
+    );
+}

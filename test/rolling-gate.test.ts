@@ -1,0 +1,195 @@
+/**
+ * The rolling gate script (components/kubernetes/gate/rollingGate.mjs) against a loopback stub that
+ * answers `/actuator/health` like Axon Server: Spring Boot's body with a `raft` component whose details
+ * are `<group>.leader`, `<group>.status` and, on the leader, `<group>.follower.<node>.status`
+ * (EE `RaftHealthIndicator` / `LeaderState.health`, AxonIQ/axon-server-se tag axonserver-ee-4.4.2 and
+ * later: UP, BEHIND when more than 100 entries behind, NO_ACK_RECEIVED after the max election timeout).
+ */
+import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
+import * as http from "node:http";
+import * as path from "node:path";
+
+const GATE = path.resolve(__dirname, "../components/kubernetes/gate/rollingGate.mjs");
+// Native dynamic import (ts-node compiles `import()` to `require`, which cannot load an ES module).
+const importEsm = new Function("p", "return import(p)") as (p: string) => Promise<GateModule>;
+
+interface Evaluation {
+    ok: boolean;
+    problems: string[];
+    notes: string[];
+}
+interface GateModule {
+    evaluate(cfg: object, health: (node: string) => Promise<object | null>, resolves?: (name: string) => Promise<boolean>): Promise<Evaluation>;
+    overrideFrom(text: string, key: string): string | null;
+}
+
+type Details = Record<string, string>;
+/** A Spring Boot health body with Axon's raft details. */
+const body = (details: Details, status = "UP") => ({ status, components: { raft: { status, details } } });
+
+const GROUPS = [
+    { name: "_admin", members: [{ node: "a1", role: "PRIMARY" }, { node: "a2", role: "PRIMARY" }, { node: "a3", role: "PRIMARY" }] },
+    {
+        name: "orders",
+        members: [
+            { node: "a1", role: "PRIMARY" },
+            { node: "a2", role: "PRIMARY" },
+            { node: "a3", role: "PRIMARY" },
+            { node: "ab", role: "ACTIVE_BACKUP" },
+        ],
+    },
+];
+
+/** A healthy cluster: a1 leads both groups, everyone UP. */
+function healthy(): Record<string, Details> {
+    const follower = (g: string, n: string, s = "UP") => ({ [`${g}.follower.${n}.status`]: s });
+    return {
+        a1: { "_admin.leader": "a1", "orders.leader": "a1", ...follower("_admin", "a2"), ...follower("_admin", "a3"), ...follower("orders", "a2"), ...follower("orders", "a3"), ...follower("orders", "ab") },
+        a2: { "_admin.leader": "a1", "orders.leader": "a1" },
+        a3: { "_admin.leader": "a1", "orders.leader": "a1" },
+        ab: { "orders.leader": "a1" },
+    };
+}
+
+const cfg = (after: string, before: string, endpoints: Record<string, string>, extra: object = {}) => ({
+    after,
+    before,
+    groups: GROUPS,
+    minActiveBackups: 1,
+    endpoints,
+    mustResolve: [],
+    timeoutSeconds: 1,
+    intervalSeconds: 0.02,
+    overrideAnnotation: "axonserver-multiregion/gate-override",
+    ...extra,
+});
+
+describe("rolling gate (script against a loopback stub of Axon's /actuator/health)", function () {
+    this.timeout(20000);
+    let gate: GateModule;
+    let server: http.Server;
+    let state: Record<string, Details | null>;
+    let base: string;
+    const endpoints = (...nodes: string[]) => Object.fromEntries(nodes.map((n) => [n, `${base}/${n}`]));
+    const health = async (node: string) => {
+        const r = await fetch(`${base}/${node}/actuator/health`).catch(() => null);
+        return r ? ((await r.json()) as object) : null;
+    };
+
+    before(async () => {
+        gate = await importEsm(GATE);
+        server = http.createServer((req, res) => {
+            const [, node, ...rest] = (req.url ?? "").split("/");
+            const d = state[node];
+            if (rest.join("/") !== "actuator/health" || d === undefined) return void res.writeHead(404).end();
+            if (d === null) return void req.socket.destroy(); // down: no answer
+            // Spring answers 503 with the same body when DOWN (no leader anywhere).
+            const down = Object.entries(d).some(([k, v]) => k.endsWith(".leader") && v === "None");
+            res.writeHead(down ? 503 : 200, { "content-type": "application/json" }).end(JSON.stringify(body(d, down ? "DOWN" : "UP")));
+        });
+        await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+        base = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
+    });
+    after(() => new Promise<void>((r) => server.close(() => r())));
+    beforeEach(() => {
+        state = healthy();
+    });
+
+    it("passes when the previous node is UP in every group and the next node's groups can lose it", async () => {
+        const r = await gate.evaluate(cfg("a2", "a3", endpoints("a1", "a2", "a3", "ab")), health);
+        assert.deepEqual(r, { ok: true, problems: [], notes: [] });
+    });
+
+    it("waits while the leader reports the previous node BEHIND or without ack, naming node, group and status", async () => {
+        state.a1!["orders.follower.a2.status"] = "BEHIND";
+        state.a1!["_admin.follower.a2.status"] = "NO_ACK_RECEIVED";
+        // `before` = a node in no group: only the check of a2 counts here.
+        const r = await gate.evaluate(cfg("a2", "x", endpoints("a1", "a2", "a3", "ab")), health);
+        assert.equal(r.ok, false);
+        assert.deepEqual(r.problems, ["leader a1 reports a2 in _admin as NO_ACK_RECEIVED", "leader a1 reports a2 in orders as BEHIND"]);
+    });
+
+    it("waits while the previous node does not answer, knows no leader or is behind on its own", async () => {
+        state.a2 = null;
+        assert.deepEqual((await gate.evaluate(cfg("a2", "x", endpoints("a1", "a2")), health)).problems, ["a2 does not answer /actuator/health", "a2 does not answer /actuator/health"]);
+        state.a2 = { "_admin.leader": "None", "orders.leader": "a1", "orders.status": "BEHIND" };
+        assert.deepEqual((await gate.evaluate(cfg("a2", "x", endpoints("a1", "a2")), health)).problems, [
+            "a2 knows no leader of _admin (_admin.leader=None)",
+            "a2 is BEHIND in orders (more than 100 entries not applied)",
+        ]);
+    });
+
+    it("checks BEFORE taking a node down: a3 may not go while a2 is not UP (2 of 3 PRIMARY would be gone)", async () => {
+        state.a1!["_admin.follower.a2.status"] = "NO_ACK_RECEIVED";
+        state.a1!["orders.follower.a2.status"] = "NO_ACK_RECEIVED";
+        const r = await gate.evaluate(cfg("ab", "a3", endpoints("a1", "a2", "a3", "ab")), health);
+        assert.equal(r.ok, false);
+        assert.match(r.problems[0], /^_admin cannot lose a3: without it 1\/3 PRIMARY up \(needs 2\) in leader a1's view; not UP: a2=NO_ACK_RECEIVED$/);
+        assert.match(r.problems[1], /^orders cannot lose a3: without it 1\/3 PRIMARY up \(needs 2\), 1\/1 ACTIVE_BACKUP up \(needs 1\)/);
+    });
+
+    it("a lone ACTIVE_BACKUP cannot go down with minActiveBackups 1 (writes would stop)", async () => {
+        const r = await gate.evaluate(cfg("a3", "ab", endpoints("a1", "a2", "a3", "ab")), health);
+        assert.deepEqual(r.problems, ["orders cannot lose ab: without it 3/3 PRIMARY up (needs 2), 0/1 ACTIVE_BACKUP up (needs 1) in leader a1's view"]);
+    });
+
+    it("a new cluster: a node not yet a member, or a group not formed yet, is nothing to lose", async () => {
+        delete state.a1!["_admin.follower.a3.status"];
+        delete state.a1!["orders.follower.a3.status"];
+        const r = await gate.evaluate(cfg("a2", "a3", endpoints("a1", "a2")), health);
+        assert.equal(r.ok, true, r.problems.join("; "));
+        assert.deepEqual(r.notes, ["_admin: a3 is not a member yet (new node)", "orders: a3 is not a member yet (new node)"]);
+    });
+
+    it("fails closed when Axon's health has no raft details for the node it must check", async () => {
+        state.a2 = {};
+        const r = await gate.evaluate(cfg("a2", "a3", endpoints("a1", "a2")), async (n) => (n === "a2" ? { status: "UP" } : health(n)));
+        assert.equal(r.ok, false);
+        assert.match(r.problems[0], /a2: \/actuator\/health has no raft details/);
+    });
+
+    it("waits until the previous node's DNS name resolves", async () => {
+        const r = await gate.evaluate(cfg("a2", "a3", endpoints("a1", "a2", "a3", "ab"), { mustResolve: ["a2.prod.axon.internal"] }), health, async () => false);
+        assert.deepEqual(r.problems, ["a2.prod.axon.internal does not resolve yet"]);
+    });
+
+    it("reads the override annotation from the downward-API file", () => {
+        assert.equal(gate.overrideFrom('a="1"\naxonserver-multiregion/gate-override="INC-7: a2 disk replaced"\n', "axonserver-multiregion/gate-override"), "INC-7: a2 disk replaced");
+        assert.equal(gate.overrideFrom('a="1"\n', "axonserver-multiregion/gate-override"), null);
+    });
+
+    /** Runs the script as the Job does (`node rollingGate.mjs` with GATE_CONFIG). */
+    const runGate = (config: object, env: Record<string, string> = {}) =>
+        new Promise<{ code: number | null; out: string }>((resolve) => {
+            const child = spawn(process.execPath, [GATE], { env: { ...process.env, GATE_CONFIG: JSON.stringify(config), ...env } });
+            let out = "";
+            child.stdout.on("data", (d) => (out += d));
+            child.stderr.on("data", (d) => (out += d));
+            child.on("close", (code) => resolve({ code, out }));
+        });
+
+    it("as a process: exits 0 once Axon reports the node back", async () => {
+        const r = await runGate(cfg("a2", "a3", endpoints("a1", "a2", "a3", "ab")));
+        assert.equal(r.code, 0, r.out);
+        assert.match(r.out, /gate a2 -> a3: passed \(attempt 1\)/);
+    });
+
+    it("as a process: a stuck gate exits 1 with a message naming the node and what Axon reported", async () => {
+        state.a1!["orders.follower.a2.status"] = "BEHIND";
+        const r = await runGate(cfg("a2", "a3", endpoints("a1", "a2", "a3", "ab"), { timeoutSeconds: 0.2 }));
+        assert.equal(r.code, 1, r.out);
+        assert.match(r.out, /gate a2 -> a3: FAILED after 0\.2s: leader a1 reports a2 in orders as BEHIND/);
+    });
+
+    it("as a process: the override annotation lets a stuck gate pass, and the log says so", async () => {
+        state.a1!["orders.follower.a2.status"] = "BEHIND";
+        const fs = await import("node:fs");
+        const os = await import("node:os");
+        const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "gate-")), "annotations");
+        fs.writeFileSync(file, 'axonserver-multiregion/gate-override="INC-9 accepted by ops"\n');
+        const r = await runGate(cfg("a2", "a3", endpoints("a1", "a2", "a3", "ab"), { timeoutSeconds: 5 }), { GATE_OVERRIDE_FILE: file });
+        assert.equal(r.code, 0, r.out);
+        assert.match(r.out, /OVERRIDDEN by annotation axonserver-multiregion\/gate-override="INC-9 accepted by ops"/);
+    });
+});
