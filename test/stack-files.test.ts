@@ -89,23 +89,26 @@ describe("stack files", () => {
         assert.equal(sec.storage, "cold");
         assert.deepEqual(sec.volumes, { events: "1000Gi", data: "10Gi", log: "20Gi", plugins: "1Gi" });
         assert.deepEqual(sec.resources, { cpu: "2", cpuLimit: "4", memory: "8Gi" });
-        // _admin defaults to the PRIMARY nodes of the first site.
-        assert.deepEqual(t.replicationGroups.map((g) => [g.name, g.defaulted]), [["_admin", true], ["orders", false]]);
-        assert.deepEqual(members(t, "_admin"), ["axon-1:PRIMARY", "axon-2:PRIMARY", "axon-3:PRIMARY"]);
+        // _admin is configured: the GCP primaries plus the ACTIVE_BACKUP copies in eu-west-1 (a copy of the
+        // cluster configuration outside the primaries' region).
+        assert.deepEqual(t.replicationGroups.map((g) => [g.name, g.defaulted]), [["_admin", false], ["orders", false]]);
+        assert.deepEqual(members(t, "_admin"), ["axon-1:PRIMARY", "axon-2:PRIMARY", "axon-3:PRIMARY", "axon-ab-1:ACTIVE_BACKUP", "axon-ab-2:ACTIVE_BACKUP"]);
         assert.deepEqual(t.replicationGroups[1].contexts, [
             { name: "orders", metaData: { "event.retention-time": "30d" } },
             { name: "payments", metaData: { "event.retention-time": "90d" } },
         ]);
         assert.deepEqual(t.clients.map((c) => c.contexts), [["orders", "payments"], ["orders", "payments"]]);
 
-        const orders = warningsAt(warnings, "replicationGroups[0]");
+        const orders = warningsAt(warnings, "replicationGroups[1]");
         assert.equal(orders.length, 2, orders.join("\n"));
         assert.ok(orders.some((m) => m.includes('all PRIMARY nodes of group "orders" are in site "gcp-euw4"')));
         assert.ok(orders.some((m) => m.includes('ACTIVE_BACKUP nodes "axon-ab-1", "axon-ab-2" of group "orders" are in region eu-west-1 without a PRIMARY') && m.includes("every commit waits for")));
-        const admin = warningsAt(warnings, "replicationGroups");
+        const admin = warningsAt(warnings, "replicationGroups[0]");
         assert.equal(admin.length, 2, admin.join("\n"));
-        assert.ok(admin.some((m) => m.includes('are in site "gcp-euw4"')));
-        assert.ok(admin.some((m) => m.includes("outside the region of its PRIMARY nodes (europe-west4)")));
+        assert.ok(admin.some((m) => m.includes('all PRIMARY nodes of group "_admin" are in site "gcp-euw4"')));
+        assert.ok(admin.some((m) => m.includes('ACTIVE_BACKUP nodes "axon-ab-1", "axon-ab-2" of group "_admin"')));
+        // The copy outside the primaries' region the example promises: no such warning any more.
+        assert.ok(!warnings.some((w) => w.message.includes("outside the region of its PRIMARY nodes")), warnings.map((w) => w.message).join("\n"));
     });
 });
 

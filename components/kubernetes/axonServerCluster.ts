@@ -7,7 +7,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { renderRegionClientConfigs } from "../axonserver/render/clientConfig";
 import { KubernetesHost } from "../platform/host";
-import { PORTS, Site, Topology } from "../topology/model";
+import { AxonNode, PORTS, Site, Topology } from "../topology/model";
 import { nodeAddress } from "../topology/naming";
 import { serverSitesOfClient, sitePortRules } from "../topology/connectivity";
 import { creationOrder } from "../topology/rolling";

@@ -109,7 +109,7 @@ describe("stack backups (end to end under mocks)", () => {
             assert.equal(volumes["backup-agent"].configMap.name, `${node}-backup-agent`);
             assert.match(one(records, "kubernetes:core/v1:ConfigMap", `${stack}-${node}-backup-agent`).inputs.data!["axonserver-backup.sh" as never], /^#!\/usr\/bin\/env bash/);
             for (const s of ofType(records, STS)) {
-                const [init] = (s.inputs as J).spec.template.spec.initContainers;
+                const init = (s.inputs as J).spec.template.spec.initContainers.find((c: J) => c.name === "controldb-backup-dir");
                 assert.deepEqual(init.command, ["mkdir", "-p", "/axonserver/data/controldb-backups"], s.name);
                 assert.deepEqual([init.securityContext.runAsUser, init.securityContext.allowPrivilegeEscalation], [1001, false]);
             }

@@ -152,10 +152,10 @@ describe("license rule on pulumi up (stacks/index.ts, the real entry point)", ()
     // "License does not allow clustering". Three nodes without a license would never form a cluster.
     const runEntry = (config: Record<string, string>, secretKeys: string[] = []) =>
         runUnderMocks({ stack: "local", config, secretKeys }, () => {
-            delete require.cache[require.resolve("../stacks/index")];
+            delete require.cache[require.resolve("../../stacks/index")];
             try {
                 // eslint-disable-next-line @typescript-eslint/no-require-imports -- a module with top-level side effects must load under mocks
-                require("../stacks/index");
+                require("../../stacks/index");
                 return undefined;
             } catch (e) {
                 return e as Error;
