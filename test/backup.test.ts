@@ -88,8 +88,9 @@ describe("backup plan", () => {
                 // SECONDARY nodes hold the segments older than the retention time that PRIMARY nodes drop.
                 "axon-sec-1@50: orders:orders,payments",
                 "axon-sec-2@50: orders:orders,payments",
-                "axon-ab-1@50: orders:orders,payments",
-                "axon-ab-2@50: orders:orders,payments",
+                // Prod's _admin keeps ACTIVE_BACKUP copies in eu-west-1 (Pulumi.prod.yaml).
+                "axon-ab-1@50: _admin: orders:orders,payments",
+                "axon-ab-2@50: _admin: orders:orders,payments",
                 "axon-dr-1@50: orders:orders,payments",
             ],
         );
