@@ -7,7 +7,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import YAML from "yaml";
-import { renderRecoveryJson, restoreMinutes, restorePlan, RestorePlanError } from "../components/backup/restorePlan";
+import { renderRecoveryJson, restoreMinutes, restorePlan, RestorePlanError, WEB_IDENTITY_ROLE_PLACEHOLDER } from "../components/backup/restorePlan";
 import { loadTopologyOrThrow } from "../components/topology/load";
 import { readStackFile, REPO_ROOT, stackConfigFromFile } from "../components/topology/stackFile";
 import { main, parseArgs } from "../tools/restore-plan";
@@ -90,6 +90,14 @@ describe("restore plan", () => {
         );
         assert.deepEqual(job.spec.template.spec.containers[0].command, ["bash", "/opt/axonserver-backup/axonserver-backup.sh", "--restore"]);
         assert.equal(job.metadata.namespace, "axonserver");
+        // A GKE node reads the S3 bucket like its sidecar: AWS role via the projected ServiceAccount token.
+        const jobEnv = (j: J) => Object.fromEntries(j.spec.template.spec.containers[0].env.map((e: J) => [e.name, e.value]));
+        assert.equal(jobEnv(job).AWS_WEB_IDENTITY_TOKEN_FILE, "/var/run/secrets/axonserver-backup/aws/token");
+        assert.equal(jobEnv(job).AWS_ROLE_ARN, WEB_IDENTITY_ROLE_PLACEHOLDER);
+        assert.ok(job.spec.template.spec.volumes.some((v: J) => v.projected?.sources[0].serviceAccountToken.audience === "sts.amazonaws.com"));
+        assert.match(r.out, /sed -i "s#<AWS_ROLE_ARN of the node's backup sidecar>#\$ROLE#" <node>-restore\.yaml/);
+        const eks = plan.nodes.find((n) => n.node === "axon-ab-1")!.job as J;
+        assert.equal(jobEnv(eks).AWS_ROLE_ARN, undefined, "EKS: the IRSA webhook injects the role");
     });
 
     it("region loss: prod into the surviving eu-west-1, each step timed, ≤ 15 minutes end to end, the files that perform it", () => {

@@ -469,14 +469,16 @@ unzip_to() {
     fi
 }
 
-# Empties a directory (keeping lost+found of a fresh file system) or refuses when it holds files.
+# Empties a directory or refuses when it holds files. Kept: lost+found of a fresh file system, and the
+# (emptied) controldb-backups directory, which the VM agent's systemd unit names in ReadWritePaths.
 prepare_dir() {
     local dir=$1 entries
     mkdir -p "$dir" || die "cannot create ${dir}"
-    entries=$(find "$dir" -mindepth 1 -maxdepth 1 ! -name lost+found | head -n 1)
-    [[ -z "$entries" ]] && return 0
+    entries=$(find "$dir" -mindepth 1 -maxdepth 1 ! -name lost+found ! -name controldb-backups | head -n 1)
+    if [[ -z "$entries" && -z "$(find "$dir" -mindepth 2 -path '*/controldb-backups/*' | head -n 1)" ]]; then return 0; fi
     [[ "${RESTORE_WIPE:-false}" == "true" ]] || die "${dir} is not empty (set RESTORE_WIPE=true to replace its content)"
-    find "$dir" -mindepth 1 -maxdepth 1 ! -name lost+found -exec rm -rf {} +
+    find "$dir" -mindepth 1 -maxdepth 1 ! -name lost+found ! -name controldb-backups -exec rm -rf {} +
+    if [[ -d "${dir}/controldb-backups" ]]; then find "${dir}/controldb-backups" -mindepth 1 -delete; fi
 }
 
 restore() {

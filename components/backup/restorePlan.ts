@@ -20,7 +20,7 @@ import { AXON_UID, nodePaths, VOLUMES } from "../axonserver/render/paths";
 import { AGENT_ENV, AGENT_LAYOUT, AGENT_SCRIPT_NAME, RESTORE_ENV } from "./agent";
 import { nodePrefix, planBackups } from "./plan";
 import { BackupSettings } from "./settings";
-import { AGENT_IMAGES, SCRIPT_DIR, VM_AGENT_PATH } from "./sidecar";
+import { AGENT_IMAGES, SCRIPT_DIR, SIDECAR_NAME, VM_AGENT_PATH, WEB_IDENTITY, webIdentityTokenVolume } from "./sidecar";
 
 /**
  * One element of `recovery.json` (docs.axoniq.io `administration/recovery`: `name`, `oldName`,
@@ -89,6 +89,11 @@ export type RestoreSettings = Pick<BackupSettings, "cloud" | "drRegion"> & Parti
 export const restoreJobName = (node: string): string => `${node}-restore`;
 /** The PVC of a StatefulSet volume claim template: `<template>-<statefulset>-<ordinal>` (Kubernetes StatefulSet naming). */
 export const pvcName = (template: string, node: string): string => `${template}-${node}-0`;
+/**
+ * Placeholder of the AWS role a GKE node's Job assumes to read S3 (the role is autonamed; its ARN is in the
+ * node's backup sidecar env `AWS_ROLE_ARN`, and the plan prints the command that fills it in).
+ */
+export const WEB_IDENTITY_ROLE_PLACEHOLDER = "<AWS_ROLE_ARN of the node's backup sidecar>";
 /** The backup script ConfigMap of a node (components/kubernetes/axonServerNode.ts). */
 export const scriptConfigMapName = (node: string): string => `${node}-backup-agent`;
 
@@ -186,6 +191,8 @@ function shellQuote(v: string): string {
 /** The Kubernetes Job restoring one node into its PVCs (the StatefulSet must be at 0 replicas). */
 function restoreJob(target: Topology, node: AxonNode, env: Record<string, string>, settings: RestoreSettings): Record<string, unknown> {
     const p = nodePaths(node);
+    // A GKE pod reads S3 like its sidecar: the AWS role through the pod's projected ServiceAccount token.
+    const webIdentity = needsWebIdentity(node, settings);
     return {
         apiVersion: "batch/v1",
         kind: "Job",
@@ -209,13 +216,25 @@ function restoreJob(target: Topology, node: AxonNode, env: Record<string, string
                             name: "restore",
                             image: settings.agentImage ?? AGENT_IMAGES[settings.cloud],
                             command: ["bash", `${SCRIPT_DIR}/${AGENT_SCRIPT_NAME}`, "--restore"],
-                            env: [...Object.entries(env).map(([name, value]) => ({ name, value })), { name: "HOME", value: "/tmp" }, { name: "TMPDIR", value: "/tmp" }, ...(settings.cloud === "gcp" ? [{ name: "CLOUDSDK_CONFIG", value: "/tmp/gcloud" }] : [])],
+                            env: [
+                                ...Object.entries(env).map(([name, value]) => ({ name, value })),
+                                { name: "HOME", value: "/tmp" },
+                                { name: "TMPDIR", value: "/tmp" },
+                                ...(settings.cloud === "gcp" ? [{ name: "CLOUDSDK_CONFIG", value: "/tmp/gcloud" }] : []),
+                                ...(webIdentity
+                                    ? [
+                                          { name: "AWS_ROLE_ARN", value: WEB_IDENTITY_ROLE_PLACEHOLDER },
+                                          { name: "AWS_WEB_IDENTITY_TOKEN_FILE", value: `${WEB_IDENTITY.mountPath}/${WEB_IDENTITY.file}` },
+                                      ]
+                                    : []),
+                            ],
                             volumeMounts: [
                                 { name: VOLUMES.events, mountPath: p.events },
                                 { name: VOLUMES.data, mountPath: p.data },
                                 { name: VOLUMES.log, mountPath: p.log },
                                 { name: "backup-agent", mountPath: SCRIPT_DIR, readOnly: true },
                                 { name: "tmp", mountPath: "/tmp" },
+                                ...(webIdentity ? [{ name: WEB_IDENTITY.volume, mountPath: WEB_IDENTITY.mountPath, readOnly: true }] : []),
                             ],
                             securityContext: { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ["ALL"] } },
                         },
@@ -226,11 +245,16 @@ function restoreJob(target: Topology, node: AxonNode, env: Record<string, string
                         { name: VOLUMES.log, persistentVolumeClaim: { claimName: pvcName(VOLUMES.log, node.name) } },
                         { name: "backup-agent", configMap: { name: scriptConfigMapName(node.name), defaultMode: 0o555 } },
                         { name: "tmp", emptyDir: { sizeLimit: "1Gi" } },
+                        ...(webIdentity ? [webIdentityTokenVolume()] : []),
                     ],
                 },
             },
         },
     };
+}
+
+function needsWebIdentity(node: Pick<AxonNode, "platform">, settings: RestoreSettings): boolean {
+    return node.platform === "gke" && settings.cloud === "aws";
 }
 
 function restoreSteps(o: {
@@ -280,6 +304,13 @@ function restoreSteps(o: {
         lines: [
             `Each restore empties the node's events, log and data directories, copies the node's control DB (unzipped), logs and`,
             `events of its newest complete run${o.recovery ? ", and writes recovery.json into the data directory" : ""}.`,
+            ...(o.nodes.some((nr) => nr.job && needsWebIdentity(byName.get(nr.node)!, o.settings))
+                ? [
+                      `GKE nodes read S3 with their sidecar's AWS role: before step 2, fill it into their Job files, e.g.`,
+                      `  ROLE=$(kubectl --context <site> -n ${ns} get statefulset/<node> -o jsonpath='{.spec.template.spec.containers[?(@.name=="${SIDECAR_NAME}")].env[?(@.name=="AWS_ROLE_ARN")].value}')`,
+                      `  sed -i "s#${WEB_IDENTITY_ROLE_PLACEHOLDER}#$ROLE#" <node>-restore.yaml`,
+                  ]
+                : []),
             ...o.nodes.map((nr) =>
                 nr.job
                     ? `${nr.node}: ${kubectl(nr.node)} apply -f ${restoreJobName(nr.node)}.yaml && ${kubectl(nr.node)} wait --for=condition=complete job/${restoreJobName(nr.node)} --timeout=30m`

@@ -223,15 +223,19 @@ describe("backup agent (loopback)", () => {
             assert.match(r.stderr, /no complete backup run under file:\/\/.* \(no 'latest' pointer\): nothing to restore/);
             assert.equal((await s.run("r1")).code, 0);
             fs.mkdirSync(path.join(target, "data", "lost+found"), { recursive: true });
+            fs.mkdirSync(path.join(target, "data", "controldb-backups"), { recursive: true });
+            fs.writeFileSync(path.join(target, "data", "controldb-backups", "controldb1.zip"), "an empty node's");
             fs.mkdirSync(path.join(target, "log"), { recursive: true });
             fs.writeFileSync(path.join(target, "log", "stray"), "x");
             r = await runAgent(script, env, ["--restore"]);
-            assert.match(r.stderr, /log is not empty \(set RESTORE_WIPE=true/);
+            assert.match(r.stderr, /data is not empty \(set RESTORE_WIPE=true/, "an old control DB zip counts as content");
             r = await runAgent(script, { ...env, [RESTORE_ENV.wipe]: "true", [RESTORE_ENV.recoveryJson]: '[{"name":"n1"}]' }, ["--restore"]);
             assert.equal(r.code, 0, r.stderr);
             assert.match(r.stderr, /restored run r1 from file:\/\/.*: \d+ object\(s\)/);
             assert.ok(!fs.existsSync(path.join(target, "log", "stray")));
             assert.ok(fs.existsSync(path.join(target, "data", "lost+found")), "a file system's lost+found stays");
+            // The VM agent's unit names this directory in ReadWritePaths: it stays, emptied.
+            assert.deepEqual(fs.readdirSync(path.join(target, "data", "controldb-backups")), []);
             assert.equal(fs.readFileSync(path.join(target, "data", "recovery.json"), "utf8"), '[{"name":"n1"}]\n');
             r = await runAgent(script, { ...env, [RESTORE_ENV.wipe]: "true", [RESTORE_ENV.run]: "r9" }, ["--restore"]);
             assert.match(r.stderr, /run r9 under .* has no manifest: it is not complete|download of the manifest of run r9 failed/);
