@@ -69,7 +69,7 @@ export function createPrivateDns(topology: Topology, sites: Sites, cluster: Axon
               })
             : undefined;
     const gcp = sites.gcp
-        ? new GcpPrivateDns(`${env}-gcp-dns`, { zoneName, network: sites.gcp.network, records, provider: sites.gcp.provider })
+        ? new GcpPrivateDns(`${env}-gcp-dns`, { zoneName, network: sites.gcp.network, records, provider: sites.gcp.provider, environment: env })
         : undefined;
     if (!aws && !gcp) {
         pulumi.log.warn(`no cloud network hosts the private zone ${zoneName}: make it resolvable in every site yourself (node names are <node>.${zoneName}).`);

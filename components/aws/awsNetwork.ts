@@ -1,11 +1,12 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
+import { CLOUD_KEYS } from "../topology/identity";
 import { parseCidr, subdivideCidr } from "../topology/cidr";
 import { Site, Topology } from "../topology/model";
 import { siteResourcePrefix } from "../topology/naming";
 
 /** Tag keys put on every AWS resource of a site (snapshot policies and cost reports select on them). */
-export const AWS_TAG_KEYS = { environment: "axonserver-environment", site: "axonserver-site" } as const;
+export const AWS_TAG_KEYS = { environment: CLOUD_KEYS.environment, site: CLOUD_KEYS.site } as const;
 
 /** Name of a site's EKS cluster: `<environment>-<site>` (at most 37 characters, see NAME_LIMITS). */
 export function eksClusterName(topology: Pick<Topology, "environment">, site: Pick<Site, "name">): string {

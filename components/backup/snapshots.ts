@@ -28,6 +28,7 @@ import { AWS_TAG_KEYS } from "../aws/awsNetwork";
 import { accountRootKeyPolicy, managedPolicyArn, POLICY_VERSION, serviceTrustPolicy } from "../aws/iam";
 import { GKE_BACKUP_REGION_PAIRS } from "../topology/clusterAccess";
 import { DLM_DESCRIPTION } from "../topology/platform/limits";
+import { KUBERNETES_KEYS, PART_OF } from "../topology/identity";
 import { BackupSettings, minutesOfDay } from "./settings";
 
 export const DLM_SERVICE = "dlm.amazonaws.com";
@@ -280,7 +281,7 @@ export class GkeBackup extends pulumi.ComponentResource {
             {
                 apiVersion: "snapshot.storage.k8s.io/v1",
                 kind: "VolumeSnapshotClass",
-                metadata: { name: `axonserver-${args.environment}`, labels: { "app.kubernetes.io/part-of": "axonserver" } },
+                metadata: { name: `axonserver-${args.environment}`, labels: { [KUBERNETES_KEYS.partOf]: PART_OF, [KUBERNETES_KEYS.instance]: args.environment } },
                 driver: "pd.csi.storage.gke.io",
                 // A VolumeSnapshot deleted by mistake must not delete the disk snapshot.
                 deletionPolicy: "Retain",

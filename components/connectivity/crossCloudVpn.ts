@@ -14,7 +14,8 @@ import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import { AWS_VPN_ASN } from "../aws/awsNetwork";
 import { GcpNetwork } from "../gcp/gcpNetwork";
-import { fitName, GCP_MAX_LOGICAL_NAME, gcpNetworkSites } from "../gcp/ranges";
+import { cloudIdentity, fitName } from "../topology/identity";
+import { GCP_MAX_LOGICAL_NAME, gcpNetworkSites } from "../gcp/ranges";
 import { Site, Topology } from "../topology/model";
 import { CrossCloudLink, crossCloudLinks } from "./vpnPlan";
 
@@ -64,7 +65,7 @@ export class GcpVpnHub extends pulumi.ComponentResource {
         const childOpts = { parent: this, provider };
         this.gateway = new gcp.compute.HaVpnGateway(
             fitName(`${name}-gw`, GCP_MAX_LOGICAL_NAME),
-            { project: network.project, region, network: network.network.id, description: "HA VPN to AWS" },
+            { project: network.project, region, network: network.network.id, description: "HA VPN to AWS", labels: cloudIdentity(args.topology.environment) },
             childOpts,
         );
         this.router = new gcp.compute.Router(
@@ -93,6 +94,11 @@ export class GcpVpnHub extends pulumi.ComponentResource {
 export interface AwsVpnHubArgs {
     readonly network: AwsVpcAttachment;
     /**
+     * Environment and site of the VPC, for the `axonserver-environment` / `axonserver-site` tags.
+     * @default untagged
+     */
+    readonly identity?: { readonly environment: string; readonly site: string };
+    /**
      * Amazon-side ASN of the virtual private gateway (64512-65534 or 4200000000-4294967294).
      * @default 64512
      */
@@ -117,7 +123,7 @@ export class AwsVpnHub extends pulumi.ComponentResource {
         const childOpts = { parent: this, provider: network.provider };
         this.gateway = new aws.ec2.VpnGateway(
             `${name}-vgw`,
-            { vpcId: network.vpc.id, amazonSideAsn: String(this.asn), tags: { Name: `${name}-vgw` } },
+            { vpcId: network.vpc.id, amazonSideAsn: String(this.asn), tags: { Name: `${name}-vgw`, ...identityTags(args.identity) } },
             childOpts,
         );
         this.propagations = network.privateRouteTables.map(
@@ -129,10 +135,20 @@ export class AwsVpnHub extends pulumi.ComponentResource {
 
 export interface CrossCloudVpnArgs {
     readonly link: CrossCloudLink;
+    /**
+     * Environment, for the `axonserver-environment` tag / label of every resource.
+     * @default untagged
+     */
+    readonly environment?: string;
     readonly gcpHub: GcpVpnHub;
     readonly awsHub: AwsVpnHub;
     readonly network: GcpNetwork;
     readonly gcpProvider: gcp.Provider;
+}
+
+/** The identity tags (AWS) / labels (GCP) of a VPN resource; none without an environment. */
+function identityTags(identity?: { environment: string; site?: string }): Record<string, string> {
+    return identity ? cloudIdentity(identity.environment, identity.site) : {};
 }
 
 /** `tunnel1*` / `tunnel2*` outside address of an AWS VPN connection. */
@@ -193,6 +209,7 @@ export class CrossCloudVpn extends pulumi.ComponentResource {
     constructor(name: string, args: CrossCloudVpnArgs, opts?: pulumi.ComponentResourceOptions) {
         super("axonserver:connectivity:CrossCloudVpn", name, {}, opts);
         const { link, gcpHub, awsHub, network, gcpProvider } = args;
+        const env = args.environment ? { environment: args.environment, site: link.awsSite.name } : undefined;
         const awsOpts = { parent: this, provider: awsHub.provider };
         const gcpOpts = { parent: this, provider: gcpProvider };
         const project = network.project;
@@ -216,7 +233,7 @@ export class CrossCloudVpn extends pulumi.ComponentResource {
                         // IP, ASN, type): two AWS sites of one region would share one and its lifecycle.
                         // A distinct device name makes each request unique.
                         deviceName: `${name}-gcp-if${i}`,
-                        tags: { Name: `${name}-gcp-if${i}` },
+                        tags: { Name: `${name}-gcp-if${i}`, ...identityTags(env) },
                     },
                     awsOpts,
                 ),
@@ -237,7 +254,7 @@ export class CrossCloudVpn extends pulumi.ComponentResource {
                     tunnel2InsideCidr: t2.insideCidr,
                     tunnel2PresharedKey: keys[t2.index],
                     ...awsTunnelIkeOptions(2),
-                    tags: { Name: `${name}-${c}` },
+                    tags: { Name: `${name}-${c}`, ...identityTags(env) },
                 },
                 awsOpts,
             );
@@ -249,6 +266,7 @@ export class CrossCloudVpn extends pulumi.ComponentResource {
                 project,
                 redundancyType: "FOUR_IPS_REDUNDANCY",
                 description: `AWS virtual private gateway of ${link.awsSite.name}`,
+                labels: identityTags(env),
                 interfaces: link.tunnels.map((t) => ({ id: t.peerInterface, ipAddress: tunnelAddress(this.connections[t.connection], t.awsTunnel) })),
             },
             gcpOpts,
@@ -273,6 +291,7 @@ export class CrossCloudVpn extends pulumi.ComponentResource {
                         },
                         router: gcpHub.router.id,
                         description: `to ${link.awsSite.name} connection ${t.connection} tunnel ${t.awsTunnel}`,
+                        labels: identityTags(env),
                     },
                     gcpOpts,
                 ),
@@ -362,12 +381,12 @@ export class CrossCloudVpns extends pulumi.ComponentResource {
             ));
             const awsHub = (awsHubs[link.awsSite.name] ??= new AwsVpnHub(
                 `${name}-aws-${link.awsSite.name}`,
-                { network: awsNetwork, asn: args.awsAsns?.[link.awsSite.name] },
+                { network: awsNetwork, asn: args.awsAsns?.[link.awsSite.name], identity: { environment: args.topology.environment, site: link.awsSite.name } },
                 { parent: this },
             ));
             vpns[link.key] = new CrossCloudVpn(
                 fitName(`${name}-${link.key}`, GCP_MAX_LOGICAL_NAME - "-tunnel-3".length),
-                { link, gcpHub, awsHub, network: args.gcpNetwork, gcpProvider: args.gcpProvider },
+                { link, environment: args.topology.environment, gcpHub, awsHub, network: args.gcpNetwork, gcpProvider: args.gcpProvider },
                 { parent: this },
             );
         }

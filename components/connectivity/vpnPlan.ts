@@ -7,7 +7,7 @@
  * "HA VPN to AWS" topology, a link has two AWS VPN connections (one per HA VPN interface), each with two
  * tunnels: four tunnels in all.
  */
-import { fnv1a } from "../gcp/ranges";
+import { fnv1a } from "../topology/identity";
 import { connectedSitePairs } from "../topology/connectivity";
 import { formatIpv4, parseIpv4 } from "../topology/cidr";
 import { Site, Topology } from "../topology/model";

@@ -3,7 +3,8 @@ import * as pulumi from "@pulumi/pulumi";
 import { PortRule, sitePortRules } from "../topology/connectivity";
 import { Site, Topology } from "../topology/model";
 import { GcpNetwork } from "./gcpNetwork";
-import { fitName, GCP_MAX_LOGICAL_NAME, gcpSiteNetworkTag } from "./ranges";
+import { fitName } from "../topology/identity";
+import { GCP_MAX_LOGICAL_NAME, gcpSiteNetworkTag } from "./ranges";
 
 export interface GcpFirewallArgs {
     readonly topology: Topology;

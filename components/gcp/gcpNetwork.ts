@@ -1,7 +1,8 @@
 import * as gcp from "@pulumi/gcp";
 import * as pulumi from "@pulumi/pulumi";
 import { Topology } from "../topology/model";
-import { fitName, GCP_MAX_LOGICAL_NAME, GcpSiteRanges, gcpNetworkSites, gcpSiteRanges } from "./ranges";
+import { fitName } from "../topology/identity";
+import { GCP_MAX_LOGICAL_NAME, GcpSiteRanges, gcpNetworkSites, gcpSiteRanges } from "./ranges";
 
 export interface GcpNetworkArgs {
     /** The environment's topology; one subnet is created per GKE or GCE VM site on `gcp`. */

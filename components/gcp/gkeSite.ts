@@ -4,6 +4,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { MANAGED_BY, PART_OF } from "../platform/labels";
 import { retainedStorageClassArgs } from "../platform/storageClass";
 import { KubernetesHost } from "../platform/host";
+import { APP_NAME, cloudIdentity } from "../topology/identity";
 import { Site, STORAGE_TIERS, StorageTier, Topology } from "../topology/model";
 import { siteResourcePrefix, tierStorageClassName } from "../topology/naming";
 import { GcpNetwork } from "./gcpNetwork";
@@ -166,7 +167,8 @@ export class GkeSite extends pulumi.ComponentResource {
         const project = network.project;
         const childOpts = { parent: this, provider };
         const privateEndpoint = args.privateEndpoint ?? true;
-        const labels = { environment: topology.environment, site: site.name, app: "axonserver" };
+        // The same keys as every other cloud resource (components/topology/identity.ts).
+        const labels = { ...cloudIdentity(topology.environment, site.name), app: APP_NAME };
         this.nodeTag = gcpSiteNetworkTag(topology, site.name);
 
         this.nodeServiceAccount = new gcp.serviceaccount.Account(

@@ -1,7 +1,8 @@
 import * as gcp from "@pulumi/gcp";
 import * as pulumi from "@pulumi/pulumi";
 import { GcpNetwork } from "./gcpNetwork";
-import { fitName, GCP_MAX_LOGICAL_NAME } from "./ranges";
+import { cloudIdentity, fitName } from "../topology/identity";
+import { GCP_MAX_LOGICAL_NAME } from "./ranges";
 
 /** What a node's name resolves to: an IP (A record) or another host name (CNAME), e.g. a load balancer's. */
 export interface DnsTarget {
@@ -25,6 +26,11 @@ export interface GcpPrivateDnsArgs {
     readonly records: readonly GcpDnsRecord[];
     /** GCP provider of the environment's project. */
     readonly provider: gcp.Provider;
+    /**
+     * Environment, for the zone's `axonserver-environment` label.
+     * @default unlabelled
+     */
+    readonly environment?: string;
     /**
      * Record TTL in seconds: short, so a node's address change (a replaced load balancer) propagates fast.
      * @default 60
@@ -70,6 +76,7 @@ export class GcpPrivateDns extends pulumi.ComponentResource {
                 visibility: "private",
                 description: `Axon Server node addresses (${args.zoneName})`,
                 privateVisibilityConfig: { networks: [{ networkUrl: network.network.id }] },
+                ...(args.environment ? { labels: cloudIdentity(args.environment) } : {}),
             },
             childOpts,
         );

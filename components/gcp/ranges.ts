@@ -18,6 +18,7 @@
  * as its subnet's primary range and has no secondary ranges.
  */
 import { subdivideCidr } from "../topology/cidr";
+import { shortHash } from "../topology/identity";
 import { Site, Topology } from "../topology/model";
 import { siteResourcePrefix } from "../topology/naming";
 
@@ -92,30 +93,12 @@ export function gcpAccountId(topology: Pick<Topology, "environment">, siteName: 
     let id = `${siteResourcePrefix(topology, siteName)}-${suffix}`;
     if (!/^[a-z]/.test(id)) id = `ax-${id}`; // environment names may start with a digit, account ids may not
     if (id.length <= 30) return id;
-    const hash = fnv1a(id).toString(36).padStart(7, "0").slice(0, 7);
+    const hash = shortHash(id);
     return `${id.slice(0, 30 - hash.length - 1).replace(/-+$/, "")}-${hash}`;
 }
 
 /**
- * `full` when it has at most `max` characters, else a prefix of it plus a stable 7-character hash. GCE names
- * allow 63 characters and Pulumi's autonaming appends 8 (`-` and 7 random characters), so logical names of
- * GCP resources must stay within 55.
+ * Longest logical name of a GCP resource whose physical name is autonamed: GCE names allow 63 characters
+ * and Pulumi's autonaming appends 8 (`-` and 7 random characters). Names go through `fitName`.
  */
-export function fitName(full: string, max: number): string {
-    if (full.length <= max) return full;
-    const hash = fnv1a(full).toString(36).padStart(7, "0").slice(0, 7);
-    return `${full.slice(0, max - hash.length - 1).replace(/-+$/, "")}-${hash}`;
-}
-
-/** Longest logical name of a GCP resource whose physical name is autonamed (63 - 8). */
 export const GCP_MAX_LOGICAL_NAME = 55;
-
-/** 32-bit FNV-1a: a small stable hash for names (not for security). */
-export function fnv1a(s: string): number {
-    let h = 0x811c9dc5;
-    for (let i = 0; i < s.length; i++) {
-        h ^= s.charCodeAt(i);
-        h = Math.imul(h, 0x01000193) >>> 0;
-    }
-    return h >>> 0;
-}

@@ -8,11 +8,11 @@
  * them and nothing else.
  */
 
-export const APP_NAME = "axonserver";
-export const PART_OF = "axonserver-multiregion";
-export const MANAGED_BY = "pulumi";
-export const SITE_LABEL = "axonserver-multiregion/site";
-export const NODE_LABEL = "axonserver-multiregion/node";
+import { APP_NAME, KUBERNETES_KEYS, MANAGED_BY, PART_OF } from "../topology/identity";
+
+export { APP_NAME, MANAGED_BY, PART_OF };
+export const SITE_LABEL = KUBERNETES_KEYS.site;
+export const NODE_LABEL = KUBERNETES_KEYS.node;
 
 /** What an object is for (`app.kubernetes.io/component`). */
 export type Component = "server" | "config" | "secrets" | "tls" | "network" | "client-config" | "namespace" | "disruption-budget" | "rolling-gate";

@@ -33,7 +33,7 @@ import { AWS_TAG_KEYS, awsSiteTags } from "../aws/awsNetwork";
 import { renderBackupAgent } from "../backup/agent";
 import { renderBackupTimerUnits } from "../backup/sidecar";
 import { POLICY_VERSION, managedPolicyArn, serviceTrustPolicy } from "../aws/iam";
-import { fnv1a } from "../gcp/ranges";
+import { CLOUD_KEYS, shortHash } from "../topology/identity";
 import type { VmNodeBackup } from "../axonserver/vmNode";
 import { AxonNode, StorageTier, Topology } from "../topology/model";
 import { nodeAddress } from "../topology/naming";
@@ -107,7 +107,7 @@ export const AWS_DATA_DEVICE_NAME = "/dev/sdf";
 export function gceName(name: string): string {
     let n = /^[a-z]/.test(name) ? name : `ax-${name}`;
     if (n.length > 63) {
-        const hash = fnv1a(n).toString(36).padStart(7, "0").slice(0, 7);
+        const hash = shortHash(n);
         n = `${n.slice(0, 63 - hash.length - 1).replace(/-+$/, "")}-${hash}`;
     }
     return n;
@@ -187,7 +187,7 @@ export class VmAxonServerNode extends pulumi.ComponentResource {
         const site = args.site.site;
         const zone = node.zone!;
         const o: pulumi.CustomResourceOptions = { parent: this, provider: p.provider };
-        const tags = (n: string) => ({ ...awsSiteTags(topology, site, n), "axonserver-node": node.name });
+        const tags = (n: string) => ({ ...awsSiteTags(topology, site, n), [CLOUD_KEYS.node]: node.name });
 
         // Secrets: one per kind, the value only in a SecretVersion (a Pulumi secret end to end).
         const secrets: Partial<Record<SecretKind, aws.secretsmanager.Secret>> = {};
@@ -325,7 +325,7 @@ export class VmAxonServerNode extends pulumi.ComponentResource {
         const site = args.site.site;
         const zone = node.zone!;
         const o: pulumi.CustomResourceOptions = { parent: this, provider: p.provider };
-        const labels = { "axonserver-environment": topology.environment, "axonserver-site": site.name, "axonserver-node": node.name };
+        const labels = { "axonserver-environment": topology.environment, "axonserver-site": site.name, [CLOUD_KEYS.node]: node.name };
 
         // The node's own identity: it reads its own secrets and nothing else.
         const account = new gcp.serviceaccount.Account(
@@ -480,6 +480,6 @@ function bootstrapBase(args: VmAxonServerNodeArgs) {
 export function gceAccountId(environment: string, nodeName: string): string {
     const id = `axon-${environment}-${nodeName}`;
     if (id.length <= 30) return id;
-    const hash = fnv1a(id).toString(36).padStart(7, "0").slice(0, 7);
+    const hash = shortHash(id);
     return `${id.slice(0, 30 - hash.length - 1).replace(/-+$/, "")}-${hash}`;
 }
