@@ -2,6 +2,9 @@
  * Load-time checks of `clusterAccess` and the per-site platform options (components/topology/clusterAccess.ts).
  */
 import * as assert from "node:assert/strict";
+import { AGENT_IMAGES, backupSidecarContainer } from "../components/backup/sidecar";
+import { parseBackupSettings } from "../components/backup/settings";
+import { registryImage } from "../components/topology/images";
 import { loadTopology } from "../components/topology/load";
 import { readStackFile, stackConfigFromFile } from "../components/topology/stackFile";
 
@@ -129,5 +132,29 @@ describe("per-site platform options (load time)", () => {
         assert.equal(loadTopology(cfg).topology!.axonServer.image, "123456789012.dkr.ecr.eu-west-1.amazonaws.com/docker-hub/axoniq/axonserver:2024.2.4-jdk-17-nonroot");
         cfg.imageRegistry = "https://mirror";
         assert.deepEqual(errorsOf(cfg).map((e) => e.split(":")[0]), ["imageRegistry"]);
+    });
+});
+
+describe("imageRegistry (images from a mirror)", () => {
+    // Docker Hub limits anonymous pulls per source IPv4 address (docs.docker.com/docker-hub/usage/); workers
+    // behind one NAT address share the allowance, so both images the program runs come from the mirror.
+    it("rewrites the Axon Server image and the backup agent's stock image, and leaves an explicit agentImage alone", () => {
+        const cfg = eksConfig({ runnerCidrs: ["203.0.113.10/32"] });
+        cfg.imageRegistry = "123456789012.dkr.ecr.eu-west-1.amazonaws.com/docker-hub";
+        cfg.backup = { drRegion: "eu-central-1", cloud: "aws" };
+        const topology = loadTopology(cfg).topology!;
+        const parsed = parseBackupSettings(cfg.backup as Record<string, unknown>, topology);
+        assert.deepEqual(parsed.errors, []);
+        const container = backupSidecarContainer({
+            node: topology.nodes[0],
+            topology,
+            settings: parsed.settings!,
+            targetUrl: "s3://bucket",
+            tokenVolumeName: "security",
+            volumeMountNames: { events: "events", data: "data", log: "log" },
+        });
+        assert.equal(container?.image, `123456789012.dkr.ecr.eu-west-1.amazonaws.com/docker-hub/${AGENT_IMAGES.aws}`);
+        assert.equal(registryImage(undefined, AGENT_IMAGES.aws), AGENT_IMAGES.aws);
+        assert.equal(registryImage("mirror.example.com", "ghcr.io/acme/agent:1"), "ghcr.io/acme/agent:1");
     });
 });

@@ -352,9 +352,36 @@ describe("GCP network with several sites and regions under mocks", () => {
     before(async () => {
         const withVersion: Topology = {
             ...topology,
-            sites: topology.sites.map((s) => (s.name === "gke-us" ? { ...s, cluster: { ...s.cluster, kubernetesVersion: "1.33" } } : s)),
+            sites: topology.sites.map((s) =>
+                s.name === "gke-us"
+                    ? {
+                          ...s,
+                          cluster: {
+                              ...s.cluster,
+                              kubernetesVersion: "1.33",
+                              deletionProtection: false,
+                              maintenanceWindow: { startTime: "2026-01-05T01:00:00Z", endTime: "2026-01-05T07:00:00Z", recurrence: "FREQ=WEEKLY;BYDAY=MO,TU" },
+                              maintenanceExclusions: [{ name: "freeze", startTime: "2026-12-20T00:00:00Z", endTime: "2027-01-04T00:00:00Z", scope: "NO_MINOR_UPGRADES" as const }],
+                          },
+                      }
+                    : s,
+            ),
         };
         run = await runUnderMocks({ stack: "multi" }, () => gcpProgram(withVersion));
+    });
+
+    // The site's config reaches the cluster: deletion protection can be switched off (then `pulumi up`,
+    // then `pulumi destroy`), and the maintenance window and exclusions are the configured ones.
+    it("takes deletion protection, maintenance window and exclusions from the site's config", () => {
+        const us = one(run.records, "gcp:container/cluster:Cluster", "multi-gke-us-gke");
+        assert.equal(us.inputs.deletionProtection, false);
+        assert.deepEqual(us.inputs.maintenancePolicy, {
+            recurringWindow: { startTime: "2026-01-05T01:00:00Z", endTime: "2026-01-05T07:00:00Z", recurrence: "FREQ=WEEKLY;BYDAY=MO,TU" },
+            maintenanceExclusions: [
+                { exclusionName: "freeze", startTime: "2026-12-20T00:00:00Z", endTime: "2027-01-04T00:00:00Z", exclusionOptions: { scope: "NO_MINOR_UPGRADES" } },
+            ],
+        });
+        assert.equal(one(run.records, "gcp:container/cluster:Cluster", "multi-gke-eu-gke").inputs.deletionProtection, true);
     });
 
     it("shares one VPC: a subnet per GCP site, a router and NAT per region, no peering", () => {
