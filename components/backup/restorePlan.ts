@@ -355,7 +355,8 @@ export function renderRestorePlan(plan: RestorePlan, o: { filesWrittenTo?: strin
     const line = (s = "") => out.push(s);
     line(`# Restore of ${plan.sourceEnvironment} backups into ${plan.targetEnvironment} (expected ${restoreMinutes(plan)} minutes end to end)`);
     line();
-    line("Practise this procedure before you need it (the drill in test/backup-drill.test.ts runs the same script).");
+    line("Practise this procedure before you need it (the drill in test/integration/backup-drill.test.ts runs the same script).");
+    line("Restore every node together: one node put back under a running cluster gets an older Raft term and vote (rejoin it clean instead).");
     if (o.filesWrittenTo) line(`The restore Jobs${plan.recovery ? " and recovery.json" : ""} were written to ${o.filesWrittenTo}.`);
     else line("Write the restore Jobs and VM scripts with --out-dir <dir>.");
     for (const w of plan.warnings) line(`WARNING: ${w}`);
