@@ -262,6 +262,7 @@ describe("kubernetes: AxonServerCluster on the local stack (existing cluster)", 
             assert.equal(pod.automountServiceAccountToken, false);
             const c = pod.containers[0];
             assert.deepEqual(c.command, ["node", "/gate/rollingGate.mjs"]);
+            assert.equal(c.image, "library/node:20-alpine", "Docker Hub's official node image (no registry mirror in this stack)");
             assert.equal(c.terminationMessagePolicy, "FallbackToLogsOnError");
             assert.equal(c.securityContext.readOnlyRootFilesystem, true);
             const cfg = JSON.parse(c.env.find((e: J) => e.name === "GATE_CONFIG").value);

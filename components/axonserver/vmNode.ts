@@ -23,7 +23,10 @@ export interface VmNodeBackup {
 /** What the cluster hands the factory for one VM node, in chain order. */
 export interface VmNodeContext {
     node: AxonNode;
-    /** The previous node of the rolling chain (empty for the first). */
+    /**
+     * What the VM node waits for: the rolling gate Job after the previous node (or the previous node
+     * itself between two VM nodes, which have no gate); empty for the first.
+     */
     dependsOn: pulumi.Resource[];
     adminToken: pulumi.Output<string>;
     internalToken: pulumi.Output<string>;

@@ -19,14 +19,18 @@ import * as pulumi from "@pulumi/pulumi";
 import { renderAxonServerProperties } from "../axonserver/render/properties";
 import { AxonNode, PORTS, Topology } from "../topology/model";
 import { nodeAddress } from "../topology/naming";
+import { registryImage } from "../topology/images";
 import { recommendedLabels } from "../platform/labels";
 
 /** The gate script, shipped in a ConfigMap and run with `node`. */
 export const GATE_SCRIPT_FILE = "rollingGate.mjs";
 export const GATE_SCRIPT = fs.readFileSync(path.join(__dirname, "gate", GATE_SCRIPT_FILE), "utf8");
 
-/** Official Node.js image (Docker Hub `node`); its `node` user has uid 1000. */
-export const GATE_IMAGE = "node:20-alpine";
+/**
+ * Official Node.js image (Docker Hub `library/node`), through the stack's registry mirror
+ * (`imageRegistry`) like the other images; its `node` user has uid 1000.
+ */
+export const GATE_IMAGE = "library/node:20-alpine";
 const GATE_UID = 1000;
 
 /** Pod annotation an operator sets on a stuck gate's pod to let `pulumi up` continue (README). */
@@ -162,7 +166,7 @@ export function rollingGateJob(name: string, a: RollingGateArgs): k8s.batch.v1.J
                         containers: [
                             {
                                 name: "gate",
-                                image: GATE_IMAGE,
+                                image: registryImage(t.imageRegistry, GATE_IMAGE),
                                 imagePullPolicy: "IfNotPresent",
                                 command: ["node", `/gate/${GATE_SCRIPT_FILE}`],
                                 env: [

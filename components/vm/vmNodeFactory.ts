@@ -1,12 +1,15 @@
 /**
  * Plugs VM nodes into the cluster's one-at-a-time rolling chain (`AxonServerCluster`'s `vmNodeFactory`).
  *
- * The cluster calls the factory for each VM node in rolling order with the previous node as `dependsOn`;
- * the factory creates a `VmAxonServerNode` under the cluster component and returns it, so the next node
- * waits for all of its resources (a `dependsOn` on a component covers its children).
+ * The cluster calls the factory for each VM node in chain order with the gate Job after the previous node
+ * (or, between two VM nodes, the previous node) as `dependsOn`; the factory creates a `VmAxonServerNode`
+ * under the cluster component and returns it, so the next gate or node waits for all of its resources (a
+ * `dependsOn` on a component covers its children).
  *
- * Unlike a StatefulSet, Pulumi cannot wait for Axon Server on a VM to become ready: the chain only orders
- * the VM replacements, it does not pause until the node has rejoined the cluster.
+ * Pulumi cannot wait for Axon Server on a VM to become ready; the gate after a VM node (a Job on the next
+ * node's Kubernetes site) waits until the group leaders report it back. Two consecutive VM nodes have no
+ * gate between them: the chain only orders their replacements (README, "Creation order and rolling
+ * changes").
  */
 import * as pulumi from "@pulumi/pulumi";
 import type { VmNodeContext, VmNodeFactory } from "../axonserver/vmNode";
