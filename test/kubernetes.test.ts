@@ -495,6 +495,18 @@ describe("kubernetes: AxonServerCluster across zones, sites and a VM", () => {
         assert.ok(call.tls && call.license);
     });
 
+    it("creates each internal load balancer after its StatefulSet, publishing not-ready addresses", () => {
+        // The LB Service is awaited until its endpoints target a pod and it has an address
+        // (provider/pkg/await/service.go); peers and clients reach the node through it, so a starting node
+        // must stay reachable (docs v2024.2 clustering: both addresses "must resolve to the node").
+        for (const node of topology.nodes.filter((n) => n.platform !== "vm")) {
+            const lb = one(run.records, T.svc, `mz-${node.name}-internal-lb`);
+            assert.ok(lb.dependencies.includes(one(run.records, T.sts, `mz-${node.name}-sts`).urn), node.name);
+            assert.equal(inputs(lb).spec.type, "LoadBalancer");
+            assert.equal(inputs(lb).spec.publishNotReadyAddresses, true, node.name);
+        }
+    });
+
     it("issues a CA and per-node certificates with the node's SANs, mounted from a TLS Secret", () => {
         const ca = inputs(one(run.records, "tls:index/selfSignedCert:SelfSignedCert", "mz-tls-ca"));
         assert.equal(ca.isCaCertificate, true);
