@@ -1,5 +1,5 @@
 /**
- * Wiring of the private DNS zone `<environment>.<domain>` (design decision 6): every node's name resolves,
+ * Wiring of the private DNS zone `<environment>.<domain>`: every node's name resolves,
  * in every site, to a stable routable address. Route 53 serves the AWS VPCs, Cloud DNS the GCP network;
  * both zones hold a record for every node, wherever it runs:
  * - a Kubernetes node on a cloud cluster → its internal load balancer (host name → CNAME, IP → A);

@@ -44,7 +44,7 @@ describe("majority", () => {
     });
 });
 
-describe("analyzeFailures: role semantics (reference §3)", () => {
+describe("analyzeFailures: role semantics", () => {
     it("3 PRIMARY: survive the loss of one, not of two; two lost can lose commits", () => {
         const one = judge(three, ["a"]);
         assert.equal(one.electable, true);

@@ -173,7 +173,7 @@ export interface EksSiteArgs {
 }
 
 /**
- * An EKS cluster for one site, built from raw `@pulumi/aws` resources (pulumi.md §2: the remote
+ * An EKS cluster for one site, built from raw `@pulumi/aws` resources (the remote
  * `@pulumi/eks` components are opaque under mocks):
  *
  * - a KMS key (rotation on, kept on destroy: retained volumes stay readable) encrypting every EBS volume;

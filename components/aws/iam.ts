@@ -2,7 +2,7 @@
  * IAM and KMS policy documents as JSON text. Pure functions, no Pulumi import.
  *
  * Built with `JSON.stringify` instead of the `aws.iam.getPolicyDocument` invoke: an invoke answers
- * nothing under mocks (pulumi.md §1.4 pitfall 5) and these documents are small and fixed.
+ * nothing under mocks and these documents are small and fixed.
  * Callers resolve Outputs (ARNs, the OIDC issuer) first, e.g. with `pulumi.all(...).apply(...)`.
  */
 

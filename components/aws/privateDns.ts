@@ -35,7 +35,7 @@ export function dnsRecordFor(target: DnsTarget, name: string): { type: "CNAME" |
 
 /**
  * A Route 53 private hosted zone associated with every given VPC (the `vpcs` list on the zone, which
- * makes it private; cross-region associations of one account are just more entries, pulumi.md §4.7),
+ * makes it private; cross-region associations of one account are just more entries),
  * and one record per name: CNAME for a host name target, A for an IP target.
  */
 export class AwsPrivateDns extends pulumi.ComponentResource {

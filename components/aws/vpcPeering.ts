@@ -20,7 +20,7 @@ export interface AwsVpcPeeringArgs {
 }
 
 /**
- * VPC peering between two AWS sites of the same account (pulumi.md §4.2).
+ * VPC peering between two AWS sites of the same account.
  *
  * - Different regions: the connection is requested on `a`'s provider with `peerRegion` and
  *   `autoAccept: false`, and accepted by a `VpcPeeringConnectionAccepter` on `b`'s provider. Each side

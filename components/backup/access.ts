@@ -1,7 +1,7 @@
 /**
  * Write access to the backup bucket for the agents only, each scoped to its own prefix
  * `<environment>/<node>/` (plan.ts). IAM documents are built with `JSON.stringify` (no invokes: they
- * answer nothing under mocks, pulumi.md §1.4).
+ * answer nothing under mocks).
  *
  * - AWS, Kubernetes site: an IRSA role per site trusted by the site's OIDC provider for the pods'
  *   service account, with `backupAgentPolicy` for the prefixes of the site's agents.

@@ -113,7 +113,7 @@ export class AxonServerCluster extends pulumi.ComponentResource {
         // The chain (components/topology/rolling.ts): the template's `first`, the other PRIMARY nodes,
         // ACTIVE_BACKUP, then the rest. Every node dependsOn the gate Job after the previous node, which
         // dependsOn that node: pulumi-kubernetes waits for a StatefulSet to be ready and for a Job to
-        // complete before dependents start (pulumi.md §5; provider/pkg/await/job.go), and dependsOn edges
+        // complete before dependents start (pulumi-kubernetes provider/pkg/await/job.go), and dependsOn edges
         // apply to creation and updates alike. So a new cluster starts in creation order, and a change
         // rolls one node at a time, each step released by Axon's own view (rollingGate.ts).
         const order = creationOrder(t);

@@ -3,7 +3,7 @@
  * config, its Services and, when TLS is on, its certificate Secret.
  *
  * One StatefulSet per node, not one scaled set: each node has its own identity, roles and data, and a
- * scaled set can only stop its highest ordinals (seed "running Axon Server in Kubernetes"; reference §7).
+ * scaled set can only stop its highest ordinals.
  */
 import { createHash } from "node:crypto";
 import * as k8s from "@pulumi/kubernetes";
@@ -221,7 +221,7 @@ export class AxonServerNode extends pulumi.ComponentResource {
         const licensed = args.licenseSecretName !== undefined;
         const probes = axonProbes(t.axonServer.startupBudgetSeconds);
         const podLabels = nodePodLabels(env, node.site, node.name);
-        // pulumi-kubernetes waits 10 minutes for a StatefulSet by default (pulumi.md §5): longer than
+        // pulumi-kubernetes waits 10 minutes for a StatefulSet by default: longer than
         // that would fail `pulumi up` while the startup probe still allows the node to start.
         const awaitSeconds = Math.max(600, t.axonServer.startupBudgetSeconds + 600);
 
@@ -314,7 +314,7 @@ export class AxonServerNode extends pulumi.ComponentResource {
             afterPod,
         );
         // Access control is always on: the UI session lives on one node, hence ClientIP affinity
-        // (reference §7, RAS "Axon Server with access control enabled requires session affinity").
+        // ("Axon Server with access control enabled requires session affinity").
         this.httpService = new k8s.core.v1.Service(
             `${name}-http`,
             {
@@ -333,7 +333,7 @@ export class AxonServerNode extends pulumi.ComponentResource {
 
         if (host.internalLoadBalancer !== "none") {
             // One load balancer per node, never a shared one: every node must be individually
-            // addressable (reference §1.1, "Network requirements"). Created for every node of a cloud
+            // addressable (Axon Server's "Network requirements"). Created for every node of a cloud
             // host, not only those reached from other sites: the node's private DNS record (the
             // address peers, clients and the node itself use) points at it.
             const site = t.sites.find((s) => s.name === node.site)!;

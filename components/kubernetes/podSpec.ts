@@ -1,7 +1,7 @@
 /**
  * Pure builders for the pod of one Axon Server node: probes, security contexts, volumes and mounts,
  * affinity, env, ports, resources. Plain objects typed with the Kubernetes input types; no resource is
- * created here, so every lesson of the seeds can be unit-tested on the returned objects.
+ * created here, so every rule can be unit-tested on the returned objects.
  */
 import type * as k8s from "@pulumi/kubernetes";
 import type * as pulumi from "@pulumi/pulumi";
@@ -25,8 +25,7 @@ type Container = k8s.types.input.core.v1.Container;
 /**
  * The probe endpoint. `/actuator/info` answers 200 as long as the node can serve requests;
  * `/actuator/health` reports the whole cluster's health (WARN/DOWN when any node or group has a
- * problem), so using it would let Kubernetes restart healthy nodes (seed "running Axon Server in
- * Kubernetes"; reference §1.7). Never `/actuator/health`.
+ * problem), so using it would let Kubernetes restart healthy nodes. Never `/actuator/health`.
  */
 export const PROBE_PATH = "/actuator/info";
 
@@ -134,7 +133,7 @@ export interface EnvOptions {
 
 /**
  * Container env. The internal token comes from a `secretKeyRef`, never a literal; the license env is a
- * file path (reference §1.3), not the license.
+ * file path, not the license.
  */
 export function axonEnv(o: EnvOptions): EnvVar[] {
     const paths = o.paths ?? CONTAINER_PATHS;
@@ -213,7 +212,7 @@ export function volumeMounts(o: { licensed: boolean; tls: boolean; paths?: AxonP
 /**
  * Init container creating `controldb-backup-location` (`paths.controlDbBackups`) on the data volume:
  * the backup agent mounts that directory read-write as a subPath, which must exist before the pod's
- * containers start. Same image (it has a shell and `mkdir`, reference §5), restricted like the server.
+ * containers start. Same image (it has a shell and `mkdir`), restricted like the server.
  */
 export function controlDbBackupDirInitContainer(image: string, paths: AxonPaths = CONTAINER_PATHS): Container {
     return {
@@ -253,7 +252,7 @@ export function startupGuardInitContainer(image: string, script: string, paths: 
 /**
  * PVC templates. `events` uses the storage class of the node's tier; the other volumes the `standard`
  * tier. The classes have `reclaimPolicy: Retain` (storageClass.ts). Changing a template replaces the
- * StatefulSet (pulumi.md §5); the PVCs survive through `persistentVolumeClaimRetentionPolicy`.
+ * StatefulSet; the PVCs survive through `persistentVolumeClaimRetentionPolicy`.
  */
 export function volumeClaimTemplates(o: {
     node: Pick<AxonNode, "storage" | "volumes">;

@@ -1,5 +1,5 @@
 /**
- * TLS for Axon Server gRPC (client and internal: one switch, reference §1.5): a private CA and one
+ * TLS for Axon Server gRPC (client and internal: one switch): a private CA and one
  * certificate per node, all generated with @pulumi/tls. Private keys live only in state (encrypted:
  * the provider marks them secret, and we wrap them again) and in Kubernetes Secrets.
  */

@@ -24,7 +24,7 @@ export interface KubernetesHost {
     /**
      * Resources that must exist before a StatefulSet can bind its volumes (CSI driver addon, storage
      * classes, node groups). StatefulSets `dependsOn` these: otherwise `pulumi up` waits 10 minutes
-     * for volumes that never bind (reference pulumi.md §5).
+     * for volumes that never bind.
      */
     readonly readyResources: readonly pulumi.Resource[];
     /** Per-node internal load balancer flavour for nodes reached from other sites. */

@@ -3,7 +3,7 @@
  * each replication group, can a leader be elected, can events be committed, and is every committed
  * event still stored outside the failed area. Pure functions, no Pulumi import.
  *
- * Role semantics follow reference/axonserver.md §3 (Axon Server's Raft code):
+ * Role semantics follow Axon Server's Raft code:
  * - voters are PRIMARY and ACTIVE_BACKUP; only a PRIMARY can lead;
  * - electing a leader and committing an entry both need a majority of the group's PRIMARY nodes
  *   (the leader included; majority = floor(n/2)+1) AND, only when the group has ACTIVE_BACKUP

@@ -5,7 +5,7 @@
  */
 import { ADMIN_GROUP, PORTS, Role, Site, Topology } from "./model";
 
-/** Roles a client application may connect to (reference §3: `allowsClientConnect`). */
+/** Roles a client application may connect to (Axon Server's `allowsClientConnect`). */
 export const CLIENT_ROLES: readonly Role[] = ["PRIMARY", "MESSAGING_ONLY"];
 
 /** An unordered pair of connected sites; `a` comes before `b` in `topology.sites`. */

@@ -20,7 +20,7 @@ export const PLATFORMS_BY_CLOUD: Readonly<Record<Cloud, readonly Platform[]>> = 
     none: ["kubernetes"],
 };
 
-/** Axon Server replication-group roles (reference §2/§3). */
+/** Axon Server replication-group roles. */
 export const ROLES = ["PRIMARY", "SECONDARY", "ACTIVE_BACKUP", "PASSIVE_BACKUP", "MESSAGING_ONLY"] as const;
 export type Role = (typeof ROLES)[number];
 
@@ -30,7 +30,7 @@ export type StorageTier = (typeof STORAGE_TIERS)[number];
 /** The replication group (and context) that holds the cluster's own configuration. */
 export const ADMIN_GROUP = "_admin";
 
-/** Axon Server's fixed ports (reference §1.1). */
+/** Axon Server's fixed ports. */
 export const PORTS = { http: 8024, grpc: 8124, internalGrpc: 8224 } as const;
 
 /** A problem found in the stack config. `path` is the config path, e.g. `nodes[3].site`. */
@@ -168,7 +168,7 @@ export interface AxonNode {
 
 export interface Context {
     readonly name: string;
-    /** Context metaData, e.g. `{ "event.retention-time": "30d" }` (reference §1.8). */
+    /** Context metaData, e.g. `{ "event.retention-time": "30d" }`. */
     readonly metaData: Readonly<Record<string, string>>;
 }
 

@@ -409,7 +409,7 @@ export function validateConfig(p: ParsedConfig): { errors: ConfigIssue[]; groups
 }
 
 /**
- * Legal but risky layouts (design decision 2), per replication group, with the group's config path.
+ * Legal but risky layouts, per replication group, with the group's config path.
  * `groupPaths` maps a group name to its config path; default: `replicationGroups` for a defaulted
  * `_admin`, otherwise `replicationGroups[i]` with `i` its position among the configured groups.
  */

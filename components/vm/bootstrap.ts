@@ -6,10 +6,10 @@
  * fetches them from (AWS Secrets Manager ARNs / GCP Secret Manager secret names) at every service start,
  * into tmpfs under `/run/axonserver`. So user data, instance metadata and console output stay secret-free.
  *
- * Layout (reference §7, APT package): config in `/etc/axonserver`, working directory `/var/lib/axonserver`
+ * Layout (the APT package's): config in `/etc/axonserver`, working directory `/var/lib/axonserver`
  * (`VM_PATHS`). The separate data disk is mounted *on* the working directory, so events, control DB, Raft
  * log and plugins survive instance replacement. Axon Server reads `./config/axonserver.properties`
- * relative to its working directory (reference §1) while `VM_PATHS.configDir` is `/etc/axonserver`, so the
+ * relative to its working directory while `VM_PATHS.configDir` is `/etc/axonserver`, so the
  * script links `<workDir>/config` → `/etc/axonserver`.
  *
  * How the script reaches the VM:

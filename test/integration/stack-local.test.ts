@@ -103,7 +103,7 @@ describe("stacks/index.ts (the Pulumi entry point) for local", () => {
     it("exports every deployment output and creates the same resources", async () => {
         const file = readStackFile("local");
         const entry = require.resolve("../../stacks/index");
-        delete require.cache[entry]; // the module runs the program when loaded (pulumi.md §1.5)
+        delete require.cache[entry]; // the module runs the program when loaded
         // The entry point requires a license for a multi-node topology (tested below).
         const config = { ...mockConfig(file), [`${PROJECT}:license`]: "LICENSE-CONTENT-3" };
         const run = await runUnderMocks({ stack: file.stack, config, secretKeys: [`${PROJECT}:license`] }, () => {

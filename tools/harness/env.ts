@@ -1,7 +1,7 @@
 /**
  * Environment variables that must not shape a mocked run. No `@pulumi` import on purpose: the render
  * tool scrubs the environment before @pulumi/pulumi is first loaded (it seeds its config store from
- * `PULUMI_CONFIG` at load time, pulumi.md §1.1).
+ * `PULUMI_CONFIG` at load time).
  */
 
 /**

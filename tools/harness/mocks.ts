@@ -23,7 +23,7 @@ import { STATE as TLS_STATE } from "./state/tls";
 import { StateFn } from "./state/util";
 import { STATE as VM_STATE } from "./state/vm";
 
-/** One recorded `RegisterResource` request (pulumi.md §1.2). */
+/** One recorded `RegisterResource` request. */
 export interface ResourceRecord {
     /** Type token, e.g. `kubernetes:apps/v1:StatefulSet`. */
     type: string;
@@ -107,7 +107,7 @@ interface MonitorView {
  * `waitForRPCs` is exported by `@pulumi/pulumi/runtime/settings` at run time but marked `@internal`, so it
  * is absent from the typings. It is the only way to wait for children that components register
  * asynchronously (inside applies / after awaits); without it a second run would receive the stragglers
- * of the first one (pulumi.md §1.2, §1.5).
+ * of the first one.
  */
 async function waitForRPCs(): Promise<void> {
     const runtime = pulumi.runtime as unknown as { waitForRPCs?: () => Promise<void> };
@@ -253,7 +253,7 @@ export function assertUniqueUrns(records: ResourceRecord[]): void {
 
 /**
  * Resolves an Output to its value (also a secret's value). Only for non-preview runs: an unknown value
- * would never resolve (pulumi.md §1.4 pitfall 3).
+ * would never resolve.
  */
 export function outputValue<T>(o: pulumi.Output<T>): Promise<T> {
     return new Promise<T>((resolve) => {

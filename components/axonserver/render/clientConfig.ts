@@ -1,5 +1,5 @@
 /**
- * Axon Framework client settings per client region and context (reference §6), rendered from the
+ * Axon Framework client settings per client region and context, rendered from the
  * topology. Pure, no Pulumi import. Exported as stack outputs and as the `axonserver-client` ConfigMap.
  *
  * No token here: it is a secret and the stack exports it separately (`axon.axonserver.token`).
@@ -49,7 +49,7 @@ function clientCloud(topology: Topology, region: string): Cloud | undefined {
     return clouds.size === 1 && cloud !== "none" ? cloud : undefined;
 }
 
-/** Spring Boot env-var form of a property name: upper case, `.` → `_`, dashes dropped (reference §1). */
+/** Spring Boot env-var form of a property name: upper case, `.` → `_`, dashes dropped. */
 function envName(property: string): string {
     return property.replace(/-/g, "").replace(/[^A-Za-z0-9]/g, "_").toUpperCase();
 }

@@ -1,5 +1,5 @@
 /**
- * `cluster-template.yml` (reference §2), rendered from the topology. Pure, no Pulumi import.
+ * `cluster-template.yml`, rendered from the topology. Pure, no Pulumi import.
  *
  * Only `first` and `replicationGroups`: applications and users would carry literal tokens and
  * passwords, which must never sit in a ConfigMap.

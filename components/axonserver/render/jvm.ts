@@ -1,6 +1,6 @@
 /**
  * JVM options of an Axon Server node, derived from its memory limit. Pure, no Pulumi import.
- * The image passes JVM options through `JAVA_TOOL_OPTIONS` (reference §5).
+ * The image passes JVM options through `JAVA_TOOL_OPTIONS`.
  */
 
 export const JVM_OPTIONS_ENV = "JAVA_TOOL_OPTIONS";

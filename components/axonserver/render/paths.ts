@@ -57,8 +57,8 @@ export interface AxonPaths {
 }
 
 /**
- * The official nonroot image (reference §5): WORKDIR `/axonserver`; volumes `config`, `events`, `data`,
- * `log`, `plugins`. `security`, `tls` and `license` are conventional mount points for Secrets (§7).
+ * The official nonroot image: WORKDIR `/axonserver`; volumes `config`, `events`, `data`,
+ * `log`, `plugins`. `security`, `tls` and `license` are conventional mount points for Secrets.
  */
 export const CONTAINER_PATHS: AxonPaths = {
     workDir: "/axonserver",
@@ -76,7 +76,7 @@ export const CONTAINER_PATHS: AxonPaths = {
 };
 
 /**
- * VMs follow the APT package layout (reference §7: config in `/etc/axonserver`, working dir
+ * VMs follow the APT package layout (config in `/etc/axonserver`, working dir
  * `/var/lib/axonserver`). The data disk is mounted under the working dir; secrets are fetched from the
  * cloud's secret manager at boot into tmpfs under `/run/axonserver`, so they never touch a disk.
  */

@@ -1,8 +1,7 @@
 /**
  * `axonserver.properties` of one node, rendered from the topology. Pure, no Pulumi import.
  *
- * Only property names from the reference (`/work/shared/reference/axonserver.md`, sections in the
- * comments). No secret is ever written here: the internal token arrives as an env var from a Secret
+ * Only property names Axon Server documents. No secret is ever written here: the internal token arrives as an env var from a Secret
  * and the system token and license as mounted files.
  */
 import { AxonNode, PORTS, Topology } from "../../topology/model";
@@ -10,8 +9,8 @@ import { nodeAddress } from "../../topology/naming";
 import { AxonPaths, CONTAINER_PATHS, FILES, runtimeClusterTemplateFile, systemTokenFile } from "./paths";
 
 /**
- * Env var carrying `axoniq.axonserver.accesscontrol.internal-token` (Spring relaxed binding, reference
- * §1): set from a Secret reference, never a literal value, never in the properties file.
+ * Env var carrying `axoniq.axonserver.accesscontrol.internal-token` (Spring relaxed binding):
+ * set from a Secret reference, never a literal value, never in the properties file.
  */
 export const INTERNAL_TOKEN_ENV = "AXONIQ_AXONSERVER_ACCESSCONTROL_INTERNALTOKEN";
 

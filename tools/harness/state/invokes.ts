@@ -2,7 +2,7 @@ import { MOCK_ACCOUNT_ID } from "./util";
 
 /**
  * Answers to data-source invokes under mocks, by invoke token. Anything not listed answers `{}`
- * (see pulumi.md §1.4 pitfall 5: a pass-through answer makes fields like `.json` silently undefined).
+ * (a pass-through answer makes fields like `.json` silently undefined).
  */
 export const INVOKES: Record<string, (inputs: Record<string, unknown>) => Record<string, unknown>> = {
     "aws:index/getCallerIdentity:getCallerIdentity": () => ({
