@@ -1,3 +1,7 @@
+/**
+ * The network of one AWS site: VPC, per-zone private and public subnets (address plan `awsSubnetLayout`),
+ * NAT gateways and route tables, plus the site's tag and EKS cluster names. Other AWS components attach to it.
+ */
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { CLOUD_KEYS } from "../topology/identity";

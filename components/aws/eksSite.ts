@@ -1,3 +1,7 @@
+/**
+ * An EKS site: the cluster, its IAM roles, node group, add-ons (VPC CNI with NetworkPolicy, EBS CSI) and
+ * retained StorageClasses per tier; hands the Axon workload a `KubernetesHost` (components/platform/host.ts).
+ */
 import * as aws from "@pulumi/aws";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";

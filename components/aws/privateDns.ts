@@ -1,3 +1,7 @@
+/**
+ * The Route 53 private hosted zone of the node names, associated with every AWS VPC of the environment,
+ * with one record per node.
+ */
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 

@@ -1,3 +1,6 @@
+/**
+ * One explicit AWS provider per region, so no AWS resource ever falls back to the shell's region.
+ */
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 

@@ -1,3 +1,6 @@
+/**
+ * Security group ingress rules from the topology's port rules (one rule per port and source range).
+ */
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { parseCidr } from "../topology/cidr";

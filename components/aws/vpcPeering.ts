@@ -1,3 +1,6 @@
+/**
+ * VPC peering between two AWS sites: requester, accepter and the routes on both sides.
+ */
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { cidrsOverlap } from "../topology/cidr";

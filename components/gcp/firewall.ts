@@ -1,3 +1,6 @@
+/**
+ * The GCP firewall rules of one site: the Axon ports from the topology's sources, on the site's network tag.
+ */
 import * as gcp from "@pulumi/gcp";
 import * as pulumi from "@pulumi/pulumi";
 import { PortRule, sitePortRules } from "../topology/connectivity";

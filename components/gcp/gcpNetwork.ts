@@ -1,3 +1,7 @@
+/**
+ * The one global GCP network of an environment: subnets per site (address plan in `ranges.ts`), Cloud
+ * Routers and NAT per region.
+ */
 import * as gcp from "@pulumi/gcp";
 import * as pulumi from "@pulumi/pulumi";
 import { Topology } from "../topology/model";

@@ -1,3 +1,7 @@
+/**
+ * A GKE site: the private regional cluster, its node pool and service account, the retained StorageClasses
+ * per tier; hands the Axon workload a `KubernetesHost` (components/platform/host.ts).
+ */
 import * as gcp from "@pulumi/gcp";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";

@@ -1,3 +1,6 @@
+/**
+ * The Cloud DNS private zone of the node names on the environment's network, with one record per node.
+ */
 import * as gcp from "@pulumi/gcp";
 import * as pulumi from "@pulumi/pulumi";
 import { GcpNetwork } from "./gcpNetwork";

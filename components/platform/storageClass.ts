@@ -1,3 +1,7 @@
+/**
+ * Platform layer: the StorageClass every Kubernetes site creates for Axon Server volumes (kept on delete,
+ * expandable, bound where the pod runs). Arguments only; the sites create the resource.
+ */
 import * as k8s from "@pulumi/kubernetes";
 
 /** Inputs for a StorageClass that keeps its volumes when the claim (or the stack) goes away. */

@@ -1,3 +1,7 @@
+/**
+ * Mock state of Kubernetes resources: what the API server would fill in (object names, cluster IPs, load
+ * balancer addresses, namespace phase).
+ */
 import { record, seedBytes, StateFn } from "./util";
 
 

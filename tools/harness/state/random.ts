@@ -1,3 +1,6 @@
+/**
+ * Mock state of `@pulumi/random` resources: deterministic values per resource name.
+ */
 import { seedBytes, seedHex, StateFn } from "./util";
 
 const ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";

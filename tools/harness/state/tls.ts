@@ -1,3 +1,6 @@
+/**
+ * Mock state of `@pulumi/tls` resources: deterministic PEM-shaped values per resource name.
+ */
 import { createHash } from "node:crypto";
 import { StateFn } from "./util";
 
