@@ -170,6 +170,11 @@ describe("folder layers", () => {
         assert.deepEqual(hits, []);
     });
 
+    it("every source file opens with a comment saying what it owns", () => {
+        const bare = FILES.filter((f) => !/^\s*(\/\*\*|\/\/)/.test(fs.readFileSync(path.join(ROOT, f), "utf8")));
+        assert.deepEqual(bare, []);
+    });
+
     it("would catch a cycle (the check itself)", () => {
         const edges = new Map([
             ["components/aws", new Set(["components/platform"])],

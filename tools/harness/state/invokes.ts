@@ -1,3 +1,6 @@
+/**
+ * Mock answers to data-source invokes (AWS caller identity and partition, the GCP project), by invoke token.
+ */
 import { MOCK_ACCOUNT_ID } from "./util";
 
 /**
