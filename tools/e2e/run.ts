@@ -138,13 +138,16 @@ interface Result {
     stderr: string;
 }
 
-/** Runs pulumi in the project copy; output also goes to a log file. */
-async function pulumi(args: string[], logName: string): Promise<Result> {
+/** Runs pulumi in the project copy; output also goes to a log file. `onStart` gets the child's pid. */
+async function pulumi(args: string[], logName: string, onStart?: (pid: number) => void): Promise<Result> {
     const logFile = path.join(WORK, "logs", `${logName}.log`);
     fs.mkdirSync(path.dirname(logFile), { recursive: true });
     return new Promise((resolve, reject) => {
         const child = spawn(path.join(BIN, "pulumi"), [...args, "--non-interactive"], { cwd: PROJECT, env: pulumiEnv(), stdio: ["ignore", "pipe", "pipe"] });
-        if (child.pid) fs.appendFileSync(path.join(WORK, "pids"), `${child.pid}\n`);
+        if (child.pid) {
+            fs.appendFileSync(path.join(WORK, "pids"), `${child.pid}\n`);
+            onStart?.(child.pid);
+        }
         let stdout = "";
         let stderr = "";
         child.stdout.on("data", (d: Buffer) => {
@@ -331,6 +334,91 @@ async function podDiagnosis(site: Site): Promise<string> {
     return lines.join("\n") || "  (no pending pod, no warning event)";
 }
 
+function matches(selector: Record<string, string>, labels: Record<string, string> | undefined): boolean {
+    return Object.entries(selector).every(([k, v]) => labels?.[k] === v);
+}
+
+/**
+ * Problems that make a running `pulumi up` wait until an await timeout (10 minutes for StatefulSets and
+ * Services), found early from the API objects so the test names the resource instead of waiting:
+ * - a pod the scheduler cannot place for longer than `graceMs` (its StatefulSet never becomes ready);
+ * - a Service with a selector, older than `graceMs`, without endpoints, while no pod and no StatefulSet
+ *   that would create a matching pod exists (the Service's await blocks whatever creates those pods).
+ */
+async function blockers(site: Site, graceMs: number): Promise<string[]> {
+    const now = Date.now();
+    const out: string[] = [];
+    const pods = await list(site, "/api/v1/pods");
+    for (const p of pods) {
+        const c = ((p.status as { conditions?: { type: string; status: string; reason?: string; message?: string; lastTransitionTime?: string }[] }).conditions ?? []).find(
+            (x) => x.type === "PodScheduled",
+        );
+        const since = Date.parse(c?.lastTransitionTime ?? p.metadata.creationTimestamp ?? "");
+        if (c && c.status === "False" && c.reason === "Unschedulable" && now - since > graceMs) {
+            const owner = p.metadata.ownerReferences?.map((o) => `${o.kind} ${p.metadata.namespace}/${o.name}`).join(", ") ?? "no owner";
+            out.push(`${site.spec.name}: pod ${p.metadata.namespace}/${p.metadata.name} (${owner}) unschedulable for ${Math.round((now - since) / 1000)}s: ${c.message}; pulumi would wait for it until the StatefulSet await times out (10 min)`);
+        }
+    }
+    const sts = await list(site, "/apis/apps/v1/statefulsets");
+    const slices = await list(site, "/apis/discovery.k8s.io/v1/endpointslices");
+    for (const svc of await list(site, "/api/v1/services")) {
+        const ns = svc.metadata.namespace;
+        const selector = (svc.spec as { selector?: Record<string, string> }).selector;
+        if (!selector || now - Date.parse(svc.metadata.creationTimestamp ?? "") < graceMs) continue;
+        const hasEndpoint = slices.some(
+            (e) => e.metadata.namespace === ns && e.metadata.labels?.["kubernetes.io/service-name"] === svc.metadata.name && ((e as unknown as { endpoints?: unknown[] }).endpoints ?? []).length > 0,
+        );
+        if (hasEndpoint) continue;
+        const pod = pods.some((p) => p.metadata.namespace === ns && matches(selector, p.metadata.labels));
+        const creator = sts.some((s) => s.metadata.namespace === ns && matches(selector, (s.spec as { template?: { metadata?: { labels?: Record<string, string> } } }).template?.metadata?.labels));
+        if (!pod && !creator) {
+            out.push(
+                `${site.spec.name}: Service ${ns}/${svc.metadata.name} has had no endpoint for ${Math.round((now - Date.parse(svc.metadata.creationTimestamp ?? "")) / 1000)}s and nothing that would create a matching pod exists yet: ` +
+                    `its await blocks what depends on it; pulumi would fail when the Service await times out (10 min)`,
+            );
+        }
+    }
+    return out;
+}
+
+/**
+ * `pulumi up` with a watchdog over `sites`: on a blocker (see `blockers`) seen twice in a row it
+ * interrupts pulumi and reports the blocker. E2E_NO_WATCHDOG=1 lets the awaits run into their timeouts.
+ */
+async function upWatched(stack: string, logName: string, sites: Site[], graceMs: number): Promise<{ result: Result; blocked: string[] }> {
+    let pid = 0;
+    let blocked: string[] = [];
+    let strikes = 0;
+    const timer = setInterval(() => {
+        if (process.env.E2E_NO_WATCHDOG === "1" || pid === 0 || blocked.length > 0) return;
+        void Promise.all(sites.map((s) => blockers(s, graceMs).catch(() => [] as string[]))).then((found) => {
+            const all = found.flat();
+            strikes = all.length > 0 ? strikes + 1 : 0;
+            if (strikes >= 2 && blocked.length === 0) {
+                blocked = all;
+                log(`watchdog: interrupting pulumi up of ${stack}:\n  ${all.join("\n  ")}`);
+                const p = pid;
+                const kill = (sig: NodeJS.Signals) => {
+                    try {
+                        process.kill(p, sig);
+                    } catch {
+                        // already gone
+                    }
+                };
+                kill("SIGINT");
+                setTimeout(() => kill("SIGINT"), 15_000);
+                setTimeout(() => kill("SIGKILL"), 30_000);
+            }
+        });
+    }, 5000);
+    try {
+        const result = await pulumi(["up", "--stack", stack, "--yes", "--skip-preview"], logName, (p) => (pid = p));
+        return { result, blocked };
+    } finally {
+        clearInterval(timer);
+    }
+}
+
 // ---------------------------------------------------------------------------------------------
 // Scenarios
 
@@ -338,6 +426,11 @@ interface Context {
     cp: ControlPlane;
     opts: Options;
     local?: Site;
+}
+
+/** How long a pod may stay unschedulable, or a Service without endpoints, before it counts as a blocker. */
+function graceFor(ctx: Context): number {
+    return 60_000 + ctx.opts.podReadyDelayMs;
 }
 
 async function ensureLocal(ctx: Context): Promise<Site> {
@@ -420,8 +513,10 @@ async function scenarioB(ctx: Context): Promise<void> {
     const site = await ensureLocal(ctx);
     await ensureStack("local");
     const problems = await strictDryRun(site, "local", "kind");
-    const up = await pulumi(["up", "--stack", "local", "--yes", "--skip-preview"], "b-up-local");
-    if (up.code !== 0) {
+    const { result: up, blocked } = await upWatched("local", "b-up-local", [site], graceFor(ctx));
+    if (blocked.length > 0) {
+        problems.push(`pulumi up of local would not complete:\n  ${blocked.join("\n  ")}\npulumi output:\n${lastLines(up.stdout + up.stderr, 25)}`);
+    } else if (up.code !== 0) {
         problems.push(`pulumi up of local exited ${up.code}:\n${lastLines(up.stdout + up.stderr, 40)}\npods:\n${await podDiagnosis(site)}`);
     } else {
         problems.push(...(await checkWorkloads(site)));
@@ -445,7 +540,8 @@ async function scenarioC(ctx: Context): Promise<void> {
     const next = current.axonServer.version === "2024.2.5" ? "2024.2.6" : "2024.2.5";
     await pulumiOk(["config", "set", "--path", "axonServer.version", next, "--stack", "local"], "c-config");
     const started = Date.now();
-    const up = await pulumi(["up", "--stack", "local", "--yes", "--skip-preview"], "c-up-version");
+    const { result: up, blocked } = await upWatched("local", "c-up-version", [site], graceFor(ctx));
+    if (blocked.length > 0) fail(`pulumi up with axonServer.version ${next} would not complete:\n  ${blocked.join("\n  ")}`);
     if (up.code !== 0) fail(`pulumi up with axonServer.version ${next} exited ${up.code}:\n${lastLines(up.stdout + up.stderr, 40)}\npods:\n${await podDiagnosis(site)}`);
     const problems = await checkWorkloads(site);
     const sts = new Map((await list(site, "/apis/apps/v1/statefulsets")).map((s) => [s.metadata.labels?.["axonserver-multiregion/node"] ?? s.metadata.name, s]));
@@ -533,9 +629,11 @@ async function scenarioD(ctx: Context): Promise<void> {
         }
         await ensureStack(stack);
         const started = Date.now();
-        const up = await pulumi(["up", "--stack", stack, "--yes", "--skip-preview"], `d-up-${stack}`);
+        const { result: up, blocked } = await upWatched(stack, `d-up-${stack}`, sites, graceFor(ctx));
         const seconds = Math.round((Date.now() - started) / 1000);
-        if (up.code !== 0) {
+        if (blocked.length > 0) {
+            problems.push(`${stack}: pulumi up would not complete:\n  ${blocked.join("\n  ")}`);
+        } else if (up.code !== 0) {
             const diag = (await Promise.all(sites.map(async (s) => `${s.spec.name}:\n${await podDiagnosis(s)}`))).join("\n");
             problems.push(`${stack}: pulumi up exited ${up.code} after ${seconds}s:\n${lastLines(up.stdout + up.stderr, 40)}\npods:\n${diag}`);
         } else {
