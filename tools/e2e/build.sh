@@ -35,12 +35,20 @@ wrapper_hash() {
         xargs -0 sha256sum | sha256sum | cut -c1-12)
 }
 
+# `build.sh --only <wrapper>[,<wrapper>]` builds only those (e.g. to build several in parallel).
+ONLY=""
+if [[ "${1:-}" == "--only" ]]; then ONLY=",${2:?--only needs a list},"; fi
+wanted() { [[ -z "$ONLY" || "$ONLY" == *",$1,"* ]]; }
+
 # build <wrapper> <version> <ldflags> <package>...: builds into the cache unless already there.
 build() {
     local wrapper=$1 version=$2 ldflags=$3
     shift 3
     local out
     out="$CACHE/bin/$wrapper-$version-$(wrapper_hash "$wrapper")"
+    # One builder per output directory; a second one waits and then finds it complete.
+    exec {lock}>"$out.lock"
+    flock "$lock"
     if [[ -f "$out/.complete" ]]; then
         log "$wrapper $version: cached in $out"
     else
@@ -56,6 +64,7 @@ build() {
         touch "$out/.complete"
         log "$wrapper $version: built in $((SECONDS - start))s"
     fi
+    flock -u "$lock"
     for f in "$out"/*; do ln -sfn "$f" "$CACHE/path/$(basename "$f")"; done
 }
 
@@ -66,13 +75,14 @@ if [[ "$PULUMI_VERSION" != "v$NPM_PULUMI" ]]; then
     echo "tools/e2e/go/pulumi pins pulumi $PULUMI_VERSION but node_modules has @pulumi/pulumi $NPM_PULUMI: update the wrapper go.mod" >&2
     exit 1
 fi
-build pulumi "$PULUMI_VERSION" \
+wanted pulumi && build pulumi "$PULUMI_VERSION" \
     "-s -w -X github.com/pulumi/pulumi/sdk/v3/go/common/version.Version=$PULUMI_VERSION -X main.version=${PULUMI_VERSION#v}" \
     github.com/pulumi/pulumi/pkg/v3/cmd/pulumi ./cmd/pulumi-language-nodejs
 
 # Kubernetes provider: its main embeds the schema files that sit next to the
 # upstream main in the module; copy them in (gitignored) before building.
 K8S_PROVIDER_MODULE=github.com/pulumi/pulumi-kubernetes/provider/v4
+if wanted kubernetes-provider; then
 K8S_PROVIDER_VERSION=$(pinned kubernetes-provider "$K8S_PROVIDER_MODULE")
 (cd "$HERE/go/kubernetes-provider" && go mod download "$K8S_PROVIDER_MODULE")
 K8S_PROVIDER_DIR=$(cd "$HERE/go/kubernetes-provider" && go list -m -f '{{.Dir}}' "$K8S_PROVIDER_MODULE")
@@ -83,19 +93,20 @@ done
 build kubernetes-provider "$K8S_PROVIDER_VERSION" \
     "-s -w -X $K8S_PROVIDER_MODULE/pkg/version.Version=${K8S_PROVIDER_VERSION#v}" \
     pulumi-resource-kubernetes=.
+fi
 
 # Control plane: the Kubernetes release whose go.mod fits this Go (1.26).
 KUBE_VERSION=$(pinned kube k8s.io/kubernetes)
 KUBE_MINOR=$(echo "$KUBE_VERSION" | cut -d. -f2)
-build kube "$KUBE_VERSION" \
+wanted kube && build kube "$KUBE_VERSION" \
     "-s -w -X k8s.io/component-base/version.gitVersion=$KUBE_VERSION -X k8s.io/component-base/version.gitMajor=1 -X k8s.io/component-base/version.gitMinor=$KUBE_MINOR -X k8s.io/component-base/version.gitTreeState=clean" \
     k8s.io/kubernetes/cmd/kube-apiserver k8s.io/kubernetes/cmd/kube-controller-manager \
     k8s.io/kubernetes/cmd/kube-scheduler k8s.io/kubernetes/cmd/kubectl
 
 ETCD_VERSION=$(pinned etcd go.etcd.io/etcd/server/v3)
-build etcd "$ETCD_VERSION" "-s -w" etcd=go.etcd.io/etcd/server/v3
+wanted etcd && build etcd "$ETCD_VERSION" "-s -w" etcd=go.etcd.io/etcd/server/v3
 
 KWOK_VERSION=$(pinned kwok sigs.k8s.io/kwok)
-build kwok "$KWOK_VERSION" "-s -w" sigs.k8s.io/kwok/cmd/kwok
+wanted kwok && build kwok "$KWOK_VERSION" "-s -w" sigs.k8s.io/kwok/cmd/kwok
 
 echo "E2E_PATH=$CACHE/path"

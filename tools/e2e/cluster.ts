@@ -446,6 +446,28 @@ spec:
 `;
 }
 
+/**
+ * Stands in for the cloud's load balancer controller: a `LoadBalancer` Service without an address gets
+ * a hostname under `.invalid` (RFC 6761: never resolves, so nothing can ever send traffic to it).
+ */
+async function assignLoadBalancers(api: Site["api"], log: (m: string) => void, site: string): Promise<void> {
+    const r = await api<{ items: { metadata: { name: string; namespace: string }; spec: { type?: string }; status?: { loadBalancer?: { ingress?: unknown[] } } }[] }>(
+        "GET",
+        "/api/v1/services",
+    );
+    for (const svc of r.body.items ?? []) {
+        if (svc.spec.type !== "LoadBalancer" || (svc.status?.loadBalancer?.ingress ?? []).length > 0) continue;
+        const { name, namespace } = svc.metadata;
+        const p = await api(
+            "PATCH",
+            `/api/v1/namespaces/${namespace}/services/${name}/status`,
+            { status: { loadBalancer: { ingress: [{ hostname: `${name}.${namespace}.${site}.lb.invalid` }] } } },
+            "application/merge-patch+json",
+        );
+        if (p.status >= 300) log(`!! ${site}: load balancer status of ${namespace}/${name}: HTTP ${p.status}`);
+    }
+}
+
 interface Pvc {
     metadata: { name: string; namespace: string; uid: string; annotations?: Record<string, string> };
     spec: { storageClassName?: string; accessModes?: string[]; resources?: { requests?: { storage?: string } }; volumeName?: string };
@@ -457,6 +479,7 @@ interface Pvc {
  * (`volume.kubernetes.io/selected-node`, set for `WaitForFirstConsumer`) gets a pre-bound PV in the
  * node's zone; the PV controller completes the binding as it does for a CSI provisioner's volumes.
  * Volumes are never deleted here: a claim deleted with a `Delete` class leaves its PV `Released`.
+ * The same loop also plays the cloud's load balancer controller (`assignLoadBalancers`).
  */
 function startProvisioner(api: Site["api"], log: (m: string) => void, site: string): { stop(): void } {
     const done = new Set<string>();
@@ -465,6 +488,7 @@ function startProvisioner(api: Site["api"], log: (m: string) => void, site: stri
         if (busy) return;
         busy = true;
         try {
+            await assignLoadBalancers(api, log, site);
             const r = await api<{ items: Pvc[] }>("GET", "/api/v1/persistentvolumeclaims");
             for (const pvc of r.body.items ?? []) {
                 const node = pvc.metadata.annotations?.["volume.kubernetes.io/selected-node"];
