@@ -54,13 +54,17 @@ build() {
     else
         local start=$SECONDS
         log "$wrapper $version: building $* (this takes minutes on a cold cache)"
-        rm -rf "$out" && mkdir -p "$out"
+        rm -rf "$out" "$out.src" && mkdir -p "$out" "$out.src"
+        # Build from a copy: a checkout or rebase in the work tree must not pull the module from
+        # under a build that runs for many minutes.
+        cp -R "$HERE/go/$wrapper/." "$out.src/"
         if [[ $1 == *=* ]]; then
             # name=package: one binary under a name of our choosing.
-            (cd "$HERE/go/$wrapper" && "${NICE[@]}" go build -ldflags "$ldflags" -o "$out/${1%%=*}" "${1#*=}")
+            (cd "$out.src" && "${NICE[@]}" go build -ldflags "$ldflags" -o "$out/${1%%=*}" "${1#*=}")
         else
-            (cd "$HERE/go/$wrapper" && "${NICE[@]}" go build -ldflags "$ldflags" -o "$out/" "$@")
+            (cd "$out.src" && "${NICE[@]}" go build -ldflags "$ldflags" -o "$out/" "$@")
         fi
+        rm -rf "$out.src"
         touch "$out/.complete"
         log "$wrapper $version: built in $((SECONDS - start))s"
     fi
