@@ -19,7 +19,7 @@
  *     projected token (audience `sts.amazonaws.com`) for the role (`WEB_IDENTITY` in sidecar.ts).
  *   - VM: `AwsBackupRolePolicy` on the instance role, or `GcpBackupAccess` for the instance's service account.
  *   Other pairs (EKS or EC2 → GCS, Compute Engine → S3, an existing cluster) have no identity this program
- *   can set up: `backupWiringIssues` rejects them at load time.
+ *   can set up: the loader rejects them (`backupWiringIssues` in components/topology/validate.ts).
  * - Snapshots: an `AwsSnapshotPolicy` per AWS region with sites (EKS KMS keys for the copy; EC2 volumes use the
  *   AWS managed EBS key, which DLM may use without a grant), a `GcpSnapshotSchedule` per GCP region with VM
  *   sites attached to the VMs' data disks, a `GkeBackup` per GKE site (its cluster gets the Backup for GKE addon).
@@ -41,7 +41,7 @@ import { gcpAccountId, GCP_MAX_LOGICAL_NAME } from "../components/gcp/ranges";
 import { fitName } from "../components/topology/identity";
 import { NodeBackupSidecar, SITE_OBJECT_NAMES } from "../components/kubernetes/axonServerCluster";
 import { VOLUMES } from "../components/axonserver/render/paths";
-import { ConfigIssue, Site, Topology } from "../components/topology/model";
+import { Site, Topology } from "../components/topology/model";
 import { siteResourcePrefix } from "../components/topology/naming";
 import { vmNodeResourceName } from "../components/vm/vmNodeFactory";
 import type { VmNodeBackup } from "../components/axonserver/vmNode";
@@ -63,39 +63,6 @@ function awsPartition(region: string): string {
     if (region.startsWith("cn-")) return "aws-cn";
     if (region.startsWith("us-gov-")) return "aws-us-gov";
     return "aws";
-}
-
-/**
- * What the wiring cannot do for a valid `backup` section: an agent whose node has no way to reach the
- * bucket, a GCS bucket without a project. Pure; `loadStackTopology` reports these with the config errors.
- */
-export function backupWiringIssues(topology: Topology, settings: BackupSettings): ConfigIssue[] {
-    const issues: ConfigIssue[] = [];
-    if (settings.cloud === "gcp" && !topology.gcpProject) {
-        issues.push({ path: "backup.cloud", message: `"gcp" needs the gcpProject config key: the project of the backup bucket` });
-    }
-    let plan: BackupPlan;
-    try {
-        plan = planBackups(topology, settings);
-    } catch (e) {
-        return [...issues, { path: "backup", message: (e as Error).message }];
-    }
-    for (const agent of plan.agents) {
-        const site = topology.sites.find((s) => s.name === agent.site)!;
-        const where = `node ${agent.node} runs the backup agent (the backup plan designates it) on site ${site.name} (${site.cloud}/${site.platform})`;
-        if (site.platform === "kubernetes") {
-            issues.push({
-                path: "backup",
-                message: `${where}, an existing cluster: the program cannot give its pods access to the bucket; make a node of an EKS, GKE or VM site the first PRIMARY of its groups, or remove the backup key`,
-            });
-        } else if (site.cloud !== settings.cloud && !(site.platform === "gke" && settings.cloud === "aws")) {
-            issues.push({
-                path: "backup.cloud",
-                message: `${where}, which cannot reach a bucket on ${settings.cloud} (supported: a bucket on the node's own cloud, or GKE nodes writing to S3); allowed here: ${site.cloud}`,
-            });
-        }
-    }
-    return issues;
 }
 
 export interface Backup {
@@ -207,7 +174,7 @@ export function createBackup(topology: Topology, sites: Sites, settings: BackupS
             );
             webIdentityRoleArn = agentRoles[site.name].roleArn;
         } else {
-            throw new Error(`site ${site.name} (${site.cloud}/${site.platform}) cannot run a backup agent for a bucket on ${settings.cloud}`); // backupWiringIssues
+            throw new Error(`site ${site.name} (${site.cloud}/${site.platform}) cannot run a backup agent for a bucket on ${settings.cloud}`); // rejected by the loader (backupWiringIssues)
         }
         for (const a of agents) {
             const container = backupSidecarContainer({

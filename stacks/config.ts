@@ -1,22 +1,20 @@
 /**
- * The only code that reads `pulumi.Config`. It reads every key the program knows, once, into a plain
- * object for the topology loader, and the secret keys into Pulumi secrets that never enter the model.
+ * The only code that reads `pulumi.Config`. It hands the loader every key of the stack (this
+ * project's values as text, which keys are secrets, the other namespaces' key names) exactly as the
+ * offline tools do from the stack file (tools/config/stackFile.ts), and reads the secret keys into Pulumi
+ * secrets that never enter the model.
  */
 import * as pulumi from "@pulumi/pulumi";
+import type { StackConfigInput } from "../components/topology/model";
 import { SECRET_KEYS, TOP_LEVEL_KEYS } from "../components/topology/schema";
 
 /** Every key of the project namespace the program reads: exactly the loader's top-level keys. */
 export const KNOWN_CONFIG_KEYS: readonly string[] = TOP_LEVEL_KEYS;
-/** Keys read as plain strings. */
-const STRING_KEYS: readonly string[] = ["environment", "gcpProject"];
-const SECRETS: readonly string[] = SECRET_KEYS;
-/** The remaining keys hold YAML objects/arrays (JSON strings in the config store). */
-const OBJECT_KEYS = KNOWN_CONFIG_KEYS.filter((k) => !STRING_KEYS.includes(k) && !SECRETS.includes(k));
 
 export interface StackInput {
-    /** Non-secret keys that are set, by their short name (objects parsed). Input of `loadTopology`. */
-    raw: Record<string, unknown>;
-    /** Whether a license is configured; the license itself stays in `secrets`. */
+    /** The loader's input (`loadStack`). */
+    config: StackConfigInput;
+    /** Whether a license is configured as a secret; the license itself stays in `secrets`. */
     licensed: boolean;
     /** Secret config values; absent tokens are generated, an absent license means unlicensed. */
     secrets: {
@@ -24,46 +22,45 @@ export interface StackInput {
         adminToken?: pulumi.Output<string>;
         internalToken?: pulumi.Output<string>;
     };
-    /**
-     * Keys set in the project's namespace that the program does not know (a typo such as
-     * `replicationgroups` would otherwise be ignored silently), namespace stripped, sorted. Their
-     * values are not read.
-     */
-    unknownKeys: string[];
 }
 
 /**
- * Reads the stack input. `cfg` defaults to the project's config bag (`new pulumi.Config()`).
- * An object key whose value is not JSON (e.g. `pulumi config set nodes foo`) is passed on as the raw
- * string, so the loader reports a type error at the key's path instead of Pulumi throwing here.
+ * Whether the engine marked `fullKey` as a secret. `isConfigSecret` is exported by
+ * `@pulumi/pulumi/runtime/config` at run time but marked `@internal`; the CLI passes the secret
+ * keys' names in `PULUMI_CONFIG_SECRET_KEYS`, which it reads.
+ */
+function isSecretKey(fullKey: string): boolean {
+    const runtime = pulumi.runtime as unknown as { isConfigSecret?: (k: string) => boolean };
+    if (typeof runtime.isConfigSecret !== "function") {
+        throw new Error("@pulumi/pulumi no longer exports runtime.isConfigSecret: update stacks/config.ts");
+    }
+    // Older CLIs name keys `<namespace>:config:<key>`.
+    const colon = fullKey.indexOf(":");
+    return runtime.isConfigSecret(fullKey) || runtime.isConfigSecret(`${fullKey.slice(0, colon)}:config:${fullKey.slice(colon + 1)}`);
+}
+
+/**
+ * Reads the stack input. `cfg` defaults to the project's config bag (`new pulumi.Config()`). Values
+ * of keys stored as secrets are not handed to the loader (the offline doors cannot decrypt them, and
+ * every door must reach the same verdict); the secret keys of the program are read as Outputs.
  */
 export function readStackInput(cfg: pulumi.Config = new pulumi.Config()): StackInput {
-    const raw: Record<string, unknown> = {};
-    for (const key of STRING_KEYS) {
-        const v = cfg.get(key);
-        if (v !== undefined) raw[key] = v;
-    }
-    for (const key of OBJECT_KEYS) {
-        const text = cfg.get(key);
-        if (text === undefined) continue;
-        try {
-            raw[key] = cfg.getObject<unknown>(key);
-        } catch {
-            raw[key] = text;
-        }
-    }
-    const secrets: StackInput["secrets"] = {
-        license: cfg.getSecret("license"),
-        adminToken: cfg.getSecret("adminToken"),
-        internalToken: cfg.getSecret("internalToken"),
-    };
-    for (const k of Object.keys(secrets) as (keyof StackInput["secrets"])[]) if (secrets[k] === undefined) delete secrets[k];
-
     const prefix = `${cfg.name}:`;
-    const unknownKeys = Object.keys(pulumi.runtime.allConfig())
-        .filter((k) => k.startsWith(prefix))
-        .map((k) => k.slice(prefix.length).replace(/^config:/, ""))
-        .filter((k) => !KNOWN_CONFIG_KEYS.includes(k))
-        .sort();
-    return { raw, licensed: secrets.license !== undefined, secrets, unknownKeys };
+    const values: Record<string, string> = {};
+    const secretKeys: string[] = [];
+    const otherKeys: string[] = [];
+    for (const [fullKey, text] of Object.entries(pulumi.runtime.allConfig())) {
+        if (!fullKey.startsWith(prefix)) {
+            otherKeys.push(fullKey);
+            continue;
+        }
+        const key = fullKey.slice(prefix.length);
+        if (isSecretKey(fullKey)) secretKeys.push(key);
+        else values[key] = text;
+    }
+    const secrets: StackInput["secrets"] = {};
+    for (const key of SECRET_KEYS) {
+        if (secretKeys.includes(key)) secrets[key] = cfg.requireSecret(key);
+    }
+    return { config: { values, secretKeys: secretKeys.sort(), otherKeys: otherKeys.sort() }, licensed: secrets.license !== undefined, secrets };
 }

@@ -14,7 +14,7 @@ import { connectedSitePairs, sitePortRules } from "../components/topology/connec
 import { loadTopologyOrThrow } from "../components/topology/load";
 import { Site, Topology } from "../components/topology/model";
 import { nodeAddress, privateZoneName, siteResourcePrefix } from "../components/topology/naming";
-import { readStackFile, stackConfigFromFile } from "../components/topology/stackFile";
+import { readStackFile, stackConfigFromFile } from "../tools/config/stackFile";
 import { assertUniqueUrns, countByType, MockRun, ofType, outputValue, ResourceRecord, runUnderMocks } from "../tools/harness/mocks";
 import { STATE as AWS_STATE } from "../tools/harness/state/aws";
 import { buildTopology } from "./fixtures/topologies";

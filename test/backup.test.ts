@@ -13,7 +13,7 @@ import { AGENT_IMAGES, backupScriptConfigMapData, backupSidecarContainer, backup
 import { AwsSnapshotPolicy, gceDailyStartTime, GcpSnapshotSchedule, gcpMultiRegion, GkeBackup } from "../components/backup/snapshots";
 import { loadTopologyOrThrow } from "../components/topology/load";
 import { Topology } from "../components/topology/model";
-import { readStackFile, stackConfigFromFile } from "../components/topology/stackFile";
+import { readStackFile, stackConfigFromFile } from "../tools/config/stackFile";
 import { assertUniqueUrns, countByType, ofType, ResourceRecord, runUnderMocks, unwrapSecrets } from "../tools/harness/mocks";
 import { buildTopology } from "./fixtures/topologies";
 
@@ -59,12 +59,12 @@ describe("backup settings", () => {
         );
         const byPath = Object.fromEntries(r.errors.map((e) => [e.path, e.message]));
         assert.equal(r.settings, undefined);
-        assert.match(byPath["backup.color"], /unknown key "color"; allowed keys: enabled, drRegion, cloud/);
-        assert.match(byPath["backup.cloud"], /"azure" is not a valid bucket cloud; allowed: aws, gcp/);
+        assert.match(byPath["backup.color"], /unknown key "color"; allowed keys: "enabled", "drRegion", "cloud"/);
+        assert.match(byPath["backup.cloud"], /"azure" is not a valid bucket cloud; allowed: "aws", "gcp"/);
         assert.match(byPath["backup.intervalMinutes"], /7 does not divide a day .* allowed e\.g\. 15, 30, 60/);
-        assert.match(byPath["backup.retentionDays"], /0 is out of range; retentionDays must be an integer from 1 to 3650/);
+        assert.match(byPath["backup.retentionDays"], /0 is too small; retentionDays must be an integer from 1 to 3650/);
         assert.match(byPath["backup.snapshotTime"], /"2am" is not a valid time: expected "HH:MM"/);
-        assert.match(byPath["backup.snapshotRetentionCount"], /"x" is not a whole number/);
+        assert.match(byPath["backup.snapshotRetentionCount"], /expected an integer from 1 to 1000, got "x"/);
         const gcp = parseBackupSettings({ drRegion: "us-east-1", objectLock: true }, prod);
         assert.match(gcp.errors.map((e) => `${e.path}: ${e.message}`).join("\n"), /backup.drRegion: "us-east-1" is not a GCP region[\s\S]*backup.objectLock: true is only supported for S3 buckets/);
         const local = parseBackupSettings({ drRegion: "us-east-1" }, stack("local"));

@@ -17,7 +17,7 @@ import {
     zoneCapacities,
 } from "../components/topology/platform/capacity";
 import { cpuMillis, quantityMi } from "../components/topology/schema";
-import { readStackFile, stackConfigFromFile } from "../components/topology/stackFile";
+import { readStackFile, stackConfigFromFile } from "../tools/config/stackFile";
 
 type Raw = Record<string, unknown>;
 type Entry = Record<string, unknown>;

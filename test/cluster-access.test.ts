@@ -6,7 +6,7 @@ import { AGENT_IMAGES, backupSidecarContainer } from "../components/backup/sidec
 import { parseBackupSettings } from "../components/backup/settings";
 import { registryImage } from "../components/topology/images";
 import { loadTopology } from "../components/topology/load";
-import { readStackFile, stackConfigFromFile } from "../components/topology/stackFile";
+import { readStackFile, stackConfigFromFile } from "../tools/config/stackFile";
 
 type Cfg = Record<string, unknown> & { sites: Record<string, unknown>[]; clusterAccess?: Record<string, unknown> };
 
@@ -36,7 +36,7 @@ describe("clusterAccess (load time)", () => {
     it("rejects an EKS stack that gives the runner no path to the API (no runnerCidrs, not privateOnly)", () => {
         const errors = errorsOf(eksConfig());
         assert.equal(errors.length, 1, errors.join("\n"));
-        assert.match(errors[0], /^clusterAccess\.runnerCidrs: is required for the EKS sites \(regions eu-west-1\)/);
+        assert.match(errors[0], /^clusterAccess\.runnerCidrs: is required for the EKS sites \(regions "eu-west-1"\)/);
     });
 
     it("accepts a public runner range and rejects a private one (a public endpoint never sees private sources)", () => {
@@ -49,7 +49,7 @@ describe("clusterAccess (load time)", () => {
     it("private-only needs a transit-gateway route per EKS region, and nothing public", () => {
         const missing = errorsOf(eksConfig({ privateOnly: true }));
         assert.equal(missing.length, 1);
-        assert.match(missing[0], /^clusterAccess\.runnerRoutes: privateOnly: true needs a route .* missing for eu-west-1/);
+        assert.match(missing[0], /^clusterAccess\.runnerRoutes: privateOnly: true needs a route .* missing for "eu-west-1"/);
         const route = { region: "eu-west-1", transitGatewayId: "tgw-0123456789abcdef0", cidrs: ["10.99.0.0/24"] };
         assert.deepEqual(errorsOf(eksConfig({ privateOnly: true, runnerRoutes: [route] })), []);
         const both = errorsOf(eksConfig({ privateOnly: true, runnerRoutes: [route], runnerCidrs: ["203.0.113.10/32"] }));

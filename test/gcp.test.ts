@@ -14,7 +14,7 @@ import { sitePortRules } from "../components/topology/connectivity";
 import { loadTopologyOrThrow } from "../components/topology/load";
 import { Topology } from "../components/topology/model";
 import { nodeAddress, privateZoneName } from "../components/topology/naming";
-import { readStackFile, stackConfigFromFile } from "../components/topology/stackFile";
+import { readStackFile, stackConfigFromFile } from "../tools/config/stackFile";
 import { assertUniqueUrns, countByType, MockRun, ofType, outputValue, ResourceRecord, runUnderMocks } from "../tools/harness/mocks";
 import { buildTopology } from "./fixtures/topologies";
 

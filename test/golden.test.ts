@@ -17,7 +17,7 @@ import { creationOrderExplained, rollingOrderExplained } from "../components/top
 import { ALLOW_INITIALISE_ANNOTATION, startupGuardFor } from "../components/axonserver/render/startupGuard";
 import { POD_ANNOTATIONS_FILE } from "../components/kubernetes/podSpec";
 import { VM_ALLOW_INITIALISE_FILE } from "../components/vm/vmAxonServerNode";
-import { readStackFile, stackConfigFromFile } from "../components/topology/stackFile";
+import { readStackFile, stackConfigFromFile } from "../tools/config/stackFile";
 
 const REPO_ROOT = path.resolve(__dirname, "..");
 const GOLDEN_ROOT = path.join(__dirname, "golden");

@@ -18,7 +18,7 @@ import { GATE_SCRIPT } from "../components/kubernetes/rollingGate";
 import { ALLOW_INITIALISE_ANNOTATION, startupGuardFor } from "../components/axonserver/render/startupGuard";
 import { CONTAINER_PATHS } from "../components/axonserver/render/paths";
 import { POD_ANNOTATIONS_FILE } from "../components/kubernetes/podSpec";
-import { readStackFile, stackConfigFromFile } from "../components/topology/stackFile";
+import { readStackFile, stackConfigFromFile } from "../tools/config/stackFile";
 import { assertUniqueUrns, containsSecretWrapper, countByType, MockRun, ofType, outputValue, redactSecrets, ResourceRecord, runUnderMocks, unwrapSecrets } from "../tools/harness/mocks";
 import { buildTopology } from "./fixtures/topologies";
 

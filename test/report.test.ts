@@ -7,7 +7,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import { availableStacks, main, parseArgs } from "../tools/topology";
 import { loadTopology } from "../components/topology/load";
-import { readStackFile, stackConfigFromFile } from "../components/topology/stackFile";
+import { readStackFile, stackConfigFromFile } from "../tools/config/stackFile";
 import { buildTopology } from "./fixtures/topologies";
 
 const ROOT = path.resolve(__dirname, "..");
@@ -221,7 +221,7 @@ describe("tools/topology main (in process)", () => {
 
             const garbled = runIn(dir, "--stack", "garbled");
             assert.equal(garbled.code, 1);
-            assert.match(garbled.stdout, /INVALID: 1 error/);
+            assert.match(garbled.stdout, /^invalid stack configuration \(1 error\):/);
             assert.match(garbled.stdout, /Pulumi\.garbled\.yaml: .*not valid YAML/);
 
             const unknown = runIn(dir, "--stack", "prod");

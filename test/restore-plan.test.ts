@@ -9,7 +9,7 @@ import * as path from "node:path";
 import YAML from "yaml";
 import { renderRecoveryJson, restoreMinutes, restorePlan, RestorePlanError, WEB_IDENTITY_ROLE_PLACEHOLDER } from "../components/backup/restorePlan";
 import { loadTopologyOrThrow } from "../components/topology/load";
-import { readStackFile, REPO_ROOT, stackConfigFromFile } from "../components/topology/stackFile";
+import { readStackFile, REPO_ROOT, stackConfigFromFile } from "../tools/config/stackFile";
 import { main, parseArgs } from "../tools/restore-plan";
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- parsed YAML/JSON documents
@@ -55,6 +55,8 @@ describe("restore plan", () => {
         const c = prod.config;
         c["axonserver-multiregion:sites"] = c["axonserver-multiregion:sites"].filter((x: { name: string }) => x.name !== "gcp-euw4");
         c["axonserver-multiregion:sites"][0].zones = ["eu-west-1a", "eu-west-1b", "eu-west-1c"];
+        // Three Axon pods per zone now: one worker each (the loader's capacity check).
+        c["axonserver-multiregion:sites"][0].nodesPerZone = 3;
         const zones = ["eu-west-1a", "eu-west-1b", "eu-west-1c"];
         c["axonserver-multiregion:nodes"] = c["axonserver-multiregion:nodes"].map((n: { name: string; site: string }, i: number) =>
             n.site === "gcp-euw4" ? { ...n, site: "aws-euw1", zone: zones[i % 3] } : n,

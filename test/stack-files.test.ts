@@ -2,13 +2,13 @@ import assert from "node:assert/strict";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { loadTopology } from "../components/topology/load";
+import { loadStack } from "../components/backup/stackLoader";
 import { ConfigIssue, LoadResult, Topology } from "../components/topology/model";
-import { readStackFile, REPO_ROOT, stackConfigFromFile } from "../components/topology/stackFile";
+import { readStackFile, REPO_ROOT, stackConfigFromFile, stackInput } from "../tools/config/stackFile";
 
 function load(stack: string): LoadResult & { topology: Topology } {
-    const { raw, options } = stackConfigFromFile(readStackFile(stack));
-    const r = loadTopology(raw, options);
+    // The loader every door uses (platform limits and the backup plan included).
+    const r = loadStack(stackInput(readStackFile(stack)));
     assert.deepEqual(r.errors, [], `Pulumi.${stack}.yaml: ${r.errors.map((e) => `${e.path}: ${e.message}`).join("\n")}`);
     assert.ok(r.topology);
     return { ...r, topology: r.topology };
@@ -145,17 +145,22 @@ describe("readStackFile", () => {
             secretKeys: ["license", "adminToken"],
             providerConfig: { "aws:region": "eu-west-1", "gcp:project": "acme" },
         });
-        assert.deepEqual(stackConfigFromFile(file), { raw: file.config, options: { licensed: true } });
+        assert.deepEqual(stackConfigFromFile(file), { raw: file.config, options: { licensed: true, secretKeys: ["license", "adminToken"], otherKeys: ["aws:region", "gcp:project"] } });
+        assert.deepEqual(stackInput(file), {
+            values: { environment: "demo", axonServer: '{"version":"2024.2.4","tls":true}' },
+            secretKeys: ["license", "adminToken"],
+            otherKeys: ["aws:region", "gcp:project"],
+        });
     });
 
     it("a stack file without config yields empty maps", () => {
         const file = readStackFile("empty", dir);
         assert.deepEqual(file, { stack: "empty", config: {}, secretKeys: [], providerConfig: {} });
-        assert.deepEqual(stackConfigFromFile(file).options, { licensed: false });
+        assert.deepEqual(stackConfigFromFile(file).options, { licensed: false, secretKeys: [], otherKeys: [] });
     });
 
     it("reports a missing or malformed file with its path", () => {
         assert.throws(() => readStackFile("nope", dir), /cannot read stack file .*Pulumi\.nope\.yaml/);
-        assert.throws(() => readStackFile("broken", dir), /Pulumi\.broken\.yaml is not valid YAML/);
+        assert.throws(() => readStackFile("broken", dir), /Pulumi\.broken\.yaml: is not valid YAML/);
     });
 });

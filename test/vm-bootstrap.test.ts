@@ -21,7 +21,7 @@ import { VM_PATHS } from "../components/axonserver/render/paths";
 import { INTERNAL_TOKEN_ENV, LICENSE_ENV, renderAxonServerProperties } from "../components/axonserver/render/properties";
 import { loadTopologyOrThrow } from "../components/topology/load";
 import { Topology } from "../components/topology/model";
-import { readStackFile, stackConfigFromFile } from "../components/topology/stackFile";
+import { readStackFile, stackConfigFromFile } from "../tools/config/stackFile";
 import {
     AWS_USER_DATA_LIMIT,
     VM_FILES,
@@ -281,21 +281,21 @@ describe("VM bootstrap rendering", () => {
         });
     });
 
-    it("requires the download, a long enough stop timeout and TLS references", () => {
+    it("requires the download, a stop timeout and TLS references", () => {
         const i = awsInput();
         assert.throws(
-            () => renderVmBootstrap({ ...i, download: undefined, stopTimeoutSeconds: 30, secrets: { ...i.secrets, tls: undefined } }),
+            () => renderVmBootstrap({ ...i, download: undefined, stopTimeoutSeconds: 0.5, secrets: { ...i.secrets, tls: undefined } }),
             (e: Error) =>
                 /axonServer\.download .* is required for VM nodes/.test(e.message) &&
-                /stop timeout 30s is below 120s/.test(e.message) &&
+                /stop timeout 0\.5s is not a positive whole number/.test(e.message) &&
                 /TLS is on but no TLS secret references/.test(e.message),
         );
     });
 
-    it("rejects unsafe references, a non-jar download and the wrong cloud settings", () => {
+    it("rejects unsafe references, a shell character in the download URL and missing cloud settings", () => {
         const i = gcpInput();
         assert.throws(() => renderVmBootstrap({ ...i, secrets: { ...i.secrets, systemToken: 'x"; rm -rf /' } }), /secret reference systemToken/);
-        assert.throws(() => renderVmBootstrap({ ...i, download: { ...DOWNLOAD, url: "https://example.com/AxonServer.zip" } }), /must point at the Axon Server \.jar/);
+        assert.throws(() => renderVmBootstrap({ ...i, download: { ...DOWNLOAD, url: "https://example.com/$(id).jar" } }), /without quotes, "\$" or backslashes/);
         assert.throws(() => renderVmBootstrap({ ...i, gcpProject: undefined }), /gcpProject is required on GCP/);
         assert.throws(() => renderVmBootstrap({ ...i, dataDevice: "/dev/sdb" }), /stable \/dev\/disk\/by-id\/ path/);
     });

@@ -12,7 +12,7 @@ import { GcpNetwork } from "../components/gcp/gcpNetwork";
 import { cidrContains, cidrsOverlap } from "../components/topology/cidr";
 import { loadTopologyOrThrow } from "../components/topology/load";
 import { Topology } from "../components/topology/model";
-import { readStackFile, stackConfigFromFile } from "../components/topology/stackFile";
+import { readStackFile, stackConfigFromFile } from "../tools/config/stackFile";
 import {
     assertUniqueUrns,
     containsSecretWrapper,

@@ -31,6 +31,8 @@ export function generateBenchConfig(nodes: number, sites: number, groups: number
             region,
             zones,
             cidr: `10.${i + 1}.0.0/16`,
+            // One Axon pod per worker (required anti-affinity): enough workers for the busiest zone.
+            nodesPerZone: Math.max(1, Math.ceil(nodes / sites / zones.length)),
         };
     });
     const nodeList = Array.from({ length: nodes }, (_, i) => {

@@ -12,17 +12,17 @@
  * `topology-report.json` / `.txt`. Exit 0 on success, 1 on an invalid topology or a failing program,
  * 2 on a usage error (unknown flag, missing or unknown stack).
  *
- * Secure config values (`secure:` in the stack file) cannot be decrypted offline: they are absent, so
- * the admin/internal tokens come from mock random resources and the license is not configured.
+ * Secure config values (`secure:` in the stack file) cannot be decrypted offline: the program sees
+ * them as secrets holding a placeholder (so it reaches the same verdict as `pulumi up`), and tokens
+ * that are not configured come from mock random resources.
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { PROJECT_NAMESPACE as PROJECT } from "../components/topology/stackFile";
+import { mockConfig, mockSecretKeys, PROJECT_NAMESPACE as PROJECT } from "./config/stackFile";
 import type { TopologyReport } from "../components/topology/report";
 import type { Deployment } from "../stacks/deployment";
 import { PULUMI_CONFIG_ENV, scrubProviderEnv } from "./harness/env";
 import type { MockRun, ResourceRecord } from "./harness/mocks";
-import { mockConfig } from "./harness/stackConfig";
 
 /** Repository root: stack files live here. */
 const ROOT = path.resolve(__dirname, "..");
@@ -166,7 +166,7 @@ export async function render(args: Args, log: (line: string) => void = console.l
     const removedEnv = scrubProviderEnv(process.env, PULUMI_CONFIG_ENV).removed;
     // Loaded only now: @pulumi/pulumi seeds its config store from the environment when first loaded.
     const YAML = await import("yaml");
-    const { readStackFile } = await import("../components/topology/stackFile");
+    const { readStackFile } = await import("./config/stackFile");
     const harness = await import("./harness/mocks");
     const pulumi = await import("@pulumi/pulumi");
     const { loadStackTopology, program } = await import("../stacks/program");
@@ -185,7 +185,7 @@ export async function render(args: Args, log: (line: string) => void = console.l
     let run: MockRun<Deployment>;
     let report: TopologyReport | undefined;
     try {
-        run = await harness.runUnderMocks({ stack: file.stack, project: PROJECT, config: mockConfig(file), secretKeys: [] }, () => {
+        run = await harness.runUnderMocks({ stack: file.stack, project: PROJECT, config: mockConfig(file), secretKeys: mockSecretKeys(file) }, () => {
             // The report needs the loader's result, valid or not; the program reads the same config again.
             report = buildReport(loadStackTopology(readStackInput()), file.stack);
             return program();
@@ -277,8 +277,8 @@ export async function render(args: Args, log: (line: string) => void = console.l
     for (const n of notices) log(`    render: ${n}`);
     log(
         `  Secrets: secure config values are not decrypted offline, so ${
-            file.secretKeys.length ? `${file.secretKeys.join(", ")} were left out and ` : ""
-        }tokens come from mock random resources; every secret is written as "${REDACTED}".`,
+            file.secretKeys.length ? `${file.secretKeys.join(", ")} hold a placeholder and ` : ""
+        }tokens that are not configured come from mock random resources; every secret is written as "${REDACTED}".`,
     );
     if (removedEnv.length) log(`  Ignored environment: ${removedEnv.join(", ")}`);
     log(`  Files: ${written.join(", ")}`);

@@ -12,11 +12,12 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import YAML from "yaml";
-import { parseBackupSettings, BACKUP_DEFAULTS } from "../components/backup/settings";
+import { BACKUP_DEFAULTS } from "../components/backup/settings";
 import { RECOVERY_FILE_NAME, renderRecoveryJson, renderRestorePlan, restoreJobName, restorePlan, RestorePlan, RestorePlanError } from "../components/backup/restorePlan";
-import { formatIssue, loadTopologyOrThrow, TopologyError } from "../components/topology/load";
+import { formatConfigErrors } from "../components/topology/load";
 import { Topology } from "../components/topology/model";
-import { readStackFile, REPO_ROOT, stackConfigFromFile } from "../components/topology/stackFile";
+import { loadStackFile } from "./topology";
+import { REPO_ROOT } from "./config/stackFile";
 
 const USAGE = "usage: npm run restore-plan -- --stack <name> [--target-stack <name>] [--bucket-url <url>] [--out <recovery.json>] [--out-dir <dir>]";
 
@@ -46,10 +47,14 @@ export function parseArgs(argv: string[]): RestorePlanArgs | { error: string } |
     return { stack: values.stack, targetStack: values.targetStack, bucketUrl: values.bucketUrl, out: values.out, outDir: values.outDir };
 }
 
-function load(stack: string, dir: string): { topology: Topology; backup: unknown } {
-    const file = readStackFile(stack, dir);
-    const { raw, options } = stackConfigFromFile(file);
-    return { topology: loadTopologyOrThrow(raw, options).topology, backup: raw.backup };
+class ConfigError extends Error {}
+
+/** The stack's topology from the one loader (the `backup` key included); its error text is `topology`'s. */
+function load(stack: string, dir: string): Topology {
+    if (!fs.existsSync(path.join(dir, `Pulumi.${stack}.yaml`))) throw new Error(`unknown stack "${stack}": no Pulumi.${stack}.yaml in ${dir}`);
+    const result = loadStackFile(stack, dir);
+    if (result.errors.length > 0 || !result.topology) throw new ConfigError(formatConfigErrors(result.errors));
+    return result.topology;
 }
 
 /** Runs the command on the stack files in `dir`; returns the exit code. */
@@ -68,29 +73,24 @@ export function main(
         err(`${args.error}\n${USAGE}\n`);
         return 2;
     }
-    let source: ReturnType<typeof load>;
-    let target: ReturnType<typeof load> | undefined;
+    let source: Topology;
+    let target: Topology | undefined;
     try {
         source = load(args.stack, dir);
         if (args.targetStack) target = load(args.targetStack, dir);
     } catch (e) {
-        if (e instanceof TopologyError) {
-            err(`${e.message}\n`);
+        if (e instanceof ConfigError) {
+            err(e.message);
             return 1;
         }
         err(`${(e as Error).message}\n${USAGE}\n`);
         return 2;
     }
-    const parsed = parseBackupSettings(source.backup, source.topology);
-    if (parsed.errors.length > 0) {
-        err(`invalid backup configuration of stack ${args.stack}:\n${parsed.errors.map(formatIssue).join("\n")}\n`);
-        return 1;
-    }
-    if (!parsed.settings) err(`note: stack ${args.stack} has no backup configuration; the plan assumes the defaults\n`);
-    const firstCloud = source.topology.sites[0]?.cloud;
-    const settings = parsed.settings ?? { ...BACKUP_DEFAULTS, cloud: firstCloud === "gcp" ? "gcp" : "aws", drRegion: "<dr-region>" };
+    if (!source.backup) err(`note: stack ${args.stack} has no backup configuration; the plan assumes the defaults\n`);
+    const firstCloud = source.sites[0]?.cloud;
+    const settings = source.backup ?? { ...BACKUP_DEFAULTS, cloud: firstCloud === "gcp" ? "gcp" : "aws", drRegion: "<dr-region>" };
     try {
-        const plan = restorePlan({ source: source.topology, target: target?.topology, settings, bucketUrl: args.bucketUrl ?? "<bucket-url>" });
+        const plan = restorePlan({ source, target, settings, bucketUrl: args.bucketUrl ?? "<bucket-url>" });
         if (args.out && plan.recovery) fs.writeFileSync(args.out, renderRecoveryJson(plan.recovery));
         if (args.outDir) writeRestoreFiles(plan, args.outDir);
         out(renderRestorePlan(plan, args.outDir ? { filesWrittenTo: args.outDir } : {}));

@@ -1,38 +1,51 @@
 /**
- * `npm run topology -- --stack <name> [--json]`
+ * `npm run topology -- --stack <name> [--json] [--dir <dir>]`
  *
- * Reads `Pulumi.<name>.yaml` from the repository root, validates it and prints the topology report
- * (text, or the JSON documented in docs/topology-report.md). No Pulumi CLI, credentials or network.
+ * Reads `Pulumi.<name>.yaml` from `--dir` (default: the repository root), validates it with the loader
+ * `pulumi up` uses, and prints the topology report (text, or the JSON documented in
+ * docs/topology-report.md). For an invalid config the text is the error list `pulumi up` shows.
+ * No Pulumi CLI, credentials or network.
  * Exit codes: 0 valid, 1 configuration errors, 2 usage errors (bad arguments, unknown stack).
  */
 import * as fs from "node:fs";
-import { loadTopology } from "../components/topology/load";
+import { parseArgs as parseCommandLine } from "node:util";
+import { loadStack } from "../components/backup/stackLoader";
+import { formatConfigErrors } from "../components/topology/load";
+import { LoadResult } from "../components/topology/model";
 import { buildReport, renderReportText } from "../components/topology/report";
-import { readStackFile, REPO_ROOT, stackConfigFromFile } from "../components/topology/stackFile";
+import { readStackFile, REPO_ROOT, StackFileError, stackInput } from "./config/stackFile";
 
-const USAGE = "usage: npm run topology -- --stack <name> [--json]";
+const USAGE = "usage: npm run topology -- --stack <name> [--json] [--dir <stack file dir>]";
 
 export interface TopologyArgs {
     stack: string;
     json: boolean;
+    /** Directory of the stack file; default: the repository root (or `main`'s `dir`). */
+    dir?: string;
 }
 
 /** Parses the command line; returns an error message for usage errors. */
 export function parseArgs(argv: string[]): TopologyArgs | { error: string } | { help: true } {
-    let stack: string | undefined;
-    let json = false;
-    for (let i = 0; i < argv.length; i++) {
-        const a = argv[i];
-        if (a === "--json") json = true;
-        else if (a === "--help" || a === "-h") return { help: true };
-        else if (a === "--stack" || a === "-s") {
-            stack = argv[++i];
-            if (!stack || stack.startsWith("-")) return { error: `${a} needs a stack name` };
-        } else if (a.startsWith("--stack=")) stack = a.slice("--stack=".length);
-        else return { error: `unknown argument ${a}` };
+    let values: { stack?: string; json?: boolean; dir?: string; help?: boolean };
+    try {
+        ({ values } = parseCommandLine({
+            args: argv,
+            options: {
+                stack: { type: "string", short: "s" },
+                json: { type: "boolean" },
+                dir: { type: "string" },
+                help: { type: "boolean", short: "h" },
+            },
+            strict: true,
+            allowPositionals: false,
+        }));
+    } catch (e) {
+        const unknown = /Unknown option '([^']+)'/.exec((e as Error).message);
+        return { error: unknown ? `unknown argument ${unknown[1]}` : (e as Error).message };
     }
-    if (!stack) return { error: "--stack is required" };
-    return { stack, json };
+    if (values.help) return { help: true };
+    if (!values.stack || values.stack.startsWith("-")) return { error: "--stack is required" };
+    return { stack: values.stack, json: values.json ?? false, ...(values.dir ? { dir: values.dir } : {}) };
 }
 
 /** Stack names of the `Pulumi.<name>.yaml` files in `dir`, sorted. */
@@ -42,6 +55,16 @@ export function availableStacks(dir: string = REPO_ROOT): string[] {
         .map((f) => /^Pulumi\.(.+)\.ya?ml$/.exec(f)?.[1])
         .filter((s): s is string => !!s)
         .sort();
+}
+
+/** Loads a stack file with the one loader; a file the Pulumi CLI could not read is a config error too. */
+export function loadStackFile(stack: string, dir: string): LoadResult {
+    try {
+        return loadStack(stackInput(readStackFile(stack, dir)));
+    } catch (e) {
+        if (e instanceof StackFileError) return { errors: e.issues, warnings: [] };
+        return { errors: [{ path: `Pulumi.${stack}.yaml`, message: (e as Error).message }], warnings: [] };
+    }
 }
 
 /** Runs the command on the stack files in `dir`; returns the exit code. Writers and `dir` are for tests. */
@@ -60,20 +83,21 @@ export function main(
         err(`${args.error}\n${USAGE}\n`);
         return 2;
     }
-    const stacks = availableStacks(dir);
-    if (!stacks.includes(args.stack)) {
-        err(`unknown stack "${args.stack}": no Pulumi.${args.stack}.yaml in ${dir}\navailable stacks: ${stacks.join(", ") || "(none)"}\n`);
+    const stackDir = args.dir ?? dir;
+    if (!fs.existsSync(stackDir)) {
+        err(`no such directory: ${stackDir}\n${USAGE}\n`);
         return 2;
     }
-    let report;
-    try {
-        const { raw, options } = stackConfigFromFile(readStackFile(args.stack, dir));
-        report = buildReport(loadTopology(raw, options), args.stack);
-    } catch (e) {
-        // An unreadable file (YAML syntax error) is a configuration error, reported like the others.
-        report = buildReport({ errors: [{ path: `Pulumi.${args.stack}.yaml`, message: (e as Error).message }], warnings: [] }, args.stack);
+    const stacks = availableStacks(stackDir);
+    if (!stacks.includes(args.stack)) {
+        err(`unknown stack "${args.stack}": no Pulumi.${args.stack}.yaml in ${stackDir}\navailable stacks: ${stacks.join(", ") || "(none)"}\n`);
+        return 2;
     }
-    out(args.json ? `${JSON.stringify(report, null, 2)}\n` : renderReportText(report));
+    const result = loadStackFile(args.stack, stackDir);
+    const report = buildReport(result, args.stack);
+    if (args.json) out(`${JSON.stringify(report, null, 2)}\n`);
+    // An invalid config prints exactly what `pulumi up` shows.
+    else out(report.valid ? renderReportText(report) : formatConfigErrors(report.errors));
     return report.valid ? 0 : 1;
 }
 

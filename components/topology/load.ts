@@ -1,44 +1,86 @@
 /**
- * The public entry of the topology model: stack config in, validated `Topology` out.
- * Pure: no Pulumi import (`stacks/` reads `pulumi.Config` and hands the values over).
+ * The one loader: a stack's config in, the validated `Topology` (backup settings included), its
+ * warnings and every error out. Pure: no Pulumi import. Every door calls it: `pulumi up`
+ * (stacks/program.ts, through `loadStack` with what the engine hands over), `npm run topology`,
+ * `render` and `restore-plan` (tools/config/stackFile.ts turns a stack file into the same input), and the
+ * tests. Nothing else validates config.
  *
- * Parsing is piecewise (each top-level key, each list element on its own) so that every problem is
- * reported at once, each with the config path as the user wrote it.
+ * Parsing is piecewise (each top-level key, each list element, each field of an element on its own)
+ * so that every problem is reported at once, each with the config path as the user wrote it, and the
+ * relation checks run on whatever parsed.
  */
 import type { z } from "zod";
-import { ADMIN_GROUP, AxonNode, ClientRegion, ConfigIssue, LoadResult, Site, StorageTier, Topology } from "./model";
+import { ADMIN_GROUP, AxonNode, BackupSettings, ClientRegion, ConfigIssue, LoadResult, Site, StackConfigInput, StorageTier, Topology } from "./model";
 import {
     configErrorMap,
+    didYouMean,
     formatPath,
     listOf,
     listSchemas,
     quote,
     RawAxonServer,
+    RawBackup,
     RawClient,
     RawClusterAccess,
     RawNode,
     RawNodeDefaults,
     RawReplicationGroup,
     RawSite,
+    SECRET_KEYS,
     sectionSchemas,
     defaultMachineType,
     TOP_LEVEL_KEYS,
 } from "./schema";
 import { clusterAccessIssues } from "./clusterAccess";
 import { registryImage } from "./images";
-import { effectiveCpu, Indexed, ParsedConfig, ResolvedGroup, topologyWarnings, validateConfig } from "./validate";
+import { effectiveCpu, Indexed, ParsedConfig, ResolvedGroup, topologyWarnings, validateBackup, backupWiringIssues, validateConfig } from "./validate";
+
+/** The Pulumi project name (`Pulumi.yaml`), i.e. the config namespace of this program's keys. */
+export const PROJECT_NAMESPACE = "axonserver-multiregion";
+
+/** Config namespaces of the providers and of Pulumi itself: never mistaken for a typo of ours. */
+const KNOWN_NAMESPACES = ["aws", "gcp", "google-native", "kubernetes", "pulumi", "random", "tls"] as const;
+
+/** Keys whose values are plain strings; every other key holds a YAML value the CLI JSON-encodes. */
+const STRING_KEYS: readonly string[] = ["environment", "gcpProject"];
 
 export interface LoadOptions {
-    /** true when the `license` secret is configured */
+    /** true when the `license` secret is configured (default: `license` is in `secretKeys`). */
     licensed?: boolean;
+    /** Keys stored as secrets (namespace stripped); their values are not part of `raw`. */
+    secretKeys?: readonly string[];
+    /** Fully-qualified keys of other namespaces, checked for look-alikes of this project's namespace. */
+    otherKeys?: readonly string[];
+    /**
+     * Which nodes run a backup agent and the plan's warnings (components/backup/plan.ts `planBackups`,
+     * passed in by `components/backup/stackLoader.ts` because the model cannot import the backup layer).
+     * With it, agents that cannot reach the bucket are errors; without it, that check is skipped.
+     */
+    backupPlan?: BackupPlanner;
+    /**
+     * The platform limits and the capacity check (components/topology/platform `platformIssues`, passed
+     * in by components/backup/stackLoader.ts: the platform rules build on the model, so the model's
+     * loader does not import them). Without it they are skipped, which the unit tests of those rules
+     * use to get a topology that breaks them.
+     */
+    platformChecks?: PlatformChecker;
 }
 
-/** Thrown by `loadTopologyOrThrow`; the message lists every error, one `path: message` per line. */
+/** The part of the backup plan the loader checks: which node on which site runs an agent, and the plan's warnings. */
+export type BackupPlanner = (
+    topology: Topology,
+    settings: BackupSettings,
+) => { readonly agents: readonly { readonly node: string; readonly site: string }[]; readonly warnings: readonly string[] };
+
+/** Errors and warnings of the platform rules for a loaded topology. */
+export type PlatformChecker = (topology: Topology, options: { backupAgent: boolean }) => { errors: ConfigIssue[]; warnings: ConfigIssue[] };
+
+/** Thrown by `loadTopologyOrThrow`; the message is `formatConfigErrors` of its errors. */
 export class TopologyError extends Error {
     readonly errors: readonly ConfigIssue[];
 
     constructor(errors: readonly ConfigIssue[]) {
-        super(`invalid stack configuration (${errors.length} error${errors.length === 1 ? "" : "s"}):\n${errors.map(formatIssue).join("\n")}`);
+        super(formatConfigErrors(errors).trimEnd());
         this.name = "TopologyError";
         this.errors = errors;
     }
@@ -49,13 +91,27 @@ export function formatIssue(issue: ConfigIssue): string {
     return `${issue.path}: ${issue.message}`;
 }
 
+/**
+ * The text of a rejected config, the same on every door: what `npm run topology -- --stack <stack>`
+ * prints and what `pulumi up` shows (stacks/program.ts throws it as a `RunError`). One line per
+ * error, `path: message`, unwrapped so it can be searched.
+ */
+export function formatConfigErrors(errors: readonly ConfigIssue[]): string {
+    return `invalid stack configuration (${errors.length} error${errors.length === 1 ? "" : "s"}):\n${errors.map((e) => `${formatIssue(e)}\n`).join("")}`;
+}
+
 /** Zod issues as config issues under `prefix`; unknown keys become one issue per key, at the key. */
 function toIssues(prefix: readonly PropertyKey[], issues: readonly z.core.$ZodIssue[]): ConfigIssue[] {
     const out: ConfigIssue[] = [];
+    // A value of the wrong type gets that one message; checks that ran on it anyway add only noise.
+    const wrongType = new Set(issues.filter((i) => i.code === "invalid_type").map((i) => JSON.stringify(i.path)));
     for (const iss of issues) {
+        if (iss.code !== "invalid_type" && wrongType.has(JSON.stringify(iss.path))) continue;
         const at = [...prefix, ...iss.path];
         if (iss.code === "unrecognized_keys") {
-            for (const key of iss.keys) out.push({ path: formatPath([...at, key]), message: `unknown key ${quote(key)}; ${iss.message}` });
+            // The error map wrote the allowed keys (quoted) into the message; the issue itself no longer holds the schema.
+            const allowed = [...iss.message.matchAll(/"((?:[^"\\]|\\.)*)"/g)].map((m) => JSON.parse(`"${m[1]}"`) as string);
+            for (const key of iss.keys) out.push({ path: formatPath([...at, key]), message: unknownKeyMessage(key, allowed) });
         } else {
             out.push({ path: formatPath(at), message: iss.message });
         }
@@ -63,13 +119,53 @@ function toIssues(prefix: readonly PropertyKey[], issues: readonly z.core.$ZodIs
     return out;
 }
 
+function unknownKeyMessage(key: string, allowed: readonly string[]): string {
+    return `unknown key ${quote(key)}; allowed keys: ${listOf(allowed)}${didYouMean(key, allowed)}`;
+}
+
 const PARSE_OPTIONS = { error: configErrorMap, reportInput: true } as const;
+
+type ObjectSchema = z.ZodObject<z.core.$ZodLooseShape>;
+
+/**
+ * Parses a map field by field: unknown keys and every bad field are reported, the fields that parsed
+ * are returned (defaults applied), so the relation checks still see them. `ok` is false when anything
+ * failed. A value that is not a map gets the schema's own message.
+ */
+function parseFields<T>(schema: ObjectSchema, value: unknown, path: readonly PropertyKey[], errors: ConfigIssue[]): { value?: Partial<T>; ok: boolean } {
+    if (!isRecord(value)) {
+        const r = schema.safeParse(value, PARSE_OPTIONS);
+        if (r.success) return { value: r.data as Partial<T>, ok: true };
+        errors.push(...toIssues(path, r.error.issues));
+        return { ok: false };
+    }
+    const shape = schema.shape;
+    const allowed = Object.keys(shape);
+    let ok = true;
+    for (const key of Object.keys(value)) {
+        if (!(key in shape)) {
+            errors.push({ path: formatPath([...path, key]), message: unknownKeyMessage(key, allowed) });
+            ok = false;
+        }
+    }
+    const out: Record<string, unknown> = {};
+    for (const [key, field] of Object.entries(shape)) {
+        const r = (field as z.ZodType).safeParse(value[key], PARSE_OPTIONS);
+        if (r.success) {
+            if (r.data !== undefined) out[key] = r.data;
+        } else {
+            errors.push(...toIssues([...path, key], r.error.issues));
+            ok = false;
+        }
+    }
+    return { value: out as Partial<T>, ok };
+}
 
 type ListKey = keyof typeof listSchemas;
 const LIST_WHAT: Record<ListKey, string> = { sites: "site", nodes: "node", replicationGroups: "replication group", clients: "client" };
 
-/** Parses a list element by element; returns the elements that passed, with their positions. */
-function parseList<T>(key: ListKey, value: unknown, errors: ConfigIssue[]): { parsed: Indexed<T>[]; raw: unknown[] } {
+/** Parses a list element by element, each field by field; returns what parsed, with positions. */
+function parseList<T>(key: ListKey, value: unknown, errors: ConfigIssue[]): { parsed: Indexed<Partial<T>>[]; raw: unknown[] } {
     const { element, min } = listSchemas[key];
     if (value === undefined || value === null) {
         if (min > 0) errors.push({ path: key, message: `is required: a list of at least ${min} ${LIST_WHAT[key]}` });
@@ -80,11 +176,10 @@ function parseList<T>(key: ListKey, value: unknown, errors: ConfigIssue[]): { pa
         return { parsed: [], raw: [] };
     }
     if (value.length < min) errors.push({ path: key, message: `needs at least ${min} ${LIST_WHAT[key]}, got an empty list` });
-    const parsed: Indexed<T>[] = [];
+    const parsed: Indexed<Partial<T>>[] = [];
     value.forEach((el, index) => {
-        const r = element.safeParse(el, PARSE_OPTIONS);
-        if (r.success) parsed.push({ index, value: r.data as T });
-        else errors.push(...toIssues([key, index], r.error.issues));
+        const r = parseFields<T>(element as unknown as ObjectSchema, el, [key, index], errors);
+        if (r.value) parsed.push({ index, value: r.value, complete: r.ok });
     });
     return { parsed, raw: value };
 }
@@ -94,52 +189,172 @@ function isRecord(v: unknown): v is Record<string, unknown> {
 }
 
 /**
- * Parses and validates the stack config (namespace stripped). Returns every error and, only when
- * there are none, the topology and its warnings.
+ * The values of `StackConfigInput` as the program reads them: string keys as they are, the others
+ * JSON-decoded; text that is not JSON (e.g. `pulumi config set nodes foo`) stays a string, so the
+ * schema reports a type error at the key's path.
+ */
+export function decodeConfigValues(values: Readonly<Record<string, string>>): Record<string, unknown> {
+    const raw: Record<string, unknown> = {};
+    for (const [key, text] of Object.entries(values)) {
+        if (STRING_KEYS.includes(key)) {
+            raw[key] = text;
+            continue;
+        }
+        try {
+            raw[key] = JSON.parse(text) as unknown;
+        } catch {
+            raw[key] = text;
+        }
+    }
+    return raw;
+}
+
+/**
+ * Loads a stack's config as the Pulumi CLI hands it over (both doors build this input). The doors call
+ * it through components/backup/stackLoader.ts, which adds the backup plan's checks.
+ */
+export function loadStack(input: StackConfigInput, options: Pick<LoadOptions, "backupPlan" | "platformChecks"> = {}): LoadResult {
+    return loadTopology(decodeConfigValues(input.values), { ...options, secretKeys: input.secretKeys, otherKeys: input.otherKeys });
+}
+
+/** A namespace that looks like a typo of this project's: `axonserver`, `axonserver-multiregon`. */
+function looksLikeOurNamespace(namespace: string): boolean {
+    const n = namespace.toLowerCase();
+    if ((KNOWN_NAMESPACES as readonly string[]).includes(n)) return false;
+    return n.includes("axon") || n.includes("multiregion") || didYouMean(n, [PROJECT_NAMESPACE]) !== "" || n.replace(/[^a-z]/g, "") === "axonservermultiregion";
+}
+
+/** Problems of the config's keys: unknown keys, secrets in plain text, secrets on plain keys, namespace typos. */
+function keyIssues(raw: Record<string, unknown>, secretKeys: readonly string[], otherKeys: readonly string[]): ConfigIssue[] {
+    const errors: ConfigIssue[] = [];
+    const known = TOP_LEVEL_KEYS as readonly string[];
+    const secrets = SECRET_KEYS as readonly string[];
+    // Sorted: the engine and the stack file list keys in different orders, and every door must print the same text.
+    for (const key of [...Object.keys(raw), ...secretKeys.filter((k) => !(k in raw))].sort()) {
+        if (!known.includes(key)) errors.push({ path: formatPath([key]), message: unknownKeyMessage(key, TOP_LEVEL_KEYS) });
+    }
+    for (const key of secrets) {
+        if (raw[key] !== undefined && !secretKeys.includes(key)) {
+            errors.push({
+                path: key,
+                message: `is stored in plain text, so the secret would sit in the stack file and in git; remove it and set it encrypted: pulumi config set --secret ${key} <value>`,
+            });
+        }
+    }
+    for (const key of [...secretKeys].sort()) {
+        if (known.includes(key) && !secrets.includes(key)) {
+            errors.push({
+                path: key,
+                message: `is stored as a secret (secure:), but ${quote(key)} is a plain setting that the program reads as text; set it without --secret: pulumi config set ${key} <value> (or pulumi config set --path for a map)`,
+            });
+        }
+    }
+    for (const full of [...otherKeys].sort()) {
+        const colon = full.indexOf(":");
+        const namespace = colon < 0 ? full : full.slice(0, colon);
+        const key = colon < 0 ? "" : full.slice(colon + 1);
+        if (!looksLikeOurNamespace(namespace)) continue;
+        errors.push({
+            path: full,
+            message: `the namespace ${quote(namespace)} is not this project's (${quote(PROJECT_NAMESPACE)}), so the program never reads this key; did you mean ${quote(`${PROJECT_NAMESPACE}:${key}`)}?`,
+        });
+    }
+    return errors;
+}
+
+/**
+ * Parses and validates the stack config (namespace stripped, values decoded). Returns every error
+ * and, only when there are none, the topology and its warnings.
  */
 export function loadTopology(raw: Record<string, unknown>, options: LoadOptions = {}): LoadResult {
     if (!isRecord(raw)) {
         return { errors: [{ path: "(config)", message: `expected a map of config keys, got ${quote(raw)}` }], warnings: [] };
     }
-    const errors: ConfigIssue[] = [];
-    for (const key of Object.keys(raw)) {
-        if (!(TOP_LEVEL_KEYS as readonly string[]).includes(key)) {
-            errors.push({ path: formatPath([key]), message: `unknown key ${quote(key)}; allowed keys: ${listOf(TOP_LEVEL_KEYS)}` });
-        }
-    }
+    const secretKeys = options.secretKeys ?? [];
+    const errors: ConfigIssue[] = keyIssues(raw, secretKeys, options.otherKeys ?? []);
+    // A plain key stored as a secret is reported above; its value is not read (the offline doors cannot decrypt it).
+    const plain = (key: string) => (secretKeys.includes(key) ? undefined : raw[key]);
 
     const sections: Record<string, unknown> = {};
+    const objectSections = { axonServer: true, nodeDefaults: true, backup: true } as Record<string, boolean>;
     for (const [key, schema] of Object.entries(sectionSchemas)) {
-        const r = schema.safeParse(raw[key], PARSE_OPTIONS);
+        if ((SECRET_KEYS as readonly string[]).includes(key)) continue;
+        const value = plain(key);
+        if (secretKeys.includes(key) && value === undefined) continue;
+        if (objectSections[key] && value !== undefined && value !== null) {
+            const inner = (schema as z.ZodType & { unwrap?: () => z.ZodType }).unwrap?.() ?? schema;
+            const r = parseFields(inner as unknown as ObjectSchema, value, [key], errors);
+            if (r.value) sections[key] = r.value;
+            continue;
+        }
+        const r = schema.safeParse(value, PARSE_OPTIONS);
         if (r.success) sections[key] = r.data;
         else errors.push(...toIssues([key], r.error.issues));
     }
-    const sites = parseList<RawSite>("sites", raw.sites, errors);
-    const nodes = parseList<RawNode>("nodes", raw.nodes, errors);
-    const groups = parseList<RawReplicationGroup>("replicationGroups", raw.replicationGroups, errors);
-    const clients = parseList<RawClient>("clients", raw.clients, errors);
+    const sites = parseList<RawSite>("sites", plain("sites"), errors);
+    const nodes = parseList<RawNode>("nodes", plain("nodes"), errors);
+    const groups = parseList<RawReplicationGroup>("replicationGroups", plain("replicationGroups"), errors);
+    const clients = parseList<RawClient>("clients", plain("clients"), errors);
 
     const parsed: ParsedConfig = {
-        present: new Set(Object.keys(raw).filter((k) => raw[k] !== undefined)),
+        present: new Set([...Object.keys(raw).filter((k) => raw[k] !== undefined), ...secretKeys]),
         environment: sections.environment as string | undefined,
-        axonServer: sections.axonServer as RawAxonServer | undefined,
+        axonServer: sections.axonServer as Partial<RawAxonServer> | undefined,
         gcpProject: sections.gcpProject as string | undefined,
-        nodeDefaults: sections.nodeDefaults as RawNodeDefaults | undefined,
+        nodeDefaults: sections.nodeDefaults as Partial<RawNodeDefaults> | undefined,
+        adminCidrs: sections.adminCidrs as string[] | undefined,
+        runnerCidrs: (sections.clusterAccess as Partial<RawClusterAccess> | undefined)?.runnerCidrs,
         sites: sites.parsed,
         nodes: nodes.parsed,
         replicationGroups: groups.parsed,
         clients: clients.parsed,
-        raw: { sites: sites.raw, nodes: nodes.raw, replicationGroups: groups.raw, clients: clients.raw },
+        raw: { sites: sites.raw, nodes: nodes.raw, replicationGroups: groups.raw, clients: clients.raw, axonServer: plain("axonServer"), backup: plain("backup") },
     };
     const semantic = validateConfig(parsed);
     errors.push(...semantic.errors);
+    const backup = validateBackup(sections.backup as Partial<RawBackup> | undefined, parsed);
+    if (errors.length === 0 && backup.errors.length > 0 && backup.candidate && options.backupPlan) {
+        // Only `backup` is wrong: which agents cannot reach the bucket is known too, say it now.
+        const withoutBackup = buildTopology(parsed, sections, semantic.groups, false);
+        errors.push(...backupWiringIssues(withoutBackup, backup.candidate, options.backupPlan(withoutBackup, backup.candidate)));
+    }
+    errors.push(...backup.errors);
     if (errors.length > 0) return { errors, warnings: [] };
 
-    const topology = buildTopology(parsed, sections, semantic.groups, options.licensed ?? raw.license !== undefined);
-    const accessErrors = clusterAccessIssues(topology);
-    if (accessErrors.length > 0) return { errors: accessErrors, warnings: [] };
+    const licensed = options.licensed ?? (secretKeys.includes("license") || raw.license !== undefined);
+    const topology = buildTopology(parsed, sections, semantic.groups, licensed, backup.settings);
+    // Checks that need the whole model: reported once everything else is valid.
+    const late: ConfigIssue[] = clusterAccessIssues(topology);
+    // Platform limits and the per-zone capacity (the backup agent sidecar takes room in every Axon pod).
+    const platform = options.platformChecks ? options.platformChecks(topology, { backupAgent: topology.backup !== undefined }) : { errors: [], warnings: [] };
+    late.push(...platform.errors);
     const warnings = topologyWarnings(topology, new Map(semantic.groups.map((g) => [g.name, g.path])));
+    warnings.push(...platform.warnings);
+    if (topology.backup && options.backupPlan) {
+        // Which node runs an agent follows from the whole topology (components/backup/plan.ts).
+        const plan = options.backupPlan(topology, topology.backup);
+        late.push(...backupWiringIssues(topology, topology.backup, plan));
+        warnings.push(...plan.warnings.map((message) => ({ path: "backup", message })));
+    }
+    if (late.length > 0) return { errors: late, warnings: [] };
     return { topology, errors: [], warnings };
+}
+
+/**
+ * The `backup` key on its own against already-known sites: its schema and relation checks, exactly as
+ * `loadTopology` runs them (for callers that hold a topology, e.g. tests of the backup components).
+ */
+export function validateBackupKey(raw: unknown, topology: Pick<Topology, "sites"> & Partial<Pick<Topology, "gcpProject">>): { settings?: BackupSettings; errors: ConfigIssue[] } {
+    if (raw === undefined || raw === null) return { errors: [] };
+    const errors: ConfigIssue[] = [];
+    const schema = (sectionSchemas.backup as unknown as { unwrap(): ObjectSchema }).unwrap();
+    const parsed = parseFields<RawBackup>(schema, raw, ["backup"], errors);
+    const sites = topology.sites.map((s, index) => ({ index, value: { cloud: s.cloud } }));
+    // A caller that passes no `gcpProject` field at all is not asking for the project check.
+    const present = new Set("gcpProject" in topology && topology.gcpProject === undefined ? [] : ["gcpProject"]);
+    const checked = validateBackup(parsed.value, { sites, present, raw: { sites: [], nodes: [], replicationGroups: [], clients: [], backup: raw } });
+    errors.push(...checked.errors);
+    return errors.length > 0 ? { errors } : { settings: checked.settings, errors: [] };
 }
 
 /** Like `loadTopology`, but throws a `TopologyError` listing every error. */
@@ -150,15 +365,16 @@ export function loadTopologyOrThrow(raw: Record<string, unknown>, options?: Load
 }
 
 /** Assembles the model from a config that passed validation, applying the derived defaults. */
-function buildTopology(p: ParsedConfig, sections: Record<string, unknown>, groups: readonly ResolvedGroup[], licensed: boolean): Topology {
-    const ax = p.axonServer!;
-    const defaults = p.nodeDefaults!;
+function buildTopology(p: ParsedConfig, sections: Record<string, unknown>, groups: readonly ResolvedGroup[], licensed: boolean, backup?: BackupSettings): Topology {
+    // No errors: every field parsed, so the partial values are complete.
+    const ax = p.axonServer as RawAxonServer;
+    const defaults = p.nodeDefaults as RawNodeDefaults;
     const kubernetes = sections.kubernetes as Topology["kubernetes"];
     const dns = sections.dns as Topology["dns"];
     const imageRegistry = sections.imageRegistry as string | undefined;
     const access = sections.clusterAccess as RawClusterAccess;
 
-    const sites: Site[] = p.sites.map(({ index, value: s }) => ({
+    const sites: Site[] = (p.sites as Indexed<RawSite>[]).map(({ index, value: s }) => ({
         name: s.name,
         cloud: s.cloud,
         platform: s.platform,
@@ -193,7 +409,7 @@ function buildTopology(p: ParsedConfig, sections: Record<string, unknown>, group
     }));
     const siteByName = new Map(sites.map((s) => [s.name, s]));
 
-    const nodes: AxonNode[] = p.nodes.map(({ index, value: n }) => {
+    const nodes: AxonNode[] = (p.nodes as Indexed<RawNode>[]).map(({ index, value: n }) => {
         const site = siteByName.get(n.site)!;
         const roles = Object.fromEntries(
             groups.flatMap((g) => g.members.filter((m) => m.node === n.name).map((m) => [g.name, m.role] as const)),
@@ -227,7 +443,7 @@ function buildTopology(p: ParsedConfig, sections: Record<string, unknown>, group
 
     const replicationGroups = groups.map((g) => ({ name: g.name, contexts: g.contexts, members: g.members, defaulted: g.defaulted }));
     const applicationContexts = replicationGroups.flatMap((g) => g.contexts.map((c) => c.name)).filter((c) => c !== ADMIN_GROUP);
-    const clients: ClientRegion[] = p.clients.map(({ value: c }) => ({
+    const clients: ClientRegion[] = (p.clients as Indexed<RawClient>[]).map(({ value: c }) => ({
         region: c.region,
         cidrs: [...c.cidrs],
         namespaces: [...c.namespaces],
@@ -264,5 +480,6 @@ function buildTopology(p: ParsedConfig, sections: Record<string, unknown>, group
             ...(access.eksRoleArn !== undefined ? { eksRoleArn: access.eksRoleArn } : {}),
         },
         ...(imageRegistry !== undefined ? { imageRegistry } : {}),
+        ...(backup ? { backup } : {}),
     };
 }

@@ -227,6 +227,29 @@ export interface DnsSettings {
     readonly domain: string;
 }
 
+export type BucketCloud = "aws" | "gcp";
+
+/** The `backup` config key after validation (absent, or `enabled: false`: no backups). */
+export interface BackupSettings {
+    readonly enabled: boolean;
+    /** AWS or GCP region of the bucket (and the target of cross-region snapshot copies). */
+    readonly drRegion: string;
+    /** Cloud of the bucket. Default: the cloud of the first site (an error when that is `none`). */
+    readonly cloud: BucketCloud;
+    /** Minutes between two file backups of an agent (default 60); divides a day so runs align daily. */
+    readonly intervalMinutes: number;
+    /** Days noncurrent object versions (and the Object Lock retention) are kept (default 30). */
+    readonly retentionDays: number;
+    /** S3 only: Object Lock in governance mode for `retentionDays` (default false). */
+    readonly objectLock: boolean;
+    /** Daily volume snapshot time `HH:MM`, UTC (default `02:00`). */
+    readonly snapshotTime: string;
+    /** Snapshots kept per volume (default 14). */
+    readonly snapshotRetentionCount: number;
+    /** Image of the backup agent; default: the pinned stock CLI image of `cloud` (sidecar.ts). */
+    readonly agentImage?: string;
+}
+
 export interface Topology {
     /** Environment name, used in resource names and DNS. */
     readonly environment: string;
@@ -246,6 +269,8 @@ export interface Topology {
     readonly clusterAccess: ClusterAccess;
     /** Registry mirroring Docker Hub (`<registry>/axoniq/axonserver`); absent: Docker Hub. */
     readonly imageRegistry?: string;
+    /** Backups and snapshots; absent without a `backup` config key (or with `enabled: false`). */
+    readonly backup?: BackupSettings;
 }
 
 /** The outcome of loading a stack config: a topology only when there are no errors. */
@@ -253,4 +278,21 @@ export interface LoadResult {
     readonly topology?: Topology;
     readonly errors: readonly ConfigIssue[];
     readonly warnings: readonly ConfigIssue[];
+}
+
+/**
+ * A stack's config as the Pulumi CLI hands it to the program, whichever door it came through (the
+ * Pulumi engine, or a `Pulumi.<stack>.yaml` read by the offline tools).
+ */
+export interface StackConfigInput {
+    /**
+     * This project's keys (namespace stripped) and their text: strings as they are, every other value
+     * JSON-encoded (what the Pulumi CLI passes; an empty YAML value becomes "null"). Keys stored as
+     * secrets are left out (see `secretKeys`).
+     */
+    readonly values: Readonly<Record<string, string>>;
+    /** This project's keys whose value is (or contains) a secret, namespace stripped. */
+    readonly secretKeys: readonly string[];
+    /** Fully-qualified keys of other namespaces (`aws:region`, a typo such as `axonserver:backup`). */
+    readonly otherKeys: readonly string[];
 }

@@ -20,6 +20,7 @@ import { cidrProblem, isNonPublicCidr, parseCidr } from "./cidr";
 /** A value as shown in messages: strings quoted, other values as JSON (shortened). */
 export function quote(v: unknown): string {
     if (v === undefined) return "undefined";
+    if (typeof v === "number" && !Number.isFinite(v)) return Number.isNaN(v) ? ".nan" : v > 0 ? ".inf" : "-.inf";
     let s: string;
     try {
         s = JSON.stringify(v) ?? String(v);
@@ -29,10 +30,49 @@ export function quote(v: unknown): string {
     return s.length > 80 ? `${s.slice(0, 77)}...` : s;
 }
 
-/** `a, b, c`, or `(none)` for an empty list. */
+/** `"a", "b", "c"` (quoted, so stray spaces show), or `(none)` for an empty list. */
 export function listOf(xs: Iterable<string>): string {
     const arr = [...xs];
-    return arr.length === 0 ? "(none)" : arr.join(", ");
+    return arr.length === 0 ? "(none)" : arr.map((x) => JSON.stringify(x)).join(", ");
+}
+
+/** Edit distance (insertions, deletions, substitutions), for "did you mean" suggestions. */
+export function editDistance(a: string, b: string): number {
+    const prev = Array.from({ length: b.length + 1 }, (_, j) => j);
+    for (let i = 1; i <= a.length; i++) {
+        let diag = prev[0];
+        prev[0] = i;
+        for (let j = 1; j <= b.length; j++) {
+            const up = prev[j];
+            prev[j] = Math.min(prev[j] + 1, prev[j - 1] + 1, diag + (a[i - 1] === b[j - 1] ? 0 : 1));
+            diag = up;
+        }
+    }
+    return prev[b.length];
+}
+
+/**
+ * The allowed value closest to `value` (case, surrounding spaces, "-"/"_" and small typos forgiven),
+ * or undefined when none is close: `primary` → `PRIMARY`, `eu-west-9` → `eu-west-1`.
+ */
+export function nearest(value: string, allowed: Iterable<string>): string | undefined {
+    const norm = (x: string) => x.trim().toLowerCase().replace(/_/g, "-");
+    const v = norm(value);
+    let best: { candidate: string; distance: number } | undefined;
+    for (const candidate of allowed) {
+        if (candidate === value) return undefined;
+        const d = editDistance(v, norm(candidate));
+        if (!best || d < best.distance) best = { candidate, distance: d };
+    }
+    if (!best) return undefined;
+    return best.distance <= Math.max(1, Math.floor(best.candidate.length / 3)) ? best.candidate : undefined;
+}
+
+/** `; did you mean "X"?` when a close allowed value exists, else "". */
+export function didYouMean(value: unknown, allowed: Iterable<string>): string {
+    if (typeof value !== "string") return "";
+    const n = nearest(value, allowed);
+    return n === undefined ? "" : `; did you mean ${JSON.stringify(n)}?`;
 }
 
 const PLAIN_KEY = /^[A-Za-z0-9_-]+$/;
@@ -113,7 +153,6 @@ export const TOP_LEVEL_KEYS = [
     "license",
     "adminToken",
     "internalToken",
-    // Reserved for the backup issue.
     "backup",
     // How `pulumi up` reaches the cluster APIs, and where images come from.
     "clusterAccess",
@@ -226,35 +265,91 @@ function pattern(re: RegExp, what: string, example: string) {
     return checkedString((v) => (re.test(v) ? undefined : `${quote(v)} is not a valid ${what}: expected the pattern ${re.source}, e.g. ${JSON.stringify(example)}`));
 }
 
-function oneOf<const T extends readonly [string, ...string[]]>(values: T, what: string) {
+/** One of `values`; a missing value "is required", a near miss gets a suggestion ("did you mean"). */
+export function oneOf<const T extends readonly [string, ...string[]]>(values: T, what: string) {
     return z.enum(values, {
-        error: (iss) =>
-            iss.code === "invalid_value" && iss.input !== undefined
-                ? `${quote(iss.input)} is not a valid ${what}; allowed: ${values.join(", ")}`
-                : undefined,
+        error: (iss) => {
+            if (iss.input === undefined || iss.input === null) return `is required: a ${what}; allowed: ${listOf(values)}`;
+            return `${quote(iss.input)} is not a valid ${what}; allowed: ${listOf(values)}${didYouMean(iss.input, values)}`;
+        },
     });
 }
 
-function intAtLeast(min: number, what: string) {
+/** A whole number from `min` to `max`; `why` explains the upper bound. */
+function intRange(min: number, max: number, what: string, why?: string) {
+    const range = max === Number.MAX_SAFE_INTEGER ? `an integer of at least ${min}` : `an integer from ${min} to ${max}${why ? ` (${why})` : ""}`;
     return z.preprocess(
         toNumber,
         z
-            .number()
-            .int({ error: (iss) => `${quote(iss.input)} is not a whole number; ${what} must be an integer of at least ${min}` })
-            .min(min, { error: (iss) => `${quote(iss.input)} is too small; ${what} must be at least ${min}` }),
+            .number({ error: (iss) => (iss.input === undefined ? undefined : `expected ${range}, got ${typeOf(iss.input)}`) })
+            .int({ error: (iss) => `${quote(iss.input)} is not a whole number; ${what} must be ${range}` })
+            .min(min, { error: (iss) => `${quote(iss.input)} is too small; ${what} must be ${range}` })
+            .max(max, { error: (iss) => `${quote(iss.input)} is too large; ${what} must be ${range}` }),
     );
 }
 
+/**
+ * A version-like string (`"2024.2.4"`, `"1.31"`) or checksum. YAML reads an unquoted `1.30` as the
+ * number 1.3 and an all-digit checksum as a number: say to quote it rather than guess the text.
+ */
+function quotedText(what: string, inner: z.ZodType<string>) {
+    return z.unknown().transform((v, ctx) => {
+        if (typeof v === "number" || typeof v === "boolean") {
+            ctx.addIssue({
+                code: "custom",
+                message: `${formatNumber(v)} is a YAML ${typeof v}, not text: an unquoted ${what} is read as a ${typeof v} (1.30 becomes 1.3, leading zeros vanish); write it in quotes, e.g. "${what === "Axon Server version" ? "2024.2.4" : what === "Kubernetes version" ? "1.31" : "..."}"`,
+                input: v,
+            });
+            return z.NEVER;
+        }
+        const r = inner.safeParse(v, { error: configErrorMap, reportInput: true });
+        if (!r.success) {
+            for (const iss of r.error.issues) ctx.addIssue({ code: "custom", message: iss.message, input: v, path: iss.path });
+            return z.NEVER;
+        }
+        return r.data;
+    });
+}
+
+/** A number as shown in messages: `.nan` and `.inf` by their YAML names. */
+function formatNumber(v: unknown): string {
+    if (typeof v !== "number") return quote(v);
+    if (Number.isNaN(v)) return ".nan";
+    if (!Number.isFinite(v)) return v > 0 ? ".inf" : "-.inf";
+    return String(v);
+}
+
+
 const bool = z.preprocess(toBoolean, z.boolean());
 
-/** A volume or memory size: whole number with Mi, Gi or Ti, above zero (and at least `minMi`). */
-function quantity(what: string, minMi = 1) {
-    return checkedString((v) => {
-        if (!PATTERNS.quantity.test(v)) {
-            return `${quote(v)} is not a valid ${what}: use a whole number with Mi, Gi or Ti, e.g. "10Gi" (pattern ${PATTERNS.quantity.source})`;
+/** `1024` → `1Gi`, `65536` MiB → `64Gi`: the largest exact unit. */
+export function formatMi(mi: number): string {
+    if (mi % (1024 * 1024) === 0) return `${mi / (1024 * 1024)}Ti`;
+    if (mi % 1024 === 0) return `${mi / 1024}Gi`;
+    return `${mi}Mi`;
+}
+
+/**
+ * A volume or memory size: whole number with Mi, Gi or Ti, from `minMi` to `maxMi`. A bare number
+ * (YAML `events: 10`) gets the unit suggested: `"10Gi"`.
+ */
+function quantity(what: string, minMi: number, maxMi: number, maxWhy: string) {
+    return z.unknown().transform((v, ctx) => {
+        const fail = (message: string) => {
+            ctx.addIssue({ code: "custom", message, input: v });
+            return z.NEVER;
+        };
+        if (typeof v === "number") {
+            return fail(`${formatNumber(v)} has no unit: the ${what} is a whole number with Mi, Gi or Ti, e.g. "${Number.isInteger(v) && v > 0 ? v : 10}Gi"`);
         }
-        if (quantityMi(v) < minMi) return `${quote(v)} is too small; ${what} must be at least ${minMi >= 1024 ? `${minMi / 1024}Gi` : `${minMi}Mi`}`;
-        return undefined;
+        if (typeof v !== "string") return fail(`expected the ${what} as a quantity such as "10Gi", got ${typeOf(v)}`);
+        if (!PATTERNS.quantity.test(v)) {
+            return fail(`${quote(v)} is not a valid ${what}: use a whole number with Mi, Gi or Ti, e.g. "10Gi" (pattern ${PATTERNS.quantity.source})`);
+        }
+        const mi = quantityMi(v);
+        if (mi < minMi) return fail(`${quote(v)} is too small; ${what} must be at least ${formatMi(minMi)}`);
+        if (mi > maxMi) return fail(`${quote(v)} is too large; ${what} must be at most ${formatMi(maxMi)}${maxWhy ? ` (${maxWhy})` : ""}`);
+        return v;
     });
 }
 
@@ -280,17 +375,32 @@ export function cidrSchema() {
     });
 }
 
-const https = checkedString((v) => (/^https:\/\/[^\s/]+\/\S*$/.test(v) ? undefined : `${quote(v)} is not a valid download URL: it must be an https:// URL with a path`));
-// VM nodes run `java -jar` on the download itself (components/vm/bootstrap.ts): a zip is not unpacked.
-const jarUrl = checkedString((v) =>
-    /\.jar([?#]\S*)?$/.test(v) ? undefined : `${quote(v)} is not a jar: the URL must end in .jar (the Axon Server jar itself; zip archives are not unpacked)`,
-);
+/**
+ * The Axon Server jar's URL: https, with a path ending in `.jar`. Both problems are named at once.
+ * VM nodes run `java -jar` on the download itself (components/vm/bootstrap.ts): a zip is not unpacked.
+ * Characters a shell or a systemd unit would interpret are rejected here too; the bootstrap script
+ * still quotes the value (shell-injection guard next to the shell).
+ */
+const downloadUrl = checkedString((v) => {
+    const problems: string[] = [];
+    if (!/^https:\/\/[^\s/]+\/\S*$/.test(v)) problems.push("it must be an https:// URL with a path");
+    if (!/\.jar([?#]\S*)?$/.test(v)) problems.push("it must end in .jar (the Axon Server jar itself; zip archives are not unpacked)");
+    if (/["'`$\\;|&<>(){}\s]/.test(v)) problems.push("it must not contain quotes, spaces or shell characters such as $ ; | & < > ( ) { } \\");
+    return problems.length === 0 ? undefined : `${quote(v)} is not a valid download URL: ${problems.join("; ")}`;
+});
 
 const dnsDomain = checkedString((v) => {
     const labels = v.split(".");
     if (v.length <= 253 && labels.length >= 1 && labels.every((l) => DNS1123_LABEL.test(l) && l.length <= 63)) return undefined;
     return `${quote(v)} is not a valid DNS domain: dot-separated DNS-1123 labels (${DNS1123_LABEL.source}), at most 253 characters, e.g. "axon.internal"`;
 });
+
+/** An EC2 instance type or GCE machine type, shape only: `m7i.xlarge`, `n2-standard-4`. */
+const machineTypeSchema = checkedString((v) =>
+    /^[a-z0-9][a-z0-9.-]*$/.test(v) && v.length <= LIMITS.machineTypeLength
+        ? undefined
+        : `${quote(v)} is not a valid machine type: lower-case letters, digits, "." and "-" (at most ${LIMITS.machineTypeLength} characters), e.g. "m7i.xlarge" (AWS) or "n2-standard-4" (GCP)`,
+);
 
 const storageClassName = checkedString((v) =>
     PATTERNS.dns1123Subdomain.test(v) && v.length <= 253
@@ -307,16 +417,29 @@ const singleLine = z.preprocess(
 // ---------------------------------------------------------------------------------------------
 // Sections
 
+/** Upper and lower bounds of the numeric settings, with the reason of each upper bound. */
+export const LIMITS = {
+    minActiveBackups: { min: 0, max: 16, why: "a limit of this program; it must also not exceed the ACTIVE_BACKUP members of a group" },
+    /** Lower bounds only: the upper bounds are platform limits (int32 probe threshold, stop timeout), checked in platform/limits.ts. */
+    startupBudgetSeconds: { min: 600 },
+    terminationGracePeriodSeconds: { min: 120 },
+    nodesPerZone: { min: 1, max: 100, why: "a limit of this program: each Axon Server node needs one worker" },
+    /** Lower bound only: the largest volume depends on its type (platform/limits.ts). */
+    volumeMi: { min: 1, max: Number.MAX_SAFE_INTEGER, why: "" },
+    memoryMi: { min: 1024, max: 1024 * 1024, why: "a limit of this program" },
+    machineTypeLength: 63,
+} as const;
+
 export const axonServerSchema = z.strictObject({
-    version: pattern(PATTERNS.version, "Axon Server version", "2024.2.4"),
+    version: quotedText("Axon Server version", pattern(PATTERNS.version, "Axon Server version", "2024.2.4")),
     tls: bool.default(false),
-    minActiveBackups: intAtLeast(0, "minActiveBackups").default(1),
-    startupBudgetSeconds: intAtLeast(600, "startupBudgetSeconds").default(900),
-    terminationGracePeriodSeconds: intAtLeast(120, "terminationGracePeriodSeconds").default(180),
+    minActiveBackups: intRange(LIMITS.minActiveBackups.min, LIMITS.minActiveBackups.max, "minActiveBackups").default(1),
+    startupBudgetSeconds: intRange(LIMITS.startupBudgetSeconds.min, Number.MAX_SAFE_INTEGER, "startupBudgetSeconds").default(900),
+    terminationGracePeriodSeconds: intRange(LIMITS.terminationGracePeriodSeconds.min, Number.MAX_SAFE_INTEGER, "terminationGracePeriodSeconds").default(180),
     download: z
         .strictObject({
-            url: https.pipe(jarUrl),
-            sha256: pattern(PATTERNS.sha256, "SHA-256 (64 hex digits)", "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08"),
+            url: downloadUrl,
+            sha256: quotedText("SHA-256", pattern(PATTERNS.sha256, "SHA-256 (64 hex digits)", "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08")),
         })
         .optional(),
 });
@@ -332,11 +455,13 @@ export const kubernetesSchema = z
 
 export const dnsSchema = z.strictObject({ domain: dnsDomain.default("axon.internal") }).prefault({});
 
+const volumeSize = (what: string) => quantity(what, LIMITS.volumeMi.min, LIMITS.volumeMi.max, LIMITS.volumeMi.why);
+const memorySize = quantity("memory size", LIMITS.memoryMi.min, LIMITS.memoryMi.max, LIMITS.memoryMi.why);
 const volumeFields = {
-    events: quantity("events volume size"),
-    data: quantity("data volume size"),
-    log: quantity("log volume size"),
-    plugins: quantity("plugins volume size"),
+    events: volumeSize("events volume size"),
+    data: volumeSize("data volume size"),
+    log: volumeSize("log volume size"),
+    plugins: volumeSize("plugins volume size"),
 };
 
 export const nodeDefaultsSchema = z
@@ -345,7 +470,7 @@ export const nodeDefaultsSchema = z
         cpu: cpuQuantity.default(NODE_DEFAULTS.cpu),
         /** Default: twice `cpu` (applied in load.ts). */
         cpuLimit: cpuQuantity.optional(),
-        memory: quantity("memory", 1024).default(NODE_DEFAULTS.memory),
+        memory: memorySize.default(NODE_DEFAULTS.memory),
         volumes: z
             .strictObject({
                 events: volumeFields.events.default(NODE_DEFAULTS.volumes.events),
@@ -433,9 +558,10 @@ export const siteSchema = z.strictObject({
             cold: storageClassName.optional(),
         })
         .optional(),
-    kubernetesVersion: z.preprocess(toText, pattern(PATTERNS.kubernetesVersion, "Kubernetes version", "1.31")).optional(),
-    machineType: singleLine.optional(),
-    nodesPerZone: intAtLeast(1, "nodesPerZone").optional(),
+    kubernetesVersion: quotedText("Kubernetes version", pattern(PATTERNS.kubernetesVersion, "Kubernetes version", "1.31")).optional(),
+    /** Shape only here; the cloud's naming rule and known types are checked in validate.ts. */
+    machineType: machineTypeSchema.optional(),
+    nodesPerZone: intRange(LIMITS.nodesPerZone.min, LIMITS.nodesPerZone.max, "nodesPerZone", LIMITS.nodesPerZone.why).optional(),
     natGateways: oneOf(["perZone", "single"], "natGateways value").optional(),
     /** GKE: cluster deletion protection (default true); set false and `pulumi up` before `pulumi destroy`. */
     deletionProtection: bool.optional(),
@@ -458,7 +584,7 @@ export const nodeSchema = z.strictObject({
     storage: oneOf(STORAGE_TIERS, "storage tier").optional(),
     cpu: cpuQuantity.optional(),
     cpuLimit: cpuQuantity.optional(),
-    memory: quantity("memory", 1024).optional(),
+    memory: memorySize.optional(),
     volumes: z
         .strictObject({
             events: volumeFields.events.optional(),
@@ -491,10 +617,77 @@ export const clientSchema = z.strictObject({
     contexts: z.array(z.string()).optional(),
 });
 
-export const environmentSchema = dnsName("environment name", NAME_LIMITS.environment, NAME_REASONS.environment);
+/**
+ * The environment name: a DNS-1123 label (where it begins GCE names it must also start with a letter:
+ * platform/limits.ts). An empty YAML value reaches the program as the text "null" (the Pulumi CLI
+ * JSON-encodes every value that is not a string).
+ */
+export const environmentSchema = z.unknown().transform((v, ctx) => {
+    const fail = (message: string) => {
+        ctx.addIssue({ code: "custom", message, input: v });
+        return z.NEVER;
+    };
+    if (v === undefined) return fail(`is required: the environment name, e.g. "prod"`);
+    if (v === null || v === "null" || v === "") return fail(`is empty: set the environment name, e.g. "prod" (an empty value reaches the program as ${quote(v === "" ? "" : "null")})`);
+    if (typeof v !== "string") return fail(`expected a string, got ${typeOf(v)}; the environment name is a DNS-1123 label, e.g. "prod"`);
+    const problem = nameProblem("environment name", NAME_LIMITS.environment, NAME_REASONS.environment, v);
+    if (problem) return fail(problem);
+    return v;
+});
 export const gcpProjectSchema = pattern(PATTERNS.gcpProject, "GCP project ID", "acme-axon-prod");
-/** Reserved for the backup issue: any map for now. */
-export const backupSchema = z.record(z.string(), z.unknown());
+// ---------------------------------------------------------------------------------------------
+// backup
+
+export const BUCKET_CLOUDS = ["aws", "gcp"] as const;
+
+export const BACKUP_DEFAULTS = {
+    intervalMinutes: 60,
+    retentionDays: 30,
+    objectLock: false,
+    snapshotTime: "02:00",
+    snapshotRetentionCount: 14,
+} as const;
+
+/** A DLM schedule retains at most 1000 snapshots; GCS/S3 retention beyond 10 years is not sensible here. */
+export const BACKUP_LIMITS = {
+    intervalMinutes: { min: 5, max: 1440 },
+    retentionDays: { min: 1, max: 3650 },
+    snapshotRetentionCount: { min: 1, max: 1000 },
+} as const;
+
+export const HH_MM = /^([01]\d|2[0-3]):([0-5]\d)$/;
+/** Container image reference: `name[:tag][@sha256:…]`, no spaces. */
+const IMAGE = /^[a-z0-9]([a-z0-9._\-/:@]*[a-z0-9])?$/;
+
+/**
+ * The `backup` key: file backups into a bucket in a disaster-recovery region plus daily volume
+ * snapshots. Relations (default cloud from the first site, region of the cloud, Object Lock only on
+ * S3, which agents can reach the bucket) are checked in validate.ts.
+ */
+export const backupSchema = z.strictObject({
+    enabled: bool.default(true),
+    /** Required when enabled (checked in validate.ts, where the cloud is known). */
+    drRegion: z.string().optional(),
+    cloud: oneOf(BUCKET_CLOUDS, "bucket cloud").optional(),
+    intervalMinutes: intRange(BACKUP_LIMITS.intervalMinutes.min, BACKUP_LIMITS.intervalMinutes.max, "intervalMinutes")
+        .refine((n) => 1440 % n === 0, {
+            error: (iss) =>
+                `${quote(iss.input)} does not divide a day (1440 minutes): runs are aligned to the day so one lands shortly before the snapshots; allowed e.g. 15, 30, 60, 120, 240, 360, 720, 1440`,
+        })
+        .default(BACKUP_DEFAULTS.intervalMinutes),
+    retentionDays: intRange(BACKUP_LIMITS.retentionDays.min, BACKUP_LIMITS.retentionDays.max, "retentionDays").default(BACKUP_DEFAULTS.retentionDays),
+    objectLock: bool.default(BACKUP_DEFAULTS.objectLock),
+    snapshotTime: quotedText(
+        "snapshot time",
+        checkedString((v) => (HH_MM.test(v) ? undefined : `${quote(v)} is not a valid time: expected "HH:MM" (24 h, UTC), e.g. "02:00"`)),
+    ).default(BACKUP_DEFAULTS.snapshotTime),
+    snapshotRetentionCount: intRange(BACKUP_LIMITS.snapshotRetentionCount.min, BACKUP_LIMITS.snapshotRetentionCount.max, "snapshotRetentionCount").default(
+        BACKUP_DEFAULTS.snapshotRetentionCount,
+    ),
+    agentImage: checkedString((v) => (IMAGE.test(v) ? undefined : `${quote(v)} is not a valid image reference, e.g. "amazon/aws-cli:2.27.49"`)).optional(),
+});
+export type RawBackup = z.output<typeof backupSchema>;
+export const BACKUP_KEYS = Object.keys(backupSchema.shape) as (keyof RawBackup)[];
 
 /** Schemas of the single-valued top-level keys (parsed one by one so one bad key spoils nothing else). */
 export const sectionSchemas = {

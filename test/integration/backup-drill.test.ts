@@ -16,7 +16,7 @@ import { agentEnv } from "../../components/backup/sidecar";
 import { BACKUP_DEFAULTS, BackupSettings } from "../../components/backup/settings";
 import { loadTopologyOrThrow } from "../../components/topology/load";
 import { Topology } from "../../components/topology/model";
-import { readStackFile, stackConfigFromFile } from "../../components/topology/stackFile";
+import { readStackFile, stackConfigFromFile } from "../../tools/config/stackFile";
 import { buildTopology } from "../fixtures/topologies";
 import { assertRestored, nodeFiles, startCluster, StubNode } from "../support/axonBackupStub";
 

@@ -2,7 +2,7 @@
  * `runStack` (tools/harness/stacks.ts): one run per stack file and overrides in a test process.
  */
 import assert from "node:assert/strict";
-import { readStackFile } from "../../components/topology/stackFile";
+import { readStackFile } from "../../tools/config/stackFile";
 import { runStack, runStackFile } from "../../tools/harness/stacks";
 
 describe("tools/harness/stacks runStack", () => {

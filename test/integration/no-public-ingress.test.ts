@@ -9,7 +9,7 @@ import { cidrContains } from "../../components/topology/cidr";
 import { Topology } from "../../components/topology/model";
 import { MockRun, ofType, ResourceRecord } from "../../tools/harness/mocks";
 import { runStack } from "../../tools/harness/stacks";
-import { readStackFile, stackConfigFromFile } from "../../components/topology/stackFile";
+import { readStackFile, stackConfigFromFile } from "../../tools/config/stackFile";
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- recorded inputs are untyped JSON
 type J = any;

@@ -7,7 +7,7 @@
 import assert from "node:assert/strict";
 import { gunzipSync } from "node:zlib";
 import { parse as parseYaml } from "yaml";
-import { readStackFile, StackFile } from "../../components/topology/stackFile";
+import { readStackFile, StackFile } from "../../tools/config/stackFile";
 import { Deployment } from "../../stacks/deployment";
 import { program } from "../../stacks/program";
 import { assertUniqueUrns, MockRun, ofType, ResourceRecord, runUnderMocks, providerName } from "../../tools/harness/mocks";
@@ -384,7 +384,7 @@ describe("stack backups (end to end under mocks)", () => {
             const run = await attempt({ cloud: "gcp", drRegion: "europe-west1" });
             assert.ok(run.result instanceof Error);
             assert.match(run.result.message, /^backup\.cloud: "gcp" needs the gcpProject config key/m);
-            assert.match(run.result.message, /^backup\.cloud: node axon-1 runs the backup agent .* site aws-euw1 \(aws\/eks\), which cannot reach a bucket on gcp/m);
+            assert.match(run.result.message, /^backup\.cloud: node "axon-1" runs the backup agent .* site "aws-euw1" \(aws\/eks\), which cannot reach a bucket on gcp/m);
             assert.deepEqual(run.records.filter((r) => r.custom), []);
         });
     });

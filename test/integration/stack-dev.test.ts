@@ -5,7 +5,7 @@
  */
 import assert from "node:assert/strict";
 import * as pulumi from "@pulumi/pulumi";
-import { readStackFile } from "../../components/topology/stackFile";
+import { readStackFile } from "../../tools/config/stackFile";
 import { Deployment } from "../../stacks/deployment";
 import { assertUniqueUrns, countByType, MockRun, ofType, outputValue, ResourceRecord, providerName } from "../../tools/harness/mocks";
 import { runStack } from "../../tools/harness/stacks";

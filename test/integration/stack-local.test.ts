@@ -5,7 +5,7 @@
 import assert from "node:assert/strict";
 import * as pulumi from "@pulumi/pulumi";
 import { TOP_LEVEL_KEYS } from "../../components/topology/schema";
-import { readStackFile } from "../../components/topology/stackFile";
+import { readStackFile } from "../../tools/config/stackFile";
 import { KNOWN_CONFIG_KEYS, readStackInput } from "../../stacks/config";
 import { Deployment, DeploymentOutputs, OUTPUT_KEYS } from "../../stacks/deployment";
 import { program } from "../../stacks/program";
@@ -193,12 +193,13 @@ describe("stacks/config.ts", () => {
         };
         const run = await runUnderMocks({ stack: "qa", config, secretKeys: [`${PROJECT}:license`] }, () => readStackInput());
         const input = run.result;
-        assert.deepEqual(input.raw, { environment: "qa", sites: [{ name: "a" }], nodes: "not json" });
+        assert.deepEqual(input.config.values, { environment: "qa", sites: '[{"name":"a"}]', nodes: "not json", nodedefaults: "{}" });
+        assert.deepEqual(input.config.secretKeys, ["license"]);
+        assert.deepEqual(input.config.otherKeys, ["aws:region"]);
         assert.equal(input.licensed, true);
         assert.deepEqual(Object.keys(input.secrets), ["license"]);
         assert.equal(await pulumi.isSecret(input.secrets.license!), true);
         assert.equal(await outputValue(input.secrets.license!), "LICENSE-TEXT");
-        assert.deepEqual(input.unknownKeys, ["nodedefaults"]);
     });
 });
 

@@ -23,7 +23,7 @@ import * as path from "node:path";
 import YAML from "yaml";
 import { loadTopologyOrThrow } from "../../components/topology/load";
 import type { Site as TopologySite, Topology } from "../../components/topology/model";
-import { readStackFile, stackConfigFromFile } from "../../components/topology/stackFile";
+import { readStackFile, stackConfigFromFile } from "../config/stackFile";
 import { ControlPlane, KwokNode, Site, SiteSpec, tail, waitFor } from "./cluster";
 import { allocatableOf } from "./machines";
 

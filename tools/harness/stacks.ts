@@ -8,14 +8,14 @@
  * returned records as read-only.
  */
 import type { Topology } from "../../components/topology/model";
-import { PROJECT_NAMESPACE as PROJECT, readStackFile, type StackFile } from "../../components/topology/stackFile";
+import { PROJECT_NAMESPACE as PROJECT, readStackFile, type StackFile } from "../config/stackFile";
 import { readStackInput } from "../../stacks/config";
 import type { Deployment } from "../../stacks/deployment";
 import { loadStackTopology, program } from "../../stacks/program";
 import { MockRun, runUnderMocks } from "./mocks";
-import { mockConfig, withConfig } from "./stackConfig";
+import { mockConfig, mockSecretKeys, withConfig } from "./stackConfig";
 
-export { mockConfig, withConfig };
+export { mockConfig, mockSecretKeys, withConfig };
 
 /** What a stack run returns besides the records and the deployment. */
 export interface StackRun extends MockRun<Deployment> {
@@ -69,7 +69,7 @@ async function runOnce(file: StackFile, secrets: Readonly<Record<string, string>
         else original(...args);
     };
     try {
-        const run = await runUnderMocks({ stack: file.stack, config: { ...mockConfig(file), ...secretConfig }, secretKeys: Object.keys(secretConfig) }, () => {
+        const run = await runUnderMocks({ stack: file.stack, config: { ...mockConfig(file), ...secretConfig }, secretKeys: [...mockSecretKeys(file), ...Object.keys(secretConfig)] }, () => {
             const deployment = program();
             // The same loader call as the program's: the topology it deployed.
             const topology = loadStackTopology(readStackInput()).topology;
