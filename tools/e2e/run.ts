@@ -179,6 +179,9 @@ const initialized = new Set<string>();
 async function ensureStack(stack: string): Promise<void> {
     if (initialized.has(stack)) return;
     await pulumiOk(["stack", "init", stack], `stack-init-${stack}`);
+    // The entry point refuses a multi-node topology without a license (stacks/index.ts). No Axon Server
+    // ever reads it here: a placeholder secret is enough.
+    await pulumiOk(["config", "set", "--secret", "license", "axonserver-e2e placeholder license", "--stack", stack], `license-${stack}`);
     initialized.add(stack);
 }
 
