@@ -134,7 +134,8 @@ const CASES: Case[] = [
         stack: "dev",
         change: (t) => edit(edit(t, "region: eu-central-1", "region: eu-west-9"), "zones: [eu-west-1a, eu-west-1b, eu-west-1c]", "zones: [eu-west-1a, eu-west-1b, eu-west-1z]"),
         expect: [
-            { path: "sites[1].region", contains: ['"eu-west-9"', "not an AWS region", 'did you mean "eu-west-1"', "docs.aws.amazon.com"] },
+            // Region list: botocore endpoints.json (components/topology/regions.ts names version and file).
+            { path: "sites[1].region", contains: ['"eu-west-9"', "not an AWS region", 'did you mean "eu-west-1"', "botocore"] },
             { path: "sites[0].zones[2]", contains: ['"eu-west-1z"', '"eu-west-1a", "eu-west-1b", "eu-west-1c"'] },
         ],
     },
