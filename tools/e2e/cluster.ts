@@ -356,11 +356,36 @@ export function apiClient(host: string, ca: Buffer): Site["api"] {
 /**
  * kwok Stages (kwok.x-k8s.io/v1alpha1, sigs.k8s.io/kwok pkg/apis/v1alpha1/stage_types.go): a scheduled
  * pod becomes Running and Ready after `delayMs` (a simulated start-up: no container ever runs), and a
- * deleted pod goes away at once (there is no kubelet to confirm the deletion). Node stages are kwok's
- * defaults (given no node Stage, kwok keeps its built-in ones).
+ * deleted pod goes away at once (there is no kubelet to confirm the deletion), and a node turns Ready
+ * (kwok v0.8.0 has no built-in stages once a config is given; it renews the node leases itself).
  */
 export function kwokStages(delayMs: number): string {
     return `apiVersion: kwok.x-k8s.io/v1alpha1
+kind: Stage
+metadata:
+  name: e2e-node-ready
+spec:
+  resourceRef:
+    apiGroup: v1
+    kind: Node
+  selector:
+    matchExpressions:
+    - key: '.status.conditions.[] | select( .type == "Ready" ) | .status'
+      operator: 'NotIn'
+      values: ['True']
+  next:
+    statusTemplate: |
+      {{ $now := Now }}
+      conditions:
+      - lastHeartbeatTime: {{ $now | Quote }}
+        lastTransitionTime: {{ $now | Quote }}
+        message: kwok simulates this node
+        reason: KubeletReady
+        status: "True"
+        type: Ready
+      phase: Running
+---
+apiVersion: kwok.x-k8s.io/v1alpha1
 kind: Stage
 metadata:
   name: e2e-pod-ready
@@ -511,12 +536,13 @@ function startProvisioner(api: Site["api"], log: (m: string) => void, site: stri
                         persistentVolumeReclaimPolicy: sc.body.reclaimPolicy ?? "Delete",
                         storageClassName: pvc.spec.storageClassName,
                         claimRef: { apiVersion: "v1", kind: "PersistentVolumeClaim", namespace: pvc.metadata.namespace, name: pvc.metadata.name, uid: pvc.metadata.uid },
-                        csi: { driver: sc.body.provisioner ?? "e2e", volumeHandle: pvName, fsType: "ext4" },
+                        // Never mounted (no kubelet): a path is enough, and valid for every provisioner name.
+                        hostPath: { path: `/var/lib/axonserver-e2e/${pvName}` },
                         nodeAffinity: { required: { nodeSelectorTerms: [{ matchExpressions: [term] }] } },
                     },
                 });
-                if (created.status < 300 || created.status === 409) done.add(pvc.metadata.uid);
-                else log(`!! ${site} provisioner: PV for ${pvc.metadata.namespace}/${pvc.metadata.name}: HTTP ${created.status} ${JSON.stringify(created.body)}`);
+                done.add(pvc.metadata.uid);
+                if (created.status >= 300 && created.status !== 409) log(`!! ${site} provisioner: PV for ${pvc.metadata.namespace}/${pvc.metadata.name}: HTTP ${created.status} ${JSON.stringify(created.body)}`);
             }
         } catch {
             // the API server may be restarting or stopped: try again on the next tick
