@@ -8,6 +8,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import YAML from "yaml";
 import { renderRecoveryJson, restoreMinutes, restorePlan, RestorePlanError, WEB_IDENTITY_ROLE_PLACEHOLDER } from "../components/backup/restorePlan";
+import { AGENT_IMAGES } from "../components/backup/sidecar";
 import { loadTopologyOrThrow } from "../components/topology/load";
 import { readStackFile, REPO_ROOT, stackConfigFromFile } from "../tools/config/stackFile";
 import { main, parseArgs } from "../tools/restore-plan";
@@ -67,6 +68,18 @@ describe("restore plan", () => {
         fs.writeFileSync(path.join(tmp, "Pulumi.prod-euw1.yaml"), YAML.stringify(prod));
     });
     after(() => fs.rmSync(tmp, { recursive: true, force: true }));
+
+    // A stack behind a registry mirror (imageRegistry) pulls nothing from Docker Hub: its restore Jobs run
+    // the same mirrored agent image as the backup sidecars (components/backup/sidecar.ts backupAgentImage).
+    it("restore Jobs pull the agent image through the stack's imageRegistry mirror, like the sidecars", () => {
+        const mirror = "123456789012.dkr.ecr.eu-west-1.amazonaws.com/docker-hub";
+        const cfg = stackConfigFromFile(readStackFile("dev")).raw;
+        const source = loadTopologyOrThrow({ ...cfg, imageRegistry: mirror }).topology;
+        const plan = restorePlan({ source, settings: SETTINGS, bucketUrl: "s3://b" });
+        const images = plan.nodes.filter((n) => n.job).map((n) => (n.job as J).spec.template.spec.containers[0].image);
+        assert.ok(images.length > 0);
+        for (const image of images) assert.equal(image, `${mirror}/${AGENT_IMAGES.aws}`);
+    });
 
     it("prod in place: every node from its own prefix, a Job per Kubernetes node, commands for the VM, no recovery.json", () => {
         const r = run(["--stack", "prod", "--bucket-url", "s3://acme-axon-prod-backup"]);

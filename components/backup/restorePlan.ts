@@ -20,7 +20,7 @@ import { AXON_UID, nodePaths, VOLUMES } from "../axonserver/render/paths";
 import { AGENT_ENV, AGENT_LAYOUT, AGENT_SCRIPT_NAME, RESTORE_ENV } from "./agent";
 import { nodePrefix, planBackups } from "./plan";
 import { BackupSettings } from "./settings";
-import { AGENT_IMAGES, SCRIPT_DIR, SIDECAR_NAME, VM_AGENT_PATH, WEB_IDENTITY, webIdentityTokenVolume } from "./sidecar";
+import { backupAgentImage, SCRIPT_DIR, SIDECAR_NAME, VM_AGENT_PATH, WEB_IDENTITY, webIdentityTokenVolume } from "./sidecar";
 
 /**
  * One element of `recovery.json` (docs.axoniq.io `administration/recovery`: `name`, `oldName`,
@@ -214,7 +214,7 @@ function restoreJob(target: Topology, node: AxonNode, env: Record<string, string
                     containers: [
                         {
                             name: "restore",
-                            image: settings.agentImage ?? AGENT_IMAGES[settings.cloud],
+                            image: backupAgentImage(settings, target.imageRegistry),
                             command: ["bash", `${SCRIPT_DIR}/${AGENT_SCRIPT_NAME}`, "--restore"],
                             env: [
                                 ...Object.entries(env).map(([name, value]) => ({ name, value })),

@@ -46,6 +46,14 @@ export const AGENT_IMAGES: Readonly<Record<BucketCloud, string>> = {
     gcp: "google/cloud-sdk:552.0.0-slim",
 };
 
+/**
+ * The image the backup agent and the restore Jobs run: `backup.agentImage` as configured, otherwise the
+ * pinned stock image of the bucket's cloud through the stack's `imageRegistry` mirror (if any).
+ */
+export function backupAgentImage(settings: Pick<BackupSettings, "cloud" | "agentImage">, imageRegistry: string | undefined): string {
+    return settings.agentImage ?? registryImage(imageRegistry, AGENT_IMAGES[settings.cloud]);
+}
+
 export const SIDECAR_NAME = "backup";
 /** Pod volumes the sidecar adds (unique next to podSpec.ts's VOLUMES). */
 export const SIDECAR_VOLUMES = { script: "backup-agent", tmp: "backup-tmp" } as const;
@@ -173,7 +181,7 @@ export function backupSidecarContainer(o: BackupSidecarOptions): Container | und
     return {
         name: SIDECAR_NAME,
         // The stock image through the stack's registry mirror (`imageRegistry`), like the Axon Server image.
-        image: o.settings.agentImage ?? registryImage(o.topology.imageRegistry, AGENT_IMAGES[o.settings.cloud]),
+        image: backupAgentImage(o.settings, o.topology.imageRegistry),
         imagePullPolicy: "IfNotPresent",
         // The aws-cli image's entrypoint is `aws`: replace it.
         command: ["bash", `${SCRIPT_DIR}/${AGENT_SCRIPT_NAME}`],
