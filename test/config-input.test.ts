@@ -167,6 +167,35 @@ const CASES: Case[] = [
             { path: "sites[1].nodesPerZone", contains: ["100000", "from 1 to 100"] },
         ],
     },
+    // ---- the model checks (platform limits, capacity, clusterAccess) are not held back by other errors
+    {
+        // sc1 is 125 GiB to 16 TiB: https://docs.aws.amazon.com/ebs/latest/userguide/ebs-volume-types.html
+        // A t3.medium has 2 vCPU / 4 GiB: https://aws.amazon.com/ec2/instance-types/t3/
+        name: "a typo elsewhere does not hide an sc1 volume too small, pods that do not fit, nor a missing runnerCidrs",
+        stack: "dev",
+        change: (t) =>
+            edit(
+                edit(
+                    edit(
+                        edit(t, "{ name: axon-1, site: aws-euw1, zone: eu-west-1a }", "{ name: axon-1, site: aws-euw1, zone: eu-west-1a, storage: cold, volumes: { events: 50Gi } }"),
+                        "      natGateways: single\n    - name: aws-euc1",
+                        "      natGateways: single\n      machineType: t3.medium\n    - name: aws-euc1",
+                    ),
+                    "runnerCidrs: [203.0.113.10/32]",
+                    "runnerCidrs: []",
+                ),
+                "{ region: eu-west-1, cidrs: [10.10.0.0/16], namespaces: [default] }",
+                "{ region: eu-west-1, cidrs: [10.10.0.0/16], namespace: [default] }",
+            ),
+        expect: [
+            { path: "clients[0].namespace", contains: ['"namespace"', 'did you mean "namespaces"'] },
+            { path: "nodes[0].volumes.events", contains: ['"50Gi"', "sc1", "125 GiB"] },
+            { path: "sites[0].zones[0]", contains: ["do not fit", "t3.medium", "axon-1"] },
+            { path: "sites[0].zones[1]", contains: ["do not fit", "t3.medium", "axon-2"] },
+            { path: "sites[0].zones[2]", contains: ["do not fit", "t3.medium", "axon-3"] },
+            { path: "clusterAccess.runnerCidrs", contains: ["is required for the EKS sites"] },
+        ],
+    },
     // ---- nothing is public
     {
         name: "a volume past its disk type's limit and a startup budget past int32 (platform limits)",
@@ -234,6 +263,7 @@ const CASES: Case[] = [
 
 /** Cases whose whole error list is pinned (no error besides the expected ones). */
 const EXACT = new Set([
+    "a typo elsewhere does not hide an sc1 volume too small, pods that do not fit, nor a missing runnerCidrs",
     "a secure value on a plain key",
     "a site without cloud",
     "lower-case role: did you mean, and no misleading _admin error",

@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { loadTopology as loadStackConfig } from "../components/backup/stackLoader";
 import { loadTopology, loadTopologyOrThrow, TopologyError } from "../components/topology/load";
 import { ConfigIssue, Topology } from "../components/topology/model";
 
@@ -488,5 +489,87 @@ describe("loadTopology warnings", () => {
         cfg.clients.push({ region: "us-east-1", cidrs: ["172.16.0.0/16"] });
         const { warnings } = mustLoad(cfg);
         assert.ok(warnings.some((w) => w.path === "clients[1].region" && w.message.includes('"us-east-1"')), show(warnings));
+    });
+});
+
+describe("loadTopology: the model checks run on the valid part of a config with errors", () => {
+    // The loader with the platform limits and the capacity check, as every door calls it.
+    const load = (cfg: Cfg) => loadStackConfig(cfg);
+    const typo = (c: Cfg) => {
+        c.clients[0] = { ...c.clients[0], namespace: ["default"] };
+    };
+    /** sc1 is 125 GiB to 16 TiB (https://docs.aws.amazon.com/ebs/latest/userguide/ebs-volume-types.html). */
+    const smallSc1 = (c: Cfg) => {
+        c.nodes[3] = { ...c.nodes[3], storage: "cold", volumes: { events: "50Gi" } };
+    };
+    const noRunner = (c: Cfg) => {
+        c.clusterAccess = { runnerCidrs: [] };
+    };
+    /** An e2-standard-2 has 8 GiB (https://cloud.google.com/compute/docs/general-purpose-machines#e2_machine_types): no room for a 16Gi Axon pod. */
+    const smallWorkers = (c: Cfg) => {
+        c.sites[0] = { ...c.sites[0], machineType: "e2-standard-2" };
+        c.nodes[0] = { ...c.nodes[0], memory: "16Gi" };
+    };
+    const mutated = (...fs: ((c: Cfg) => void)[]) => {
+        const c = base();
+        for (const f of fs) f(c);
+        return c;
+    };
+
+    it("a typo does not hide the platform limits, the capacity and clusterAccess; the same text as after fixing it", () => {
+        const fixed = load(mutated(smallSc1, noRunner, smallWorkers)).errors;
+        assert.ok(fixed.some((e) => e.path === "nodes[3].volumes.events" && e.message.includes("sc1")), show(fixed));
+        assert.ok(fixed.some((e) => e.path === "clusterAccess.runnerCidrs"), show(fixed));
+        assert.ok(fixed.some((e) => e.path === "sites[0].zones[0]" && e.message.includes("do not fit")), show(fixed));
+        const all = load(mutated(typo, smallSc1, noRunner, smallWorkers)).errors;
+        assert.deepEqual(
+            all.filter((e) => e.path !== "clients[0].namespace"),
+            fixed,
+            `with the typo:\n${show(all)}\nwithout:\n${show(fixed)}`,
+        );
+        assert.equal(all.filter((e) => e.path === "clients[0].namespace").length, 1, show(all));
+    });
+
+    it("a site with an error is left out: no clusterAccess error judged on the other sites only", () => {
+        // aws-b is the only EKS site; without it, eksAdminPrincipals would look like they had no EKS site.
+        const cfg = mutated((c) => {
+            c.sites[1] = { ...c.sites[1], natGateways: "many" };
+            c.clusterAccess = { runnerCidrs: ["203.0.113.10/32"], eksAdminPrincipals: ["arn:aws:iam::123456789012:role/platform-admin"] };
+        });
+        const errors = load(cfg).errors;
+        assert.deepEqual(
+            errors.map((e) => e.path),
+            ["sites[1].natGateways"],
+            show(errors),
+        );
+    });
+
+    it("a node with an error is left out, and its site's capacity is not judged on the other nodes", () => {
+        // axon-2 joins axon-1 in zone a with a bad field: the pods of zone a are not known, and the pods per
+        // zone decide whether each pod of the site needs a worker of its own, so zone c is not judged either.
+        const errors = load(
+            mutated(smallWorkers, (c) => {
+                c.nodes[1] = { ...c.nodes[1], zone: "europe-west4-a", cpu: "lots" };
+                c.nodes[2] = { ...c.nodes[2], memory: "16Gi" };
+            }),
+        ).errors;
+        assert.deepEqual(
+            errors.map((e) => e.path),
+            ["nodes[1].cpu"],
+            show(errors),
+        );
+    });
+
+    it("a section with an error skips the model checks (their input is unknown)", () => {
+        const errors = load(
+            mutated(smallSc1, (c) => {
+                c.nodeDefaults = { storage: "coldest" };
+            }),
+        ).errors;
+        assert.deepEqual(
+            errors.map((e) => e.path),
+            ["nodeDefaults.storage"],
+            show(errors),
+        );
     });
 });

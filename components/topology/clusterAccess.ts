@@ -37,14 +37,19 @@ export function gkeBackupRegion(site: Pick<Site, "region" | "cluster">): string 
     return site.cluster.backupRegion ?? GKE_BACKUP_REGION_PAIRS[site.region];
 }
 
-/** Errors of `clusterAccess` and of the per-site platform options, each with its config path. */
-export function clusterAccessIssues(topology: Topology): ConfigIssue[] {
+/**
+ * Errors of `clusterAccess` and of the per-site platform options, each with its config path.
+ * `allSites: false` (the loader passes it when some sites have errors and are left out) skips the
+ * checks against the set of EKS regions, which would be judged on part of the list.
+ */
+export function clusterAccessIssues(topology: Topology, options: { allSites?: boolean } = {}): ConfigIssue[] {
     const errors: ConfigIssue[] = [];
     const err = (path: string, message: string) => errors.push({ path, message });
     const access = topology.clusterAccess;
     const eksRegions = [...new Set(topology.sites.filter((s) => s.platform === "eks").map((s) => s.region))];
+    const allSites = options.allSites ?? true;
 
-    if (eksRegions.length > 0 && !access.privateOnly && access.runnerCidrs.length === 0) {
+    if (allSites && eksRegions.length > 0 && !access.privateOnly && access.runnerCidrs.length === 0) {
         err(
             "clusterAccess.runnerCidrs",
             `is required for the EKS sites (regions ${listOf(eksRegions)}): \`pulumi up\` talks to each cluster's API, whose public endpoint ` +
@@ -58,7 +63,7 @@ export function clusterAccessIssues(topology: Topology): ConfigIssue[] {
         }
         const routed = new Set(access.runnerRoutes.map((r) => r.region));
         const missing = eksRegions.filter((r) => !routed.has(r));
-        if (missing.length > 0) {
+        if (allSites && missing.length > 0) {
             err(
                 "clusterAccess.runnerRoutes",
                 `privateOnly: true needs a route from the runner network to every EKS region's VPC, which does not exist before the first ` +
@@ -68,7 +73,7 @@ export function clusterAccessIssues(topology: Topology): ConfigIssue[] {
         }
     }
     access.runnerRoutes.forEach((r, i) => {
-        if (!eksRegions.includes(r.region)) {
+        if (allSites && !eksRegions.includes(r.region)) {
             err(`clusterAccess.runnerRoutes[${i}].region`, `${quote(r.region)} has no EKS site; regions with EKS sites: ${listOf(eksRegions)}`);
         }
     });
@@ -77,7 +82,7 @@ export function clusterAccessIssues(topology: Topology): ConfigIssue[] {
         if (seen.has(r.region)) err(`clusterAccess.runnerRoutes[${i}].region`, `${quote(r.region)} is listed twice; one transit gateway per region`);
         seen.add(r.region);
     });
-    if ((access.eksAdminPrincipals.length > 0 || access.eksRoleArn) && eksRegions.length === 0) {
+    if (allSites && (access.eksAdminPrincipals.length > 0 || access.eksRoleArn) && eksRegions.length === 0) {
         err("clusterAccess", `eksAdminPrincipals and eksRoleArn apply to EKS sites only; this stack has none`);
     }
 

@@ -319,11 +319,15 @@ export function loadTopology(raw: Record<string, unknown>, options: LoadOptions 
         errors.push(...backupWiringIssues(withoutBackup, backup.candidate, options.backupPlan(withoutBackup, backup.candidate)));
     }
     errors.push(...backup.errors);
-    if (errors.length > 0) return { errors, warnings: [] };
+    if (errors.length > 0) {
+        // Every error at once: the checks that need a model also run on the part of the config that is valid.
+        errors.push(...partialModelIssues(parsed, sections, semantic.groups, errors, raw.backup !== undefined && raw.backup !== null, options));
+        return { errors, warnings: [] };
+    }
 
     const licensed = options.licensed ?? (secretKeys.includes("license") || raw.license !== undefined);
     const topology = buildTopology(parsed, sections, semantic.groups, licensed, backup.settings);
-    // Checks that need the whole model: reported once everything else is valid.
+    // Checks that need the whole model.
     const late: ConfigIssue[] = clusterAccessIssues(topology);
     // Platform limits and the per-zone capacity (the backup agent sidecar takes room in every Axon pod).
     const platform = options.platformChecks ? options.platformChecks(topology, { backupAgent: topology.backup !== undefined }) : { errors: [], warnings: [] };
@@ -362,6 +366,79 @@ export function loadTopologyOrThrow(raw: Record<string, unknown>, options?: Load
     const result = loadTopology(raw, options);
     if (result.errors.length > 0 || !result.topology) throw new TopologyError(result.errors);
     return { topology: result.topology, warnings: result.warnings };
+}
+
+/** True when `path` is `key` or lies under it (`key.x`, `key[0]`). */
+function under(path: string, key: string): boolean {
+    return path === key || path.startsWith(`${key}.`) || path.startsWith(`${key}[`);
+}
+
+/**
+ * The model checks (`clusterAccessIssues`, the platform limits and capacity) of a config that has
+ * errors, run on the part of it that is valid, so that one typo does not hide them until the next run.
+ * Only errors the valid part causes on its own are kept:
+ * - a section with an error (its values are unknown or partial), e.g. `nodeDefaults` or
+ *   `clusterAccess`, skips the checks altogether (every node or site depends on them);
+ * - a site or node with an error, or with a field that failed the schema, is left out, and so is a node
+ *   whose site is left out; the errors the full model would give them come after the fix;
+ * - checks that depend on the whole list of sites (`clusterAccess` against the EKS regions) are skipped
+ *   when a site is left out, and the capacity of a site whose node is left out is not judged (its pod
+ *   list would be incomplete).
+ * Errors already reported at the same path with the same text are not repeated.
+ */
+function partialModelIssues(
+    p: ParsedConfig,
+    sections: Record<string, unknown>,
+    groups: readonly ResolvedGroup[],
+    errors: readonly ConfigIssue[],
+    backupAgent: boolean,
+    options: LoadOptions,
+): ConfigIssue[] {
+    const sectionKeys = Object.keys(sectionSchemas).filter((k) => k !== "backup" && !(SECRET_KEYS as readonly string[]).includes(k));
+    if (sectionKeys.some((k) => errors.some((e) => under(e.path, k)))) return [];
+    if (p.axonServer === undefined || p.nodeDefaults === undefined || p.environment === undefined) return [];
+    const clean = (list: string, e: Indexed<unknown>) => e.complete !== false && !errors.some((x) => under(x.path, `${list}[${e.index}]`));
+
+    const sites = p.sites.filter((s) => clean("sites", s));
+    const siteNames = new Set(sites.map((s) => s.value.name));
+    const nodes = p.nodes.filter((n) => clean("nodes", n) && siteNames.has(n.value.site));
+    const nodeNames = new Set(nodes.map((n) => n.value.name));
+    // A node left out: the capacity of its site (of every site when its site is unreadable) is not
+    // judged: the pod list of its zone would be incomplete, and the pods per zone decide whether every
+    // Axon pod of the site needs a worker of its own (capacity.ts `requiresSeparateWorkers`).
+    const unjudged = new Set<string>();
+    p.raw.nodes.forEach((n, index) => {
+        if (nodes.some((k) => k.index === index)) return;
+        unjudged.add(isRecord(n) && typeof n.site === "string" && siteNames.has(n.site) ? n.site : "*");
+    });
+    const allSites = sites.length === p.raw.sites.length;
+    const partial: ParsedConfig = {
+        ...p,
+        sites,
+        nodes,
+        clients: p.clients.filter((c) => clean("clients", c)),
+    };
+    const kept = groups.map((g) => ({ ...g, members: g.members.filter((m) => nodeNames.has(m.node)) }));
+    const topology = buildTopology(partial, sections, kept, false);
+    const found: ConfigIssue[] = clusterAccessIssues(topology, { allSites });
+    if (options.platformChecks) {
+        const judged = (path: string) => {
+            const m = /^sites\[(\d+)\]\.zones\[/.exec(path);
+            if (!m) return true;
+            const site = topology.sites.find((s) => s.index === Number(m[1]));
+            if (site === undefined) return true;
+            return !unjudged.has("*") && !unjudged.has(site.name);
+        };
+        // The node DNS names depend on the number of sites (naming.ts `usesPrivateDns`).
+        found.push(...options.platformChecks(topology, { backupAgent }).errors.filter((e) => judged(e.path) && (allSites || !under(e.path, "dns"))));
+    }
+    const seen = new Set(errors.map(formatIssue));
+    return found.filter((e) => {
+        const key = formatIssue(e);
+        if (seen.has(key)) return false;
+        seen.add(key);
+        return true;
+    });
 }
 
 /** Assembles the model from a config that passed validation, applying the derived defaults. */
