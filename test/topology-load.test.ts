@@ -560,16 +560,35 @@ describe("loadTopology: the model checks run on the valid part of a config with 
         );
     });
 
-    it("a section with an error skips the model checks (their input is unknown)", () => {
-        const errors = load(
-            mutated(smallSc1, (c) => {
+    it("a section with an error skips the checks that read it, not the others", () => {
+        // nodeDefaults decides every node's volumes and pod size: the volume limits wait; clusterAccess does not.
+        const defaults = load(
+            mutated(smallSc1, noRunner, (c) => {
                 c.nodeDefaults = { storage: "coldest" };
             }),
         ).errors;
         assert.deepEqual(
-            errors.map((e) => e.path),
-            ["nodeDefaults.storage"],
-            show(errors),
+            defaults.map((e) => e.path),
+            ["nodeDefaults.storage", "clusterAccess.runnerCidrs"],
+            show(defaults),
+        );
+        // A private range in runnerCidrs: clusterAccess is not judged further, the platform limits are.
+        const access = load(
+            mutated(smallSc1, (c) => {
+                c.clusterAccess = { runnerCidrs: ["10.0.0.0/8"] };
+            }),
+        ).errors;
+        assert.deepEqual(
+            access.map((e) => e.path),
+            ["clusterAccess.runnerCidrs[0]", "nodes[3].volumes.events"],
+            show(access),
+        );
+        // gcpProject is read by no model check.
+        const project = load(mutated(smallSc1, (c) => delete c.gcpProject)).errors;
+        assert.deepEqual(
+            project.map((e) => e.path),
+            ["gcpProject", "nodes[3].volumes.events"],
+            show(project),
         );
     });
 });

@@ -37,17 +37,22 @@ export function gkeBackupRegion(site: Pick<Site, "region" | "cluster">): string 
     return site.cluster.backupRegion ?? GKE_BACKUP_REGION_PAIRS[site.region];
 }
 
-/**
- * Errors of `clusterAccess` and of the per-site platform options, each with its config path.
- * `allSites: false` (the loader passes it when some sites have errors and are left out) skips the
- * checks against the set of EKS regions, which would be judged on part of the list.
- */
-export function clusterAccessIssues(topology: Topology, options: { allSites?: boolean } = {}): ConfigIssue[] {
+/** Which parts of the config `clusterAccessIssues` may judge (the loader narrows them when a config has errors). */
+export interface ClusterAccessCheckOptions {
+    /** false: some sites had errors and are not in the topology; the checks against the set of EKS regions are skipped. @default true */
+    readonly allSites?: boolean;
+    /** false: `clusterAccess` itself had errors; only the per-site options are checked. @default true */
+    readonly access?: boolean;
+}
+
+/** Errors of `clusterAccess` and of the per-site platform options, each with its config path. */
+export function clusterAccessIssues(topology: Pick<Topology, "sites" | "clusterAccess">, options: ClusterAccessCheckOptions = {}): ConfigIssue[] {
     const errors: ConfigIssue[] = [];
     const err = (path: string, message: string) => errors.push({ path, message });
     const access = topology.clusterAccess;
     const eksRegions = [...new Set(topology.sites.filter((s) => s.platform === "eks").map((s) => s.region))];
-    const allSites = options.allSites ?? true;
+    const checkAccess = options.access ?? true;
+    const allSites = checkAccess && (options.allSites ?? true);
 
     if (allSites && eksRegions.length > 0 && !access.privateOnly && access.runnerCidrs.length === 0) {
         err(
@@ -57,7 +62,7 @@ export function clusterAccessIssues(topology: Topology, options: { allSites?: bo
                 `or set privateOnly: true with runnerRoutes when that machine reaches the VPCs privately`,
         );
     }
-    if (access.privateOnly) {
+    if (checkAccess && access.privateOnly) {
         if (access.runnerCidrs.length > 0) {
             err("clusterAccess.runnerCidrs", `must be empty with privateOnly: true (a private-only endpoint has no public side to open)`);
         }
@@ -78,7 +83,7 @@ export function clusterAccessIssues(topology: Topology, options: { allSites?: bo
         }
     });
     const seen = new Set<string>();
-    access.runnerRoutes.forEach((r, i) => {
+    (checkAccess ? access.runnerRoutes : []).forEach((r, i) => {
         if (seen.has(r.region)) err(`clusterAccess.runnerRoutes[${i}].region`, `${quote(r.region)} is listed twice; one transit gateway per region`);
         seen.add(r.region);
     });

@@ -377,13 +377,14 @@ function under(path: string, key: string): boolean {
  * The model checks (`clusterAccessIssues`, the platform limits and capacity) of a config that has
  * errors, run on the part of it that is valid, so that one typo does not hide them until the next run.
  * Only errors the valid part causes on its own are kept:
- * - a section with an error (its values are unknown or partial), e.g. `nodeDefaults` or
- *   `clusterAccess`, skips the checks altogether (every node or site depends on them);
+ * - a section with an error has unknown or partial values: the checks that read it are skipped
+ *   (`clusterAccess`: its own checks; `environment`, `axonServer`, `nodeDefaults`, `kubernetes`, `dns`:
+ *   the platform limits and capacity, which build names and pod sizes from them);
  * - a site or node with an error, or with a field that failed the schema, is left out, and so is a node
  *   whose site is left out; the errors the full model would give them come after the fix;
- * - checks that depend on the whole list of sites (`clusterAccess` against the EKS regions) are skipped
- *   when a site is left out, and the capacity of a site whose node is left out is not judged (its pod
- *   list would be incomplete).
+ * - checks that depend on the whole list of sites (`clusterAccess` against the EKS regions, the node DNS
+ *   names) are skipped when a site is left out, and the capacity of a site whose node is left out is
+ *   not judged.
  * Errors already reported at the same path with the same text are not repeated.
  */
 function partialModelIssues(
@@ -394,14 +395,15 @@ function partialModelIssues(
     backupAgent: boolean,
     options: LoadOptions,
 ): ConfigIssue[] {
-    const sectionKeys = Object.keys(sectionSchemas).filter((k) => k !== "backup" && !(SECRET_KEYS as readonly string[]).includes(k));
-    if (sectionKeys.some((k) => errors.some((e) => under(e.path, k)))) return [];
-    if (p.axonServer === undefined || p.nodeDefaults === undefined || p.environment === undefined) return [];
-    const clean = (list: string, e: Indexed<unknown>) => e.complete !== false && !errors.some((x) => under(x.path, `${list}[${e.index}]`));
+    const broken = (key: string) => errors.some((e) => under(e.path, key));
+    const accessKnown = !broken("clusterAccess") && sections.clusterAccess !== undefined;
+    const platformKnown =
+        ["environment", "axonServer", "nodeDefaults", "kubernetes", "dns"].every((k) => !broken(k) && sections[k] !== undefined) && p.axonServer !== undefined && p.nodeDefaults !== undefined;
+    const clean = (list: string, e: Indexed<unknown>) => e.complete !== false && !broken(`${list}[${e.index}]`);
 
     const sites = p.sites.filter((s) => clean("sites", s));
     const siteNames = new Set(sites.map((s) => s.value.name));
-    const nodes = p.nodes.filter((n) => clean("nodes", n) && siteNames.has(n.value.site));
+    const nodes = platformKnown ? p.nodes.filter((n) => clean("nodes", n) && siteNames.has(n.value.site)) : [];
     const nodeNames = new Set(nodes.map((n) => n.value.name));
     // A node left out: the capacity of its site (of every site when its site is unreadable) is not
     // judged: the pod list of its zone would be incomplete, and the pods per zone decide whether every
@@ -412,25 +414,32 @@ function partialModelIssues(
         unjudged.add(isRecord(n) && typeof n.site === "string" && siteNames.has(n.site) ? n.site : "*");
     });
     const allSites = sites.length === p.raw.sites.length;
-    const partial: ParsedConfig = {
-        ...p,
-        sites,
-        nodes,
-        clients: p.clients.filter((c) => clean("clients", c)),
-    };
+    const partial: ParsedConfig = { ...p, sites, nodes, clients: p.clients.filter((c) => clean("clients", c)) };
     const kept = groups.map((g) => ({ ...g, members: g.members.filter((m) => nodeNames.has(m.node)) }));
-    const topology = buildTopology(partial, sections, kept, false);
-    const found: ConfigIssue[] = clusterAccessIssues(topology, { allSites });
-    if (options.platformChecks) {
-        const judged = (path: string) => {
-            const m = /^sites\[(\d+)\]\.zones\[/.exec(path);
-            if (!m) return true;
-            const site = topology.sites.find((s) => s.index === Number(m[1]));
-            if (site === undefined) return true;
-            return !unjudged.has("*") && !unjudged.has(site.name);
-        };
-        // The node DNS names depend on the number of sites (naming.ts `usesPrivateDns`).
-        found.push(...options.platformChecks(topology, { backupAgent }).errors.filter((e) => judged(e.path) && (allSites || !under(e.path, "dns"))));
+    // Sections that no check below reads get a neutral value when they are broken, so the model can be built.
+    const neutral: Record<string, unknown> = {
+        ...sections,
+        adminCidrs: broken("adminCidrs") ? [] : (sections.adminCidrs ?? []),
+        imageRegistry: broken("imageRegistry") ? undefined : sections.imageRegistry,
+        clusterAccess: accessKnown ? sections.clusterAccess : { runnerCidrs: [], privateOnly: false, runnerRoutes: [], eksAdminPrincipals: [] },
+    };
+    const found: ConfigIssue[] = [];
+    if (platformKnown) {
+        const topology = buildTopology(partial, neutral, kept, false);
+        found.push(...clusterAccessIssues(topology, { allSites, access: accessKnown }));
+        if (options.platformChecks) {
+            const judged = (path: string) => {
+                const m = /^sites\[(\d+)\]\.zones\[/.exec(path);
+                if (!m) return true;
+                const site = topology.sites.find((s) => s.index === Number(m[1]));
+                return site === undefined || (!unjudged.has("*") && !unjudged.has(site.name));
+            };
+            // The node DNS names depend on the number of sites (naming.ts `usesPrivateDns`).
+            found.push(...options.platformChecks(topology, { backupAgent }).errors.filter((e) => judged(e.path) && (allSites || !under(e.path, "dns"))));
+        }
+    } else {
+        // Without the sections the platform checks read, `clusterAccess` is still checked against the sites.
+        found.push(...clusterAccessIssues({ sites: buildSites(partial), clusterAccess: (neutral.clusterAccess as Topology["clusterAccess"]) }, { allSites, access: accessKnown }));
     }
     const seen = new Set(errors.map(formatIssue));
     return found.filter((e) => {
@@ -441,17 +450,9 @@ function partialModelIssues(
     });
 }
 
-/** Assembles the model from a config that passed validation, applying the derived defaults. */
-function buildTopology(p: ParsedConfig, sections: Record<string, unknown>, groups: readonly ResolvedGroup[], licensed: boolean, backup?: BackupSettings): Topology {
-    // No errors: every field parsed, so the partial values are complete.
-    const ax = p.axonServer as RawAxonServer;
-    const defaults = p.nodeDefaults as RawNodeDefaults;
-    const kubernetes = sections.kubernetes as Topology["kubernetes"];
-    const dns = sections.dns as Topology["dns"];
-    const imageRegistry = sections.imageRegistry as string | undefined;
-    const access = sections.clusterAccess as RawClusterAccess;
-
-    const sites: Site[] = (p.sites as Indexed<RawSite>[]).map(({ index, value: s }) => ({
+/** The sites of the model, from sites that passed validation (derived defaults applied). */
+function buildSites(p: ParsedConfig): Site[] {
+    return (p.sites as Indexed<RawSite>[]).map(({ index, value: s }) => ({
         name: s.name,
         cloud: s.cloud,
         platform: s.platform,
@@ -484,6 +485,19 @@ function buildTopology(p: ParsedConfig, sections: Record<string, unknown>, group
             ...(s.kmsKeyArn !== undefined ? { kmsKeyArn: s.kmsKeyArn } : {}),
         },
     }));
+}
+
+/** Assembles the model from a config that passed validation, applying the derived defaults. */
+function buildTopology(p: ParsedConfig, sections: Record<string, unknown>, groups: readonly ResolvedGroup[], licensed: boolean, backup?: BackupSettings): Topology {
+    // No errors: every field parsed, so the partial values are complete.
+    const ax = p.axonServer as RawAxonServer;
+    const defaults = p.nodeDefaults as RawNodeDefaults;
+    const kubernetes = sections.kubernetes as Topology["kubernetes"];
+    const dns = sections.dns as Topology["dns"];
+    const imageRegistry = sections.imageRegistry as string | undefined;
+    const access = sections.clusterAccess as RawClusterAccess;
+
+    const sites = buildSites(p);
     const siteByName = new Map(sites.map((s) => [s.name, s]));
 
     const nodes: AxonNode[] = (p.nodes as Indexed<RawNode>[]).map(({ index, value: n }) => {
