@@ -425,6 +425,7 @@ function partialModelIssues(
     };
     const found: ConfigIssue[] = [];
     if (platformKnown) {
+        // `licensed` is read by no check here.
         const topology = buildTopology(partial, neutral, kept, false);
         found.push(...clusterAccessIssues(topology, { allSites, access: accessKnown }));
         if (options.platformChecks) {
@@ -487,9 +488,12 @@ function buildSites(p: ParsedConfig): Site[] {
     }));
 }
 
-/** Assembles the model from a config that passed validation, applying the derived defaults. */
+/**
+ * Assembles the model from a config that passed validation (or from its valid part, see
+ * `partialModelIssues`), applying the derived defaults.
+ */
 function buildTopology(p: ParsedConfig, sections: Record<string, unknown>, groups: readonly ResolvedGroup[], licensed: boolean, backup?: BackupSettings): Topology {
-    // No errors: every field parsed, so the partial values are complete.
+    // Every element and section passed in parsed without error, so the partial values are complete.
     const ax = p.axonServer as RawAxonServer;
     const defaults = p.nodeDefaults as RawNodeDefaults;
     const kubernetes = sections.kubernetes as Topology["kubernetes"];
