@@ -78,6 +78,8 @@ const FAKE_PACKAGES = ["aws", "gcp", "random", "tls"] as const;
  */
 function setUpProject(): void {
     fs.mkdirSync(PROJECT, { recursive: true });
+    // The file backend needs its directory.
+    fs.mkdirSync(path.join(WORK, "state"), { recursive: true });
     const plugins = path.join(WORK, "plugins");
     const providers: { name: string; path: string }[] = [];
     for (const pkg of FAKE_PACKAGES) {
