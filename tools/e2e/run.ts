@@ -446,8 +446,11 @@ async function ensureLocal(ctx: Context): Promise<Site> {
     return ctx.local;
 }
 
-/** Warnings of the engine or providers that are known and harmless here (none so far). */
-const EXPECTED_WARNING: RegExp[] = [];
+/** Warnings of the engine or providers that are known and harmless here. */
+const EXPECTED_WARNING: RegExp[] = [
+    // The module proxy serves no newer Kubernetes provider than this pseudo-version (README, test bed).
+    /resource plugin kubernetes is expected to have version >=[0-9.]+, but has 4\.0\.0-20260115033456-f47bc2d6f199/,
+];
 
 async function scenarioA(ctx: Context): Promise<void> {
     await ensureLocal(ctx);
