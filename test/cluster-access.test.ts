@@ -5,6 +5,8 @@ import * as assert from "node:assert/strict";
 import { AGENT_IMAGES, backupSidecarContainer } from "../components/backup/sidecar";
 import { parseBackupSettings } from "../components/backup/settings";
 import { registryImage } from "../components/topology/images";
+import { gkeBackupLocation } from "../components/backup/snapshots";
+import { gkeBackupRegion } from "../components/topology/clusterAccess";
 import { loadTopology } from "../components/topology/load";
 import { readStackFile, stackConfigFromFile } from "../tools/config/stackFile";
 
@@ -95,8 +97,22 @@ describe("per-site platform options (load time)", () => {
         const own = errorsOf(gkeConfig({ backupRegion: "europe-west4" }));
         assert.equal(own.length, 1);
         assert.match(own[0], /^sites\[0\]\.backupRegion: "europe-west4" is the cluster's own region/);
-        const unknown = errorsOf({ ...gkeConfig({ region: "me-central2", zones: ["me-central2-a"] }) , nodes: [{ name: "axon-1", site: "gcp-a", zone: "me-central2-a" }], replicationGroups: [{ name: "default", members: { "axon-1": "PRIMARY" } }] });
+        const unpaired = { ...gkeConfig({ region: "me-central2", zones: ["me-central2-a"] }), nodes: [{ name: "axon-1", site: "gcp-a", zone: "me-central2-a" }], replicationGroups: [{ name: "default", members: { "axon-1": "PRIMARY" } }] };
+        // Without backups there is no Backup for GKE plan, so no region to name.
+        assert.ok(!errorsOf(unpaired).some((e) => e.startsWith("sites[0].backupRegion")), errorsOf(unpaired).join("\n"));
+        const unknown = errorsOf({ ...unpaired, backup: { cloud: "aws", drRegion: "eu-central-1" } });
         assert.ok(unknown.some((e) => e.startsWith("sites[0].backupRegion: is required")), unknown.join("\n"));
+    });
+
+    // The loader's check and the GkeBackup component's plan location are one function (gkeBackupRegion):
+    // with a GCS bucket in another region, an unpaired cluster region needs no backupRegion, and the plan
+    // is placed in the bucket's DR region (never the cluster's own: Backup for GKE, BackupPlan `location`).
+    it("Backup for GKE plan region: a GCS bucket's DR region serves an unpaired cluster region, in the loader and the component alike", () => {
+        const cfg = { ...gkeConfig({ region: "me-central2", zones: ["me-central2-a"] }), nodes: [{ name: "axon-1", site: "gcp-a", zone: "me-central2-a" }], replicationGroups: [{ name: "default", members: { "axon-1": "PRIMARY" } }], backup: { cloud: "gcp", drRegion: "europe-west1" } };
+        assert.deepEqual(errorsOf(cfg).filter((e) => e.startsWith("sites[0].backupRegion")), []);
+        const t = loadTopology(cfg).topology!;
+        assert.equal(gkeBackupRegion(t.sites[0], t.backup), "europe-west1");
+        assert.equal(gkeBackupLocation("me-central2", t.backup!), "europe-west1");
     });
 
     it("deletion protection, maintenance window and exclusions: parsed for GKE, rejected elsewhere", () => {

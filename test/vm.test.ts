@@ -182,6 +182,36 @@ describe("VM sites (components/vm)", () => {
             assert.equal(input(att, "volumeId"), mockId(vol));
         });
 
+        // pulumi-aws ebs/volume `kmsKeyId`: "ARN for the KMS encryption key. When specifying kmsKeyId,
+        // encrypted needs to be set to true." A site's `kmsKeyArn` (a key kept across destroy) encrypts the
+        // VM's data volume too, so a re-created site can attach the retained volume.
+        it("encrypts the data volume with the site's kmsKeyArn when one is configured", async () => {
+            const key = "arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab";
+            const t: Topology = {
+                ...topology,
+                sites: topology.sites.map((s) => (s.name === "aws-use1" ? { ...s, cluster: { ...s.cluster, kmsKeyArn: key } } : s)),
+            };
+            const site = t.sites.find((s) => s.name === "aws-use1")!;
+            const run = await runUnderMocks({ stack: "prod" }, async () => {
+                const providers = new AwsProviders("aws");
+                const network = new AwsNetwork("prod-aws-use1-net", { topology: t, site, provider: providers.forRegion(site.region) });
+                const factory = createVmNodeFactory({ topology: t, sites: { [site.name]: new VmSite("prod-aws-use1-vm", { topology: t, site, network }) } });
+                factory({
+                    node: t.nodes.find((n) => n.name === "axon-dr-1")!,
+                    dependsOn: [],
+                    adminToken: pulumi.secret(SECRET_VALUES.admin),
+                    internalToken: pulumi.secret(SECRET_VALUES.internal),
+                    license: pulumi.secret(SECRET_VALUES.license),
+                    tls: { caCertPem: pulumi.secret(SECRET_VALUES.ca), certPem: pulumi.secret(SECRET_VALUES.cert), privateKeyPem: pulumi.secret(SECRET_VALUES.key) },
+                    parent: new Parent("cluster"),
+                });
+            });
+            const vol = one(run.records, "aws:ebs/volume:Volume");
+            assert.equal(input(vol, "encrypted"), true);
+            assert.equal(input(vol, "kmsKeyId"), key);
+            assert.equal(input(one(records, "aws:ebs/volume:Volume"), "kmsKeyId"), undefined);
+        });
+
         it("opens exactly the derived Axon ports, never 22 or the internet, and allows all egress", () => {
             const site = topology.sites.find((s) => s.name === "aws-use1")!;
             const sg = mockId(one(records, "aws:ec2/securityGroup:SecurityGroup"));

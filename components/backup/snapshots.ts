@@ -26,7 +26,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { AWS_TAG_KEYS } from "../aws/awsNetwork";
 import { accountRootKeyPolicy, managedPolicyArn, POLICY_VERSION, serviceTrustPolicy } from "../aws/iam";
-import { GKE_BACKUP_REGION_PAIRS } from "../topology/clusterAccess";
+import { gkeBackupRegion } from "../topology/clusterAccess";
 import { DLM_DESCRIPTION } from "../topology/platform/limits";
 import { KUBERNETES_KEYS, PART_OF } from "../topology/identity";
 import { BackupSettings, minutesOfDay } from "./settings";
@@ -241,8 +241,7 @@ export interface GkeBackupArgs {
  * configured region, else the DR region of a GCS bucket, else the cluster region's pair.
  */
 export function gkeBackupLocation(clusterRegion: string, settings: Pick<BackupSettings, "cloud" | "drRegion">, configured?: string): string {
-    const location =
-        configured ?? (settings.cloud === "gcp" && settings.drRegion !== clusterRegion ? settings.drRegion : GKE_BACKUP_REGION_PAIRS[clusterRegion]);
+    const location = gkeBackupRegion({ region: clusterRegion, cluster: { backupRegion: configured } }, settings);
     if (!location || location === clusterRegion) {
         throw new Error(`Backup for GKE of a cluster in ${clusterRegion}: set sites[].backupRegion to another GCP region (no default pair)`);
     }

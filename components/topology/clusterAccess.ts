@@ -2,7 +2,7 @@
  * Load-time checks of the cloud platform options: how the runner reaches the cluster APIs
  * (`clusterAccess`) and the per-site platform options. Pure, no Pulumi import.
  */
-import { ConfigIssue, Site, Topology } from "./model";
+import { BackupSettings, ConfigIssue, Site, Topology } from "./model";
 import { listOf, quote } from "./schema";
 
 /** GCP region names, e.g. `europe-west4`. */
@@ -32,9 +32,18 @@ export const GKE_BACKUP_REGION_PAIRS: Readonly<Record<string, string>> = {
     "australia-southeast2": "australia-southeast1",
 };
 
-/** The Backup for GKE plan region of a GKE site: configured, or its pair; undefined when neither. */
-export function gkeBackupRegion(site: Pick<Site, "region" | "cluster">): string | undefined {
-    return site.cluster.backupRegion ?? GKE_BACKUP_REGION_PAIRS[site.region];
+/**
+ * The Backup for GKE plan region of a GKE site: `backupRegion` as configured, else the DR region of a GCS
+ * backup bucket (when it is another region), else the cluster region's pair; undefined when none applies.
+ * The loader's check and the `GkeBackup` component both use it, so they never disagree.
+ */
+export function gkeBackupRegion(
+    site: Pick<Site, "region"> & { readonly cluster: Pick<Site["cluster"], "backupRegion"> },
+    backup?: Pick<BackupSettings, "cloud" | "drRegion">,
+): string | undefined {
+    if (site.cluster.backupRegion !== undefined) return site.cluster.backupRegion;
+    if (backup?.cloud === "gcp" && backup.drRegion !== site.region) return backup.drRegion;
+    return GKE_BACKUP_REGION_PAIRS[site.region];
 }
 
 /** Which parts of the config `clusterAccessIssues` may judge (the loader narrows them when a config has errors). */
@@ -43,10 +52,12 @@ export interface ClusterAccessCheckOptions {
     readonly allSites?: boolean;
     /** false: `clusterAccess` itself had errors; only the per-site options are checked. @default true */
     readonly access?: boolean;
+    /** false: `backup` had errors; a GKE site's Backup for GKE region is not judged (it may come from `backup.drRegion`). @default true */
+    readonly backup?: boolean;
 }
 
 /** Errors of `clusterAccess` and of the per-site platform options, each with its config path. */
-export function clusterAccessIssues(topology: Pick<Topology, "sites" | "clusterAccess">, options: ClusterAccessCheckOptions = {}): ConfigIssue[] {
+export function clusterAccessIssues(topology: Pick<Topology, "sites" | "clusterAccess" | "backup">, options: ClusterAccessCheckOptions = {}): ConfigIssue[] {
     const errors: ConfigIssue[] = [];
     const err = (path: string, message: string) => errors.push({ path, message });
     const access = topology.clusterAccess;
@@ -112,10 +123,10 @@ export function clusterAccessIssues(topology: Pick<Topology, "sites" | "clusterA
             }
         }
         if (gke) {
-            const region = gkeBackupRegion(site);
+            const region = gkeBackupRegion(site, topology.backup);
             if (c.backupRegion !== undefined && !GCP_REGION.test(c.backupRegion)) {
                 err(at("backupRegion"), `${quote(c.backupRegion)} is not a GCP region, e.g. "europe-west1"`);
-            } else if (region === undefined) {
+            } else if (region === undefined && topology.backup !== undefined && (options.backup ?? true)) {
                 err(at("backupRegion"), `is required: no default paired region for ${site.region}; name another GCP region for the Backup for GKE plan`);
             } else if (region === site.region) {
                 err(at("backupRegion"), `${quote(region)} is the cluster's own region: losing the region would lose the backups; choose another region`);

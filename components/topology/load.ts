@@ -321,7 +321,9 @@ export function loadTopology(raw: Record<string, unknown>, options: LoadOptions 
     errors.push(...backup.errors);
     if (errors.length > 0) {
         // Every error at once: the checks that need a model also run on the part of the config that is valid.
-        errors.push(...partialModelIssues(parsed, sections, semantic.groups, errors, raw.backup !== undefined && raw.backup !== null, options));
+        errors.push(
+            ...partialModelIssues(parsed, sections, semantic.groups, errors, raw.backup !== undefined && raw.backup !== null, backup.errors.length === 0 ? backup.settings : undefined, options),
+        );
         return { errors, warnings: [] };
     }
 
@@ -393,9 +395,12 @@ function partialModelIssues(
     groups: readonly ResolvedGroup[],
     errors: readonly ConfigIssue[],
     backupAgent: boolean,
+    backupSettings: BackupSettings | undefined,
     options: LoadOptions,
 ): ConfigIssue[] {
     const broken = (key: string) => errors.some((e) => under(e.path, key));
+    // A broken `backup` may name the DR region a GKE site's Backup for GKE plan would use.
+    const backupKnown = !broken("backup");
     const accessKnown = !broken("clusterAccess") && sections.clusterAccess !== undefined;
     const platformKnown =
         ["environment", "axonServer", "nodeDefaults", "kubernetes", "dns"].every((k) => !broken(k) && sections[k] !== undefined) && p.axonServer !== undefined && p.nodeDefaults !== undefined;
@@ -426,8 +431,8 @@ function partialModelIssues(
     const found: ConfigIssue[] = [];
     if (platformKnown) {
         // `licensed` is read by no check here.
-        const topology = buildTopology(partial, neutral, kept, false);
-        found.push(...clusterAccessIssues(topology, { allSites, access: accessKnown }));
+        const topology = buildTopology(partial, neutral, kept, false, backupSettings);
+        found.push(...clusterAccessIssues(topology, { allSites, access: accessKnown, backup: backupKnown }));
         if (options.platformChecks) {
             const judged = (path: string) => {
                 const m = /^sites\[(\d+)\]\.zones\[/.exec(path);
@@ -440,7 +445,12 @@ function partialModelIssues(
         }
     } else {
         // Without the sections the platform checks read, `clusterAccess` is still checked against the sites.
-        found.push(...clusterAccessIssues({ sites: buildSites(partial), clusterAccess: (neutral.clusterAccess as Topology["clusterAccess"]) }, { allSites, access: accessKnown }));
+        found.push(
+            ...clusterAccessIssues(
+                { sites: buildSites(partial), clusterAccess: neutral.clusterAccess as Topology["clusterAccess"], backup: backupSettings },
+                { allSites, access: accessKnown, backup: backupKnown },
+            ),
+        );
     }
     const seen = new Set(errors.map(formatIssue));
     return found.filter((e) => {

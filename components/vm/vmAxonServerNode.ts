@@ -248,6 +248,9 @@ export class VmAxonServerNode extends pulumi.ComponentResource {
                 ...(ebs.iops ? { iops: ebs.iops } : {}),
                 ...(ebs.throughput ? { throughput: ebs.throughput } : {}),
                 encrypted: true,
+                // Without a key, EBS uses the account's `aws/ebs` key; `kmsKeyArn` names a customer key instead
+                // (kept across destroy, so a re-created site can attach the retained volume).
+                ...(args.site.site.cluster.kmsKeyArn !== undefined ? { kmsKeyId: args.site.site.cluster.kmsKeyArn } : {}),
                 tags: { ...tags(`${name}-data`), "axonserver-volume": "data" },
             },
             { ...o, retainOnDelete: true, protect: args.protectDataDisk ?? false },
