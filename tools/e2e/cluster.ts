@@ -65,6 +65,8 @@ interface Daemon {
     readonly name: string;
     readonly pid: number;
     exited: boolean;
+    /** Stopped on purpose (its exit is no failure). */
+    stopped: boolean;
     readonly logFile: string;
 }
 
@@ -89,10 +91,10 @@ export class ControlPlane {
         fs.closeSync(fd);
         if (child.pid === undefined) throw new Error(`could not start ${binary}`);
         fs.appendFileSync(path.join(this.o.work, "pids"), `${child.pid}\n`);
-        const d: Daemon = { name, pid: child.pid, exited: false, logFile };
+        const d: Daemon = { name, pid: child.pid, exited: false, stopped: false, logFile };
         child.on("exit", (code, signal) => {
             d.exited = true;
-            if (!this.stopping) this.o.log(`!! ${name} exited (code ${code}, signal ${signal}); log: ${logFile}`);
+            if (!this.stopping && !d.stopped) this.o.log(`!! ${name} exited (code ${code}, signal ${signal}); log: ${logFile}`);
         });
         this.daemons.push(d);
         return d;
@@ -268,7 +270,10 @@ export class ControlPlane {
             api,
             stop: () => {
                 provisioner.stop();
-                for (const d of procs) if (!d.exited) process.kill(d.pid, "SIGTERM");
+                for (const d of procs) {
+                    d.stopped = true;
+                    if (!d.exited) process.kill(d.pid, "SIGTERM");
+                }
             },
         };
         this.sites.push(site);
@@ -290,7 +295,7 @@ export class ControlPlane {
 
     /** Daemons that died: their last log lines, for a failure message. */
     deadDaemons(): string[] {
-        return this.daemons.filter((d) => d.exited && !this.stopping).map((d) => `${d.name} died; last log lines:\n${tail(d.logFile, 15)}`);
+        return this.daemons.filter((d) => d.exited && !d.stopped && !this.stopping).map((d) => `${d.name} died; last log lines:\n${tail(d.logFile, 15)}`);
     }
 }
 

@@ -54,8 +54,12 @@ function localClusterState(type: string, inputs: Record<string, unknown>): Recor
     }
     if (type === "gcp:container/cluster:Cluster") {
         const pcc = inputs.privateClusterConfig;
+        const cpec = (inputs.controlPlaneEndpointsConfig ?? {}) as { dnsEndpointConfig?: Record<string, unknown> };
         return {
             endpoint: c.host,
+            // The program's kubeconfig uses the DNS-based endpoint (no CA in it: the test bed trusts its
+            // CA through SSL_CERT_FILE); never a name that would be looked up outside this machine.
+            controlPlaneEndpointsConfig: { ...cpec, dnsEndpointConfig: { ...(cpec.dnsEndpointConfig ?? {}), endpoint: c.host } },
             masterAuth: { clusterCaCertificate: c.caData },
             ...(pcc !== null && typeof pcc === "object"
                 ? { privateClusterConfig: { ...(pcc as Record<string, unknown>), privateEndpoint: c.host, publicEndpoint: c.host } }

@@ -130,6 +130,8 @@ function pulumiEnv(): NodeJS.ProcessEnv {
         PULUMI_SKIP_UPDATE_CHECK: "true",
         PULUMI_NODEJS_TRANSPILE_ONLY: "true",
         E2E_CLUSTERS: JSON.stringify(clusterMap),
+        // Kubeconfigs without a CA (GKE's DNS endpoint) must trust the local API servers' CA.
+        SSL_CERT_FILE: path.join(WORK, "pki", "ca.crt"),
         ...(localKubeconfig ? { KUBECONFIG: localKubeconfig } : {}),
     };
 }
@@ -260,8 +262,8 @@ function cloudSiteSpec(site: TopologySite, environment: string): SiteSpec {
             });
         }
     }
-    void environment;
-    return { name: site.name, nodes, storageClasses: [] };
+    // Unique per stack: each API server has its own etcd prefix and work directory.
+    return { name: `${environment}-${site.name}`, nodes, storageClasses: [] };
 }
 
 // ---------------------------------------------------------------------------------------------
