@@ -725,7 +725,11 @@ async function main(): Promise<void> {
     void waitFor;
 }
 
-main().catch((e) => {
-    console.error(`[e2e] ${e instanceof Error ? e.stack : String(e)}`);
-    process.exitCode = 1;
-});
+// Exit explicitly: sockets to stopped API servers or late timers must not keep the run (and the
+// entry script's clean-up) waiting.
+main()
+    .catch((e) => {
+        console.error(`[e2e] ${e instanceof Error ? e.stack : String(e)}`);
+        process.exitCode = 1;
+    })
+    .finally(() => setTimeout(() => process.exit(), 3000));
