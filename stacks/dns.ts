@@ -2,7 +2,8 @@
  * Wiring of the private DNS zone `<environment>.<domain>`: every node's name resolves,
  * in every site, to a stable routable address. Route 53 serves the AWS VPCs, Cloud DNS the GCP network;
  * both zones hold a record for every node, wherever it runs:
- * - a Kubernetes node on a cloud cluster → its internal load balancer (host name → CNAME, IP → A);
+ * - a Kubernetes node on EKS → its internal NLB (host name → CNAME);
+ * - a Kubernetes node on GKE → the internal address reserved for its load balancers (A);
  * - a VM node → the instance's private IP (A).
  */
 import * as pulumi from "@pulumi/pulumi";
@@ -53,7 +54,9 @@ export function createPrivateDns(topology: Topology, sites: Sites, cluster: Axon
             );
             continue;
         }
-        records.push({ name, target: k8sNode.endpoint.apply((e): DnsTarget => ({ ...e.loadBalancer })) });
+        // GKE: the reserved address both of the node's load balancers use (known before they are).
+        const reserved = k8sNode.loadBalancerAddress;
+        records.push({ name, target: reserved ? reserved.apply((ip): DnsTarget => ({ ip })) : k8sNode.endpoint.apply((e): DnsTarget => ({ ...e.loadBalancer })) });
     }
 
     const awsNetworks = Object.values(sites.awsNetworks);

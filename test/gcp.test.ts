@@ -4,6 +4,7 @@
  */
 import assert from "node:assert/strict";
 import * as gcp from "@pulumi/gcp";
+import * as pulumi from "@pulumi/pulumi";
 import { GcpFirewall } from "../components/gcp/firewall";
 import { GcpNetwork } from "../components/gcp/gcpNetwork";
 import { GkeSite } from "../components/gcp/gkeSite";
@@ -115,6 +116,7 @@ describe("GCP sites of Pulumi.prod.yaml under mocks", () => {
             "axonserver:gcp:GcpNetwork": 1,
             "axonserver:gcp:GcpPrivateDns": 1,
             "axonserver:gcp:GkeSite": 1,
+            "gcp:compute/address:Address": 5, // one reserved internal LB address per Axon node of the GKE site
             "gcp:compute/firewall:Firewall": 3,
             "gcp:compute/network:Network": 1,
             "gcp:compute/router:Router": 1,
@@ -290,6 +292,23 @@ describe("GCP sites of Pulumi.prod.yaml under mocks", () => {
         assert.equal(site.host.provider, site.kubeProvider);
         assert.deepEqual(site.host.readyResources, [site.nodePool, site.storageClasses.fast, site.storageClasses.standard, site.storageClasses.cold]);
         assert.equal(await outputValue(site.storageClasses.cold.metadata.name), "axonserver-prod-cold");
+    });
+
+    it("reserves one shared internal load balancer address per node of the site, in the site's subnet", async () => {
+        // GKE, "Enabling Shared IP" (cloud.google.com/kubernetes-engine/docs/how-to/internal-load-balancing):
+        // internal LoadBalancer Services share an address reserved in the cluster's subnet with
+        // `--purpose SHARED_LOADBALANCER_VIP`; GKE keeps an ILB's IP only when it is such an address.
+        const site = run.result.gke["gcp-euw4"];
+        const nodes = topology.nodes.filter((n) => n.site === "gcp-euw4").map((n) => n.name);
+        assert.deepEqual(Object.keys(site.loadBalancerAddresses).sort(), [...nodes].sort());
+        const siteUrn = one(run.records, "axonserver:gcp:GkeSite", "prod-gcp-euw4").urn;
+        for (const node of nodes) {
+            const r = one(run.records, "gcp:compute/address:Address", `prod-gcp-euw4-${node}-ilb`);
+            assert.deepEqual([r.inputs.addressType, r.inputs.purpose, r.inputs.region], ["INTERNAL", "SHARED_LOADBALANCER_VIP", "europe-west4"], node);
+            assert.equal(r.inputs.subnetwork, await outputValue(run.result.network.subnets["gcp-euw4"].selfLink), node);
+            assert.equal(r.parent, siteUrn, node);
+            assert.equal(await outputValue(pulumi.output(site.host.loadBalancerAddresses![node])), await outputValue(site.loadBalancerAddresses[node].address), node);
+        }
     });
 
     it("opens each Axon port to exactly its sources, on the site's node tag, never to the world", () => {

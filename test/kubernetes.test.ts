@@ -385,6 +385,9 @@ function multiZoneTopology(): Topology {
     return { ...base, axonServer: { ...base.axonServer, tls: true, licensed: true } };
 }
 
+/** The internal address a GKE site reserved for axon-us (GkeSite reserves it; any value under test). */
+const US_LB_ADDRESS = "10.1.200.7";
+
 describe("kubernetes: AxonServerCluster across zones, sites and a VM", () => {
     let run: MockRun<{ cluster: AxonServerCluster; vmCalls: VmNodeContext[] }>;
     let topology: Topology;
@@ -406,6 +409,7 @@ describe("kubernetes: AxonServerCluster across zones, sites and a VM", () => {
                     storageClassNames: { fast: classes.fast.metadata.name, standard: classes.standard.metadata.name, cold: classes.cold.metadata.name },
                     readyResources: [classes.fast, classes.standard, classes.cold],
                     internalLoadBalancer: lb,
+                    ...(lb === "gcp-internal" ? { loadBalancerAddresses: { "axon-us": US_LB_ADDRESS } } : {}),
                 };
             };
             const vmCalls: VmNodeContext[] = [];
@@ -429,7 +433,9 @@ describe("kubernetes: AxonServerCluster across zones, sites and a VM", () => {
             "axonserver:index:AxonServerNode": 5,
             "axonserver:index:AxonServerTls": 1,
             [T.sts]: 5,
-            [T.svc]: 5 * 4, // headless, gRPC, HTTP and an internal load balancer per node (every node on a cloud host)
+            // headless, gRPC, HTTP and an internal load balancer per node (every node on a cloud host); the GKE
+            // node (axon-us) has two, one per port.
+            [T.svc]: 5 * 4 + 1,
             [T.cm]: 5 + 1 + 2, // the client config only where clients are (eu-west-1); the gate script per site
             [T.secret]: 5 + 2 * 2, // TLS per node; tokens + license per site
             [T.ns]: 2,
@@ -500,10 +506,12 @@ describe("kubernetes: AxonServerCluster across zones, sites and a VM", () => {
         // (provider/pkg/await/service.go); peers and clients reach the node through it, so a starting node
         // must stay reachable (docs v2024.2 clustering: both addresses "must resolve to the node").
         for (const node of topology.nodes.filter((n) => n.platform !== "vm")) {
-            const lb = one(run.records, T.svc, `mz-${node.name}-internal-lb`);
-            assert.ok(lb.dependencies.includes(one(run.records, T.sts, `mz-${node.name}-sts`).urn), node.name);
-            assert.equal(inputs(lb).spec.type, "LoadBalancer");
-            assert.equal(inputs(lb).spec.publishNotReadyAddresses, true, node.name);
+            const names = [`mz-${node.name}-internal-lb`, ...(node.site === "us" ? [`mz-${node.name}-internal-peer-lb`] : [])];
+            for (const lb of names.map((n) => one(run.records, T.svc, n))) {
+                assert.ok(lb.dependencies.includes(one(run.records, T.sts, `mz-${node.name}-sts`).urn), lb.name);
+                assert.equal(inputs(lb).spec.type, "LoadBalancer");
+                assert.equal(inputs(lb).spec.publishNotReadyAddresses, true, lb.name);
+            }
         }
     });
 
@@ -541,6 +549,7 @@ describe("kubernetes: AxonServerCluster across zones, sites and a VM", () => {
             "mz-axon-3-internal-lb",
             "mz-axon-4-internal-lb",
             "mz-axon-us-internal-lb",
+            "mz-axon-us-internal-peer-lb",
         ]);
         assert.deepEqual(inputs(one(run.records, T.svc, "mz-axon-4-internal-lb")).spec.loadBalancerSourceRanges, [
             "10.0.0.0/16",
@@ -557,16 +566,40 @@ describe("kubernetes: AxonServerCluster across zones, sites and a VM", () => {
         assert.deepEqual(aws.spec.ports.map((p: J) => p.port), [8124, 8224]);
         // 8224 sources (eu, us, dr ranges) + 8124 sources (clients).
         assert.deepEqual(aws.spec.loadBalancerSourceRanges, ["10.0.0.0/16", "10.1.0.0/16", "10.2.0.0/16", "10.50.0.0/16"]);
-        const gcp = inputs(one(run.records, T.svc, "mz-axon-us-internal-lb"));
-        assert.equal(gcp.metadata.annotations["networking.gke.io/load-balancer-type"], "Internal");
-        assert.deepEqual(gcp.spec.loadBalancerSourceRanges, ["10.0.0.0/16", "10.1.0.0/16", "10.2.0.0/16"]);
+    });
+
+    it("splits a GKE node's internal load balancer per port, on one reserved shared address", () => {
+        // GKE writes one VPC firewall rule per LoadBalancer Service from `loadBalancerSourceRanges`, for all
+        // of its ports (cloud.google.com/kubernetes-engine/docs/concepts/service-load-balancer-parameters,
+        // "Firewall rules and source IP address allowlist"): one Service per port keeps 8124 to client
+        // ranges and 8224 to peer ranges. Both name the node's SHARED_LOADBALANCER_VIP address in
+        // `spec.loadBalancerIP` (cloud.google.com/kubernetes-engine/docs/how-to/internal-load-balancing,
+        // "Enabling Shared IP"), so one DNS name serves both ports.
+        const client = inputs(one(run.records, T.svc, "mz-axon-us-internal-lb"));
+        const peer = inputs(one(run.records, T.svc, "mz-axon-us-internal-peer-lb"));
+        assert.deepEqual([client.metadata.name, peer.metadata.name], ["axon-us-internal", "axon-us-internal-peer"]);
+        for (const svc of [client, peer]) {
+            assert.deepEqual(svc.metadata.annotations, INTERNAL_LB_ANNOTATIONS["gcp-internal"]);
+            assert.equal(svc.metadata.annotations["networking.gke.io/internal-load-balancer-allow-global-access"], "true");
+            assert.equal(svc.spec.loadBalancerIP, US_LB_ADDRESS);
+            assert.equal(svc.spec.externalTrafficPolicy, "Local");
+        }
+        assert.deepEqual(client.spec.ports.map((p: J) => [p.port, p.targetPort]), [[8124, "grpc"]]);
+        assert.deepEqual(peer.spec.ports.map((p: J) => [p.port, p.targetPort]), [[8224, "internal-grpc"]]);
+        const cidr = (site: string) => topology.sites.find((x) => x.name === site)!.cidr;
+        // 8224: every site sharing a replication group with us (eu, us, dr).
+        assert.deepEqual(peer.spec.loadBalancerSourceRanges, [cidr("eu"), cidr("us"), cidr("dr")].sort());
+        // 8124: no client connects to us; an empty list would mean "from anywhere", so only its own range.
+        assert.deepEqual(client.spec.loadBalancerSourceRanges, [cidr("us")]);
+        // AWS keeps one NLB with both ports.
+        assert.equal(ofType(run.records, T.svc).filter((r) => r.name === "mz-axon-1-internal-peer-lb").length, 0);
     });
 
     it("reports load balancer addresses in the node endpoints", async () => {
         const endpoints = await outputValue(run.result.cluster.nodeEndpoints);
         assert.deepEqual(Object.keys(endpoints), topology.nodes.map((n) => n.name));
         assert.deepEqual(endpoints["axon-1"].loadBalancer, { hostname: "axon-1-internal.elb.amazonaws.com" });
-        assert.match(endpoints["axon-us"].loadBalancer?.ip ?? "", /^10\./);
+        assert.deepEqual(endpoints["axon-us"].loadBalancer, { ip: US_LB_ADDRESS });
         assert.deepEqual(endpoints["axon-4"].loadBalancer, { hostname: "axon-4-internal.elb.amazonaws.com" });
         assert.equal(endpoints["axon-vm"].fqdn, "axon-vm.mz.axon.internal");
         assert.match((await outputValue(run.result.cluster.caCertificate)) ?? "", /BEGIN CERTIFICATE/);

@@ -8,11 +8,11 @@ import * as pulumi from "@pulumi/pulumi";
 import { MANAGED_BY, PART_OF } from "../platform/labels";
 import { retainedStorageClassArgs } from "../platform/storageClass";
 import { KubernetesHost } from "../platform/host";
-import { APP_NAME, cloudIdentity } from "../topology/identity";
+import { APP_NAME, cloudIdentity, fitName } from "../topology/identity";
 import { Site, STORAGE_TIERS, StorageTier, Topology } from "../topology/model";
 import { siteResourcePrefix, tierStorageClassName } from "../topology/naming";
 import { GcpNetwork } from "./gcpNetwork";
-import { gcpAccountId, gcpSiteNetworkTag, POD_RANGE_NAME, SERVICE_RANGE_NAME } from "./ranges";
+import { GCP_MAX_LOGICAL_NAME, gcpAccountId, gcpSiteNetworkTag, POD_RANGE_NAME, SERVICE_RANGE_NAME } from "./ranges";
 
 /** Persistent Disk type per storage tier (PD CSI driver `type` parameter). */
 export const GKE_DISK_TYPES: Readonly<Record<StorageTier, string>> = {
@@ -158,6 +158,11 @@ export class GkeSite extends pulumi.ComponentResource {
     public readonly nodeTag: string;
     /** The kubeconfig (no credentials: it runs `gke-gcloud-auth-plugin`). */
     public readonly kubeconfig: pulumi.Output<string>;
+    /**
+     * One reserved internal address per Axon node of the site, by node name: the node's two internal
+     * load balancers (8124, 8224) share it, so its one DNS name serves both ports.
+     */
+    public readonly loadBalancerAddresses: Readonly<Record<string, gcp.compute.Address>>;
 
     constructor(name: string, args: GkeSiteArgs, opts?: pulumi.ComponentResourceOptions) {
         super("axonserver:gcp:GkeSite", name, {}, opts);
@@ -303,6 +308,8 @@ export class GkeSite extends pulumi.ComponentResource {
         }
         this.storageClasses = storageClasses;
 
+        this.loadBalancerAddresses = reserveNodeLoadBalancerAddresses(name, topology, site, subnet.selfLink, project, childOpts);
+
         this.host = {
             site: site.name,
             provider: this.kubeProvider,
@@ -313,6 +320,7 @@ export class GkeSite extends pulumi.ComponentResource {
             },
             readyResources: [this.nodePool, ...STORAGE_TIERS.map((t) => storageClasses[t])],
             internalLoadBalancer: "gcp-internal",
+            loadBalancerAddresses: Object.fromEntries(Object.entries(this.loadBalancerAddresses).map(([n, a]) => [n, a.address])),
         };
 
         this.registerOutputs({
@@ -322,4 +330,39 @@ export class GkeSite extends pulumi.ComponentResource {
             nodeTag: this.nodeTag,
         });
     }
+}
+
+/**
+ * A reserved internal address per node of the site, shared by the node's per-port internal LoadBalancer
+ * Services. GKE (cloud.google.com/kubernetes-engine/docs/how-to/internal-load-balancing, "Enabling Shared
+ * IP"): several internal LoadBalancer Services can use one internal address reserved with
+ * `--purpose SHARED_LOADBALANCER_VIP` in the cluster's subnet, each Service naming it, and "GKE only
+ * preserves the IP address of an internal passthrough Network Load Balancer if the Service references an
+ * internal IP address with that purpose". A stable address also lets the DNS record point at it directly.
+ */
+export function reserveNodeLoadBalancerAddresses(
+    name: string,
+    topology: Topology,
+    site: Site,
+    subnetwork: pulumi.Input<string>,
+    project: pulumi.Input<string>,
+    opts: pulumi.CustomResourceOptions,
+): Record<string, gcp.compute.Address> {
+    const addresses: Record<string, gcp.compute.Address> = {};
+    for (const node of topology.nodes.filter((n) => n.site === site.name)) {
+        addresses[node.name] = new gcp.compute.Address(
+            fitName(`${name}-${node.name}-ilb`, GCP_MAX_LOGICAL_NAME),
+            {
+                project,
+                region: site.region,
+                subnetwork,
+                addressType: "INTERNAL",
+                purpose: "SHARED_LOADBALANCER_VIP",
+                description: `Internal load balancer address of Axon Server node ${topology.environment}/${node.name} (8124 and 8224)`,
+                labels: { ...cloudIdentity(topology.environment, site.name), app: APP_NAME },
+            },
+            opts,
+        );
+    }
+    return addresses;
 }

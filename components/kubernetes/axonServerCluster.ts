@@ -190,7 +190,7 @@ export class AxonServerCluster extends pulumi.ComponentResource {
             nodes[node.name] = n;
             endpoints[node.name] = n.endpoint;
             // The next step waits for the pod and for the address peers use to reach it.
-            previous = { node, resources: [n.statefulSet, ...(n.internalLoadBalancer ? [n.internalLoadBalancer] : [])], hash: n.podTemplateHash };
+            previous = { node, resources: [n.statefulSet, ...n.internalLoadBalancers], hash: n.podTemplateHash };
         }
         this.gates = gates;
         this.nodes = nodes;

@@ -136,11 +136,17 @@ export class AxonServerNode extends pulumi.ComponentResource {
     /** HTTP (8024) ClusterIP Service. */
     readonly httpService: k8s.core.v1.Service;
     /**
-     * Per-node internal load balancer (8124 + 8224) on every cloud host (`host.internalLoadBalancer`
-     * not `none`): the node's private DNS name points at it, so it needs a stable routable address
-     * even when today no other site reaches it.
+     * Per-node internal load balancer on every cloud host (`host.internalLoadBalancer` not `none`): the
+     * node's private DNS name points at it, so it needs a stable routable address even when today no
+     * other site reaches it. AWS: 8124 + 8224 in one Service; GKE: 8124 only (clients' ranges).
      */
     readonly internalLoadBalancer?: k8s.core.v1.Service;
+    /** GKE only: the node's 8224 internal load balancer (peers' ranges), on the same address as 8124. */
+    readonly internalPeerLoadBalancer?: k8s.core.v1.Service;
+    /** Every internal load balancer Service of the node (none, one, or two on GKE). */
+    readonly internalLoadBalancers: readonly k8s.core.v1.Service[];
+    /** GKE only: the reserved internal address both load balancers use; the DNS record points at it. */
+    readonly loadBalancerAddress?: pulumi.Output<string>;
     readonly tlsSecret?: k8s.core.v1.Secret;
     /** The backup agent script, when the node runs the backup sidecar. */
     readonly backupConfigMap?: k8s.core.v1.ConfigMap;
@@ -337,31 +343,54 @@ export class AxonServerNode extends pulumi.ComponentResource {
             // host, not only those reached from other sites: the node's private DNS record (the
             // address peers, clients and the node itself use) points at it.
             const site = t.sites.find((s) => s.name === node.site)!;
-            const ruleSources = sitePortRules(t, site).filter((r) => r.port === PORTS.internalGrpc || r.port === PORTS.grpc).flatMap((r) => r.cidrs);
-            // An empty list would mean "no restriction" to Kubernetes: fall back to the site's own range.
-            const sources = ruleSources.length > 0 ? ruleSources : [site.cidr];
-            this.internalLoadBalancer = new k8s.core.v1.Service(
-                `${name}-internal-lb`,
-                {
-                    metadata: {
-                        ...meta(`${node.name}-internal`),
-                        annotations: { ...INTERNAL_LB_ANNOTATIONS[host.internalLoadBalancer], ...(args.loadBalancerAnnotations ?? {}) },
+            const rules = sitePortRules(t, site);
+            const sourcesOf = (ports: number[]): string[] => {
+                const cidrs = rules.filter((r) => ports.includes(r.port)).flatMap((r) => r.cidrs);
+                // An empty list would mean "no restriction" to Kubernetes: fall back to the site's own range.
+                return [...new Set(cidrs.length > 0 ? cidrs : [site.cidr])].sort();
+            };
+            const lbService = (logical: string, objName: string, ports: number[], loadBalancerIP?: pulumi.Input<string>) =>
+                new k8s.core.v1.Service(
+                    logical,
+                    {
+                        metadata: {
+                            ...meta(objName),
+                            annotations: { ...INTERNAL_LB_ANNOTATIONS[host.internalLoadBalancer as Exclude<typeof host.internalLoadBalancer, "none">], ...(args.loadBalancerAnnotations ?? {}) },
+                        },
+                        spec: {
+                            type: "LoadBalancer",
+                            ...(loadBalancerIP !== undefined ? { loadBalancerIP } : {}),
+                            // Peers and clients reach the node through this address: Axon Server, not
+                            // Kubernetes readiness, decides whether a starting node is usable.
+                            publishNotReadyAddresses: true,
+                            // Local keeps the client source IP (no kube-proxy SNAT), so the NetworkPolicy sees it.
+                            externalTrafficPolicy: "Local",
+                            loadBalancerSourceRanges: sourcesOf(ports),
+                            selector,
+                            ports: ports.map((p) => servicePort(p, p === PORTS.grpc ? PORT_NAMES.grpc : PORT_NAMES.internalGrpc)),
+                        },
                     },
-                    spec: {
-                        type: "LoadBalancer",
-                        // Peers and clients reach the node through this address: Axon Server, not
-                        // Kubernetes readiness, decides whether a starting node is usable.
-                        publishNotReadyAddresses: true,
-                        // Local keeps the client source IP (no kube-proxy SNAT), so the NetworkPolicy sees it.
-                        externalTrafficPolicy: "Local",
-                        loadBalancerSourceRanges: [...new Set(sources)].sort(),
-                        selector,
-                        ports: [servicePort(PORTS.grpc, PORT_NAMES.grpc), servicePort(PORTS.internalGrpc, PORT_NAMES.internalGrpc)],
-                    },
-                },
-                afterPod,
-            );
+                    afterPod,
+                );
+            if (host.internalLoadBalancer === "gcp-internal") {
+                // GKE turns `loadBalancerSourceRanges` into VPC firewall rules for every port of the Service
+                // (cloud.google.com/kubernetes-engine/docs/concepts/service-load-balancer-parameters,
+                // "Firewall rules and source IP address allowlist"): one Service per port, so 8124 admits only
+                // client ranges and 8224 only peer ranges. Both name the node's reserved
+                // SHARED_LOADBALANCER_VIP address in `spec.loadBalancerIP`
+                // (cloud.google.com/kubernetes-engine/docs/how-to/internal-load-balancing, "Enabling Shared
+                // IP"), so the node's one DNS name serves both ports.
+                const address = host.loadBalancerAddresses?.[node.name];
+                if (address === undefined) throw new Error(`node ${node.name}: site ${node.site} reserved no internal load balancer address for it`);
+                this.loadBalancerAddress = pulumi.output(address);
+                this.internalLoadBalancer = lbService(`${name}-internal-lb`, `${node.name}-internal`, [PORTS.grpc], address);
+                this.internalPeerLoadBalancer = lbService(`${name}-internal-peer-lb`, `${node.name}-internal-peer`, [PORTS.internalGrpc], address);
+            } else {
+                // AWS keeps one NLB for both ports, with the union of their sources (README "Load balancers").
+                this.internalLoadBalancer = lbService(`${name}-internal-lb`, `${node.name}-internal`, [PORTS.grpc, PORTS.internalGrpc]);
+            }
         }
+        this.internalLoadBalancers = [this.internalLoadBalancer, this.internalPeerLoadBalancer].filter((s): s is k8s.core.v1.Service => s !== undefined);
 
         const base = {
             site: node.site,
@@ -370,7 +399,10 @@ export class AxonServerNode extends pulumi.ComponentResource {
             http: `${node.name}-http.${t.kubernetes.namespace}.svc.cluster.local:${PORTS.http}`,
             internalGrpc: `${addr.fqdn}:${PORTS.internalGrpc}`,
         };
-        this.endpoint = this.internalLoadBalancer
+        const reserved = this.loadBalancerAddress;
+        this.endpoint = reserved
+            ? reserved.apply((ip): NodeEndpoint => ({ ...base, loadBalancer: { ip } }))
+            : this.internalLoadBalancer
             ? this.internalLoadBalancer.status.apply((s): NodeEndpoint => {
                   const ingress = s?.loadBalancer?.ingress?.[0];
                   const lb: { hostname?: string; ip?: string } = {};

@@ -29,4 +29,10 @@ export interface KubernetesHost {
     readonly readyResources: readonly pulumi.Resource[];
     /** Per-node internal load balancer flavour for nodes reached from other sites. */
     readonly internalLoadBalancer: InternalLoadBalancer;
+    /**
+     * `gcp-internal` only: the reserved internal address (purpose `SHARED_LOADBALANCER_VIP`) of each
+     * node of the site, by node name. The node's per-port internal load balancers share it, and its
+     * private DNS record points at it. Required for every node of a `gcp-internal` host.
+     */
+    readonly loadBalancerAddresses?: Readonly<Record<string, pulumi.Input<string>>>;
 }

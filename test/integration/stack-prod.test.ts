@@ -238,6 +238,38 @@ describe("stack prod (Pulumi.prod.yaml, end to end under mocks)", () => {
         assert.deepEqual(cloudDns, expected);
     });
 
+    it("gives each GKE node an 8124 and an 8224 internal LB with the firewall's sources, on one reserved address named by its DNS record", async () => {
+        // GKE turns a LoadBalancer Service's `loadBalancerSourceRanges` into VPC firewall rules for all its
+        // ports (cloud.google.com/kubernetes-engine/docs/concepts/service-load-balancer-parameters,
+        // "Firewall rules and source IP address allowlist"): per-port Services keep each port to its own
+        // sources, the same as the site's Axon firewall rules. Both Services name the node's
+        // SHARED_LOADBALANCER_VIP address (cloud.google.com/kubernetes-engine/docs/how-to/internal-load-balancing,
+        // "Enabling Shared IP"); the Cloud DNS and Route 53 A records point at it.
+        const firewall = Object.fromEntries(
+            ofType(run.records, "gcp:compute/firewall:Firewall").map((r) => [(r.inputs as J).allows[0].ports[0], (r.inputs as J).sourceRanges as string[]]),
+        );
+        const cloudDns = Object.fromEntries(ofType(run.records, "gcp:dns/recordSet:RecordSet").map((r) => [String(r.inputs.name), r.inputs]));
+        const route53 = Object.fromEntries(ofType(run.records, "aws:route53/record:Record").map((r) => [String(r.inputs.name), r.inputs]));
+        for (const node of GKE_NODES) {
+            const address = one(run.records, "gcp:compute/address:Address", `prod-gcp-euw4-${node}-ilb`);
+            assert.deepEqual([address.inputs.addressType, address.inputs.purpose], ["INTERNAL", "SHARED_LOADBALANCER_VIP"], node);
+            const ip = await outputValue(run.result.sites.gkeSites["gcp-euw4"].loadBalancerAddresses[node].address);
+            const client = one(run.records, "kubernetes:core/v1:Service", `prod-${node}-internal-lb`).inputs as J;
+            const peer = one(run.records, "kubernetes:core/v1:Service", `prod-${node}-internal-peer-lb`).inputs as J;
+            assert.deepEqual(client.spec.ports.map((p: J) => p.port), [8124], node);
+            assert.deepEqual(peer.spec.ports.map((p: J) => p.port), [8224], node);
+            assert.deepEqual(client.spec.loadBalancerSourceRanges, firewall["8124"], node);
+            assert.deepEqual(peer.spec.loadBalancerSourceRanges, firewall["8224"], node);
+            assert.deepEqual([client.spec.loadBalancerIP, peer.spec.loadBalancerIP], [ip, ip], node);
+            for (const svc of [client, peer]) assert.equal(svc.metadata.annotations["networking.gke.io/internal-load-balancer-allow-global-access"], "true", node);
+            const fqdn = `${node}.prod.axon.internal`;
+            assert.deepEqual([cloudDns[`${fqdn}.`].type, cloudDns[`${fqdn}.`].rrdatas], ["A", [ip]], node);
+            assert.deepEqual([route53[fqdn].type, route53[fqdn].records], ["A", [ip]], node);
+        }
+        // The peer-only range of the GKE site never reaches 8124.
+        assert.ok(firewall["8224"].some((c) => !firewall["8124"].includes(c)), "the prod config has a peer-only range");
+    });
+
     it("places each Kubernetes node on its site's provider, after the site's ready resources", () => {
         const ready: Record<string, string[]> = {
             "gcp-euw4": [
@@ -373,6 +405,7 @@ const EXPECTED_COUNTS: Record<string, number> = {
     "gcp:compute/router:Router": 1 + 1, // Cloud NAT router; VPN hub router
     "gcp:compute/routerNat:RouterNat": 1,
     "axonserver:gcp:GkeSite": 1,
+    "gcp:compute/address:Address": 5, // the reserved internal LB address of each GKE node
     "gcp:container/cluster:Cluster": 1,
     "gcp:container/nodePool:NodePool": 1,
     "gcp:serviceaccount/account:Account": 1,
@@ -406,7 +439,8 @@ const EXPECTED_COUNTS: Record<string, number> = {
     "axonserver:index:AxonServerNode": 7,
     "axonserver:index:AxonServerTls": 1,
     "kubernetes:apps/v1:StatefulSet": 7,
-    "kubernetes:core/v1:Service": 7 * 4, // headless, gRPC, HTTP, internal LB
+    // headless, gRPC, HTTP, internal LB; a GKE node has one internal LB per port (8124, 8224)
+    "kubernetes:core/v1:Service": 7 * 4 + 5,
     "kubernetes:core/v1:ConfigMap": 7 + 2 + 7 + 2, // + client configs in europe-west4 and eu-west-1, each Kubernetes node's backup agent script, the gate script per site
     "kubernetes:batch/v1:Job": 7, // a rolling gate between every two consecutive nodes of eight
     "kubernetes:core/v1:Secret": 7 + 2, // TLS per node, tokens per site
