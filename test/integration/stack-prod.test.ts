@@ -267,7 +267,7 @@ describe("stack prod (Pulumi.prod.yaml, end to end under mocks)", () => {
             assert.deepEqual([route53[fqdn].type, route53[fqdn].records], ["A", [ip]], node);
         }
         // The peer-only range of the GKE site never reaches 8124.
-        assert.ok(firewall["8224"].some((c) => !firewall["8124"].includes(c)), "the prod config has a peer-only range");
+        assert.ok(firewall["8224"].some((c: string) => !firewall["8124"].includes(c)), "the prod config has a peer-only range");
     });
 
     it("places each Kubernetes node on its site's provider, after the site's ready resources", () => {
