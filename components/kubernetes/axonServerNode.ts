@@ -342,6 +342,7 @@ export class AxonServerNode extends pulumi.ComponentResource {
             // addressable (Axon Server's "Network requirements"). Created for every node of a cloud
             // host, not only those reached from other sites: the node's private DNS record (the
             // address peers, clients and the node itself use) points at it.
+            const flavour = host.internalLoadBalancer;
             const site = t.sites.find((s) => s.name === node.site)!;
             const rules = sitePortRules(t, site);
             const sourcesOf = (ports: number[]): string[] => {
@@ -355,7 +356,7 @@ export class AxonServerNode extends pulumi.ComponentResource {
                     {
                         metadata: {
                             ...meta(objName),
-                            annotations: { ...INTERNAL_LB_ANNOTATIONS[host.internalLoadBalancer as Exclude<typeof host.internalLoadBalancer, "none">], ...(args.loadBalancerAnnotations ?? {}) },
+                            annotations: { ...INTERNAL_LB_ANNOTATIONS[flavour], ...(args.loadBalancerAnnotations ?? {}) },
                         },
                         spec: {
                             type: "LoadBalancer",
@@ -372,7 +373,7 @@ export class AxonServerNode extends pulumi.ComponentResource {
                     },
                     afterPod,
                 );
-            if (host.internalLoadBalancer === "gcp-internal") {
+            if (flavour === "gcp-internal") {
                 // GKE turns `loadBalancerSourceRanges` into VPC firewall rules for every port of the Service
                 // (cloud.google.com/kubernetes-engine/docs/concepts/service-load-balancer-parameters,
                 // "Firewall rules and source IP address allowlist"): one Service per port, so 8124 admits only
