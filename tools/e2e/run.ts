@@ -370,8 +370,12 @@ async function blockers(site: Site, graceMs: number): Promise<string[]> {
     const slices = await list(site, "/apis/discovery.k8s.io/v1/endpointslices");
     for (const svc of await list(site, "/api/v1/services")) {
         const ns = svc.metadata.namespace;
-        const selector = (svc.spec as { selector?: Record<string, string> }).selector;
-        if (!selector || now - Date.parse(svc.metadata.creationTimestamp ?? "") < graceMs) continue;
+        const spec = svc.spec as { selector?: Record<string, string>; clusterIP?: string; type?: string };
+        const selector = spec.selector;
+        // pulumi-kubernetes provider/pkg/await/service.go `shouldWaitForPods`: headless (clusterIP None),
+        // ExternalName and selector-less Services are ready without endpoints, so they block nothing.
+        const awaitsPods = selector !== undefined && Object.keys(selector).length > 0 && spec.clusterIP !== "None" && spec.type !== "ExternalName";
+        if (!awaitsPods || now - Date.parse(svc.metadata.creationTimestamp ?? "") < graceMs) continue;
         const hasEndpoint = slices.some(
             (e) => e.metadata.namespace === ns && e.metadata.labels?.["kubernetes.io/service-name"] === svc.metadata.name && ((e as unknown as { endpoints?: unknown[] }).endpoints ?? []).length > 0,
         );
