@@ -33,7 +33,7 @@ import {
 } from "./schema";
 import { clusterAccessIssues } from "./clusterAccess";
 import { registryImage } from "./images";
-import { effectiveCpu, Indexed, ParsedConfig, ResolvedGroup, topologyWarnings, validateBackup, backupWiringIssues, validateConfig } from "./validate";
+import { effectiveCpu, Indexed, isRecord, ParsedConfig, ResolvedGroup, topologyWarnings, validateBackup, backupWiringIssues, validateConfig } from "./validate";
 
 /** The Pulumi project name (`Pulumi.yaml`), i.e. the config namespace of this program's keys. */
 export const PROJECT_NAMESPACE = "axonserver-multiregion";
@@ -182,10 +182,6 @@ function parseList<T>(key: ListKey, value: unknown, errors: ConfigIssue[]): { pa
         if (r.value) parsed.push({ index, value: r.value, complete: r.ok });
     });
     return { parsed, raw: value };
-}
-
-function isRecord(v: unknown): v is Record<string, unknown> {
-    return typeof v === "object" && v !== null && !Array.isArray(v);
 }
 
 /**

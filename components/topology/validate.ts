@@ -109,7 +109,8 @@ function maxSitePrefix(cloud: Cloud, platform: Platform): { prefix: number; why:
     return { prefix: SITE_PREFIX_RANGE.max, why: "subnets are carved out of it" };
 }
 
-function isRecord(v: unknown): v is Record<string, unknown> {
+/** A YAML/JSON map (not null, not a list). */
+export function isRecord(v: unknown): v is Record<string, unknown> {
     return typeof v === "object" && v !== null && !Array.isArray(v);
 }
 

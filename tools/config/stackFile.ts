@@ -14,6 +14,7 @@ import * as path from "node:path";
 import { parseDocument } from "yaml";
 import { decodeConfigValues, PROJECT_NAMESPACE } from "../../components/topology/load";
 import type { ConfigIssue, StackConfigInput } from "../../components/topology/model";
+import { isRecord } from "../../components/topology/validate";
 
 export { PROJECT_NAMESPACE };
 
@@ -39,10 +40,6 @@ export class StackFileError extends Error {
         this.name = "StackFileError";
         this.issues = issues;
     }
-}
-
-function isRecord(v: unknown): v is Record<string, unknown> {
-    return typeof v === "object" && v !== null && !Array.isArray(v);
 }
 
 /** A value Pulumi stores encrypted: `{secure: <ciphertext>}`. */
