@@ -60,16 +60,24 @@ export function backupAgentPolicy(o: { bucketArn: string; kmsKeyArn: string; sco
 
 export interface AwsBackupIrsaRoleArgs {
     /** ARN of the site's `aws.iam.OpenIdConnectProvider`. */
-    oidcProviderArn: pulumi.Input<string>;
+    readonly oidcProviderArn: pulumi.Input<string>;
     /** The cluster's OIDC issuer URL. */
-    oidcIssuerUrl: pulumi.Input<string>;
-    /** Namespace and service account of the Axon pods (their sidecars use the pod's identity). */
-    namespace: string;
-    serviceAccount: string;
-    bucketArn: pulumi.Input<string>;
-    kmsKeyArn: pulumi.Input<string>;
-    scope: AgentScope;
-    tags?: Record<string, string>;
+    readonly oidcIssuerUrl: pulumi.Input<string>;
+    /** Namespace of the Axon pods (their sidecars use the pod's identity). */
+    readonly namespace: string;
+    /** Service account of the Axon pods in `namespace`: the only subject that may assume the role. */
+    readonly serviceAccount: string;
+    /** ARN of the backup bucket. */
+    readonly bucketArn: pulumi.Input<string>;
+    /** ARN of the bucket's KMS key: the agents need its data-key operations for SSE-KMS objects. */
+    readonly kmsKeyArn: pulumi.Input<string>;
+    /** The object prefixes of the site's agents (`agentScope`). */
+    readonly scope: AgentScope;
+    /**
+     * Tags of the role.
+     * @default - none
+     */
+    readonly tags?: Readonly<Record<string, string>>;
 }
 
 /** IRSA role of a Kubernetes site's agents. Annotate the pods' service account with `roleArn`. */
@@ -143,10 +151,12 @@ export function gcsAgentCondition(bucket: string, scope: AgentScope): { title: s
 }
 
 export interface GcpBackupAccessArgs {
-    bucketName: pulumi.Input<string>;
+    /** Name of the GCS backup bucket. */
+    readonly bucketName: pulumi.Input<string>;
     /** `serviceAccount:<email>` of the Workload Identity GSA or the VM's service account. */
-    member: pulumi.Input<string>;
-    scope: AgentScope;
+    readonly member: pulumi.Input<string>;
+    /** The object prefixes the identity's agents read and write (`agentScope`). */
+    readonly scope: AgentScope;
 }
 
 /** Conditional bucket bindings for one identity. */

@@ -18,18 +18,35 @@ import { bucketUrl } from "./sidecar";
 import { accountRootKeyPolicy } from "../aws/iam";
 
 export interface BackupBucketArgs {
-    environment: string;
-    settings: BackupSettings;
-    /** GCP project of the bucket (required for `cloud: gcp`). */
-    gcpProject?: string;
-    /** AWS account id, for the KMS key policy (required for `cloud: aws`). */
-    awsAccountId?: pulumi.Input<string>;
-    /** AWS partition (default `aws`). */
-    awsPartition?: string;
-    /** `protect` + `retainOnDelete` on the bucket (default true). */
-    protectBucket?: boolean;
-    /** Extra tags / labels. */
-    tags?: Record<string, string>;
+    /** Environment name, for the `axonserver-environment` tag / label and the key's description. */
+    readonly environment: string;
+    /** The stack's backup settings: the bucket's cloud and region, retention, Object Lock. */
+    readonly settings: BackupSettings;
+    /**
+     * GCP project of the bucket (required for `cloud: gcp`).
+     * @default - none
+     */
+    readonly gcpProject?: string;
+    /**
+     * AWS account id, for the KMS key policy (required for `cloud: aws`).
+     * @default - none
+     */
+    readonly awsAccountId?: pulumi.Input<string>;
+    /**
+     * AWS partition.
+     * @default "aws"
+     */
+    readonly awsPartition?: string;
+    /**
+     * `protect` + `retainOnDelete` on the bucket.
+     * @default true
+     */
+    readonly protectBucket?: boolean;
+    /**
+     * Extra tags / labels.
+     * @default - none
+     */
+    readonly tags?: Readonly<Record<string, string>>;
 }
 
 /** Multiple days; a GCS lifecycle condition takes whole days. */

@@ -24,14 +24,18 @@ import { BackupSettings, minutesOfDay } from "./settings";
 
 /** One replication group an agent backs up: its log, then its contexts' events and snapshots. */
 export interface BackupUnit {
+    /** Replication group name. */
     readonly group: string;
     /** Contexts whose event store is backed up (none for `_admin`). */
     readonly contexts: readonly string[];
 }
 
 export interface AgentPlan {
+    /** The node the agent runs beside (and backs up). */
     readonly node: string;
+    /** The node's site. */
     readonly site: string;
+    /** The node's platform: a sidecar on Kubernetes, a systemd timer on a VM. */
     readonly platform: Platform;
     /** Groups this node stores data for (empty: the node's control DB only). */
     readonly units: readonly BackupUnit[];
@@ -42,6 +46,7 @@ export interface AgentPlan {
 export interface BackupPlan {
     /** One agent per node, in node config order. */
     readonly agents: readonly AgentPlan[];
+    /** Nodes left without an agent (on existing clusters), one sentence each. */
     readonly warnings: readonly string[];
 }
 

@@ -75,16 +75,29 @@ export function dlmKmsPolicy(keyArns: readonly string[]): string {
 }
 
 export interface AwsSnapshotPolicyArgs {
-    environment: string;
+    /** Environment name: DLM targets the volumes tagged with it, and it tags the policy's resources. */
+    readonly environment: string;
     /** The source region (where the volumes are). */
-    region: string;
+    readonly region: string;
     /** Sites in that region (for the description). */
-    sites: readonly string[];
-    settings: BackupSettings;
-    /** Customer managed keys of the volumes (EKS site keys), so DLM can copy their snapshots. */
-    volumeKmsKeyArns?: pulumi.Input<string>[];
-    partition?: string;
-    tags?: Record<string, string>;
+    readonly sites: readonly string[];
+    /** The stack's backup settings: snapshot time, retention count, and the DR region copies go to. */
+    readonly settings: BackupSettings;
+    /**
+     * Customer managed keys of the volumes (EKS site keys), so DLM can copy their snapshots.
+     * @default - none (volumes use AWS managed keys)
+     */
+    readonly volumeKmsKeyArns?: readonly pulumi.Input<string>[];
+    /**
+     * AWS partition, for the managed policy's and the key policy's ARNs.
+     * @default "aws"
+     */
+    readonly partition?: string;
+    /**
+     * Extra tags of the role, policy and key.
+     * @default - none
+     */
+    readonly tags?: Readonly<Record<string, string>>;
 }
 
 /** DLM policy (+ execution role) of one AWS region. */
@@ -180,10 +193,14 @@ export class AwsSnapshotPolicy extends pulumi.ComponentResource {
 }
 
 export interface GcpSnapshotScheduleArgs {
-    environment: string;
-    project: string;
-    region: string;
-    settings: BackupSettings;
+    /** Environment name, for the description and the snapshots' `axonserver-environment` label. */
+    readonly environment: string;
+    /** GCP project of the disks. */
+    readonly project: string;
+    /** Region of the disks: a resource policy attaches only to disks of its own region. */
+    readonly region: string;
+    /** The stack's backup settings: snapshot time, retention count, and the DR region. */
+    readonly settings: BackupSettings;
 }
 
 /** Snapshot schedule of GCP VM disks in one region; attach it to the disks (VM code). */
@@ -216,22 +233,25 @@ export class GcpSnapshotSchedule extends pulumi.ComponentResource {
 }
 
 export interface GkeBackupArgs {
-    environment: string;
-    project: string;
+    /** Environment name, for the description, the plan's label and the VolumeSnapshotClass. */
+    readonly environment: string;
+    /** GCP project of the cluster. */
+    readonly project: string;
     /** The cluster's region (used when the bucket is not on GCP). */
-    region: string;
+    readonly region: string;
     /** `gcp.container.Cluster.id` (`projects/…/locations/…/clusters/…`). */
-    clusterId: pulumi.Input<string>;
+    readonly clusterId: pulumi.Input<string>;
     /**
      * Region of the plan (where its backups are stored): the site's `backupRegion`.
-     * @default `gkeBackupLocation`: the DR region when the bucket is on GCP, else the paired region
+     * @default - `gkeBackupLocation`: the DR region when the bucket is on GCP, else the paired region
      */
-    location?: string;
+    readonly location?: string;
     /** Namespace of the Axon Server objects. */
-    namespace: string;
-    settings: BackupSettings;
+    readonly namespace: string;
+    /** The stack's backup settings: snapshot time, retention count, and the bucket's cloud and DR region. */
+    readonly settings: BackupSettings;
     /** The site's Kubernetes provider (for the VolumeSnapshotClass). */
-    kubernetesProvider: k8s.Provider;
+    readonly kubernetesProvider: k8s.Provider;
 }
 
 /**

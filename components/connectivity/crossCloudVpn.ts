@@ -26,7 +26,9 @@ export const DEFAULT_AWS_ASN = AWS_VPN_ASN;
 
 /** What the VPN needs from an AWS site's network; `AwsNetwork` (components/aws/awsNetwork.ts) has it. */
 export interface AwsVpcAttachment {
+    /** The AWS site whose VPC this is. */
     readonly site: Site;
+    /** The VPC the virtual private gateway attaches to. */
     readonly vpc: aws.ec2.Vpc;
     /** Route tables of the private subnets: they learn the GCP routes by propagation. */
     readonly privateRouteTables: readonly aws.ec2.RouteTable[];
@@ -35,14 +37,18 @@ export interface AwsVpcAttachment {
 }
 
 export interface GcpVpnHubArgs {
+    /** The environment's topology: the label and every GCP site CIDR the router advertises come from it. */
     readonly topology: Topology;
+    /** The environment's GCP network the gateway and router belong to. */
     readonly network: GcpNetwork;
+    /** GCP region of the hub (one hub per region with a cross-cloud link). */
     readonly region: string;
     /**
      * Private ASN of the hub's Cloud Router.
      * @default 65010
      */
     readonly asn?: number;
+    /** GCP provider of the environment's project. */
     readonly provider: gcp.Provider;
 }
 
@@ -92,10 +98,11 @@ export class GcpVpnHub extends pulumi.ComponentResource {
 }
 
 export interface AwsVpnHubArgs {
+    /** The AWS site's VPC, its private route tables and its region's provider. */
     readonly network: AwsVpcAttachment;
     /**
      * Environment and site of the VPC, for the `axonserver-environment` / `axonserver-site` tags.
-     * @default untagged
+     * @default - no identity tags
      */
     readonly identity?: { readonly environment: string; readonly site: string };
     /**
@@ -134,15 +141,20 @@ export class AwsVpnHub extends pulumi.ComponentResource {
 }
 
 export interface CrossCloudVpnArgs {
+    /** The planned link (`crossCloudLinks`): its AWS site, GCP region and four tunnels. */
     readonly link: CrossCloudLink;
     /**
      * Environment, for the `axonserver-environment` tag / label of every resource.
-     * @default untagged
+     * @default - no identity tags
      */
     readonly environment?: string;
+    /** The hub of the link's GCP region. */
     readonly gcpHub: GcpVpnHub;
+    /** The hub of the link's AWS site. */
     readonly awsHub: AwsVpnHub;
+    /** The environment's GCP network the tunnels belong to. */
     readonly network: GcpNetwork;
+    /** GCP provider of the environment's project. */
     readonly gcpProvider: gcp.Provider;
 }
 
@@ -333,9 +345,11 @@ export class CrossCloudVpn extends pulumi.ComponentResource {
 }
 
 export interface CrossCloudVpnsArgs {
+    /** The environment's topology: the links come from it (`crossCloudLinks`). */
     readonly topology: Topology;
     /** The environment's GCP network. */
     readonly gcpNetwork: GcpNetwork;
+    /** GCP provider of the environment's project. */
     readonly gcpProvider: gcp.Provider;
     /** Network per AWS site name (`AwsNetwork` instances). Every AWS site of a link must be here. */
     readonly awsNetworks: Readonly<Record<string, AwsVpcAttachment>>;

@@ -35,13 +35,17 @@ export interface TunnelPlan {
 export interface CrossCloudLink {
     /** `<awsSite>-<gcpRegion>`: stable and unique, used in resource names. */
     readonly key: string;
+    /** The AWS site (a VPC this program builds) at one end. */
     readonly awsSite: Site;
+    /** The GCP region at the other end: one HA VPN gateway there serves all its sites. */
     readonly gcpRegion: string;
     /** The GCP sites of that region the AWS site is connected to. */
     readonly gcpSites: readonly Site[];
+    /** Why the link exists, `<gcpSite>: <reason>` (shared replication groups or clients), sorted. */
     readonly reasons: readonly string[];
     /** Slot of the link's `/28` of tunnel inside addresses (see `tunnelSlotCidr`). */
     readonly slot: number;
+    /** The four tunnels: two AWS VPN connections of two tunnels each. */
     readonly tunnels: readonly TunnelPlan[];
 }
 

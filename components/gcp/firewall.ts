@@ -10,9 +10,11 @@ import { fitName } from "../topology/identity";
 import { GCP_MAX_LOGICAL_NAME, gcpSiteNetworkTag } from "./ranges";
 
 export interface GcpFirewallArgs {
+    /** The environment's topology: the site's port rules and network tag come from it. */
     readonly topology: Topology;
     /** A `gcp` site whose instances (GKE nodes or VMs) carry `gcpSiteNetworkTag(topology, site)`. */
     readonly site: Site;
+    /** The environment's network: the rules belong to it. */
     readonly network: GcpNetwork;
     /** GCP provider of the environment's project. */
     readonly provider: gcp.Provider;

@@ -94,6 +94,7 @@ export const GKE_NODE_ROLES = [
 ] as const;
 
 export interface GkeSiteArgs {
+    /** The environment's topology: names, labels and the site's node sizes come from it. */
     readonly topology: Topology;
     /** A `gcp`/`gke` site of the topology. */
     readonly site: Site;
@@ -105,7 +106,7 @@ export interface GkeSiteArgs {
      * GKE refuses to delete a cluster with deletion protection. To destroy the site: set the site's
      * `deletionProtection: false` in the stack config, run `pulumi up` (an in-place update), then
      * `pulumi destroy`. Volumes survive either way: their StorageClasses use `reclaimPolicy: Retain`.
-     * @default site.cluster.deletionProtection (config, default true)
+     * @default - the site's `deletionProtection` in the stack config (true unless set)
      */
     readonly deletionProtection?: boolean;
     /**

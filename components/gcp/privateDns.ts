@@ -9,8 +9,16 @@ import { GCP_MAX_LOGICAL_NAME } from "./ranges";
 
 /** What a node's name resolves to: an IP (A record) or another host name (CNAME), e.g. a load balancer's. */
 export interface DnsTarget {
-    hostname?: string;
-    ip?: string;
+    /**
+     * Host name for a CNAME (e.g. a load balancer's); used only when `ip` is not set.
+     * @default - none
+     */
+    readonly hostname?: string;
+    /**
+     * IPv4 address for an A record; wins over `hostname`.
+     * @default - none
+     */
+    readonly ip?: string;
 }
 
 export interface GcpDnsRecord {
@@ -31,7 +39,7 @@ export interface GcpPrivateDnsArgs {
     readonly provider: gcp.Provider;
     /**
      * Environment, for the zone's `axonserver-environment` label.
-     * @default unlabelled
+     * @default - no `axonserver-environment` label
      */
     readonly environment?: string;
     /**

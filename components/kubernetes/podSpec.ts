@@ -121,14 +121,19 @@ export function containerResources(node: Pick<AxonNode, "resources">): ResourceR
 }
 
 export interface EnvOptions {
-    node: Pick<AxonNode, "name" | "resources">;
+    /** The node: its name, and its memory for the JVM heap. */
+    readonly node: Pick<AxonNode, "name" | "resources">;
     /** `axoniq.axonserver.hostname` (also in the properties; the env var wins over the image default). */
-    hostname: string;
+    readonly hostname: string;
     /** Name of the Secret holding `internal.token`. */
-    tokensSecretName: pulumi.Input<string>;
+    readonly tokensSecretName: pulumi.Input<string>;
     /** Whether a license file is mounted. */
-    licensed: boolean;
-    paths?: AxonPaths;
+    readonly licensed: boolean;
+    /**
+     * Where the files are inside the container (the license file's path comes from it).
+     * @default - `CONTAINER_PATHS`
+     */
+    readonly paths?: AxonPaths;
 }
 
 /**
@@ -149,11 +154,19 @@ export function axonEnv(o: EnvOptions): EnvVar[] {
 
 export interface PodVolumeOptions {
     /** ConfigMap with `axonserver.properties` and `cluster-template.yml`. */
-    configMapName: pulumi.Input<string>;
+    readonly configMapName: pulumi.Input<string>;
     /** Secret with `system.token` (only that key is mounted). */
-    tokensSecretName: pulumi.Input<string>;
-    licenseSecretName?: pulumi.Input<string>;
-    tlsSecretName?: pulumi.Input<string>;
+    readonly tokensSecretName: pulumi.Input<string>;
+    /**
+     * Secret with the license file; mounted only when set.
+     * @default - none (no license volume)
+     */
+    readonly licenseSecretName?: pulumi.Input<string>;
+    /**
+     * Secret with the node's certificate, key and CA; mounted only when set.
+     * @default - none (no TLS volume)
+     */
+    readonly tlsSecretName?: pulumi.Input<string>;
 }
 
 /** Owner and group (fsGroup 1001) may read; nobody else. */

@@ -7,12 +7,21 @@ import * as random from "@pulumi/random";
 
 /** Secret values from stack config. Absent tokens are generated with @pulumi/random. */
 export interface ClusterSecretsInput {
-    /** Axon Server license file content (`axoniq.license`). Without it Axon Server runs unlicensed. */
-    license?: pulumi.Input<string>;
-    /** The system token with administrative rights (`accesscontrol.systemtokenfile`). */
-    adminToken?: pulumi.Input<string>;
-    /** `accesscontrol.internal-token`, shared by all nodes to authenticate each other. */
-    internalToken?: pulumi.Input<string>;
+    /**
+     * Axon Server license file content (`axoniq.license`).
+     * @default - none: Axon Server runs unlicensed
+     */
+    readonly license?: pulumi.Input<string>;
+    /**
+     * The system token with administrative rights (`accesscontrol.systemtokenfile`).
+     * @default - a generated token of `GENERATED_TOKEN_LENGTH` characters, kept in state
+     */
+    readonly adminToken?: pulumi.Input<string>;
+    /**
+     * `accesscontrol.internal-token`, shared by all nodes to authenticate each other.
+     * @default - a generated token of `GENERATED_TOKEN_LENGTH` characters, kept in state
+     */
+    readonly internalToken?: pulumi.Input<string>;
 }
 
 export interface ClusterSecrets {

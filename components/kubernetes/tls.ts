@@ -17,13 +17,23 @@ export interface NodeCertificate {
 }
 
 export interface AxonServerTlsArgs {
-    topology: Topology;
-    /** Nodes to issue certificates for; default: every node of the topology (VM nodes included). */
-    nodes?: readonly AxonNode[];
-    /** CA validity; default 10 years. */
-    caValidityHours?: number;
-    /** Node certificate validity; default 2 years, renewed by `pulumi up` in the last 30 days. */
-    certValidityHours?: number;
+    /** The environment's topology: each node's DNS names (SANs) and the CA's subject come from it. */
+    readonly topology: Topology;
+    /**
+     * Nodes to issue certificates for.
+     * @default - every node of the topology (VM nodes included)
+     */
+    readonly nodes?: readonly AxonNode[];
+    /**
+     * CA validity in hours (87600: 10 years).
+     * @default 87600
+     */
+    readonly caValidityHours?: number;
+    /**
+     * Node certificate validity in hours (17520: 2 years), renewed by `pulumi up` in the last 30 days.
+     * @default 17520
+     */
+    readonly certValidityHours?: number;
 }
 
 const CA_VALIDITY_HOURS = 10 * 365 * 24;

@@ -33,6 +33,7 @@ export interface KubernetesHost {
      * `gcp-internal` only: the reserved internal address (purpose `SHARED_LOADBALANCER_VIP`) of each
      * node of the site, by node name. The node's per-port internal load balancers share it, and its
      * private DNS record points at it. Required for every node of a `gcp-internal` host.
+     * @default - none (hosts other than `gcp-internal`)
      */
     readonly loadBalancerAddresses?: Readonly<Record<string, pulumi.Input<string>>>;
 }

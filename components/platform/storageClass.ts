@@ -7,13 +7,16 @@ import * as k8s from "@pulumi/kubernetes";
 /** Inputs for a StorageClass that keeps its volumes when the claim (or the stack) goes away. */
 export interface RetainedStorageClassOptions {
     /** StorageClass name (cluster-scoped: make it unique per environment/tier). */
-    name: string;
+    readonly name: string;
     /** CSI provisioner, e.g. "ebs.csi.aws.com" or "pd.csi.storage.gke.io". */
-    provisioner: string;
+    readonly provisioner: string;
     /** Provisioner parameters (disk type, IOPS, encryption...). */
-    parameters: Record<string, string>;
-    /** Extra metadata labels. */
-    labels?: Record<string, string>;
+    readonly parameters: Readonly<Record<string, string>>;
+    /**
+     * Extra metadata labels.
+     * @default - none
+     */
+    readonly labels?: Readonly<Record<string, string>>;
 }
 
 /**

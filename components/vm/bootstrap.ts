@@ -36,9 +36,15 @@ export interface VmSecretRefs {
     readonly systemToken: string;
     /** Secret with the cluster-internal token (exported to Axon Server as `INTERNAL_TOKEN_ENV`). */
     readonly internalToken: string;
-    /** Secret with the license file content; absent when the topology has no license. */
+    /**
+     * Secret with the license file content.
+     * @default - none (the topology has no license)
+     */
     readonly license?: string;
-    /** Secrets with the node's PEM certificate chain, private key and the CA; required when TLS is on. */
+    /**
+     * Secrets with the node's PEM certificate chain, private key and the CA; required when TLS is on.
+     * @default - none
+     */
     readonly tls?: { readonly cert: string; readonly key: string; readonly ca: string };
 }
 
@@ -48,18 +54,26 @@ export interface VmBackupAgent {
     readonly script: string;
     /** `renderBackupTimerUnits(...)`. */
     readonly service: string;
+    /** The timer unit that starts `service` (from the same `renderBackupTimerUnits(...)`). */
     readonly timer: string;
 }
 
 export interface VmBootstrapInput {
+    /** The VM's cloud: which secret store the helper reads and how the data disk is found. */
     readonly cloud: VmCloud;
     /** Environment name (comments only). */
     readonly environment: string;
     /** Axon Server node name (comments and unit description). */
     readonly nodeName: string;
-    /** AWS: region of the Secrets Manager secrets (passed explicitly to the CLI). */
+    /**
+     * AWS: region of the Secrets Manager secrets (passed explicitly to the CLI); required on AWS.
+     * @default - none
+     */
     readonly awsRegion?: string;
-    /** GCP: project of the Secret Manager secrets. */
+    /**
+     * GCP: project of the Secret Manager secrets; required on GCP.
+     * @default - none
+     */
     readonly gcpProject?: string;
     /** `renderAxonServerProperties(topology, node, VM_PATHS)`. */
     readonly propertiesText: string;
@@ -72,15 +86,24 @@ export interface VmBootstrapInput {
      * without dash>` (`awsDataDevice`), GCP `/dev/disk/by-id/google-<deviceName>` (`gcpDataDevice`).
      */
     readonly dataDevice: string;
+    /** Where the helper fetches the node's secrets (references, never values). */
     readonly secrets: VmSecretRefs;
-    /** `topology.axonServer.download`: URL of the Axon Server jar and its SHA-256 (required on VMs). */
+    /**
+     * `topology.axonServer.download`: URL of the Axon Server jar and its SHA-256 (required on VMs:
+     * rendering refuses a node without it).
+     * @default - none
+     */
     readonly download?: { readonly url: string; readonly sha256: string };
+    /** Whether TLS is on: the helper then fetches `secrets.tls` and the unit needs them. */
     readonly tls: boolean;
     /** `TimeoutStopSec` (`topology.axonServer.terminationGracePeriodSeconds`), at least 120. */
     readonly stopTimeoutSeconds: number;
     /** `JAVA_TOOL_OPTIONS`, e.g. `jvmHeapOptions(node.resources.memory)`. */
     readonly jvmOptions: string;
-    /** Install and enable the backup agent's timer. Default: none. */
+    /**
+     * Install and enable the backup agent's timer.
+     * @default - none (no backup agent on this node)
+     */
     readonly backupAgent?: VmBackupAgent;
 }
 

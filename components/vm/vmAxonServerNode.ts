@@ -42,12 +42,16 @@ import { AwsVmPlacement, GcpVmPlacement, VmSite } from "./vmSite";
 
 /** PEM material of the node's certificate (same shape as the Kubernetes node's). */
 export interface VmNodeTlsMaterial {
-    caCertPem: pulumi.Input<string>;
-    certPem: pulumi.Input<string>;
-    privateKeyPem: pulumi.Input<string>;
+    /** The cluster CA's certificate (PEM). */
+    readonly caCertPem: pulumi.Input<string>;
+    /** The node's CA-signed certificate (PEM). */
+    readonly certPem: pulumi.Input<string>;
+    /** The node's private key (PEM); stored only as a secret. */
+    readonly privateKeyPem: pulumi.Input<string>;
 }
 
 export interface VmAxonServerNodeArgs {
+    /** The environment's topology: the node's properties, the cluster template and names come from it. */
     readonly topology: Topology;
     /** A node of a `platform: vm` site. */
     readonly node: AxonNode;
@@ -57,20 +61,36 @@ export interface VmAxonServerNodeArgs {
     readonly adminToken: pulumi.Input<string>;
     /** Cluster-internal token, the same on every node. */
     readonly internalToken: pulumi.Input<string>;
-    /** License file content; absent = unlicensed. */
+    /**
+     * License file content.
+     * @default - none: unlicensed
+     */
     readonly license?: pulumi.Input<string>;
-    /** Required when `topology.axonServer.tls`. */
+    /**
+     * The node's certificate, key and CA; required when `topology.axonServer.tls`.
+     * @default - none
+     */
     readonly tls?: VmNodeTlsMaterial;
     /**
      * Resources the instance waits for: the previous node of the rolling chain, so `pulumi up` replaces
      * one VM at a time. (A component's own `dependsOn` does not reach its children, so it is passed here.)
+     * @default - none
      */
     readonly dependsOn?: readonly pulumi.Resource[];
-    /** Also `protect` the data disk (`pulumi destroy` then fails until it is unprotected). Default false. */
+    /**
+     * Also `protect` the data disk (`pulumi destroy` then fails until it is unprotected).
+     * @default false
+     */
     readonly protectDataDisk?: boolean;
-    /** Root / boot disk size in GiB. Default 20. */
+    /**
+     * Root / boot disk size in GiB.
+     * @default 20
+     */
     readonly rootDiskGb?: number;
-    /** Install the backup agent (only on the node the backup plan designates). Default: none. */
+    /**
+     * Install the backup agent (only on the node the backup plan designates).
+     * @default - none
+     */
     readonly backup?: VmNodeBackup;
 }
 

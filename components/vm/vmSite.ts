@@ -44,6 +44,7 @@ export function ec2Architecture(instanceType: string): "x86_64" | "arm64" {
 }
 
 export interface VmSiteArgs {
+    /** The environment's topology: the site's port rules, names and tags come from it. */
     readonly topology: Topology;
     /** A `platform: vm` site on `aws` or `gcp`. */
     readonly site: Site;
@@ -53,12 +54,16 @@ export interface VmSiteArgs {
      */
     readonly network: AwsNetwork | GcpNetwork;
     /**
-     * AWS: AMI of the instances. Default: the latest Amazon Linux 2023 for the instance type's architecture
-     * through `resolve:ssm:` (the script needs AL2023's `dnf` and `aws` CLI). GCP: boot image, default
-     * `debian-cloud/debian-12` (the script needs `apt-get` and `gcloud`).
+     * AWS: AMI of the instances (the script needs Amazon Linux 2023's `dnf` and `aws` CLI). GCP: boot
+     * image (the script needs `apt-get` and `gcloud`).
+     * @default - AWS: the latest Amazon Linux 2023 for the instance type's architecture through
+     * `resolve:ssm:`; GCP: `debian-cloud/debian-12`
      */
     readonly image?: string;
-    /** GCP only: open port 22 to IAP TCP forwarding (`gcloud compute ssh --tunnel-through-iap`). Default false. */
+    /**
+     * GCP only: open port 22 to IAP TCP forwarding (`gcloud compute ssh --tunnel-through-iap`).
+     * @default false
+     */
     readonly allowIapSsh?: boolean;
 }
 
