@@ -167,27 +167,363 @@ export function eksIngressRules(topology: Topology, site: Site): PortRule[] {
 }
 
 export interface EksSiteArgs {
-    topology: Topology;
+    /** The validated topology. */
+    readonly topology: Topology;
     /** An `eks` site on `aws`. */
-    site: Site;
+    readonly site: Site;
     /** The site's network (same site). */
-    network: AwsNetwork;
+    readonly network: AwsNetwork;
     /** Provider of the site's region. */
-    provider: aws.Provider;
+    readonly provider: aws.Provider;
+}
+
+/** Throws when the site is not an AWS `eks` site or the network is another site's. */
+export function validateEksSiteArgs(args: Pick<EksSiteArgs, "site" | "network">): void {
+    const { site, network } = args;
+    if (site.cloud !== "aws" || site.platform !== "eks") {
+        throw new Error(`EksSite: site ${site.name} is ${site.cloud}/${site.platform}, not aws/eks`);
+    }
+    if (network.site.name !== site.name) {
+        throw new Error(`EksSite: site ${site.name} was given the network of site ${network.site.name}`);
+    }
+}
+
+/** What every step of an EKS site shares: names, options (parent + regional provider), tags, account facts. */
+interface EksSiteContext {
+    /** The component's name: the prefix of every child's logical name. */
+    readonly name: string;
+    readonly topology: Topology;
+    readonly site: Site;
+    readonly network: AwsNetwork;
+    readonly provider: aws.Provider;
+    readonly parent: pulumi.Resource;
+    /** `{ parent, provider }` of every AWS child. */
+    readonly opts: pulumi.CustomResourceOptions;
+    readonly tags: (name: string) => Record<string, string>;
+    readonly clusterName: string;
+    readonly accountId: pulumi.Output<string>;
+    readonly partition: pulumi.Output<string>;
+    /** ARN of an AWS managed policy in the site's partition. */
+    readonly policyArn: (policy: string) => pulumi.Output<string>;
+}
+
+function eksSiteContext(name: string, args: EksSiteArgs, parent: pulumi.Resource): EksSiteContext {
+    const { topology, site, provider } = args;
+    const partition = aws.getPartitionOutput({}, { parent, provider }).partition;
+    return {
+        name,
+        topology,
+        site,
+        network: args.network,
+        provider,
+        parent,
+        opts: { parent, provider },
+        tags: (n: string) => awsSiteTags(topology, site, n),
+        clusterName: eksClusterName(topology, site),
+        accountId: aws.getCallerIdentityOutput({}, { parent, provider }).accountId,
+        partition,
+        policyArn: (policy: string) => partition.apply((p) => managedPolicyArn(policy, p)),
+    };
+}
+
+/**
+ * The KMS key of the site's EBS volumes, unless the site names one (`kmsKeyArn`). Volumes survive
+ * `pulumi destroy` (reclaimPolicy Retain), so their key does too, and so does its alias: a later `pulumi
+ * up` of the site then fails on the existing alias instead of creating a second key that the retained
+ * volumes are not encrypted with. Set `kmsKeyArn` to the kept key (`aws kms describe-key --key-id
+ * alias/axonserver-<cluster>-ebs`) to reuse it.
+ */
+export function createEbsKey(ctx: EksSiteContext): { key?: aws.kms.Key; keyArn: pulumi.Output<string> } {
+    const { name, site, topology, opts: o } = ctx;
+    const configuredKey = site.cluster.kmsKeyArn;
+    if (configuredKey !== undefined) return { keyArn: pulumi.output(configuredKey) };
+    const key = new aws.kms.Key(
+        `${name}-ebs-key`,
+        {
+            description: `EBS volumes of Axon Server site ${site.name} (${topology.environment})`,
+            enableKeyRotation: true,
+            deletionWindowInDays: 30,
+            policy: pulumi.all([ctx.accountId, ctx.partition]).apply(([account, p]) => accountRootKeyPolicy(account, p)),
+            tags: ctx.tags(`${name}-ebs-key`),
+        },
+        { ...o, retainOnDelete: true },
+    );
+    new aws.kms.Alias(`${name}-ebs-key-alias`, { name: `alias/axonserver-${ctx.clusterName}-ebs`, targetKeyId: key.keyId }, { ...o, retainOnDelete: true });
+    return { key, keyArn: key.arn };
+}
+
+/** The cluster and node IAM roles with their AWS managed policies. */
+export interface EksRoles {
+    readonly clusterRole: aws.iam.Role;
+    readonly clusterPolicy: aws.iam.RolePolicyAttachment;
+    readonly nodeRole: aws.iam.Role;
+    readonly nodePolicies: aws.iam.RolePolicyAttachment[];
+}
+
+export function createEksRoles(ctx: EksSiteContext): EksRoles {
+    const { name, clusterName, opts: o } = ctx;
+    const clusterRole = new aws.iam.Role(
+        `${name}-cluster-role`,
+        { assumeRolePolicy: serviceTrustPolicy("eks.amazonaws.com"), description: `EKS control plane of ${clusterName}`, tags: ctx.tags(`${name}-cluster-role`) },
+        o,
+    );
+    const clusterPolicy = new aws.iam.RolePolicyAttachment(
+        `${name}-cluster-policy`,
+        { role: clusterRole.name, policyArn: ctx.policyArn(MANAGED_POLICIES.eksCluster) },
+        o,
+    );
+    const nodeRole = new aws.iam.Role(
+        `${name}-node-role`,
+        { assumeRolePolicy: serviceTrustPolicy("ec2.amazonaws.com"), description: `EKS worker nodes of ${clusterName}`, tags: ctx.tags(`${name}-node-role`) },
+        o,
+    );
+    const nodePolicies = (["eksWorkerNode", "eksCni", "ecrReadOnly"] as const).map(
+        (key) => new aws.iam.RolePolicyAttachment(`${name}-node-${key}`, { role: nodeRole.name, policyArn: ctx.policyArn(MANAGED_POLICIES[key]) }, o),
+    );
+    return { clusterRole, clusterPolicy, nodeRole, nodePolicies };
+}
+
+/**
+ * The EKS cluster in the site's private subnets: API authentication mode `API`, pinned Kubernetes
+ * version with the STANDARD upgrade policy, control-plane logs, endpoint access from `eksEndpointAccess`.
+ */
+export function createEksCluster(ctx: EksSiteContext, roles: EksRoles): aws.eks.Cluster {
+    const { name, site, topology, network, clusterName, opts: o } = ctx;
+    return new aws.eks.Cluster(
+        `${name}-eks`,
+        {
+            name: clusterName,
+            roleArn: roles.clusterRole.arn,
+            version: site.cluster.kubernetesVersion ?? EKS_DEFAULT_KUBERNETES_VERSION,
+            upgradePolicy: { supportType: "STANDARD" },
+            enabledClusterLogTypes: [...EKS_CONTROL_PLANE_LOGS],
+            // The subnets of the site's zones at creation. EKS user guide ("Cluster VPC and subnet
+            // requirements"): subnets added later "must be in the same set of AZs as originally
+            // provided when you created the cluster" — adding a zone to an existing EKS site fails;
+            // create a new site instead (README).
+            vpcConfig: {
+                subnetIds: network.privateSubnets.map((s) => s.id),
+                ...eksEndpointAccess(topology.clusterAccess),
+            },
+            accessConfig: { authenticationMode: "API", bootstrapClusterCreatorAdminPermissions: true },
+            tags: ctx.tags(clusterName),
+        },
+        { ...o, dependsOn: [roles.clusterPolicy, ...(network.runnerAttachment ? [network.runnerAttachment] : [])] },
+    );
+}
+
+/**
+ * Everyone who administers the cluster besides its creator (another engineer, CI): an access entry plus
+ * the cluster-admin access policy (EKS user guide, "Grant IAM users access to Kubernetes with EKS access
+ * entries"; terraform-aws-eks `access_entries`). The creator already has one
+ * (`bootstrapClusterCreatorAdminPermissions`): listing it again fails with ResourceInUse.
+ */
+export function createAdminAccessEntries(ctx: EksSiteContext, cluster: aws.eks.Cluster): aws.eks.AccessEntry[] {
+    const { name, topology, opts: o } = ctx;
+    return topology.clusterAccess.eksAdminPrincipals.map((principalArn, i) => {
+        const entry = new aws.eks.AccessEntry(
+            `${name}-admin-${i}`,
+            { clusterName: cluster.name, principalArn, type: "STANDARD", tags: ctx.tags(`${name}-admin-${i}`) },
+            o,
+        );
+        new aws.eks.AccessPolicyAssociation(
+            `${name}-admin-${i}-policy`,
+            { clusterName: cluster.name, principalArn: entry.principalArn, policyArn: ctx.partition.apply(eksClusterAdminPolicyArn), accessScope: { type: "cluster" } },
+            o,
+        );
+        return entry;
+    });
+}
+
+/**
+ * One managed node group per zone (in `site.zones` order), so a node pinned to a zone always has a
+ * worker there and its zonal EBS volume can attach.
+ */
+export function createNodeGroups(ctx: EksSiteContext, cluster: aws.eks.Cluster, roles: EksRoles): aws.eks.NodeGroup[] {
+    const { name, site, network, opts: o } = ctx;
+    return site.zones.map(
+        (zone) =>
+            new aws.eks.NodeGroup(
+                `${name}-ng-${zone}`,
+                {
+                    clusterName: cluster.name,
+                    nodeRoleArn: roles.nodeRole.arn,
+                    subnetIds: [network.privateSubnetOf(zone).id],
+                    instanceTypes: [site.cluster.machineType],
+                    version: cluster.version,
+                    scalingConfig: {
+                        desiredSize: site.cluster.nodesPerZone,
+                        minSize: site.cluster.nodesPerZone,
+                        maxSize: site.cluster.nodesPerZone,
+                    },
+                    // Replace workers one at a time: each may host an Axon node of a quorum.
+                    updateConfig: { maxUnavailable: 1 },
+                    tags: ctx.tags(`${name}-ng-${zone}`),
+                },
+                { ...o, dependsOn: roles.nodePolicies },
+            ),
+    );
+}
+
+/** IRSA for the EBS CSI controller and its managed add-on. */
+export interface EbsCsi {
+    readonly oidcIssuer: pulumi.Output<string>;
+    readonly oidcProvider: aws.iam.OpenIdConnectProvider;
+    readonly role: aws.iam.Role;
+    readonly addon: aws.eks.Addon;
+}
+
+/**
+ * The cluster's IAM OIDC provider, the EBS CSI controller's IRSA role (managed policy + use of the EBS
+ * key) and the `aws-ebs-csi-driver` add-on, after the node groups (its controller pods need workers).
+ */
+export function createEbsCsi(ctx: EksSiteContext, cluster: aws.eks.Cluster, nodeGroups: aws.eks.NodeGroup[], kmsKeyArn: pulumi.Output<string>): EbsCsi {
+    const { name, clusterName, opts: o } = ctx;
+    const oidcIssuer = cluster.identities.apply((ids) => {
+        const issuer = ids?.[0]?.oidcs?.[0]?.issuer;
+        if (!issuer) throw new Error(`EKS cluster ${clusterName} reported no OIDC issuer`);
+        return issuer;
+    });
+    const oidcProvider = new aws.iam.OpenIdConnectProvider(
+        `${name}-oidc`,
+        { url: oidcIssuer, clientIdLists: ["sts.amazonaws.com"], tags: ctx.tags(`${name}-oidc`) },
+        o,
+    );
+    const role = new aws.iam.Role(
+        `${name}-ebs-csi-role`,
+        {
+            assumeRolePolicy: pulumi.all([oidcProvider.arn, oidcIssuer]).apply(([arn, issuer]) =>
+                irsaTrustPolicy({ oidcProviderArn: arn, issuerUrl: issuer, namespace: EBS_CSI.namespace, serviceAccount: EBS_CSI.serviceAccount }),
+            ),
+            description: `EBS CSI controller of ${clusterName}`,
+            tags: ctx.tags(`${name}-ebs-csi-role`),
+        },
+        o,
+    );
+    const csiPolicy = new aws.iam.RolePolicyAttachment(`${name}-ebs-csi-policy`, { role: role.name, policyArn: ctx.policyArn(MANAGED_POLICIES.ebsCsiDriver) }, o);
+    const csiKms = new aws.iam.RolePolicy(`${name}-ebs-csi-kms`, { role: role.name, policy: kmsKeyArn.apply(ebsCsiKmsPolicy) }, o);
+    const addon = new aws.eks.Addon(
+        `${name}-ebs-csi`,
+        {
+            clusterName: cluster.name,
+            addonName: EBS_CSI.addonName,
+            serviceAccountRoleArn: role.arn,
+            resolveConflictsOnCreate: "OVERWRITE",
+            resolveConflictsOnUpdate: "OVERWRITE",
+            tags: ctx.tags(`${name}-ebs-csi`),
+        },
+        // The controller pods need nodes to run on, and its role its permissions before it starts.
+        { ...o, dependsOn: [...nodeGroups, csiPolicy, csiKms] },
+    );
+    return { oidcIssuer, oidcProvider, role, addon };
+}
+
+/**
+ * The VPC CNI as a managed add-on with NetworkPolicy enforcement. Without it the Axon NetworkPolicies
+ * are accepted but not enforced: the VPC CNI enforces Kubernetes network policies only with
+ * `enableNetworkPolicy` (AWS EKS user guide, "Configure your cluster for Kubernetes network policies";
+ * off by default). EKS installs the CNI itself; the managed add-on takes it over (OVERWRITE) with this
+ * setting.
+ */
+export function createVpcCniAddon(ctx: EksSiteContext, cluster: aws.eks.Cluster): aws.eks.Addon {
+    const { name, opts: o } = ctx;
+    return new aws.eks.Addon(
+        `${name}-vpc-cni`,
+        {
+            clusterName: cluster.name,
+            addonName: VPC_CNI_ADDON,
+            configurationValues: JSON.stringify(VPC_CNI_CONFIGURATION),
+            resolveConflictsOnCreate: "OVERWRITE",
+            resolveConflictsOnUpdate: "OVERWRITE",
+            tags: ctx.tags(`${name}-vpc-cni`),
+        },
+        o,
+    );
+}
+
+/** EKS-managed coredns and kube-proxy (`EKS_CORE_ADDONS`), after the node groups. */
+export function createCoreAddons(ctx: EksSiteContext, cluster: aws.eks.Cluster, nodeGroups: aws.eks.NodeGroup[]): aws.eks.Addon[] {
+    const { name, opts: o } = ctx;
+    return EKS_CORE_ADDONS.map(
+        (addonName) =>
+            new aws.eks.Addon(
+                `${name}-${addonName}`,
+                {
+                    clusterName: cluster.name,
+                    addonName,
+                    resolveConflictsOnCreate: "OVERWRITE",
+                    resolveConflictsOnUpdate: "OVERWRITE",
+                    tags: ctx.tags(`${name}-${addonName}`),
+                },
+                // coredns is a Deployment: its add-on turns ACTIVE only once workers run its pods.
+                { ...o, dependsOn: nodeGroups },
+            ),
+    );
+}
+
+/**
+ * The Kubernetes provider of the cluster (`eksKubeconfig`). It waits for the admin access entries:
+ * objects created with it must not race them.
+ */
+export function createKubeProvider(ctx: EksSiteContext, cluster: aws.eks.Cluster, adminAccessEntries: aws.eks.AccessEntry[]): k8s.Provider {
+    const { name, site, topology } = ctx;
+    const kubeconfig = pulumi.jsonStringify(
+        pulumi.all([cluster.name, cluster.endpoint, cluster.certificateAuthority.data]).apply(([n, endpoint, ca]) =>
+            eksKubeconfig({
+                clusterName: n,
+                endpoint,
+                certificateAuthorityData: ca,
+                region: site.region,
+                ...(topology.clusterAccess.eksRoleArn ? { roleArn: topology.clusterAccess.eksRoleArn } : {}),
+            }),
+        ),
+    );
+    return new k8s.Provider(`${name}-k8s`, { kubeconfig, enableServerSideApply: true }, { parent: ctx.parent, dependsOn: adminAccessEntries });
+}
+
+/** A retained EBS CSI StorageClass per tier, encrypted with the site's key. */
+export function createStorageClasses(
+    ctx: EksSiteContext,
+    kubeProvider: k8s.Provider,
+    kmsKeyArn: pulumi.Output<string>,
+): Record<StorageTier, k8s.storage.v1.StorageClass> {
+    const { name, topology, site } = ctx;
+    const scLabels = { "app.kubernetes.io/part-of": PART_OF, "app.kubernetes.io/managed-by": "pulumi", "app.kubernetes.io/instance": topology.environment };
+    const storageClasses = {} as Record<StorageTier, k8s.storage.v1.StorageClass>;
+    for (const tier of STORAGE_TIERS) {
+        const parameters = ebsStorageClassParameters(tier, topology.environment, site.name);
+        const base = retainedStorageClassArgs({
+            name: tierStorageClassName(topology.environment, tier),
+            provisioner: EBS_CSI.provisioner,
+            parameters,
+            labels: scLabels,
+        });
+        storageClasses[tier] = new k8s.storage.v1.StorageClass(
+            `${name}-sc-${tier}`,
+            // The key ARN is only known after creation, so it is added here rather than by the helper.
+            { ...base, parameters: { ...parameters, kmsKeyId: kmsKeyArn } },
+            { parent: ctx.parent, provider: kubeProvider },
+        );
+    }
+    return storageClasses;
 }
 
 /**
  * An EKS cluster for one site, built from raw `@pulumi/aws` resources (the remote
- * `@pulumi/eks` components are opaque under mocks):
+ * `@pulumi/eks` components are opaque under mocks). The constructor only chains named steps:
  *
- * - a KMS key (rotation on, kept on destroy: retained volumes stay readable) encrypting every EBS volume;
- * - cluster and node IAM roles with the AWS managed policies;
- * - the cluster in the private subnets, API access mode `API`, private endpoint on, public endpoint
- *   only for public admin ranges (`eksEndpointAccess`);
- * - one managed node group per zone, so a node pinned to a zone always has a worker there and its
- *   zonal EBS volume can attach;
- * - the IAM OIDC provider and the EBS CSI driver add-on with an IRSA role (managed policy + KMS);
- * - a Kubernetes provider (kubeconfig with `aws eks get-token`) and a retained StorageClass per tier;
+ * - `createEbsKey`: a KMS key (rotation on, kept on destroy: retained volumes stay readable) encrypting
+ *   every EBS volume;
+ * - `createEksRoles`: cluster and node IAM roles with the AWS managed policies;
+ * - `createEksCluster`: the cluster in the private subnets, API access mode `API`, private endpoint on,
+ *   public endpoint only for the runner's ranges (`eksEndpointAccess`);
+ * - `createAdminAccessEntries`: access entries of `clusterAccess.eksAdminPrincipals`;
+ * - `createNodeGroups`: one managed node group per zone, so a node pinned to a zone always has a worker
+ *   there and its zonal EBS volume can attach;
+ * - `createEbsCsi`, `createVpcCniAddon`, `createCoreAddons`: the IAM OIDC provider and the EBS CSI driver
+ *   add-on with an IRSA role (managed policy + KMS), the VPC CNI with NetworkPolicy, coredns, kube-proxy;
+ * - `createKubeProvider`, `createStorageClasses`: a Kubernetes provider (kubeconfig with `aws eks
+ *   get-token`) and a retained StorageClass per tier;
  * - ingress rules on the cluster security group (which EKS puts on managed nodes, hence on pods) for
  *   the Axon ports of `sitePortRules` and the API on 443 from the admin ranges.
  */
@@ -219,242 +555,34 @@ export class EksSite extends pulumi.ComponentResource {
 
     constructor(name: string, args: EksSiteArgs, opts?: pulumi.ComponentResourceOptions) {
         super("axonserver:aws:EksSite", name, {}, opts);
-        const { topology, site, network, provider } = args;
-        if (site.cloud !== "aws" || site.platform !== "eks") {
-            throw new Error(`EksSite: site ${site.name} is ${site.cloud}/${site.platform}, not aws/eks`);
-        }
-        if (network.site.name !== site.name) {
-            throw new Error(`EksSite: site ${site.name} was given the network of site ${network.site.name}`);
-        }
-        const o: pulumi.CustomResourceOptions = { parent: this, provider };
-        const tags = (n: string) => awsSiteTags(topology, site, n);
-        const clusterName = eksClusterName(topology, site);
+        validateEksSiteArgs(args);
+        const { topology, site, provider } = args;
+        const ctx = eksSiteContext(name, args, this);
 
-        const identity = aws.getCallerIdentityOutput({}, { parent: this, provider });
-        const partition = aws.getPartitionOutput({}, { parent: this, provider }).partition;
-        const policyArn = (policy: string) => partition.apply((p) => managedPolicyArn(policy, p));
+        const key = createEbsKey(ctx);
+        this.kmsKey = key.key;
+        this.kmsKeyArn = key.keyArn;
 
-        // --- KMS key for EBS volumes -------------------------------------------------------------
-        // Volumes survive `pulumi destroy` (reclaimPolicy Retain), so their key does too, and so does its
-        // alias: a later `pulumi up` of the site then fails on the existing alias instead of creating a
-        // second key that the retained volumes are not encrypted with. Set `kmsKeyArn` to the kept key
-        // (`aws kms describe-key --key-id alias/axonserver-<cluster>-ebs`) to reuse it.
-        const configuredKey = site.cluster.kmsKeyArn;
-        if (configuredKey === undefined) {
-            this.kmsKey = new aws.kms.Key(
-                `${name}-ebs-key`,
-                {
-                    description: `EBS volumes of Axon Server site ${site.name} (${topology.environment})`,
-                    enableKeyRotation: true,
-                    deletionWindowInDays: 30,
-                    policy: pulumi.all([identity.accountId, partition]).apply(([account, p]) => accountRootKeyPolicy(account, p)),
-                    tags: tags(`${name}-ebs-key`),
-                },
-                { ...o, retainOnDelete: true },
-            );
-            new aws.kms.Alias(
-                `${name}-ebs-key-alias`,
-                { name: `alias/axonserver-${clusterName}-ebs`, targetKeyId: this.kmsKey.keyId },
-                { ...o, retainOnDelete: true },
-            );
-        }
-        this.kmsKeyArn = this.kmsKey ? this.kmsKey.arn : pulumi.output(configuredKey!);
+        const roles = createEksRoles(ctx);
+        this.clusterRole = roles.clusterRole;
+        this.nodeRole = roles.nodeRole;
 
-        // --- IAM roles ---------------------------------------------------------------------------
-        this.clusterRole = new aws.iam.Role(
-            `${name}-cluster-role`,
-            { assumeRolePolicy: serviceTrustPolicy("eks.amazonaws.com"), description: `EKS control plane of ${clusterName}`, tags: tags(`${name}-cluster-role`) },
-            o,
-        );
-        const clusterPolicy = new aws.iam.RolePolicyAttachment(
-            `${name}-cluster-policy`,
-            { role: this.clusterRole.name, policyArn: policyArn(MANAGED_POLICIES.eksCluster) },
-            o,
-        );
+        this.cluster = createEksCluster(ctx, roles);
+        this.adminAccessEntries = createAdminAccessEntries(ctx, this.cluster);
+        this.nodeGroups = createNodeGroups(ctx, this.cluster, roles);
 
-        this.nodeRole = new aws.iam.Role(
-            `${name}-node-role`,
-            { assumeRolePolicy: serviceTrustPolicy("ec2.amazonaws.com"), description: `EKS worker nodes of ${clusterName}`, tags: tags(`${name}-node-role`) },
-            o,
-        );
-        const nodePolicies = (["eksWorkerNode", "eksCni", "ecrReadOnly"] as const).map(
-            (key) => new aws.iam.RolePolicyAttachment(`${name}-node-${key}`, { role: this.nodeRole.name, policyArn: policyArn(MANAGED_POLICIES[key]) }, o),
-        );
+        const csi = createEbsCsi(ctx, this.cluster, this.nodeGroups, this.kmsKeyArn);
+        this.oidcIssuer = csi.oidcIssuer;
+        this.oidcProvider = csi.oidcProvider;
+        this.ebsCsiRole = csi.role;
+        this.ebsCsiAddon = csi.addon;
+        this.vpcCniAddon = createVpcCniAddon(ctx, this.cluster);
+        this.coreAddons = createCoreAddons(ctx, this.cluster, this.nodeGroups);
 
-        // --- Cluster -----------------------------------------------------------------------------
-        this.cluster = new aws.eks.Cluster(
-            `${name}-eks`,
-            {
-                name: clusterName,
-                roleArn: this.clusterRole.arn,
-                version: site.cluster.kubernetesVersion ?? EKS_DEFAULT_KUBERNETES_VERSION,
-                upgradePolicy: { supportType: "STANDARD" },
-                enabledClusterLogTypes: [...EKS_CONTROL_PLANE_LOGS],
-                // The subnets of the site's zones at creation. EKS user guide ("Cluster VPC and subnet
-                // requirements"): subnets added later "must be in the same set of AZs as originally
-                // provided when you created the cluster" — adding a zone to an existing EKS site fails;
-                // create a new site instead (README).
-                vpcConfig: {
-                    subnetIds: network.privateSubnets.map((s) => s.id),
-                    ...eksEndpointAccess(topology.clusterAccess),
-                },
-                accessConfig: { authenticationMode: "API", bootstrapClusterCreatorAdminPermissions: true },
-                tags: tags(clusterName),
-            },
-            { ...o, dependsOn: [clusterPolicy, ...(network.runnerAttachment ? [network.runnerAttachment] : [])] },
-        );
-
-        // --- Admin access entries ------------------------------------------------------------------
-        // Everyone who administers the cluster besides its creator (another engineer, CI): an access
-        // entry plus the cluster-admin access policy (EKS user guide, "Grant IAM users access to
-        // Kubernetes with EKS access entries"; terraform-aws-eks `access_entries`). The creator already
-        // has one (`bootstrapClusterCreatorAdminPermissions`): listing it again fails with ResourceInUse.
-        this.adminAccessEntries = topology.clusterAccess.eksAdminPrincipals.map((principalArn, i) => {
-            const entry = new aws.eks.AccessEntry(
-                `${name}-admin-${i}`,
-                { clusterName: this.cluster.name, principalArn, type: "STANDARD", tags: tags(`${name}-admin-${i}`) },
-                o,
-            );
-            new aws.eks.AccessPolicyAssociation(
-                `${name}-admin-${i}-policy`,
-                { clusterName: this.cluster.name, principalArn: entry.principalArn, policyArn: partition.apply(eksClusterAdminPolicyArn), accessScope: { type: "cluster" } },
-                o,
-            );
-            return entry;
-        });
-
-        this.nodeGroups = site.zones.map(
-            (zone) =>
-                new aws.eks.NodeGroup(
-                    `${name}-ng-${zone}`,
-                    {
-                        clusterName: this.cluster.name,
-                        nodeRoleArn: this.nodeRole.arn,
-                        subnetIds: [network.privateSubnetOf(zone).id],
-                        instanceTypes: [site.cluster.machineType],
-                        version: this.cluster.version,
-                        scalingConfig: {
-                            desiredSize: site.cluster.nodesPerZone,
-                            minSize: site.cluster.nodesPerZone,
-                            maxSize: site.cluster.nodesPerZone,
-                        },
-                        // Replace workers one at a time: each may host an Axon node of a quorum.
-                        updateConfig: { maxUnavailable: 1 },
-                        tags: tags(`${name}-ng-${zone}`),
-                    },
-                    { ...o, dependsOn: nodePolicies },
-                ),
-        );
-
-        // --- IRSA and the EBS CSI driver ---------------------------------------------------------
-        this.oidcIssuer = this.cluster.identities.apply((ids) => {
-            const issuer = ids?.[0]?.oidcs?.[0]?.issuer;
-            if (!issuer) throw new Error(`EKS cluster ${clusterName} reported no OIDC issuer`);
-            return issuer;
-        });
-        this.oidcProvider = new aws.iam.OpenIdConnectProvider(
-            `${name}-oidc`,
-            { url: this.oidcIssuer, clientIdLists: ["sts.amazonaws.com"], tags: tags(`${name}-oidc`) },
-            o,
-        );
-        this.ebsCsiRole = new aws.iam.Role(
-            `${name}-ebs-csi-role`,
-            {
-                assumeRolePolicy: pulumi.all([this.oidcProvider.arn, this.oidcIssuer]).apply(([arn, issuer]) =>
-                    irsaTrustPolicy({ oidcProviderArn: arn, issuerUrl: issuer, namespace: EBS_CSI.namespace, serviceAccount: EBS_CSI.serviceAccount }),
-                ),
-                description: `EBS CSI controller of ${clusterName}`,
-                tags: tags(`${name}-ebs-csi-role`),
-            },
-            o,
-        );
-        const csiPolicy = new aws.iam.RolePolicyAttachment(
-            `${name}-ebs-csi-policy`,
-            { role: this.ebsCsiRole.name, policyArn: policyArn(MANAGED_POLICIES.ebsCsiDriver) },
-            o,
-        );
-        const csiKms = new aws.iam.RolePolicy(`${name}-ebs-csi-kms`, { role: this.ebsCsiRole.name, policy: this.kmsKeyArn.apply(ebsCsiKmsPolicy) }, o);
-        this.ebsCsiAddon = new aws.eks.Addon(
-            `${name}-ebs-csi`,
-            {
-                clusterName: this.cluster.name,
-                addonName: EBS_CSI.addonName,
-                serviceAccountRoleArn: this.ebsCsiRole.arn,
-                resolveConflictsOnCreate: "OVERWRITE",
-                resolveConflictsOnUpdate: "OVERWRITE",
-                tags: tags(`${name}-ebs-csi`),
-            },
-            // The controller pods need nodes to run on, and its role its permissions before it starts.
-            { ...o, dependsOn: [...this.nodeGroups, csiPolicy, csiKms] },
-        );
-        // Without this the Axon NetworkPolicies are accepted but not enforced: the VPC CNI enforces
-        // Kubernetes network policies only with `enableNetworkPolicy` (AWS EKS user guide, "Configure
-        // your cluster for Kubernetes network policies"; off by default). EKS installs the CNI itself;
-        // the managed add-on takes it over (OVERWRITE) with this setting.
-        this.vpcCniAddon = new aws.eks.Addon(
-            `${name}-vpc-cni`,
-            {
-                clusterName: this.cluster.name,
-                addonName: VPC_CNI_ADDON,
-                configurationValues: JSON.stringify(VPC_CNI_CONFIGURATION),
-                resolveConflictsOnCreate: "OVERWRITE",
-                resolveConflictsOnUpdate: "OVERWRITE",
-                tags: tags(`${name}-vpc-cni`),
-            },
-            o,
-        );
-
-        this.coreAddons = EKS_CORE_ADDONS.map(
-            (addonName) =>
-                new aws.eks.Addon(
-                    `${name}-${addonName}`,
-                    {
-                        clusterName: this.cluster.name,
-                        addonName,
-                        resolveConflictsOnCreate: "OVERWRITE",
-                        resolveConflictsOnUpdate: "OVERWRITE",
-                        tags: tags(`${name}-${addonName}`),
-                    },
-                    // coredns is a Deployment: its add-on turns ACTIVE only once workers run its pods.
-                    { ...o, dependsOn: this.nodeGroups },
-                ),
-        );
-
-        // --- Kubernetes provider and storage classes ---------------------------------------------
-        const kubeconfig = pulumi.jsonStringify(
-            pulumi.all([this.cluster.name, this.cluster.endpoint, this.cluster.certificateAuthority.data]).apply(([n, endpoint, ca]) =>
-                eksKubeconfig({
-                    clusterName: n,
-                    endpoint,
-                    certificateAuthorityData: ca,
-                    region: site.region,
-                    ...(topology.clusterAccess.eksRoleArn ? { roleArn: topology.clusterAccess.eksRoleArn } : {}),
-                }),
-            ),
-        );
-        // The provider waits for the admin access entries: objects created with it must not race them.
-        this.kubeProvider = new k8s.Provider(`${name}-k8s`, { kubeconfig, enableServerSideApply: true }, { parent: this, dependsOn: this.adminAccessEntries });
-
-        const scLabels = { "app.kubernetes.io/part-of": PART_OF, "app.kubernetes.io/managed-by": "pulumi", "app.kubernetes.io/instance": topology.environment };
-        const storageClasses = {} as Record<StorageTier, k8s.storage.v1.StorageClass>;
-        for (const tier of STORAGE_TIERS) {
-            const parameters = ebsStorageClassParameters(tier, topology.environment, site.name);
-            const base = retainedStorageClassArgs({
-                name: tierStorageClassName(topology.environment, tier),
-                provisioner: EBS_CSI.provisioner,
-                parameters,
-                labels: scLabels,
-            });
-            storageClasses[tier] = new k8s.storage.v1.StorageClass(
-                `${name}-sc-${tier}`,
-                // The key ARN is only known after creation, so it is added here rather than by the helper.
-                { ...base, parameters: { ...parameters, kmsKeyId: this.kmsKeyArn } },
-                { parent: this, provider: this.kubeProvider },
-            );
-        }
+        this.kubeProvider = createKubeProvider(ctx, this.cluster, this.adminAccessEntries);
+        const storageClasses = createStorageClasses(ctx, this.kubeProvider, this.kmsKeyArn);
         this.storageClasses = storageClasses;
 
-        // --- Security group rules ----------------------------------------------------------------
         this.ingressRules = new AwsIngressRules(
             `${name}-cluster-sg`,
             {
