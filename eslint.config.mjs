@@ -9,7 +9,7 @@ import tseslint from "typescript-eslint";
  *   components/platform            what every Kubernetes site provides (host, labels, StorageClass)
  *   components/aws, components/gcp cloud sites and networks
  *   components/backup, components/connectivity
- *   components/axonserver          contracts between the cluster and its node implementations
+ *   components/axonserver          the platform-neutral cluster and its NodePlacer contract
  *   components/kubernetes, components/vm   the Axon workload on each platform
  *   stacks/, tools/                wiring and command lines; nothing in components/ imports them
  * Each entry: folder (files under it) -> folders its relative imports must not reach.
@@ -20,6 +20,8 @@ const FORBIDDEN = {
     "components/gcp": ["aws", "kubernetes", "vm", "backup", "connectivity", "axonserver"],
     "components/backup": ["kubernetes", "vm", "connectivity", "axonserver(?!/render(/|$))"],
     "components/connectivity": ["kubernetes", "vm", "backup", "axonserver"],
+    // The cluster knows its platforms only through NodePlacer (render/ has its own, stricter rule below).
+    "components/axonserver": ["kubernetes", "vm", "aws", "gcp", "connectivity"],
     "components/kubernetes": ["vm"],
     "components/vm": ["kubernetes"],
 };

@@ -1,7 +1,8 @@
 /**
  * Wiring of backups and disaster recovery (components/backup): the bucket in the DR region, the agents
- * the backup plan designates with their bucket identities, and the daily volume snapshots. No resource
- * logic here: the components own what they create.
+ * the backup plan designates with their bucket identities, and the daily volume snapshots. The
+ * components own what they create; this file adds the few raw resources that join two of them (GCP
+ * service accounts and IAM bindings, an AWS OIDC provider, disk snapshot-schedule attachments).
  *
  * - Bucket: one `BackupBucket` on the bucket cloud's provider (AWS: `AwsProviders.forRegion(drRegion)`).
  * - Agents (`planBackups`): a sidecar of the designated Kubernetes nodes, a systemd timer on designated
@@ -25,7 +26,8 @@
  *   sites attached to the VMs' data disks, a `GkeBackup` per GKE site (its cluster gets the Backup for GKE addon).
  *
  * Two phases: `createBackup` before the cluster (the pods and VMs need the sidecars, the timers and the
- * ServiceAccount annotations), `attachVmBackup` after it (VM identities and disks exist only then).
+ * ServiceAccount annotations), `attachVmBackup` after it (VM identities and disks exist only then: it reads
+ * them from the cluster's placed nodes).
  */
 import * as aws from "@pulumi/aws";
 import * as gcp from "@pulumi/gcp";
@@ -39,11 +41,12 @@ import { backupSidecarContainer, webIdentityTokenVolume } from "../components/ba
 import { AwsSnapshotPolicy, GcpSnapshotSchedule, GkeBackup } from "../components/backup/snapshots";
 import { gcpAccountId, GCP_MAX_LOGICAL_NAME } from "../components/gcp/ranges";
 import { fitName } from "../components/topology/identity";
-import { NodeBackupSidecar, SITE_OBJECT_NAMES } from "../components/kubernetes/axonServerCluster";
+import { AxonServerCluster } from "../components/axonserver/cluster";
+import type { NodeBackupSidecar } from "../components/kubernetes/axonServerNode";
+import { SITE_OBJECT_NAMES } from "../components/kubernetes/siteObjects";
 import { VOLUMES } from "../components/axonserver/render/paths";
 import { Site, Topology } from "../components/topology/model";
 import { siteResourcePrefix } from "../components/topology/naming";
-import { vmNodeResourceName } from "../components/vm/vmNodeFactory";
 import type { VmNodeBackup } from "../components/axonserver/vmNode";
 import { isAwsNetworkSite, Sites } from "./sites";
 
@@ -69,11 +72,11 @@ export interface Backup {
     readonly settings: BackupSettings;
     readonly plan: BackupPlan;
     readonly bucket: BackupBucket;
-    /** The backup agent sidecar per Kubernetes node name (`AxonServerCluster` `backupSidecars`). */
+    /** The backup agent sidecar per Kubernetes node name (`kubernetesPlacer` `backupSidecars`). */
     readonly sidecars: Readonly<Record<string, NodeBackupSidecar>>;
-    /** The backup agent per VM node name (`AxonServerCluster` `vmBackups`). */
+    /** The backup agent per VM node name (`vmPlacer` `backups`). */
     readonly vmBackups: Readonly<Record<string, VmNodeBackup>>;
-    /** Annotations of each site's Axon ServiceAccount (`AxonServerCluster` `serviceAccountAnnotations`). */
+    /** Annotations of each site's Axon ServiceAccount (`kubernetesPlacer` `serviceAccountAnnotations`). */
     readonly serviceAccountAnnotations: Readonly<Record<string, Record<string, pulumi.Input<string>>>>;
     /** AWS roles of the agents per Kubernetes site (IRSA on EKS; web identity on GKE with an S3 bucket). */
     readonly agentRoles: Readonly<Record<string, AwsBackupIrsaRole>>;
@@ -82,9 +85,10 @@ export interface Backup {
     readonly awsSnapshotPolicies: Readonly<Record<string, AwsSnapshotPolicy>>;
     readonly gcpSnapshotSchedules: Readonly<Record<string, GcpSnapshotSchedule>>;
     readonly gkeBackups: Readonly<Record<string, GkeBackup>>;
-    /** Set by `attachVmBackup`. */
-    readonly vmAccess: Record<string, AwsBackupRolePolicy | GcpBackupAccess>;
-    readonly diskPolicyAttachments: Record<string, gcp.compute.DiskResourcePolicyAttachment>;
+    /** Bucket access of each VM node's identity, by node name (`attachVmBackup`; empty before). */
+    readonly vmAccess: Readonly<Record<string, AwsBackupRolePolicy | GcpBackupAccess>>;
+    /** The GCE data disks' snapshot schedule attachments, by node name (`attachVmBackup`; empty before). */
+    readonly diskPolicyAttachments: Readonly<Record<string, gcp.compute.DiskResourcePolicyAttachment>>;
     /** Providers of the bucket's cloud (created here when no site brought them). */
     readonly awsProviders?: AwsProviders;
     readonly gcpProvider?: gcp.Provider;
@@ -255,36 +259,42 @@ export function createBackup(topology: Topology, sites: Sites, settings: BackupS
     };
 }
 
-/** Phase 2, after the cluster created the VM nodes: their bucket access and the GCE disks' snapshot schedule. */
-export function attachVmBackup(topology: Topology, sites: Sites, backup: Backup): void {
+/**
+ * Phase 2, after the cluster placed the nodes: bucket access for the designated nodes' machines
+ * (`PlacedNode.machine`) and the GCE data disks' snapshot schedule. Returns `backup` with both filled in.
+ */
+export function attachVmBackup(topology: Topology, sites: Sites, backup: Backup, cluster: AxonServerCluster): Backup {
     const env = topology.environment;
-    for (const node of topology.nodes.filter((n) => n.platform === "vm")) {
-        const vm = sites.vmNodeFactory?.nodes[node.name];
-        if (!vm) throw new Error(`VM node ${node.name} was not created by the cluster`);
-        const name = vmNodeResourceName(topology, node);
+    const vmAccess: Record<string, AwsBackupRolePolicy | GcpBackupAccess> = {};
+    const diskPolicyAttachments: Record<string, gcp.compute.DiskResourcePolicyAttachment> = {};
+    for (const node of topology.nodes) {
+        const machine = cluster.nodes[node.name]?.machine;
+        if (!machine) continue;
+        const name = machine.resourceName;
         if (backup.vmBackups[node.name]) {
             const scope = agentScope(env, backup.plan, [node.name]);
-            if (vm.role) {
-                backup.vmAccess[node.name] = new AwsBackupRolePolicy(
-                    `${name}-backup`,
-                    { role: vm.role.name, bucketArn: backup.bucket.bucketArn!, kmsKeyArn: backup.bucket.kmsKeyArn!, scope },
-                    { providers: [sites.awsNetworks[node.site].provider] },
-                );
-            } else if (vm.serviceAccount) {
-                backup.vmAccess[node.name] = new GcpBackupAccess(
-                    `${name}-backup`,
-                    { bucketName: backup.bucket.bucketName, member: pulumi.interpolate`serviceAccount:${vm.serviceAccount.email}`, scope },
-                    { providers: [backup.gcpProvider!] },
-                );
-            }
+            const id = machine.identity;
+            vmAccess[node.name] =
+                id.cloud === "aws"
+                    ? new AwsBackupRolePolicy(
+                          `${name}-backup`,
+                          { role: id.roleName, bucketArn: backup.bucket.bucketArn!, kmsKeyArn: backup.bucket.kmsKeyArn!, scope },
+                          { providers: [sites.awsNetworks[node.site].provider] },
+                      )
+                    : new GcpBackupAccess(
+                          `${name}-backup`,
+                          { bucketName: backup.bucket.bucketName, member: pulumi.interpolate`serviceAccount:${id.serviceAccountEmail}`, scope },
+                          { providers: [backup.gcpProvider!] },
+                      );
         }
         const schedule = backup.gcpSnapshotSchedules[node.region];
-        if (vm.serviceAccount && schedule) {
-            backup.diskPolicyAttachments[node.name] = new gcp.compute.DiskResourcePolicyAttachment(
+        if (machine.gceDataDiskName && schedule) {
+            diskPolicyAttachments[node.name] = new gcp.compute.DiskResourcePolicyAttachment(
                 `${name}-snapshots`,
-                { project: topology.gcpProject, zone: node.zone, disk: (vm.dataDisk as gcp.compute.Disk).name, name: schedule.policyName },
+                { project: topology.gcpProject, zone: node.zone, disk: machine.gceDataDiskName, name: schedule.policyName },
                 { provider: backup.gcpProvider },
             );
         }
     }
+    return { ...backup, vmAccess, diskPolicyAttachments };
 }

@@ -8,12 +8,13 @@
 import * as pulumi from "@pulumi/pulumi";
 import { renderRegionClientConfigs, RegionClientConfig } from "../components/axonserver/render/clientConfig";
 import { BackupSettings } from "../components/backup/settings";
-import { AxonServerCluster } from "../components/kubernetes/axonServerCluster";
-import { NodeEndpoint } from "../components/kubernetes/axonServerNode";
+import { AxonServerCluster } from "../components/axonserver/cluster";
+import type { NodeEndpoint, NodePlacer } from "../components/axonserver/placement";
+import { kubernetesPlacer } from "../components/kubernetes/kubernetesPlacer";
 import { KubernetesHost } from "../components/platform/host";
 import { analyzeFailures, drainWarnings, FailureSummary, summarizeFailures, tieringWarnings } from "../components/topology/analysis";
 import { ConfigIssue, Topology } from "../components/topology/model";
-import { creationOrder } from "../components/topology/rolling";
+import { vmPlacer } from "../components/vm/vmPlacer";
 import { attachVmBackup, Backup, createBackup } from "./backup";
 import { StackInput } from "./config";
 import { Connectivity, createConnectivity } from "./connectivity";
@@ -86,6 +87,14 @@ function endpointsBySite(topology: Topology, byNode: Record<string, NodeEndpoint
     return out;
 }
 
+/** The cluster's node placers: Kubernetes sites' hosts, VM sites, and the backup agents of both. */
+function createPlacers(sites: Sites, backup: Backup | undefined): NodePlacer[] {
+    return [
+        kubernetesPlacer({ hosts: sites.kubernetesHosts, backupSidecars: backup?.sidecars, serviceAccountAnnotations: backup?.serviceAccountAnnotations }),
+        vmPlacer({ sites: sites.vmSites, backups: backup?.vmBackups }),
+    ];
+}
+
 /**
  * Creates every resource of the environment from a validated topology. `warnings` are the loader's
  * warnings, passed through to the `warnings` output; `backupSettings` the parsed `backup` key (none:
@@ -98,21 +107,14 @@ export function createDeployment(
     backupSettings?: BackupSettings,
 ): Deployment {
     const sites = createSites(topology, { gkeBackupAgent: backupSettings !== undefined });
-    const { kubernetesHosts, vmNodeFactory } = sites;
+    const { kubernetesHosts } = sites;
     // Before the cluster: its pods, VMs and ServiceAccounts carry the agents and their identities.
-    const backup = backupSettings ? createBackup(topology, sites, backupSettings) : undefined;
-    const cluster = new AxonServerCluster(topology.environment, {
-        topology,
-        kubernetesHosts,
-        secrets,
-        vmNodeFactory,
-        backupSidecars: backup?.sidecars,
-        vmBackups: backup?.vmBackups,
-        serviceAccountAnnotations: backup?.serviceAccountAnnotations,
-    });
-    if (backup) attachVmBackup(topology, sites, backup);
+    const createdBackup = backupSettings ? createBackup(topology, sites, backupSettings) : undefined;
+    const cluster = new AxonServerCluster(topology.environment, { topology, secrets, placers: createPlacers(sites, createdBackup) });
+    // After the cluster: the VM nodes' identities and disks exist only once it placed them.
+    const backup = createdBackup ? attachVmBackup(topology, sites, createdBackup, cluster) : undefined;
     const connectivity = createConnectivity(topology, sites);
-    // After the cluster: it creates the VM nodes whose addresses the records need.
+    // After the cluster: the records point at the addresses of the nodes it placed.
     const privateDns = createPrivateDns(topology, sites, cluster);
     const clientConfig: Record<string, RegionClientConfig> = renderRegionClientConfigs(topology);
     return {
@@ -123,9 +125,9 @@ export function createDeployment(
         clientCaCertificate: pulumi.output(cluster.caCertificate),
         failureSummary: summarizeFailures(analyzeFailures(topology)),
         warnings: [...warnings, ...tieringWarnings(topology), ...drainWarnings(topology)].map((w) => ({ path: w.path, message: w.message })),
-        rollingOrder: cluster.rollingOrder,
-        creationOrder: creationOrder(topology).map((n) => n.name),
-        updateOrder: cluster.rollingOrder,
+        rollingOrder: cluster.updateOrder,
+        creationOrder: cluster.creationOrder,
+        updateOrder: cluster.updateOrder,
         kubernetesHosts,
         cluster,
         sites,

@@ -10,7 +10,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { AWS_TAG_KEYS } from "../components/aws/awsNetwork";
 import { AwsPrivateDns, DnsTarget } from "../components/aws/privateDns";
 import { GcpPrivateDns } from "../components/gcp/privateDns";
-import { AxonServerCluster } from "../components/kubernetes/axonServerCluster";
+import { AxonServerCluster } from "../components/axonserver/cluster";
 import { Topology } from "../components/topology/model";
 import { nodeAddress, privateZoneName, usesPrivateDns } from "../components/topology/naming";
 import { Sites } from "./sites";
@@ -29,7 +29,7 @@ interface NodeRecord {
     target: pulumi.Output<DnsTarget>;
 }
 
-/** Creates the zones; call after the cluster (VM nodes exist only once the cluster has created them). */
+/** Creates the zones, with a record for every node the cluster placed (`PlacedNode.dnsTarget`). */
 export function createPrivateDns(topology: Topology, sites: Sites, cluster: AxonServerCluster): PrivateDns {
     if (!usesPrivateDns(topology)) return { unresolved: [] };
     const env = topology.environment;
@@ -39,14 +39,8 @@ export function createPrivateDns(topology: Topology, sites: Sites, cluster: Axon
     const unresolved: string[] = [];
     for (const node of topology.nodes) {
         const name = nodeAddress(topology, node).fqdn;
-        if (node.platform === "vm") {
-            const vm = sites.vmNodeFactory?.nodes[node.name];
-            if (!vm) throw new Error(`VM node ${node.name} was not created by the cluster`);
-            records.push({ name, target: vm.privateIp.apply((ip): DnsTarget => ({ ip })) });
-            continue;
-        }
-        const k8sNode = cluster.nodes[node.name];
-        if (sites.kubernetesHosts[node.site]?.internalLoadBalancer === "none" || !k8sNode?.internalLoadBalancer) {
+        const target = cluster.nodes[node.name]?.dnsTarget;
+        if (!target) {
             unresolved.push(node.name);
             pulumi.log.warn(
                 `node ${node.name} runs on an existing cluster (site ${node.site}), which gets no internal load balancer: ` +
@@ -54,9 +48,7 @@ export function createPrivateDns(topology: Topology, sites: Sites, cluster: Axon
             );
             continue;
         }
-        // GKE: the reserved address both of the node's load balancers use (known before they are).
-        const reserved = k8sNode.loadBalancerAddress;
-        records.push({ name, target: reserved ? reserved.apply((ip): DnsTarget => ({ ip })) : k8sNode.endpoint.apply((e): DnsTarget => ({ ...e.loadBalancer })) });
+        records.push({ name, target });
     }
 
     const awsNetworks = Object.values(sites.awsNetworks);

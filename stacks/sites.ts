@@ -14,7 +14,6 @@ import { existingClusterHost } from "../components/kubernetes/existingCluster";
 import { KubernetesHost } from "../components/platform/host";
 import { Site, Topology } from "../components/topology/model";
 import { siteResourcePrefix } from "../components/topology/naming";
-import { createVmNodeFactory, VmNodeFactoryWithNodes } from "../components/vm/vmNodeFactory";
 import { VmSite } from "../components/vm/vmSite";
 
 /** The environment's GCP network and the provider every GCP resource uses. */
@@ -48,8 +47,6 @@ export const GCP_APIS = [
 export interface Sites {
     /** Kubernetes host per Kubernetes site (`kubernetes`, `eks`, `gke`). */
     readonly kubernetesHosts: Record<string, KubernetesHost>;
-    /** Creates the nodes of `vm` sites (and keeps them, for their DNS records); only when there are any. */
-    readonly vmNodeFactory?: VmNodeFactoryWithNodes;
     /** The VPC of every AWS site the program builds (`eks` and `vm`), by site name, in topology order. */
     readonly awsNetworks: Readonly<Record<string, AwsNetwork>>;
     /** Only when there are AWS `eks`/`vm` sites. */
@@ -105,8 +102,8 @@ function createGcpEnvironment(topology: Topology): GcpEnvironment | undefined {
  * - `eks`: the site's `AwsNetwork` (on its region's provider) and an `EksSite` on it;
  * - `gke`: a `GkeSite` on the environment's one `GcpNetwork`, and its `GcpFirewall` (GkeSite leaves the
  *   Axon ports to it);
- * - `vm`: a `VmSite` on the site's `AwsNetwork` or on the `GcpNetwork` (it makes its own firewall), and
- *   one VM node factory for all VM sites.
+ * - `vm`: a `VmSite` on the site's `AwsNetwork` or on the `GcpNetwork` (it makes its own firewall); the
+ *   cluster's VM placer puts the nodes on it.
  */
 export function createSites(topology: Topology, options: SiteOptions = {}): Sites {
     const env = topology.environment;
@@ -158,6 +155,5 @@ export function createSites(topology: Topology, options: SiteOptions = {}): Site
         }
     }
 
-    const vmNodeFactory = Object.keys(vmSites).length > 0 ? createVmNodeFactory({ topology, sites: vmSites }) : undefined;
-    return { kubernetesHosts, vmNodeFactory, awsNetworks, awsProviders, gcp: gcpEnv, eksSites, gkeSites, vmSites, gkeFirewalls };
+    return { kubernetesHosts, awsNetworks, awsProviders, gcp: gcpEnv, eksSites, gkeSites, vmSites, gkeFirewalls };
 }

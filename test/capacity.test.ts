@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { parseBackupSettings } from "../components/backup/settings";
 import { backupSidecarContainer } from "../components/backup/sidecar";
-import { requireSeparateWorkers } from "../components/kubernetes/axonServerCluster";
+import { requireSeparateWorkers } from "../components/kubernetes/siteObjects";
 import { containerResources } from "../components/kubernetes/podSpec";
 import { loadTopology } from "../components/topology/load";
 import { ConfigIssue, Topology } from "../components/topology/model";

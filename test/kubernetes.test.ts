@@ -3,8 +3,9 @@ import { createHash } from "node:crypto";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
-import type { VmNodeContext } from "../components/axonserver/vmNode";
-import { AxonServerCluster } from "../components/kubernetes/axonServerCluster";
+import { AxonServerCluster } from "../components/axonserver/cluster";
+import type { NodePlacer, PlacementStep } from "../components/axonserver/placement";
+import { kubernetesPlacer } from "../components/kubernetes/kubernetesPlacer";
 import { INTERNAL_LB_ANNOTATIONS, PROPERTIES_HASH_ANNOTATION } from "../components/kubernetes/axonServerNode";
 import { existingClusterHost } from "../components/kubernetes/existingCluster";
 import { nodePodLabels, sitePodSelector } from "../components/platform/labels";
@@ -66,8 +67,8 @@ describe("kubernetes: AxonServerCluster on the local stack (existing cluster)", 
             const hosts = Object.fromEntries(topology.sites.map((s) => [s.name, existingClusterHost(s, topology)]));
             return new AxonServerCluster(topology.environment, {
                 topology,
-                kubernetesHosts: hosts,
                 secrets: { adminToken: ADMIN, internalToken: INTERNAL },
+                placers: [kubernetesPlacer({ hosts })],
             });
         });
     });
@@ -232,7 +233,8 @@ describe("kubernetes: AxonServerCluster on the local stack (existing cluster)", 
         // readiness and a Job's completion before dependents start (provider/pkg/await/{statefulset,job}.go).
         const order = creationOrder(topology).map((n) => n.name);
         assert.deepEqual(order, ["axonserver-1", "axonserver-2", "axonserver-3"]);
-        assert.deepEqual(run.result.rollingOrder, order);
+        assert.deepEqual(run.result.creationOrder, order);
+        assert.deepEqual(run.result.updateOrder, order);
         const stsOf = (n: string) => one(run.records, T.sts, `local-${n}-sts`);
         const gateBefore = (n: string) => one(run.records, T.job, `local-gate-${n}`);
         const allSts = new Set(ofType(run.records, T.sts).map((r) => r.urn));
@@ -389,7 +391,7 @@ function multiZoneTopology(): Topology {
 const US_LB_ADDRESS = "10.1.200.7";
 
 describe("kubernetes: AxonServerCluster across zones, sites and a VM", () => {
-    let run: MockRun<{ cluster: AxonServerCluster; vmCalls: VmNodeContext[] }>;
+    let run: MockRun<{ cluster: AxonServerCluster; vmCalls: { node: string; step: PlacementStep; licensed: boolean }[] }>;
     let topology: Topology;
     before(async () => {
         topology = multiZoneTopology();
@@ -412,15 +414,23 @@ describe("kubernetes: AxonServerCluster across zones, sites and a VM", () => {
                     ...(lb === "gcp-internal" ? { loadBalancerAddresses: { "axon-us": US_LB_ADDRESS } } : {}),
                 };
             };
-            const vmCalls: VmNodeContext[] = [];
+            const vmCalls: { node: string; step: PlacementStep; licensed: boolean }[] = [];
+            // A stand-in VM placer: one RandomPet per VM node, as a child of the cluster.
+            const vms: NodePlacer = {
+                name: "test-vm",
+                handles: (n) => n.platform === "vm",
+                attach: (c) => ({
+                    place: (node, step) => {
+                        vmCalls.push({ node: node.name, step, licensed: c.secrets.license !== undefined });
+                        const pet = new random.RandomPet(`mz-${node.name}-vm`, {}, { parent: c.parent, dependsOn: [...step.dependsOn] });
+                        return { node, component: c.parent, ready: [pet], endpoint: pulumi.output({ site: node.site, fqdn: `${node.name}.mz.axon.internal`, grpc: "", http: "", internalGrpc: "" }) };
+                    },
+                }),
+            };
             const cluster = new AxonServerCluster("mz", {
                 topology,
-                kubernetesHosts: { eu: host("eu", "aws-nlb"), us: host("us", "gcp-internal") },
                 secrets: { license: LICENSE },
-                vmNodeFactory: (ctx) => {
-                    vmCalls.push(ctx);
-                    return new random.RandomPet(`mz-${ctx.node.name}-vm`, {}, { parent: ctx.parent, dependsOn: ctx.dependsOn });
-                },
+                placers: [kubernetesPlacer({ hosts: { eu: host("eu", "aws-nlb"), us: host("us", "gcp-internal") } }), vms],
             });
             return { cluster, vmCalls };
         });
@@ -476,7 +486,7 @@ describe("kubernetes: AxonServerCluster across zones, sites and a VM", () => {
 
     it("makes each node wait for its host's ready resources and the gate after the previous node (VM nodes included)", () => {
         const order = creationOrder(topology).map((n) => n.name);
-        assert.deepEqual(run.result.cluster.rollingOrder, order);
+        assert.deepEqual(run.result.cluster.creationOrder, order);
         const isVm = (n: string) => topology.nodes.find((x) => x.name === n)!.platform === "vm";
         const chainUrn = (n: string) => (isVm(n) ? one(run.records, "random:index/randomPet:RandomPet", `mz-${n}-vm`).urn : one(run.records, T.sts, `mz-${n}-sts`).urn);
         for (let i = 0; i < order.length; i++) {
@@ -497,8 +507,8 @@ describe("kubernetes: AxonServerCluster across zones, sites and a VM", () => {
         const vmIndex = order.indexOf("axon-vm");
         assert.ok(vmIndex > 0, "the VM node is in the chain, gated by a Job on the previous node's Kubernetes site");
         const [call] = run.result.vmCalls;
-        assert.equal(call.node.name, "axon-vm");
-        assert.ok(call.tls && call.license);
+        assert.equal(call.node, "axon-vm");
+        assert.ok(call.step.tls && call.licensed, "the VM placer gets the certificate and the license from the cluster");
     });
 
     it("creates each internal load balancer after its StatefulSet, publishing not-ready addresses", () => {
@@ -640,25 +650,42 @@ describe("kubernetes: AxonServerCluster across zones, sites and a VM", () => {
 });
 
 describe("kubernetes: AxonServerCluster argument errors", () => {
-    it("rejects VM nodes without a vmNodeFactory, before creating anything", async () => {
+    it("rejects nodes without a placer and Kubernetes nodes without a host, all at once, before any placer creates anything", async () => {
         const topology = multiZoneTopology();
-        let created = 0;
+        let attached = 0;
         await assert.rejects(
             runUnderMocks({ stack: "err" }, () => {
                 const provider = new k8s.Provider("err-k8s", {});
                 const h: KubernetesHost = { site: "eu", provider, storageClassNames: { fast: "a", standard: "b", cold: "c" }, readyResources: [], internalLoadBalancer: "none" };
-                created++;
-                return new AxonServerCluster("err", { topology, kubernetesHosts: { eu: h, us: { ...h, site: "us" } }, secrets: { license: LICENSE } });
+                const k8sPlacer = kubernetesPlacer({ hosts: { eu: h } });
+                const spy: NodePlacer = { ...k8sPlacer, attach: (c) => (attached++, k8sPlacer.attach(c)) };
+                return new AxonServerCluster("err", { topology, secrets: {}, placers: [spy] });
             }),
-            /axon-vm run on VMs but no vmNodeFactory was given/,
+            (e: Error) => {
+                assert.match(e.message, /node axon-vm \(site dr, platform vm\): no placer handles it \(placers: kubernetes\)/);
+                assert.match(e.message, /node axon-us: site us \(gke\) has no Kubernetes host/);
+                assert.match(e.message, /axonServer\.licensed is set but no license secret was given/);
+                return true;
+            },
         );
-        assert.equal(created, 1);
+        assert.equal(attached, 0);
+    });
+
+    it("rejects a node two placers claim", async () => {
+        const topology = localTopology();
+        await assert.rejects(
+            runUnderMocks({ stack: "err2" }, () => {
+                const hosts = Object.fromEntries(topology.sites.map((s) => [s.name, existingClusterHost(s, topology)]));
+                return new AxonServerCluster("err2", { topology, secrets: {}, placers: [kubernetesPlacer({ hosts }), { ...kubernetesPlacer({ hosts }), name: "other" }] });
+            }),
+            /node axonserver-1: placed by several placers \(kubernetes, other\)/,
+        );
     });
 
     it("rejects a Kubernetes node whose site has no host", async () => {
         const topology = localTopology();
         await assert.rejects(
-            runUnderMocks({ stack: "err2" }, () => new AxonServerCluster("err2", { topology, kubernetesHosts: {}, secrets: {} })),
+            runUnderMocks({ stack: "err3" }, () => new AxonServerCluster("err3", { topology, secrets: {}, placers: [kubernetesPlacer({ hosts: {} })] })),
             /node axonserver-1: site kind \(kubernetes\) has no Kubernetes host/,
         );
     });

@@ -16,7 +16,8 @@ import { sitePortRules } from "../components/topology/connectivity";
 import { Topology } from "../components/topology/model";
 import { awsDataDevice, gcpDataDevice } from "../components/vm/bootstrap";
 import { VmAxonServerNode, dataDiskSizeGb } from "../components/vm/vmAxonServerNode";
-import { createVmNodeFactory } from "../components/vm/vmNodeFactory";
+import type { NodePlacement, NodeTlsMaterial } from "../components/axonserver/placement";
+import { vmPlacer } from "../components/vm/vmPlacer";
 import { AL2023_AMI, VmSite, ec2Architecture } from "../components/vm/vmSite";
 import {
     ResourceRecord,
@@ -48,6 +49,21 @@ class Parent extends pulumi.ComponentResource {
     }
 }
 
+/** The VM placer bound to a stand-in cluster, as `AxonServerCluster` binds it. */
+function vmPlacement(topology: Topology, sites: Record<string, VmSite>, secrets: { license?: boolean } = {}, parent: pulumi.ComponentResource = new Parent("cluster")): NodePlacement {
+    return vmPlacer({ sites }).attach({
+        name: "cluster",
+        parent,
+        topology,
+        secrets: {
+            adminToken: pulumi.secret(SECRET_VALUES.admin),
+            internalToken: pulumi.secret(SECRET_VALUES.internal),
+            ...(secrets.license ? { license: pulumi.secret(SECRET_VALUES.license) } : {}),
+        },
+    });
+}
+const TLS: NodeTlsMaterial = { caCertPem: pulumi.secret(SECRET_VALUES.ca), certPem: pulumi.secret(SECRET_VALUES.cert), privateKeyPem: pulumi.secret(SECRET_VALUES.key) };
+
 const one = (records: ResourceRecord[], type: string): ResourceRecord => {
     const rs = ofType(records, type);
     assert.equal(rs.length, 1, `exactly one ${type}`);
@@ -73,7 +89,13 @@ describe("VM sites (components/vm)", () => {
     describe("AWS: prod stack, site aws-use1 (EC2)", () => {
         let topology: Topology;
         let records: ResourceRecord[];
-        let result: { node: VmAxonServerNode; secretRefs: Record<string, string>; privateIp: string; previousUrn: string };
+        let result: {
+            node: VmAxonServerNode;
+            secretRefs: Record<string, string>;
+            privateIp: string;
+            previousUrn: string;
+            handle: { ready: readonly pulumi.Resource[]; dnsTarget: unknown; endpoint: unknown; identity: unknown; gceDisk: unknown; resourceName: string; roleName: string };
+        };
 
         before(async () => {
             topology = prodTopology();
@@ -82,28 +104,48 @@ describe("VM sites (components/vm)", () => {
                 const providers = new AwsProviders("aws");
                 const network = new AwsNetwork("prod-aws-use1-net", { topology, site, provider: providers.forRegion(site.region) });
                 const vmSite = new VmSite("prod-aws-use1-vm", { topology, site, network });
-                const factory = createVmNodeFactory({ topology, sites: { [site.name]: vmSite } });
                 const parent = new Parent("cluster");
                 const previous = new random.RandomPet("previous-node", {}, { parent });
-                const node = factory({
-                    node: topology.nodes.find((n) => n.name === "axon-dr-1")!,
+                const placed = vmPlacement(topology, { [site.name]: vmSite }, { license: true }, parent).place(topology.nodes.find((n) => n.name === "axon-dr-1")!, {
                     dependsOn: [previous],
-                    adminToken: pulumi.secret(SECRET_VALUES.admin),
-                    internalToken: pulumi.secret(SECRET_VALUES.internal),
-                    license: pulumi.secret(SECRET_VALUES.license),
-                    tls: { caCertPem: pulumi.secret(SECRET_VALUES.ca), certPem: pulumi.secret(SECRET_VALUES.cert), privateKeyPem: pulumi.secret(SECRET_VALUES.key) },
-                    parent,
-                }) as VmAxonServerNode;
-                assert.equal(factory.nodes["axon-dr-1"], node);
+                    tls: TLS,
+                });
+                const node = placed.component as VmAxonServerNode;
+                const machine = placed.machine!;
                 return {
                     node,
                     secretRefs: await outputValue(node.secretRefs),
                     privateIp: await outputValue(node.privateIp),
                     previousUrn: await outputValue(previous.urn),
+                    handle: {
+                        ready: placed.ready,
+                        dnsTarget: await outputValue(placed.dnsTarget!),
+                        endpoint: await outputValue(placed.endpoint),
+                        identity: machine.identity.cloud === "aws" ? { cloud: "aws", roleName: await outputValue(machine.identity.roleName) } : machine.identity,
+                        gceDisk: machine.gceDataDiskName,
+                        resourceName: machine.resourceName,
+                        roleName: await outputValue(node.role!.name),
+                    },
                 };
             });
             records = run.records;
             result = run.result;
+        });
+
+        it("hands the cluster a handle: the node to wait for, its endpoints, a DNS record on its private IP, its instance role", () => {
+            const h = result.handle;
+            assert.deepEqual(h.ready, [result.node]);
+            assert.deepEqual(h.dnsTarget, { ip: result.privateIp });
+            assert.deepEqual(h.endpoint, {
+                site: "aws-use1",
+                fqdn: result.node.fqdn,
+                grpc: `${result.node.fqdn}:8124`,
+                http: `${result.node.fqdn}:8024`,
+                internalGrpc: `${result.node.fqdn}:8224`,
+            });
+            assert.deepEqual(h.identity, { cloud: "aws", roleName: h.roleName });
+            assert.equal(h.gceDisk, undefined, "EC2 volumes are found by the snapshot policy's tags");
+            assert.equal(h.resourceName, "prod-aws-use1-axon-dr-1");
         });
 
         it("creates one node's worth of resources, each URN once", () => {
@@ -195,15 +237,9 @@ describe("VM sites (components/vm)", () => {
             const run = await runUnderMocks({ stack: "prod" }, async () => {
                 const providers = new AwsProviders("aws");
                 const network = new AwsNetwork("prod-aws-use1-net", { topology: t, site, provider: providers.forRegion(site.region) });
-                const factory = createVmNodeFactory({ topology: t, sites: { [site.name]: new VmSite("prod-aws-use1-vm", { topology: t, site, network }) } });
-                factory({
-                    node: t.nodes.find((n) => n.name === "axon-dr-1")!,
+                vmPlacement(t, { [site.name]: new VmSite("prod-aws-use1-vm", { topology: t, site, network }) }, { license: true }).place(t.nodes.find((n) => n.name === "axon-dr-1")!, {
                     dependsOn: [],
-                    adminToken: pulumi.secret(SECRET_VALUES.admin),
-                    internalToken: pulumi.secret(SECRET_VALUES.internal),
-                    license: pulumi.secret(SECRET_VALUES.license),
-                    tls: { caCertPem: pulumi.secret(SECRET_VALUES.ca), certPem: pulumi.secret(SECRET_VALUES.cert), privateKeyPem: pulumi.secret(SECRET_VALUES.key) },
-                    parent: new Parent("cluster"),
+                    tls: TLS,
                 });
             });
             const vol = one(run.records, "aws:ebs/volume:Volume");
@@ -306,20 +342,15 @@ describe("VM sites (components/vm)", () => {
                 const provider = new gcp.Provider("gcp", { project: topology.gcpProject, region: site.region });
                 const network = new GcpNetwork("dev-net", { topology, provider });
                 const vmSite = new VmSite("dev-gcp-vm", { topology, site, network });
-                const factory = createVmNodeFactory({ topology, sites: { [site.name]: vmSite } });
-                const parent = new Parent("cluster");
+                const placement = vmPlacement(topology, { [site.name]: vmSite });
                 let previous: pulumi.Resource | undefined;
+                const placed: VmAxonServerNode[] = [];
                 for (const node of topology.nodes) {
-                    previous = factory({
-                        node,
-                        dependsOn: previous ? [previous] : [],
-                        adminToken: pulumi.secret(SECRET_VALUES.admin),
-                        internalToken: pulumi.secret(SECRET_VALUES.internal),
-                        parent,
-                    });
+                    placed.push(placement.place(node, { dependsOn: previous ? [previous] : [] }).component as VmAxonServerNode);
+                    previous = placed[placed.length - 1];
                 }
                 const out: Record<string, Record<string, string>> = {};
-                for (const [name, n] of Object.entries(factory.nodes)) out[name] = await outputValue(n.secretRefs);
+                for (const n of placed) out[n.node.name] = await outputValue(n.secretRefs);
                 return out;
             });
             records = run.records;
@@ -416,13 +447,7 @@ describe("VM sites (components/vm)", () => {
                     const provider = new gcp.Provider("gcp", { project: topology.gcpProject, region: topology.sites[0].region });
                     const network = new GcpNetwork("dev-net", { topology, provider });
                     const site = new VmSite("s", { topology, site: topology.sites[0], network });
-                    createVmNodeFactory({ topology, sites: { [site.site.name]: site } })({
-                        node: topology.nodes[0],
-                        dependsOn: [],
-                        adminToken: pulumi.secret("a"),
-                        internalToken: pulumi.secret("b"),
-                        parent: new Parent("p"),
-                    });
+                    vmPlacement(topology, { [site.site.name]: site }).place(topology.nodes[0], { dependsOn: [] });
                 }),
                 /axonServer\.download .* is required for VM nodes/,
             );
@@ -442,13 +467,7 @@ describe("VM sites (components/vm)", () => {
             );
             await assert.rejects(
                 runUnderMocks({ stack: "err3" }, () =>
-                    createVmNodeFactory({ topology, sites: {} })({
-                        node: topology.nodes[0],
-                        dependsOn: [],
-                        adminToken: pulumi.secret("a"),
-                        internalToken: pulumi.secret("b"),
-                        parent: new Parent("p"),
-                    }),
+                    vmPlacement(topology, {}).place(topology.nodes[0], { dependsOn: [] }),
                 ),
                 /no VmSite for site gcp-vm/,
             );

@@ -13,6 +13,7 @@ import { renderClusterTemplate } from "../axonserver/render/clusterTemplate";
 import { ALLOW_INITIALISE_ANNOTATION, startupGuardFor } from "../axonserver/render/startupGuard";
 import { CONTAINER_PATHS } from "../axonserver/render/paths";
 import { FILES } from "../axonserver/render/paths";
+import type { NodeEndpoint, NodeTlsMaterial } from "../axonserver/placement";
 import { backupScriptConfigMapData, backupSidecarVolumes } from "../backup/sidecar";
 import { KubernetesHost } from "../platform/host";
 import { AxonNode, PORTS, Topology } from "../topology/model";
@@ -35,13 +36,6 @@ import {
     volumeClaimTemplates,
     volumeMounts,
 } from "./podSpec";
-
-/** PEM material of one node's certificate. */
-export interface NodeTlsMaterial {
-    caCertPem: pulumi.Input<string>;
-    certPem: pulumi.Input<string>;
-    privateKeyPem: pulumi.Input<string>;
-}
 
 export interface AxonServerNodeArgs {
     topology: Topology;
@@ -82,21 +76,6 @@ export interface NodeBackupSidecar {
     container: Container;
     /** Pod volumes besides the script ConfigMap and `/tmp` (e.g. `webIdentityTokenVolume()`). */
     extraVolumes?: Volume[];
-}
-
-/** Where a node is reached. */
-export interface NodeEndpoint {
-    site: string;
-    fqdn: string;
-    grpc: string;
-    /**
-     * The HTTP UI/REST API. On Kubernetes it is the node's in-cluster `-http` Service (ClusterIP, never
-     * load-balanced): reach it with `kubectl port-forward svc/<node>-http 8024`. VM nodes serve it on
-     * their own address to the admin ranges.
-     */
-    http: string;
-    internalGrpc: string;
-    loadBalancer?: { hostname?: string; ip?: string };
 }
 
 /**

@@ -6,6 +6,7 @@
 import assert from "node:assert/strict";
 import * as pulumi from "@pulumi/pulumi";
 import { Deployment } from "../../stacks/deployment";
+import { VmAxonServerNode } from "../../components/vm/vmAxonServerNode";
 import { assertUniqueUrns, countByType, MockRun, ofType, outputValue, ResourceRecord, providerName } from "../../tools/harness/mocks";
 import { runStack } from "../../tools/harness/stacks";
 
@@ -211,7 +212,7 @@ describe("stack prod (Pulumi.prod.yaml, end to end under mocks)", () => {
         assert.deepEqual((managed.inputs as J).privateVisibilityConfig.networks, [{ networkUrl: "prod-gcp-net-vpc-id" }]);
 
         const endpoints = await outputValue(run.result.cluster.nodeEndpoints);
-        const vmIp = await outputValue(run.result.sites.vmNodeFactory!.nodes["axon-dr-1"].privateIp);
+        const vmIp = await outputValue((run.result.cluster.nodes["axon-dr-1"].component as VmAxonServerNode).privateIp);
         const expected = Object.fromEntries(
             ALL_NODES.map((n) => {
                 const fqdn = `${n}.prod.axon.internal`;

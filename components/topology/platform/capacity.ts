@@ -13,7 +13,7 @@
  * - A worker's allocatable capacity is its memory as the kubelet sees it minus the provider's
  *   published reservations (`allocatable`).
  * - When a zone has at most `nodesPerZone` Axon pods, the pods carry a *required* anti-affinity (one
- *   Axon pod per worker; components/kubernetes/axonServerCluster.ts `requireSeparateWorkers`), so each
+ *   Axon pod per worker; components/kubernetes/siteObjects.ts `requireSeparateWorkers`), so each
  *   pod must fit a worker alone. Otherwise they may share workers: first-fit decreasing packing.
  * - Rolling restart: a StatefulSet with one replica replaces its pod in place (delete, then create), so
  *   an Axon restart needs no spare capacity. A node upgrade surges: EKS managed node groups launch the
@@ -250,7 +250,7 @@ export function systemPodsPerWorker(platform: "eks" | "gke"): Resources {
 /**
  * Whether the Axon pods of a site get a required anti-affinity (one Axon pod per worker): a cluster this
  * program creates whose workers per zone are at least the Axon nodes of any one zone. The same rule as
- * components/kubernetes/axonServerCluster.ts `requireSeparateWorkers`.
+ * components/kubernetes/siteObjects.ts `requireSeparateWorkers`.
  */
 export function requiresSeparateWorkers(topology: Pick<Topology, "nodes">, site: Pick<Site, "name" | "platform" | "cluster">): boolean {
     if (site.platform !== "eks" && site.platform !== "gke") return false;

@@ -1,7 +1,8 @@
 /**
  * TLS for Axon Server gRPC (client and internal: one switch): a private CA and one
  * certificate per node, all generated with @pulumi/tls. Private keys live only in state (encrypted:
- * the provider marks them secret, and we wrap them again) and in Kubernetes Secrets.
+ * the provider marks them secret, and we wrap them again), in Kubernetes Secrets and in the VMs' secret
+ * managers.
  */
 import * as pulumi from "@pulumi/pulumi";
 import * as tls from "@pulumi/tls";
