@@ -31,10 +31,8 @@ const NOT_YET: ReadonlySet<string> = new Set<string>([
     "components/axonserver/render/startupGuard.ts",
     "components/axonserver/vmNode.ts",
     "components/backup/sidecar.ts",
-    "components/kubernetes/axonServerCluster.ts",
     "components/kubernetes/axonServerNode.ts",
     "components/kubernetes/rollingGate.ts",
-    "components/vm/vmNodeFactory.ts",
     "stacks/config.ts",
     "stacks/sites.ts",
 ]);

@@ -24,23 +24,30 @@ export interface NodeTlsMaterial {
 
 /** Where a node is reached (the `nodeEndpoints` stack output). */
 export interface NodeEndpoint {
-    site: string;
-    fqdn: string;
-    grpc: string;
+    /** The node's site. */
+    readonly site: string;
+    /** The node's advertised name, `<node>.<environment>.<domain>` (or the in-cluster name on an existing cluster). */
+    readonly fqdn: string;
+    /** Client gRPC, `<fqdn>:8124`. */
+    readonly grpc: string;
     /**
      * The HTTP UI/REST API. On Kubernetes it is the node's in-cluster `-http` Service (ClusterIP, never
      * load-balanced): reach it with `kubectl port-forward svc/<node>-http 8024`. VM nodes serve it on
      * their own address to the admin ranges.
      */
-    http: string;
-    internalGrpc: string;
-    loadBalancer?: { hostname?: string; ip?: string };
+    readonly http: string;
+    /** Peer gRPC between nodes, `<fqdn>:8224`. */
+    readonly internalGrpc: string;
+    /** The node's internal load balancer as the cloud reports it. @default - none (no internal load balancer) */
+    readonly loadBalancer?: { hostname?: string; ip?: string };
 }
 
 /** What a node's private DNS name points at: a host name (CNAME) or an address (A). */
 export interface NodeDnsTarget {
-    hostname?: string;
-    ip?: string;
+    /** A host name to point a CNAME at (an AWS NLB). @default - none */
+    readonly hostname?: string;
+    /** An address to point an A record at. @default - none */
+    readonly ip?: string;
 }
 
 /**
@@ -57,6 +64,7 @@ export interface NodeMachine {
     /**
      * The Compute Engine data disk (a snapshot schedule is attached to it by name). Absent on EC2: the
      * AWS snapshot policy selects volumes by tag.
+     * @default - none
      */
     readonly gceDataDiskName?: pulumi.Output<string>;
 }
@@ -74,7 +82,8 @@ export interface PlacedNode {
     readonly ready: readonly pulumi.Resource[];
     /**
      * A hash that changes exactly when the node restarts (the pod template on Kubernetes); the gate after
-     * the node runs again when it changes. Absent: the gate derives it from the node's configuration.
+     * the node runs again when it changes.
+     * @default - the gate derives it from the node's configuration
      */
     readonly restartHash?: pulumi.Input<string>;
     /** Where clients and peers reach the node. */
@@ -82,9 +91,10 @@ export interface PlacedNode {
     /**
      * The target of the node's private DNS record; absent when the node has no address every site can
      * reach (a node on an existing cluster gets no internal load balancer).
+     * @default - none
      */
     readonly dnsTarget?: pulumi.Output<NodeDnsTarget>;
-    /** The node's own machine; absent on Kubernetes (pods run as the site's ServiceAccount). */
+    /** The node's own machine. @default - none (on Kubernetes pods run as the site's ServiceAccount) */
     readonly machine?: NodeMachine;
 }
 
@@ -97,6 +107,7 @@ export interface ClusterContext {
      * cluster's children, whichever placer made them.
      */
     readonly parent: pulumi.ComponentResource;
+    /** The validated topology of the cluster. */
     readonly topology: Topology;
     /** Tokens and license of the cluster (Pulumi secrets). */
     readonly secrets: ClusterSecrets;
@@ -109,7 +120,7 @@ export interface PlacementStep {
      * gate runs between the two (two VM nodes); empty for the first node.
      */
     readonly dependsOn: readonly pulumi.Resource[];
-    /** The node's certificate; present exactly when `topology.axonServer.tls`. */
+    /** The node's certificate, given exactly when `topology.axonServer.tls`. @default - none (TLS off) */
     readonly tls?: NodeTlsMaterial;
 }
 
@@ -127,7 +138,8 @@ export interface NodePlacement {
     place(node: AxonNode, step: PlacementStep): PlacedNode;
     /**
      * The resource that releases `step.before` once `step.after` is back in the cluster, when this
-     * platform runs it (on Kubernetes: a Job); `undefined` when it does not. Default: no gates.
+     * platform runs it (on Kubernetes: a Job); `undefined` when it does not.
+     * @default - the platform runs no gates
      */
     gate?(step: GateStep): pulumi.Resource | undefined;
 }
@@ -140,7 +152,8 @@ export interface NodePlacer {
     handles(node: AxonNode): boolean;
     /**
      * Problems that would stop `place` for the given nodes (e.g. a site without a host), as messages;
-     * the cluster reports every placer's problems at once, before creating anything. Default: none.
+     * the cluster reports every placer's problems at once, before creating anything.
+     * @default - no checks
      */
     check?(topology: Topology, nodes: readonly AxonNode[]): string[];
     /** Called once by the cluster before it places any node: creates the platform's shared resources. */

@@ -25,8 +25,11 @@ export interface ClusterSecretsInput {
 }
 
 export interface ClusterSecrets {
+    /** The system token with administrative rights (a Pulumi secret). */
     readonly adminToken: pulumi.Output<string>;
+    /** The token nodes authenticate each other with (a Pulumi secret). */
     readonly internalToken: pulumi.Output<string>;
+    /** The license file content (a Pulumi secret). @default - none (unlicensed) */
     readonly license?: pulumi.Output<string>;
 }
 

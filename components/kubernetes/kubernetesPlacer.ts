@@ -16,11 +16,11 @@ import { createClientConfig, createSiteObjects, requireSeparateWorkers, SiteObje
 export interface KubernetesPlacerArgs {
     /** Kubernetes host per site name; every node on a site that is not `vm` needs one. */
     readonly hosts: Readonly<Record<string, KubernetesHost>>;
-    /** Backup agent sidecar per node name (only the nodes the backup plan designates). @default none */
+    /** Backup agent sidecar per node name (only the nodes the backup plan designates). @default - none */
     readonly backupSidecars?: Readonly<Record<string, NodeBackupSidecar>>;
     /**
      * Annotations of the site's ServiceAccount per site name, e.g. the bucket identity of the backup
-     * sidecar (`eks.amazonaws.com/role-arn`, `iam.gke.io/gcp-service-account`). @default none
+     * sidecar (`eks.amazonaws.com/role-arn`, `iam.gke.io/gcp-service-account`). @default - none
      */
     readonly serviceAccountAnnotations?: Readonly<Record<string, Readonly<Record<string, pulumi.Input<string>>>>>;
 }

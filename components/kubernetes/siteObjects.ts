@@ -40,8 +40,11 @@ export interface SiteObjectsArgs {
     readonly clusterName: string;
     /** Parent of the objects (the cluster component). */
     readonly parent: pulumi.Resource;
+    /** The validated topology. */
     readonly topology: Topology;
+    /** The site the objects are for. */
     readonly site: Site;
+    /** The site's host; every object uses its provider. */
     readonly host: KubernetesHost;
 }
 

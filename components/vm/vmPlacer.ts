@@ -21,7 +21,7 @@ import { VmSite } from "./vmSite";
 export interface VmPlacerArgs {
     /** The `VmSite` of every VM site, by site name. */
     readonly sites: Readonly<Record<string, VmSite>>;
-    /** The backup agent per node name (only the nodes the backup plan designates). @default none */
+    /** The backup agent per node name (only the nodes the backup plan designates). @default - none */
     readonly backups?: Readonly<Record<string, VmNodeBackup>>;
     /** Also `protect` the data disks (see `VmAxonServerNode`). @default false */
     readonly protectDataDisks?: boolean;
