@@ -17,7 +17,7 @@
  *   - GKE → S3: the cluster's own OIDC issuer (`https://container.googleapis.com/v1/projects/<p>/locations/<l>/clusters/<c>`,
  *     GKE `projects.locations.clusters.well-known.getOpenid-configuration`) registered as an AWS IAM OIDC
  *     provider, an `AwsBackupIrsaRole` trusting it for the Axon ServiceAccount, and the sidecar exchanging a
- *     projected token (audience `sts.amazonaws.com`) for the role (`WEB_IDENTITY` in sidecar.ts).
+ *     projected token (audience `sts.amazonaws.com`) for the role (`WEB_IDENTITY` in components/backup/agentRuntime.ts).
  *   - VM: `AwsBackupRolePolicy` on the instance role, or `GcpBackupAccess` for the instance's service account.
  *   Other pairs (EKS or EC2 → GCS, Compute Engine → S3, an existing cluster) have no identity this program
  *   can set up: the loader rejects them (`backupWiringIssues` in components/topology/validate.ts).
@@ -37,7 +37,8 @@ import { agentScope, AwsBackupIrsaRole, AwsBackupRolePolicy, GcpBackupAccess } f
 import { BackupBucket } from "../components/backup/backupBucket";
 import { BackupPlan, planBackups } from "../components/backup/plan";
 import { BackupSettings } from "../components/backup/settings";
-import { backupSidecarContainer, webIdentityTokenVolume } from "../components/backup/sidecar";
+import { webIdentityTokenVolume } from "../components/backup/agentRuntime";
+import { backupSidecarContainer } from "../components/kubernetes/backupSidecar";
 import { AwsSnapshotPolicy, GcpSnapshotSchedule, GkeBackup } from "../components/backup/snapshots";
 import { gcpAccountId, GCP_MAX_LOGICAL_NAME } from "../components/gcp/ranges";
 import { fitName } from "../components/topology/identity";

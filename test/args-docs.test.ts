@@ -30,7 +30,6 @@ const NOT_YET: ReadonlySet<string> = new Set<string>([
     "components/aws/vpcPeering.ts",
     "components/axonserver/render/startupGuard.ts",
     "components/axonserver/vmNode.ts",
-    "components/backup/sidecar.ts",
     "components/kubernetes/axonServerNode.ts",
     "components/kubernetes/rollingGate.ts",
     "stacks/config.ts",

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { parseBackupSettings } from "../components/backup/settings";
-import { backupSidecarContainer } from "../components/backup/sidecar";
+import { backupSidecarContainer } from "../components/kubernetes/backupSidecar";
 import { requireSeparateWorkers } from "../components/kubernetes/siteObjects";
 import { containerResources } from "../components/kubernetes/podSpec";
 import { loadTopology } from "../components/topology/load";

@@ -2,7 +2,8 @@
  * Load-time checks of `clusterAccess` and the per-site platform options (components/topology/clusterAccess.ts).
  */
 import * as assert from "node:assert/strict";
-import { AGENT_IMAGES, backupSidecarContainer } from "../components/backup/sidecar";
+import { AGENT_IMAGES } from "../components/backup/agentRuntime";
+import { backupSidecarContainer } from "../components/kubernetes/backupSidecar";
 import { parseBackupSettings } from "../components/backup/settings";
 import { registryImage } from "../components/topology/images";
 import { gkeBackupLocation } from "../components/backup/snapshots";

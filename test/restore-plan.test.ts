@@ -8,7 +8,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import YAML from "yaml";
 import { renderRecoveryJson, restoreMinutes, restorePlan, RestorePlanError, WEB_IDENTITY_ROLE_PLACEHOLDER } from "../components/backup/restorePlan";
-import { AGENT_IMAGES } from "../components/backup/sidecar";
+import { AGENT_IMAGES } from "../components/backup/agentRuntime";
 import { loadTopologyOrThrow } from "../components/topology/load";
 import { readStackFile, REPO_ROOT, stackConfigFromFile } from "../tools/config/stackFile";
 import { main, parseArgs } from "../tools/restore-plan";
@@ -70,7 +70,7 @@ describe("restore plan", () => {
     after(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
     // A stack behind a registry mirror (imageRegistry) pulls nothing from Docker Hub: its restore Jobs run
-    // the same mirrored agent image as the backup sidecars (components/backup/sidecar.ts backupAgentImage).
+    // the same mirrored agent image as the backup sidecars (components/backup/agentRuntime.ts backupAgentImage).
     it("restore Jobs pull the agent image through the stack's imageRegistry mirror, like the sidecars", () => {
         const mirror = "123456789012.dkr.ecr.eu-west-1.amazonaws.com/docker-hub";
         const cfg = stackConfigFromFile(readStackFile("dev")).raw;

@@ -7,7 +7,7 @@ import type { BackupPlan } from "../backup/plan";
 import type { BackupSettings } from "../backup/settings";
 
 /**
- * The backup agent of a VM node (components/backup/sidecar.ts `renderBackupTimerUnits`): its script and
+ * The backup agent of a VM node (components/vm/backupTimer.ts `renderBackupTimerUnits`): its script and
  * systemd timer are installed by the bootstrap. Bucket access is granted to the node's identity
  * (`PlacedNode.machine`) by the stack (`stacks/backup.ts`).
  */

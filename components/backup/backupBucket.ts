@@ -14,7 +14,7 @@ import * as aws from "@pulumi/aws";
 import * as gcp from "@pulumi/gcp";
 import * as pulumi from "@pulumi/pulumi";
 import { BackupSettings } from "./settings";
-import { bucketUrl } from "./sidecar";
+import { bucketUrl } from "./agentRuntime";
 import { accountRootKeyPolicy } from "../aws/iam";
 
 export interface BackupBucketArgs {

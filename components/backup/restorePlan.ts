@@ -20,7 +20,7 @@ import { AXON_UID, nodePaths, VOLUMES } from "../axonserver/render/paths";
 import { AGENT_ENV, AGENT_LAYOUT, AGENT_SCRIPT_NAME, RESTORE_ENV } from "./agent";
 import { nodePrefix, planBackups } from "./plan";
 import { BackupSettings } from "./settings";
-import { backupAgentImage, SCRIPT_DIR, SIDECAR_NAME, VM_AGENT_PATH, WEB_IDENTITY, webIdentityTokenVolume } from "./sidecar";
+import { backupAgentImage, SCRIPT_DIR, SIDECAR_NAME, VM_AGENT_PATH, WEB_IDENTITY, webIdentityTokenVolume } from "./agentRuntime";
 
 /**
  * One element of `recovery.json` (docs.axoniq.io `administration/recovery`: `name`, `oldName`,

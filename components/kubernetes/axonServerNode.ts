@@ -14,7 +14,7 @@ import { ALLOW_INITIALISE_ANNOTATION, startupGuardFor } from "../axonserver/rend
 import { CONTAINER_PATHS } from "../axonserver/render/paths";
 import { FILES } from "../axonserver/render/paths";
 import type { NodeEndpoint, NodeTlsMaterial } from "../axonserver/placement";
-import { backupScriptConfigMapData, backupSidecarVolumes } from "../backup/sidecar";
+import { backupScriptConfigMapData, backupSidecarVolumes } from "./backupSidecar";
 import { KubernetesHost } from "../platform/host";
 import { AxonNode, PORTS, Topology } from "../topology/model";
 import { nodeAddress } from "../topology/naming";

@@ -246,7 +246,7 @@ export interface BackupSettings {
     readonly snapshotTime: string;
     /** Snapshots kept per volume (default 14). */
     readonly snapshotRetentionCount: number;
-    /** Image of the backup agent; default: the pinned stock CLI image of `cloud` (sidecar.ts). */
+    /** Image of the backup agent; default: the pinned stock CLI image of `cloud` (components/backup/agentRuntime.ts). */
     readonly agentImage?: string;
 }
 

@@ -26,7 +26,7 @@ import { gzipSync } from "node:zlib";
 import { JVM_OPTIONS_ENV, jvmHeapOptions } from "../axonserver/render/jvm";
 import { AXON_UID, AxonPaths, FILES, VM_PATHS, clusterTemplateFile, propertiesFile, systemTokenFile } from "../axonserver/render/paths";
 import { INTERNAL_TOKEN_ENV, LICENSE_ENV, licenseFile } from "../axonserver/render/properties";
-import { VM_AGENT_PATH } from "../backup/sidecar";
+import { VM_AGENT_PATH } from "../backup/agentRuntime";
 
 export type VmCloud = "aws" | "gcp";
 

@@ -31,7 +31,7 @@ import { startupGuardFor } from "../axonserver/render/startupGuard";
 import { renderAxonServerProperties } from "../axonserver/render/properties";
 import { AWS_TAG_KEYS, awsSiteTags } from "../aws/awsNetwork";
 import { renderBackupAgent } from "../backup/agent";
-import { renderBackupTimerUnits } from "../backup/sidecar";
+import { renderBackupTimerUnits } from "./backupTimer";
 import { POLICY_VERSION, managedPolicyArn, serviceTrustPolicy } from "../aws/iam";
 import { CLOUD_KEYS, shortHash } from "../topology/identity";
 import type { VmNodeBackup } from "../axonserver/vmNode";

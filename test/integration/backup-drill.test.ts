@@ -12,7 +12,7 @@ import * as path from "node:path";
 import { AGENT_ENV, AGENT_SCRIPT_NAME, renderBackupAgent, RESTORE_ENV } from "../../components/backup/agent";
 import { planBackups } from "../../components/backup/plan";
 import { restorePlan } from "../../components/backup/restorePlan";
-import { agentEnv } from "../../components/backup/sidecar";
+import { agentEnv } from "../../components/backup/agentRuntime";
 import { BACKUP_DEFAULTS, BackupSettings } from "../../components/backup/settings";
 import { loadTopologyOrThrow } from "../../components/topology/load";
 import { Topology } from "../../components/topology/model";

@@ -29,7 +29,7 @@ import { cpuMillis, quantityMi } from "../schema";
 import { lookupMachineType, MACHINE_TYPES, MachineType } from "./machineTypes";
 
 /**
- * Requests and limits of the backup agent sidecar (components/backup/sidecar.ts uses this constant).
+ * Requests and limits of the backup agent sidecar (components/kubernetes/backupSidecar.ts uses this constant).
  * Kubernetes quantities.
  */
 export const BACKUP_AGENT_RESOURCES = {
