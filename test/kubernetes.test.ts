@@ -354,6 +354,8 @@ describe("kubernetes: AxonServerCluster on the local stack (existing cluster)", 
         assert.equal(await pulumi.isSecret(run.result.internalToken), true);
         assert.equal(await outputValue(run.result.adminToken), ADMIN);
         assert.equal(await outputValue(run.result.caCertificate), undefined);
+        // An existing cluster gets no internal load balancer: no address for a DNS record.
+        for (const n of Object.values(run.result.nodes)) assert.equal(n.dnsTarget, undefined, n.node.name);
         const endpoints = await outputValue(run.result.nodeEndpoints);
         assert.deepEqual(endpoints["axonserver-2"], {
             site: "kind",
@@ -603,6 +605,22 @@ describe("kubernetes: AxonServerCluster across zones, sites and a VM", () => {
         assert.deepEqual(client.spec.loadBalancerSourceRanges, [cidr("us")]);
         // AWS keeps one NLB with both ports.
         assert.equal(ofType(run.records, T.svc).filter((r) => r.name === "mz-axon-1-internal-peer-lb").length, 0);
+    });
+
+    it("exposes every node as a handle, the VM included; the DNS target is the NLB's host name on AWS and the reserved address on GKE", async () => {
+        const nodes = run.result.cluster.nodes;
+        assert.deepEqual(Object.keys(nodes), topology.nodes.map((n) => n.name));
+        assert.equal(nodes["axon-vm"].node.platform, "vm");
+        assert.deepEqual(await outputValue(nodes["axon-1"].dnsTarget!), { hostname: "axon-1-internal.elb.amazonaws.com" });
+        assert.deepEqual(await outputValue(nodes["axon-us"].dnsTarget!), { ip: US_LB_ADDRESS });
+        // What the next node waits for: the pod and every address peers reach the node through.
+        const urns = async (rs: readonly pulumi.Resource[]) => Promise.all(rs.map((r) => outputValue(r.urn)));
+        assert.deepEqual(await urns(nodes["axon-us"].ready), [
+            one(run.records, T.sts, "mz-axon-us-sts").urn,
+            one(run.records, T.svc, "mz-axon-us-internal-lb").urn,
+            one(run.records, T.svc, "mz-axon-us-internal-peer-lb").urn,
+        ]);
+        assert.equal(nodes["axon-1"].machine, undefined, "pods run as the site's ServiceAccount");
     });
 
     it("reports load balancer addresses in the node endpoints", async () => {
