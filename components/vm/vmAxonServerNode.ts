@@ -34,21 +34,13 @@ import { renderBackupAgent } from "../backup/agent";
 import { renderBackupTimerUnits } from "./backupTimer";
 import { POLICY_VERSION, managedPolicyArn, serviceTrustPolicy } from "../aws/iam";
 import { CLOUD_KEYS, shortHash } from "../topology/identity";
+import type { NodeTlsMaterial } from "../axonserver/placement";
 import type { VmNodeBackup } from "../axonserver/vmNode";
 import { AxonNode, StorageTier, Topology } from "../topology/model";
 import { nodeAddress } from "../topology/naming";
 import { VmBackupAgent, VmSecretRefs, awsDataDevice, gcpDataDevice, renderVmBootstrap } from "./bootstrap";
 import { AwsVmPlacement, GcpVmPlacement, VmSite } from "./vmSite";
 
-/** PEM material of the node's certificate (same shape as the Kubernetes node's). */
-export interface VmNodeTlsMaterial {
-    /** The cluster CA's certificate (PEM). */
-    readonly caCertPem: pulumi.Input<string>;
-    /** The node's CA-signed certificate (PEM). */
-    readonly certPem: pulumi.Input<string>;
-    /** The node's private key (PEM); stored only as a secret. */
-    readonly privateKeyPem: pulumi.Input<string>;
-}
 
 export interface VmAxonServerNodeArgs {
     /** The environment's topology: the node's properties, the cluster template and names come from it. */
@@ -70,7 +62,7 @@ export interface VmAxonServerNodeArgs {
      * The node's certificate, key and CA; required when `topology.axonServer.tls`.
      * @default - none
      */
-    readonly tls?: VmNodeTlsMaterial;
+    readonly tls?: NodeTlsMaterial;
     /**
      * Resources the instance waits for: the previous node of the rolling chain, so `pulumi up` replaces
      * one VM at a time. (A component's own `dependsOn` does not reach its children, so it is passed here.)
