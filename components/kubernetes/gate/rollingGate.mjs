@@ -129,7 +129,41 @@ export async function evaluate(cfg, health, resolves = async () => true) {
             }
             const l = await detailsOf(leader);
             if (!l.details) {
-                notes.push(`${g.name}: leader ${leader} not reachable from this site; cannot confirm the other voters`);
+                // The leader's view is out of reach (another site). What can be seen from here still
+                // counts: a voter reachable from here that does not answer, knows no leader or is BEHIND
+                // in its own view is not UP. Voters out of reach are assumed UP (and noted), so this
+                // only ever adds problems, never passes what the leader would refuse.
+                const up = { PRIMARY: 0, ACTIVE_BACKUP: 0 };
+                const total = { PRIMARY: 0, ACTIVE_BACKUP: 0 };
+                const down = [];
+                const unseen = [];
+                for (const m of g.members) {
+                    if (m.role !== "PRIMARY" && m.role !== "ACTIVE_BACKUP") continue;
+                    total[m.role]++;
+                    if (m.node === cfg.before) continue;
+                    const d = await detailsOf(m.node);
+                    const own = d.details?.[g.name + RAFT_KEYS.leader];
+                    if (!d.reachable) {
+                        unseen.push(m.node);
+                        up[m.role]++;
+                    } else if (!d.details) down.push(`${m.node}=${d.answered ? "NO_RAFT_DETAILS" : "NO_ANSWER"}`);
+                    else if (!own || own === "None") down.push(`${m.node}=NO_LEADER`);
+                    else if (d.details[g.name + RAFT_KEYS.status] === "BEHIND") down.push(`${m.node}=BEHIND`);
+                    else up[m.role]++;
+                }
+                const needP = majority(total.PRIMARY);
+                if (up.PRIMARY < needP || (total.ACTIVE_BACKUP > 0 && up.ACTIVE_BACKUP < cfg.minActiveBackups)) {
+                    problems.push(
+                        `${g.name} cannot lose ${cfg.before}: without it at most ${up.PRIMARY}/${total.PRIMARY} PRIMARY up (needs ${needP})` +
+                            (total.ACTIVE_BACKUP ? `, at most ${up.ACTIVE_BACKUP}/${total.ACTIVE_BACKUP} ACTIVE_BACKUP up (needs ${cfg.minActiveBackups})` : "") +
+                            ` in their own views (leader ${leader} not reachable from here); not UP: ${down.join(", ")}`,
+                    );
+                } else {
+                    notes.push(
+                        `${g.name}: leader ${leader} not reachable from this site; checked the voters' own views` +
+                            (unseen.length ? `, assumed UP without a view from here: ${unseen.join(", ")}` : ""),
+                    );
+                }
                 continue;
             }
             if (leader !== cfg.before && (await followerStatus(g, leader, cfg.before)) === "NOT_A_MEMBER") {
@@ -178,7 +212,8 @@ export function overrideFrom(text, key) {
     return null;
 }
 
-async function httpHealth(url, timeoutMs) {
+/** `GET <url>/actuator/health`, parsed; null when the node does not answer. */
+export async function httpHealth(url, timeoutMs) {
     try {
         const res = await fetch(`${url}/actuator/health`, { signal: AbortSignal.timeout(timeoutMs) });
         // Spring answers 503 with the same JSON body when the status is DOWN.

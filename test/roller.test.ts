@@ -1,0 +1,337 @@
+/**
+ * The roller script (components/kubernetes/gate/roller.mjs) against two loopback stubs: a Kubernetes API
+ * server over HTTPS (StatefulSets with `status.updateRevision`, pods labelled `controller-revision-hash`,
+ * pod DELETE with a uid precondition, bearer-token auth) and Axon Server's `/actuator/health` with the
+ * `raft` details the rolling gate reads.
+ *
+ * Platform rules the stub follows:
+ * - OnDelete: "The StatefulSet controller will not automatically update the Pods in a StatefulSet. Users
+ *   must manually delete Pods to cause the controller to create new Pods that reflect modifications made
+ *   to a StatefulSet's .spec.template" (kubernetes.io/docs/concepts/workloads/controllers/statefulset/
+ *   #update-strategies): a pod changes revision only when deleted; the controller recreates it, with a new
+ *   uid, from `status.updateRevision`, recorded in the pod label `controller-revision-hash`
+ *   (kubernetes pkg/controller/statefulset/stateful_set_utils.go `getPodRevision` / `newVersionedStatefulSetPod`).
+ * - DeleteOptions `preconditions.uid`: a mismatch answers 409 Conflict (apimachinery `Preconditions`).
+ * - Axon's raft health details: `<g>.leader`, `<g>.status` (BEHIND), on the leader
+ *   `<g>.follower.<n>.status` = UP | BEHIND | NO_ACK_RECEIVED (EE `RaftHealthIndicator` / `LeaderState.health`,
+ *   AxonIQ/axon-server-se tag axonserver-ee-4.4.2).
+ */
+import assert from "node:assert/strict";
+import { spawn, spawnSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as http from "node:http";
+import * as https from "node:https";
+import * as os from "node:os";
+import * as path from "node:path";
+
+const ROLLER = path.resolve(__dirname, "../components/kubernetes/gate/roller.mjs");
+const importEsm = new Function("p", "return import(p)") as (p: string) => Promise<RollerModule>;
+
+interface Api {
+    request(method: string, path: string, body?: object): Promise<{ status: number; body: unknown; text: string }>;
+}
+interface RollerModule {
+    roll(cfg: object, deps: { api: Api; health: (n: string) => Promise<object | null>; log: (s: string) => void; readOverride: () => string; sleep: (ms: number) => Promise<void>; now: () => number }): Promise<number>;
+    kubeClient(env: Record<string, string | undefined>): Promise<Api>;
+    overrideFor(text: string, key: string, node: string): string | null;
+}
+
+const TOKEN = "roller-test-token";
+const NS = "axonserver";
+const OVERRIDE = "axonserver-multiregion/gate-override";
+const PRIMARIES = ["a1", "a2", "a3"];
+const GROUPS = [
+    { name: "_admin", members: PRIMARIES.map((node) => ({ node, role: "PRIMARY" })) },
+    {
+        name: "orders",
+        members: [
+            ...PRIMARIES.map((node) => ({ node, role: "PRIMARY" })),
+            { node: "ab1", role: "ACTIVE_BACKUP" },
+            { node: "ab2", role: "ACTIVE_BACKUP" },
+            { node: "sec", role: "SECONDARY" },
+        ],
+    },
+];
+const NODES = ["a1", "a2", "a3", "ab1", "ab2", "sec"];
+/** Update order (least critical first, `a1` = the template's first last). */
+const ORDER = ["sec", "ab1", "ab2", "a2", "a3", "a1"];
+
+type Health = "UP" | "DOWN" | "BEHIND";
+
+/** A self-signed serving certificate for 127.0.0.1 (also its own CA), made with openssl. */
+function selfSigned(dir: string): { key: string; cert: string } {
+    const r = spawnSync(
+        "openssl",
+        ["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-keyout", "key.pem", "-out", "cert.pem", "-days", "1", "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1"],
+        { cwd: dir, encoding: "utf8" },
+    );
+    if (r.status !== 0) throw new Error(`openssl failed: ${r.stderr}`);
+    return { key: fs.readFileSync(path.join(dir, "key.pem"), "utf8"), cert: fs.readFileSync(path.join(dir, "cert.pem"), "utf8") };
+}
+
+describe("roller (script against a stub Kubernetes API and a stub of Axon's /actuator/health)", function () {
+    this.timeout(30000);
+    let roller: RollerModule;
+    let api: https.Server;
+    let axon: http.Server;
+    let saDir: string;
+    let apiPort: number;
+    let axonBase: string;
+    // Cluster state, reset per test.
+    let health: Record<string, Health>;
+    let pods: Record<string, { uid: string; revision: string; ready: boolean } | null>;
+    let sts: Record<string, { generation: number; observedGeneration: number; updateRevision: string }>;
+    let deleted: { node: string; othersDown: string[] }[];
+    let recoverAs: Health;
+    let uidSeq: number;
+
+    const leader = () => PRIMARIES.find((n) => health[n] === "UP");
+    const details = (n: string): Record<string, string> | null => {
+        if (health[n] === "DOWN") return null;
+        const d: Record<string, string> = {};
+        const l = leader();
+        for (const g of GROUPS) {
+            if (!g.members.some((m) => m.node === n)) continue;
+            d[`${g.name}.leader`] = l ?? "None";
+            if (health[n] === "BEHIND") d[`${g.name}.status`] = "BEHIND";
+            if (n === l) {
+                for (const m of g.members) {
+                    if (m.node === n) continue;
+                    const h = health[m.node];
+                    d[`${g.name}.follower.${m.node}.status`] = h === "UP" ? "UP" : h === "BEHIND" ? "BEHIND" : "NO_ACK_RECEIVED";
+                }
+            }
+        }
+        return d;
+    };
+
+    before(async () => {
+        roller = await importEsm(ROLLER);
+        saDir = fs.mkdtempSync(path.join(os.tmpdir(), "roller-sa-"));
+        const { key, cert } = selfSigned(saDir);
+        fs.writeFileSync(path.join(saDir, "ca.crt"), cert);
+        fs.writeFileSync(path.join(saDir, "token"), `${TOKEN}\n`);
+        api = https.createServer({ key, cert }, (req, res) => {
+            const send = (status: number, body: object) => res.writeHead(status, { "content-type": "application/json" }).end(JSON.stringify(body));
+            if (req.headers.authorization !== `Bearer ${TOKEN}`) return void send(401, { kind: "Status", code: 401 });
+            let raw = "";
+            req.on("data", (c) => (raw += c));
+            req.on("end", () => {
+                const m = /^\/(?:apis\/apps\/v1|api\/v1)\/namespaces\/([^/]+)\/(statefulsets|pods)\/([^/?]+)$/.exec(req.url ?? "");
+                if (!m || m[1] !== NS) return void send(404, { kind: "Status", code: 404 });
+                const [, , kind, name] = m;
+                if (kind === "statefulsets" && req.method === "GET") {
+                    const s = sts[name];
+                    if (!s) return void send(404, { code: 404 });
+                    return void send(200, { metadata: { name, generation: s.generation }, status: { observedGeneration: s.observedGeneration, updateRevision: s.updateRevision, replicas: 1 } });
+                }
+                const node = name.replace(/-0$/, "");
+                const p = pods[node];
+                if (kind === "pods" && req.method === "GET") {
+                    if (!p) return void send(404, { code: 404 });
+                    return void send(200, {
+                        metadata: { name, uid: p.uid, labels: { "controller-revision-hash": p.revision } },
+                        status: { conditions: [{ type: "Ready", status: p.ready ? "True" : "False" }] },
+                    });
+                }
+                if (kind === "pods" && req.method === "DELETE") {
+                    if (!p) return void send(404, { code: 404 });
+                    const opts = JSON.parse(raw || "{}");
+                    if (opts.preconditions?.uid !== p.uid) return void send(409, { code: 409, reason: "Conflict" });
+                    deleted.push({ node, othersDown: NODES.filter((n) => n !== node && health[n] !== "UP") });
+                    pods[node] = null;
+                    health[node] = "DOWN";
+                    // The controller recreates the pod from the update revision; Axon catches up a bit later.
+                    setTimeout(() => (pods[node] = { uid: `uid-${++uidSeq}`, revision: sts[node].updateRevision, ready: true }), 30);
+                    setTimeout(() => (health[node] = recoverAs), 60);
+                    return void send(200, { kind: "Pod", metadata: { name } });
+                }
+                send(405, { code: 405 });
+            });
+        });
+        await new Promise<void>((r) => api.listen(0, "127.0.0.1", r));
+        apiPort = (api.address() as { port: number }).port;
+        axon = http.createServer((req, res) => {
+            const [, node, ...rest] = (req.url ?? "").split("/");
+            if (rest.join("/") !== "actuator/health" || !(node in health)) return void res.writeHead(404).end();
+            const d = details(node);
+            if (d === null) return void req.socket.destroy();
+            res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify({ status: "UP", components: { raft: { status: "UP", details: d } } }));
+        });
+        await new Promise<void>((r) => axon.listen(0, "127.0.0.1", r));
+        axonBase = `http://127.0.0.1:${(axon.address() as { port: number }).port}`;
+    });
+    after(async () => {
+        await new Promise<void>((r) => api.close(() => r()));
+        await new Promise<void>((r) => axon.close(() => r()));
+        fs.rmSync(saDir, { recursive: true, force: true });
+    });
+    beforeEach(() => {
+        uidSeq = 100;
+        recoverAs = "UP";
+        deleted = [];
+        health = Object.fromEntries(NODES.map((n) => [n, "UP" as Health]));
+        // A spec update under OnDelete: new update revision, every pod still at the old one.
+        sts = Object.fromEntries(NODES.map((n) => [n, { generation: 2, observedGeneration: 2, updateRevision: `${n}-new` }]));
+        pods = Object.fromEntries(NODES.map((n, i) => [n, { uid: `uid-${i}`, revision: `${n}-old`, ready: true }]));
+    });
+
+    const env = (): Record<string, string> => ({ ROLLER_SERVICEACCOUNT_DIR: saDir, KUBERNETES_SERVICE_HOST: "127.0.0.1", KUBERNETES_SERVICE_PORT: String(apiPort) });
+    const cfg = (nodes: string[], extra: object = {}) => ({
+        site: "eu",
+        namespace: NS,
+        nodes: nodes.map((node) => ({ node, statefulSet: node })),
+        groups: GROUPS,
+        minActiveBackups: 1,
+        endpoints: Object.fromEntries(NODES.map((n) => [n, `${axonBase}/${n}`])),
+        timeoutSeconds: 2,
+        intervalSeconds: 0.02,
+        overrideAnnotation: OVERRIDE,
+        ...extra,
+    });
+    const health$ = async (url: string) => {
+        const r = await fetch(`${url}/actuator/health`).catch(() => null);
+        return r ? ((await r.json()) as object) : null;
+    };
+    const run = async (c: ReturnType<typeof cfg>, override = "") => {
+        const lines: string[] = [];
+        const code = await roller.roll(c, {
+            api: await roller.kubeClient(env()),
+            health: (n) => health$(c.endpoints[n as keyof typeof c.endpoints]),
+            log: (s) => lines.push(s),
+            readOverride: () => override,
+            sleep: (ms) => new Promise((r) => setTimeout(r, ms)),
+            now: () => Date.now(),
+        });
+        return { code, out: lines.join("\n") };
+    };
+
+    it("restarts the pods in the given order, one at a time: each deleted only while every other node is UP", async () => {
+        const r = await run(cfg(ORDER));
+        assert.equal(r.code, 0, r.out);
+        assert.deepEqual(
+            deleted.map((d) => d.node),
+            ORDER,
+        );
+        for (const d of deleted) assert.deepEqual(d.othersDown, [], `${d.node} was deleted while ${d.othersDown.join(", ")} was not UP`);
+        for (const n of NODES) assert.equal(pods[n]!.revision, `${n}-new`, `${n} runs the update revision`);
+        assert.match(r.out, /roller eu: done/);
+    });
+
+    it("skips pods already at the StatefulSet's update revision (a new cluster: nothing to delete)", async () => {
+        pods.ab1!.revision = "ab1-new";
+        pods.a3!.revision = "a3-new";
+        const r = await run(cfg(ORDER));
+        assert.equal(r.code, 0, r.out);
+        assert.deepEqual(
+            deleted.map((d) => d.node),
+            ["sec", "ab2", "a2", "a1"],
+        );
+        assert.match(r.out, /ab1: pod ab1-0 already at revision ab1-new, skipped/);
+        for (const n of NODES) pods[n]!.revision = `${n}-new`;
+        deleted = [];
+        assert.equal((await run(cfg(ORDER))).code, 0);
+        assert.deepEqual(deleted, []);
+    });
+
+    it("waits for the StatefulSet controller to observe the latest generation before trusting updateRevision", async () => {
+        sts.sec.observedGeneration = 1;
+        sts.sec.updateRevision = "sec-old"; // stale status: would look up to date
+        setTimeout(() => Object.assign(sts.sec, { observedGeneration: 2, updateRevision: "sec-new" }), 100);
+        const r = await run(cfg(["sec"]));
+        assert.equal(r.code, 0, r.out);
+        assert.deepEqual(
+            deleted.map((d) => d.node),
+            ["sec"],
+        );
+    });
+
+    it("never deletes a node its groups cannot lose; stops naming the node and what Axon reported", async () => {
+        health.a2 = "DOWN"; // another PRIMARY is already gone: losing a3 too leaves 1 of 3
+        const r = await run(cfg(["a3", "a1"], { timeoutSeconds: 0.3 }));
+        assert.equal(r.code, 1, r.out);
+        assert.deepEqual(deleted, []);
+        assert.match(r.out, /roller eu: FAILED at a3: a3: can be lost not reached after 0\.3s: _admin cannot lose a3: without it 1\/3 PRIMARY up \(needs 2\) in leader a1's view; not UP: a2=NO_ACK_RECEIVED/);
+    });
+
+    it("a lone ACTIVE_BACKUP left: the other one may not go while the first is down", async () => {
+        health.ab1 = "DOWN";
+        const r = await run(cfg(["ab2"], { timeoutSeconds: 0.3 }));
+        assert.equal(r.code, 1, r.out);
+        assert.deepEqual(deleted, []);
+        assert.match(r.out, /orders cannot lose ab2: without it 3\/3 PRIMARY up \(needs 2\), 0\/2 ACTIVE_BACKUP up \(needs 1\)/);
+    });
+
+    it("stops when a restarted node does not come back, and touches no further node", async () => {
+        recoverAs = "BEHIND";
+        const r = await run(cfg(ORDER, { timeoutSeconds: 0.5 }));
+        assert.equal(r.code, 1, r.out);
+        assert.deepEqual(
+            deleted.map((d) => d.node),
+            ["sec"],
+        );
+        assert.match(r.out, /FAILED at sec: sec: back in its groups not reached after 0\.5s: sec is BEHIND in orders/);
+    });
+
+    it("waits first for the node restarted before this Job (another site's segment) to be back", async () => {
+        health.ab1 = "BEHIND";
+        const r = await run(cfg(["sec"], { after: "ab1", timeoutSeconds: 0.3 }));
+        assert.equal(r.code, 1, r.out);
+        assert.deepEqual(deleted, []);
+        assert.match(r.out, /FAILED at sec: sec: ab1 back, sec can be lost not reached after 0\.3s: ab1 is BEHIND in orders/);
+    });
+
+    it("the audited override lets only the named node's stuck step pass, and the log says so", async () => {
+        health.a2 = "DOWN";
+        // An override for another node changes nothing.
+        let r = await run(cfg(["a3"], { timeoutSeconds: 0.3 }), `${OVERRIDE}="a1: INC-9"\n`);
+        assert.equal(r.code, 1, r.out);
+        assert.deepEqual(deleted, []);
+        r = await run(cfg(["a3"], { timeoutSeconds: 5 }), `x="1"\n${OVERRIDE}="a3: INC-9 a2 disk replaced, accepted by ops"\n`);
+        assert.equal(r.code, 0, r.out);
+        assert.deepEqual(
+            deleted.map((d) => d.node),
+            ["a3"],
+        );
+        assert.match(r.out, /a3: can be lost: OVERRIDDEN by annotation axonserver-multiregion\/gate-override="a3: INC-9 a2 disk replaced, accepted by ops"; last check: none/);
+        assert.equal(roller.overrideFor(`${OVERRIDE}="a3:"\n`, OVERRIDE, "a3"), null, "an override needs a reason");
+    });
+
+    /** Runs the script as the Job does: `node roller.mjs` with the environment contract. */
+    const runProcess = (config: object, extraEnv: Record<string, string> = {}) =>
+        new Promise<{ code: number | null; out: string }>((resolve) => {
+            const child = spawn(process.execPath, [ROLLER], { env: { PATH: process.env.PATH, ...env(), ROLLER_CONFIG: JSON.stringify(config), ...extraEnv } });
+            let out = "";
+            child.stdout.on("data", (d) => (out += d));
+            child.stderr.on("data", (d) => (out += d));
+            child.on("close", (code) => resolve({ code, out }));
+        });
+
+    it("as a process (environment contract): service-account directory, API host/port, override file", async () => {
+        let r = await runProcess(cfg(["sec", "ab1"]));
+        assert.equal(r.code, 0, r.out);
+        assert.deepEqual(
+            deleted.map((d) => d.node),
+            ["sec", "ab1"],
+        );
+        health.a2 = "DOWN";
+        r = await runProcess(cfg(["a3"], { timeoutSeconds: 0.3 }));
+        assert.equal(r.code, 1, r.out);
+        assert.match(r.out, /FAILED at a3/);
+        const file = path.join(saDir, "annotations");
+        fs.writeFileSync(file, `${OVERRIDE}="a3: INC-10"\n`);
+        r = await runProcess(cfg(["a3"], { timeoutSeconds: 5 }), { ROLLER_OVERRIDE_FILE: file });
+        assert.equal(r.code, 0, r.out);
+        assert.match(r.out, /OVERRIDDEN/);
+        // A wrong token is refused by the API server: the roller fails instead of guessing.
+        fs.writeFileSync(path.join(saDir, "token"), "wrong\n");
+        try {
+            r = await runProcess(cfg(["ab2"], { timeoutSeconds: 0.2 }));
+            assert.equal(r.code, 1, r.out);
+            assert.match(r.out, /HTTP 401/);
+        } finally {
+            fs.writeFileSync(path.join(saDir, "token"), `${TOKEN}\n`);
+        }
+        assert.equal((await runProcess(cfg(["ab2"]), { ROLLER_CONFIG: "" })).code, 2, "no config: bad environment");
+    });
+});
