@@ -231,7 +231,7 @@ describe("roller (script against a stub Kubernetes API and a stub of Axon's /act
         for (const n of NODES) pods[n]!.revision = `${n}-new`;
         deleted = [];
         assert.equal((await run(cfg(ORDER))).code, 0);
-        assert.deepEqual(deleted, []);
+        assert.equal(deleted.length, 0, "nothing deleted");
     });
 
     it("waits for the StatefulSet controller to observe the latest generation before trusting updateRevision", async () => {
@@ -250,7 +250,7 @@ describe("roller (script against a stub Kubernetes API and a stub of Axon's /act
         health.a2 = "DOWN"; // another PRIMARY is already gone: losing a3 too leaves 1 of 3
         const r = await run(cfg(["a3", "a1"], { timeoutSeconds: 0.3 }));
         assert.equal(r.code, 1, r.out);
-        assert.deepEqual(deleted, []);
+        assert.equal(deleted.length, 0, "nothing deleted");
         assert.match(r.out, /roller eu: FAILED at a3: a3: can be lost not reached after 0\.3s: _admin cannot lose a3: without it 1\/3 PRIMARY up \(needs 2\) in leader a1's view; not UP: a2=NO_ACK_RECEIVED/);
     });
 
@@ -258,7 +258,7 @@ describe("roller (script against a stub Kubernetes API and a stub of Axon's /act
         health.ab1 = "DOWN";
         const r = await run(cfg(["ab2"], { timeoutSeconds: 0.3 }));
         assert.equal(r.code, 1, r.out);
-        assert.deepEqual(deleted, []);
+        assert.equal(deleted.length, 0, "nothing deleted");
         assert.match(r.out, /orders cannot lose ab2: without it 3\/3 PRIMARY up \(needs 2\), 0\/2 ACTIVE_BACKUP up \(needs 1\)/);
     });
 
@@ -277,7 +277,7 @@ describe("roller (script against a stub Kubernetes API and a stub of Axon's /act
         health.ab1 = "BEHIND";
         const r = await run(cfg(["sec"], { after: "ab1", timeoutSeconds: 0.3 }));
         assert.equal(r.code, 1, r.out);
-        assert.deepEqual(deleted, []);
+        assert.equal(deleted.length, 0, "nothing deleted");
         assert.match(r.out, /FAILED at sec: sec: ab1 back, sec can be lost not reached after 0\.3s: ab1 is BEHIND in orders/);
     });
 
@@ -286,7 +286,7 @@ describe("roller (script against a stub Kubernetes API and a stub of Axon's /act
         // An override for another node changes nothing.
         let r = await run(cfg(["a3"], { timeoutSeconds: 0.3 }), `${OVERRIDE}="a1: INC-9"\n`);
         assert.equal(r.code, 1, r.out);
-        assert.deepEqual(deleted, []);
+        assert.equal(deleted.length, 0, "nothing deleted");
         r = await run(cfg(["a3"], { timeoutSeconds: 5 }), `x="1"\n${OVERRIDE}="a3: INC-9 a2 disk replaced, accepted by ops"\n`);
         assert.equal(r.code, 0, r.out);
         assert.deepEqual(

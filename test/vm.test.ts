@@ -257,10 +257,19 @@ describe("VM sites (components/vm)", () => {
                 .flatMap((rule) => rule.cidrs.map((c) => `${rule.port}-${rule.port}/tcp ${c}`))
                 .sort();
             assert.deepEqual(got, want);
-            // prod: peers of group orders on 8224, admins on 8024; no client connects to a PASSIVE_BACKUP.
+            // prod: peers of group orders on 8224; admins on 8024, and the Kubernetes sites of group orders
+            // (their rolling gate and roller Jobs read the VM's /actuator/health); no client connects to a
+            // PASSIVE_BACKUP.
             assert.deepEqual(
                 want,
-                ["8024-8024/tcp 10.99.0.0/24", "8224-8224/tcp 10.30.0.0/16", "8224-8224/tcp 10.40.0.0/16", "8224-8224/tcp 10.50.0.0/16"].sort(),
+                [
+                    "8024-8024/tcp 10.99.0.0/24",
+                    "8024-8024/tcp 10.30.0.0/16",
+                    "8024-8024/tcp 10.40.0.0/16",
+                    "8224-8224/tcp 10.30.0.0/16",
+                    "8224-8224/tcp 10.40.0.0/16",
+                    "8224-8224/tcp 10.50.0.0/16",
+                ].sort(),
             );
             for (const r of ingress) {
                 assert.notEqual(input(r, "fromPort"), 22);

@@ -216,6 +216,13 @@ export class AxonServerNode extends pulumi.ComponentResource {
                 metadata: { ...meta(node.name), annotations: { "pulumi.com/timeoutSeconds": String(awaitSeconds) } },
                 spec: {
                     replicas: 1, // singleton: never scale; add a node to the topology instead
+                    // A changed pod template restarts nothing by itself ("Users must manually delete Pods",
+                    // kubernetes.io/docs/concepts/workloads/controllers/statefulset/#update-strategies), and
+                    // pulumi-kubernetes counts the update done once the replica is ready
+                    // (provider/pkg/await/statefulset.go, OnDelete with generation > 1). The roller Jobs restart
+                    // the pods afterwards in update order, least critical first (components/kubernetes/roller.ts).
+                    // A new StatefulSet (generation 1) is still awaited until its pod is ready.
+                    updateStrategy: { type: "OnDelete" },
                     serviceName: this.headlessService.metadata.name,
                     selector: { matchLabels: selector },
                     // Deleting or replacing the StatefulSet keeps the PVCs; they are re-adopted by name.

@@ -1,15 +1,19 @@
 /**
- * The Axon-aware rolling gate between two consecutive nodes of the chain: a Kubernetes Job that
+ * The Axon-aware rolling gate between two consecutive nodes of the creation chain: a Kubernetes Job that
  * `pulumi up` awaits. pulumi-kubernetes counts a Job as created only when its `Complete` condition is
  * true and fails the step at once on `Failed` (provider/pkg/await/job.go, `jobInitAwaiter`), and the
  * engine starts a resource's step only after its dependencies' steps, awaits included
  * (pulumi.com/docs/iac/concepts/resources/options/dependson). So `node A → gate Job → node B` means B is
- * created or changed only after Axon itself reported A back and caught up in every group, and B's groups
- * able to lose B (the script: components/kubernetes/gate/rollingGate.mjs).
+ * created (or, for a VM, replaced) only after Axon itself reported A back and caught up in every group,
+ * and B's groups able to lose B (the script: components/kubernetes/gate/rollingGate.mjs).
  *
- * A Job's pod template is immutable and a finished Job never runs again: the Job's name carries a hash of
- * A's pod template and of B's configuration, so a change to either replaces the Job (a new run);
- * otherwise the completed Job stays and the chain passes at once.
+ * A gate matters when a node (re)starts in the chain: on creation, when a VM is replaced, and when a
+ * StatefulSet is replaced (a field such as `volumeClaimTemplates` that cannot be updated). A changed pod
+ * template restarts nothing in the chain (the StatefulSets are `OnDelete`; the roller Jobs restart pods
+ * later, components/kubernetes/roller.ts). A Job's pod template is immutable and a finished Job never runs
+ * again: the Job's name carries a hash of what restarts A or B in the chain (a VM's configuration, a
+ * StatefulSet's volumes) and of the gate's own configuration, so such a change replaces the Job (a new
+ * run); otherwise the completed Job stays and the chain passes at once.
  */
 import { createHash } from "node:crypto";
 import * as fs from "node:fs";
@@ -18,6 +22,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { renderAxonServerProperties } from "../axonserver/render/properties";
 import { AxonNode, PORTS, Topology } from "../topology/model";
+import { gateSitesOfVmSite } from "../topology/connectivity";
 import { nodeAddress } from "../topology/naming";
 import { registryImage } from "../topology/images";
 import { recommendedLabels } from "../platform/labels";
@@ -25,6 +30,17 @@ import { recommendedLabels } from "../platform/labels";
 /** The gate script, shipped in a ConfigMap and run with `node`. */
 export const GATE_SCRIPT_FILE = "rollingGate.mjs";
 export const GATE_SCRIPT = fs.readFileSync(path.join(__dirname, "gate", GATE_SCRIPT_FILE), "utf8");
+/** The roller script (components/kubernetes/roller.ts), in the same ConfigMap: it imports the gate's. */
+export const ROLLER_SCRIPT_FILE = "roller.mjs";
+export const ROLLER_SCRIPT = fs.readFileSync(path.join(__dirname, "gate", ROLLER_SCRIPT_FILE), "utf8");
+
+/**
+ * `pulumi.com/replaceUnready: "true"`: on the next `pulumi up`, pulumi-kubernetes replaces a Job that is
+ * not ready (failed or still running) instead of keeping it (provider/pkg/provider/provider.go, Diff:
+ * `metadata.ReplaceUnready` → `checkjob` readiness). So a failed gate or roller runs again once the
+ * cause is fixed, even when nothing else changed.
+ */
+export const REPLACE_UNREADY_ANNOTATION = { "pulumi.com/replaceUnready": "true" } as const;
 
 /**
  * Official Node.js image (Docker Hub `library/node`), through the stack's registry mirror
@@ -66,14 +82,29 @@ export function gateSite(after: AxonNode, before: AxonNode): string | undefined 
     return undefined;
 }
 
+/**
+ * `/actuator` base URL of every node a gate or roller Job on `site` can ask: the site's own Kubernetes
+ * nodes through their in-cluster `-http` Service, and the VM nodes whose firewall admits this site on 8024
+ * (`gateSitesOfVmSite`: VM sites sharing a replication group with it) at their private DNS name (8024 is
+ * plain HTTP on VMs too). Nodes on other Kubernetes sites are out of reach (their 8024 is a ClusterIP of
+ * another cluster): the gate then relies on the group leader's view or the voters' own views it can see.
+ */
+export function gateEndpoints(t: Topology, site: string): Record<string, string> {
+    const vmSites = new Set(t.sites.filter((s) => gateSitesOfVmSite(t, s).some((g) => g.name === site)).map((s) => s.name));
+    return Object.fromEntries(
+        t.nodes
+            .filter((n) => (n.site === site && n.platform !== "vm") || (n.platform === "vm" && vmSites.has(n.site)))
+            .map((n) => [
+                n.name,
+                n.platform === "vm" ? `http://${nodeAddress(t, n).fqdn}:${PORTS.http}` : `http://${n.name}-http.${t.kubernetes.namespace}.svc.cluster.local:${PORTS.http}`,
+            ]),
+    );
+}
+
 /** The gate's configuration (pure). Timeout: the node's startup budget plus ten minutes to catch up. */
 export function gateConfig(t: Topology, after: AxonNode, before: AxonNode, site: string): GateConfig {
     const inGroup = (g: Topology["replicationGroups"][number]) => g.members.some((m) => m.node === after.name || m.node === before.name);
-    const endpoints = Object.fromEntries(
-        t.nodes
-            .filter((n) => n.site === site && n.platform !== "vm")
-            .map((n) => [n.name, `http://${n.name}-http.${t.kubernetes.namespace}.svc.cluster.local:${PORTS.http}`]),
-    );
+    const endpoints = gateEndpoints(t, site);
     return {
         after: after.name,
         before: before.name,
@@ -94,6 +125,16 @@ export function nodeFingerprint(t: Topology, node: AxonNode): string {
         .digest("hex");
 }
 
+/**
+ * What restarts a node while `pulumi up` walks the creation chain: a VM's whole configuration (any change
+ * replaces the instance), a StatefulSet's volume claims (they cannot be updated: the StatefulSet is
+ * replaced, its pod starts anew). A pod template change restarts nothing there (`OnDelete`).
+ */
+export function chainRestartFingerprint(t: Topology, node: AxonNode): string {
+    if (node.platform === "vm") return nodeFingerprint(t, node);
+    return createHash("sha256").update(JSON.stringify(["statefulset", node.volumes, node.storage])).digest("hex");
+}
+
 /** Job name: `<after>-gate-<10 hex>`, at most 63 characters (it is also a label value). */
 export function gateJobName(after: string, hash: string): string {
     return `${after.slice(0, 63 - "-gate-".length - 10)}-gate-${hash.slice(0, 10)}`;
@@ -107,7 +148,7 @@ export interface RollingGateArgs {
     readonly namespace: pulumi.Input<string>;
     /** The site ConfigMap with the script (`gateScriptConfigMap`). */
     readonly scriptConfigMap: pulumi.Input<string>;
-    /** Changes exactly when `after`'s pod restarts (`AxonServerNode.podTemplateHash`), or its fingerprint. */
+    /** For a VM `after`: its fingerprint (`nodeFingerprint`); ignored for a Kubernetes node (`chainRestartFingerprint`). */
     readonly afterHash: pulumi.Input<string>;
     /** Resources the gate runs after: `after`'s StatefulSet (or VM node) and its load balancer. */
     readonly dependsOn: pulumi.Input<pulumi.Resource>[];
@@ -115,11 +156,14 @@ export interface RollingGateArgs {
     readonly parent: pulumi.Resource;
 }
 
-/** The ConfigMap with the gate script in a site's Axon namespace. */
+/** The ConfigMap with the gate and roller scripts in a site's Axon namespace. */
 export function gateScriptConfigMap(name: string, environment: string, namespace: pulumi.Input<string>, opts: pulumi.CustomResourceOptions): k8s.core.v1.ConfigMap {
     return new k8s.core.v1.ConfigMap(
         name,
-        { metadata: { name: GATE_CONFIGMAP, namespace, labels: recommendedLabels(environment, "config") }, data: { [GATE_SCRIPT_FILE]: GATE_SCRIPT } },
+        {
+            metadata: { name: GATE_CONFIGMAP, namespace, labels: recommendedLabels(environment, "config") },
+            data: { [GATE_SCRIPT_FILE]: GATE_SCRIPT, [ROLLER_SCRIPT_FILE]: ROLLER_SCRIPT },
+        },
         opts,
     );
 }
@@ -131,7 +175,16 @@ export function rollingGateJob(name: string, a: RollingGateArgs): k8s.batch.v1.J
     const configJson = JSON.stringify(config);
     const jobName = pulumi
         .output(a.afterHash)
-        .apply((h) => gateJobName(a.after.name, createHash("sha256").update(h).update(nodeFingerprint(t, a.before)).update(configJson).digest("hex")));
+        .apply((h) =>
+            gateJobName(
+                a.after.name,
+                createHash("sha256")
+                    .update(a.after.platform === "vm" ? h : chainRestartFingerprint(t, a.after))
+                    .update(chainRestartFingerprint(t, a.before))
+                    .update(configJson)
+                    .digest("hex"),
+            ),
+        );
     const labels = { ...recommendedLabels(t.environment, GATE_COMPONENT), "axonserver-multiregion/gate-after": a.after.name, "axonserver-multiregion/gate-before": a.before.name };
     const restricted = {
         runAsNonRoot: true,
@@ -151,7 +204,7 @@ export function rollingGateJob(name: string, a: RollingGateArgs): k8s.batch.v1.J
                 labels,
                 // The Job awaiter's 10-minute default is shorter than a node's start; the script's own
                 // deadline comes first, so a stuck gate fails with Axon's answer, not a bare timeout.
-                annotations: { "pulumi.com/timeoutSeconds": String(config.timeoutSeconds + 300) },
+                annotations: { "pulumi.com/timeoutSeconds": String(config.timeoutSeconds + 300), ...REPLACE_UNREADY_ANNOTATION },
             },
             spec: {
                 backoffLimit: 0,

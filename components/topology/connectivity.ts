@@ -111,9 +111,32 @@ export function sitePortRules(topology: Topology, site: Site): PortRule[] {
     const rules: PortRule[] = [
         { port: PORTS.internalGrpc, cidrs: sortedUnique(peerCidrs), description: "Axon Server internal gRPC from peer sites" },
         { port: PORTS.grpc, cidrs: sortedUnique(clientCidrs), description: "Axon Server client gRPC from client ranges" },
-        { port: PORTS.http, cidrs: sortedUnique(topology.adminCidrs), description: "Axon Server HTTP UI/REST from admin ranges" },
+        site.platform === "vm"
+            ? {
+                  port: PORTS.http,
+                  cidrs: sortedUnique([...topology.adminCidrs, ...gateSitesOfVmSite(topology, site).map((s) => s.cidr)]),
+                  description: "Axon Server HTTP UI/REST from admin ranges and the rolling gate's sites",
+              }
+            : { port: PORTS.http, cidrs: sortedUnique(topology.adminCidrs), description: "Axon Server HTTP UI/REST from admin ranges" },
     ];
     return rules.filter((r) => r.cidrs.length > 0);
+}
+
+/**
+ * Kubernetes sites whose rolling gate and roller Jobs ask a VM site's nodes for their Raft state
+ * (`GET /actuator/health` on 8024): those sharing a replication group with it. They are already
+ * connected to it for 8224 (peering/VPN) and their pods' traffic comes from their site CIDR, the same
+ * source the 8224 rule admits, so opening 8024 to these CIDRs is all a gate needs to see a VM node.
+ */
+export function gateSitesOfVmSite(topology: Topology, vmSite: Site): Site[] {
+    if (vmSite.platform !== "vm") return [];
+    const names = new Set<string>();
+    for (const g of topology.replicationGroups) {
+        const sites = sitesOfGroup(topology, g.name);
+        if (!sites.some((s) => s.name === vmSite.name)) continue;
+        for (const s of sites) if (s.platform !== "vm") names.add(s.name);
+    }
+    return topology.sites.filter((s) => names.has(s.name));
 }
 
 /** Whether a node is reached from outside its own site (peers or clients elsewhere). */

@@ -1,0 +1,248 @@
+/**
+ * The rollers: Kubernetes Jobs that restart the Axon Server pods in update order (least critical first),
+ * one at a time, each step released by Axon's own Raft view (script: components/kubernetes/gate/roller.mjs).
+ *
+ * Why Jobs: the StatefulSets are `updateStrategy: OnDelete`, so `pulumi up` writes a changed pod template
+ * without restarting the pod ("Users must manually delete Pods to cause the controller to create new Pods
+ * that reflect modifications made to a StatefulSet's .spec.template",
+ * kubernetes.io/docs/concepts/workloads/controllers/statefulset/#update-strategies), and pulumi-kubernetes
+ * counts such an update (generation > 1) as done once the replicas are ready (provider/pkg/await/statefulset.go,
+ * OnDelete: `revisionReady = true`). The `dependsOn` chain that orders creation therefore orders no restart;
+ * the rollers, which depend on every node resource and every gate, restart the pods afterwards in an order
+ * of their own. A Job is the one thing `pulumi up` awaits that can run such a sequence: it counts as
+ * created only when it completes, and fails the run on `Failed` (provider/pkg/await/job.go).
+ *
+ * One Job per segment of the update order (`rollerSegments`: consecutive nodes on one site), chained in
+ * order. A Job runs again exactly when one of its nodes' pod templates changes (its name carries their
+ * hashes) or when it failed (`pulumi.com/replaceUnready`); on creation it finds every pod at its
+ * StatefulSet's update revision and completes at once.
+ */
+import { createHash } from "node:crypto";
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import { AxonNode, Topology } from "../topology/model";
+import { RollerSegment, rollerSegments } from "../topology/rolling";
+import { recommendedLabels, siteLabels } from "../platform/labels";
+import { registryImage } from "../topology/images";
+import {
+    GATE_COMPONENT,
+    GATE_IMAGE,
+    GATE_OVERRIDE_ANNOTATION,
+    GATE_SCRIPT,
+    nodeFingerprint,
+    REPLACE_UNREADY_ANNOTATION,
+    ROLLER_SCRIPT,
+    ROLLER_SCRIPT_FILE,
+    gateEndpoints,
+} from "./rollingGate";
+
+/** ServiceAccount, Role and RoleBinding of the rollers in each site's Axon namespace. */
+export const ROLLER_RBAC_NAME = "axonserver-roller";
+/** Pod label naming the segment (`<site>-<index>`), for `kubectl annotate pod -l …` (README). */
+export const ROLLER_SEGMENT_LABEL = "axonserver-multiregion/roller-segment";
+const ROLLER_UID = 1000;
+
+/**
+ * What the roller may do in its namespace, and nothing else: read StatefulSets (their update revision),
+ * read and delete pods (the restart itself). No create/patch: the StatefulSet controller recreates the pod.
+ */
+export const ROLLER_RULES = [
+    { apiGroups: [""], resources: ["pods"], verbs: ["get", "list", "watch", "delete"] },
+    { apiGroups: ["apps"], resources: ["statefulsets"], verbs: ["get", "list"] },
+] as const;
+
+/** The script's configuration (the env contract in roller.mjs). */
+export interface RollerConfig {
+    site: string;
+    namespace: string;
+    nodes: { node: string; statefulSet: string }[];
+    after?: string;
+    groups: { name: string; members: { node: string; role: string }[] }[];
+    minActiveBackups: number;
+    endpoints: Record<string, string>;
+    timeoutSeconds: number;
+    intervalSeconds: number;
+    overrideAnnotation: string;
+}
+
+/**
+ * The roller configuration of one segment (pure). Per step the same budget as a gate: the node's startup
+ * budget plus ten minutes to catch up. Groups: every group of the segment's nodes and of `after`.
+ */
+export function rollerConfig(t: Topology, segment: RollerSegment): RollerConfig {
+    const names = new Set([...segment.nodes, ...(segment.after !== undefined ? [segment.after] : [])]);
+    return {
+        site: segment.site,
+        namespace: t.kubernetes.namespace,
+        // The StatefulSet is named as its node (AxonServerNode); its one pod is `<name>-0`.
+        nodes: segment.nodes.map((node) => ({ node, statefulSet: node })),
+        ...(segment.after !== undefined ? { after: segment.after } : {}),
+        groups: t.replicationGroups
+            .filter((g) => g.members.some((m) => names.has(m.node)))
+            .map((g) => ({ name: g.name, members: g.members.map((m) => ({ node: m.node, role: m.role })) })),
+        minActiveBackups: t.axonServer.minActiveBackups,
+        endpoints: gateEndpoints(t, segment.site),
+        timeoutSeconds: t.axonServer.startupBudgetSeconds + 600,
+        intervalSeconds: 10,
+        overrideAnnotation: GATE_OVERRIDE_ANNOTATION,
+    };
+}
+
+/**
+ * Seconds the Job may run: per node four waits (status observed, can be lost, new pod Ready, back) of at
+ * most `timeoutSeconds`, plus the pod's termination grace.
+ */
+export function rollerDeadlineSeconds(t: Topology, config: RollerConfig): number {
+    return config.nodes.length * (4 * config.timeoutSeconds + t.axonServer.terminationGracePeriodSeconds) + 120;
+}
+
+/** Job name: `roller-<site>-<index>-<10 hex>`, at most 63 characters (it is also a label value). */
+export function rollerJobName(segment: RollerSegment, hash: string): string {
+    const tail = `-${segment.index}-${hash.slice(0, 10)}`;
+    return `roller-${segment.site}`.slice(0, 63 - tail.length).replace(/-+$/, "") + tail;
+}
+
+export interface SiteRollerHost {
+    readonly provider: pulumi.ProviderResource;
+    /** The site's Axon namespace (an Output of the Namespace, for the dependency). */
+    readonly namespace: pulumi.Input<string>;
+    /** Name of the site ConfigMap with both scripts (`gateScriptConfigMap`). */
+    readonly scriptConfigMap: pulumi.Input<string>;
+}
+
+export interface RollersArgs {
+    readonly topology: Topology;
+    /** Per Kubernetes site with nodes: where its rollers run. */
+    readonly sites: Readonly<Record<string, SiteRollerHost>>;
+    /** `AxonServerNode.podTemplateHash` of every Kubernetes node. */
+    readonly podTemplateHashes: Readonly<Record<string, pulumi.Input<string>>>;
+    /** Every node resource (StatefulSets, VM nodes) and every gate Job: the rollers run after all of them. */
+    readonly dependsOn: readonly pulumi.Resource[];
+    readonly parent: pulumi.Resource;
+}
+
+export interface Rollers {
+    /** Roller Jobs in run order, keyed `<site>-<index>`. */
+    readonly jobs: Readonly<Record<string, k8s.batch.v1.Job>>;
+    readonly segments: readonly RollerSegment[];
+}
+
+/** RBAC and the chained roller Jobs of a cluster (`rollerSegments` order). */
+export function createRollers(name: string, a: RollersArgs): Rollers {
+    const t = a.topology;
+    const segments = rollerSegments(t);
+    const accounts: Record<string, pulumi.Output<string>> = {};
+    const account = (site: string): pulumi.Output<string> => {
+        if (accounts[site]) return accounts[site];
+        const host = a.sites[site];
+        const opts = { parent: a.parent, provider: host.provider };
+        const labels = siteLabels(t.environment, site, GATE_COMPONENT);
+        const meta = { name: ROLLER_RBAC_NAME, namespace: host.namespace, labels };
+        const sa = new k8s.core.v1.ServiceAccount(`${name}-${site}-roller-sa`, { metadata: meta }, opts);
+        const role = new k8s.rbac.v1.Role(`${name}-${site}-roller-role`, { metadata: meta, rules: ROLLER_RULES.map((r) => ({ ...r, apiGroups: [...r.apiGroups], resources: [...r.resources], verbs: [...r.verbs] })) }, opts);
+        const binding = new k8s.rbac.v1.RoleBinding(
+            `${name}-${site}-roller-binding`,
+            {
+                metadata: meta,
+                roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "Role", name: role.metadata.name },
+                subjects: [{ kind: "ServiceAccount", name: sa.metadata.name, namespace: host.namespace }],
+            },
+            opts,
+        );
+        // The Job starts only once its permissions exist (the binding's name is an input of nothing else).
+        accounts[site] = pulumi.all([sa.metadata.name, binding.metadata.name]).apply(([n]) => n);
+        return accounts[site];
+    };
+
+    const jobs: Record<string, k8s.batch.v1.Job> = {};
+    let previous: k8s.batch.v1.Job | undefined;
+    for (const segment of segments) {
+        const host = a.sites[segment.site];
+        if (!host) throw new Error(`roller: site ${segment.site} has Kubernetes nodes but no roller host`);
+        const config = rollerConfig(t, segment);
+        const configJson = JSON.stringify(config);
+        const afterNode: AxonNode | undefined = t.nodes.find((n) => n.name === segment.after);
+        // A VM `after` restarts in the creation chain: a change to it reruns this Job, which first waits
+        // until Axon reports the VM back (no gate follows the chain's last node).
+        const afterPart = afterNode?.platform === "vm" ? nodeFingerprint(t, afterNode) : "";
+        const hashes = segment.nodes.map((n) => {
+            const h = a.podTemplateHashes[n];
+            if (h === undefined) throw new Error(`roller: no pod template hash for node ${n}`);
+            return h;
+        });
+        const jobName = pulumi
+            .all(hashes)
+            .apply((hs) => rollerJobName(segment, createHash("sha256").update(JSON.stringify(hs)).update(configJson).update(afterPart).update(GATE_SCRIPT).update(ROLLER_SCRIPT).digest("hex")));
+        const key = `${segment.site}-${segment.index}`;
+        const labels = { ...recommendedLabels(t.environment, GATE_COMPONENT), [ROLLER_SEGMENT_LABEL]: key };
+        const deadline = rollerDeadlineSeconds(t, config);
+        const restricted = {
+            runAsNonRoot: true,
+            runAsUser: ROLLER_UID,
+            runAsGroup: ROLLER_UID,
+            allowPrivilegeEscalation: false,
+            readOnlyRootFilesystem: true,
+            capabilities: { drop: ["ALL"] },
+            seccompProfile: { type: "RuntimeDefault" },
+        };
+        const job = new k8s.batch.v1.Job(
+            `${name}-roller-${key}`,
+            {
+                metadata: {
+                    name: jobName,
+                    namespace: host.namespace,
+                    labels,
+                    // The Job awaiter's 10-minute default is far shorter than a segment's restarts.
+                    annotations: { "pulumi.com/timeoutSeconds": String(deadline + 300), ...REPLACE_UNREADY_ANNOTATION },
+                },
+                spec: {
+                    backoffLimit: 0,
+                    activeDeadlineSeconds: deadline,
+                    template: {
+                        metadata: { labels },
+                        spec: {
+                            restartPolicy: "Never",
+                            serviceAccountName: account(segment.site),
+                            // The one Job of this project that talks to the API server: it needs the token.
+                            automountServiceAccountToken: true,
+                            // The kubelet sets KUBERNETES_SERVICE_HOST/PORT even without service links
+                            // (kubernetes pkg/kubelet/kubelet_pods.go, getServiceEnvVarMap: the master service
+                            // is always included).
+                            enableServiceLinks: false,
+                            securityContext: { runAsNonRoot: true, runAsUser: ROLLER_UID, runAsGroup: ROLLER_UID, seccompProfile: { type: "RuntimeDefault" } },
+                            containers: [
+                                {
+                                    name: "roller",
+                                    image: registryImage(t.imageRegistry, GATE_IMAGE),
+                                    imagePullPolicy: "IfNotPresent",
+                                    command: ["node", `/gate/${ROLLER_SCRIPT_FILE}`],
+                                    env: [
+                                        { name: "ROLLER_CONFIG", value: configJson },
+                                        { name: "ROLLER_OVERRIDE_FILE", value: "/etc/pod-info/annotations" },
+                                    ],
+                                    // The last log lines (node, step, what Axon reported) become the message
+                                    // the Job awaiter shows when the roller fails.
+                                    terminationMessagePolicy: "FallbackToLogsOnError",
+                                    resources: { requests: { cpu: "10m", memory: "32Mi" }, limits: { cpu: "200m", memory: "128Mi" } },
+                                    securityContext: restricted,
+                                    volumeMounts: [
+                                        { name: "gate", mountPath: "/gate", readOnly: true },
+                                        { name: "pod-info", mountPath: "/etc/pod-info", readOnly: true },
+                                    ],
+                                },
+                            ],
+                            volumes: [
+                                { name: "gate", configMap: { name: host.scriptConfigMap } },
+                                { name: "pod-info", downwardAPI: { items: [{ path: "annotations", fieldRef: { fieldPath: "metadata.annotations" } }] } },
+                            ],
+                        },
+                    },
+                },
+            },
+            { parent: a.parent, provider: host.provider, dependsOn: [...a.dependsOn, ...(previous ? [previous] : [])] },
+        );
+        jobs[key] = job;
+        previous = job;
+    }
+    return { jobs, segments };
+}
