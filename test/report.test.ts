@@ -51,17 +51,23 @@ describe("buildReport", () => {
             "updateOrder",
             "leastCriticalOrder",
             "gates",
+            "rollers",
             "disruptionBudgets",
             "drains",
         ]);
-        assert.equal(json.schemaVersion, 2);
+        assert.equal(json.schemaVersion, 3);
         assert.equal(json.stack, "test");
         assert.equal(json.valid, true);
         assert.deepEqual(json.errors, []);
         assert.deepEqual(json.warnings, [warning]);
         assert.deepEqual(json.creationOrder.map((e) => e.node), ["axon-1", "axon-2", "axon-3", "axon-dr"]);
-        assert.deepEqual(json.updateOrder, json.creationOrder);
+        // Creation: the template's first, PRIMARY, then the rest; updates restart least critical first.
+        assert.deepEqual(json.updateOrder.map((e) => e.node), ["axon-dr", "axon-2", "axon-3", "axon-1"]);
         assert.deepEqual(json.leastCriticalOrder.map((e) => e.node), ["axon-dr", "axon-2", "axon-3", "axon-1"]);
+        assert.deepEqual(json.rollers, [
+            { site: "dr", nodes: ["axon-dr"] },
+            { site: "main", nodes: ["axon-2", "axon-3", "axon-1"], after: "axon-dr" },
+        ]);
         assert.deepEqual(json.gates, [
             { after: "axon-1", before: "axon-2" },
             { after: "axon-2", before: "axon-3" },
@@ -246,7 +252,7 @@ describe("tools/topology end to end (main, in process, on the repository's stack
         const r = run("--stack", "prod", "--json");
         assert.equal(r.status, 0, r.stderr + r.stdout);
         const json = JSON.parse(r.stdout) as TopologyReport;
-        assert.equal(json.schemaVersion, 2);
+        assert.equal(json.schemaVersion, 3);
         assert.equal(json.stack, "prod");
         assert.equal(json.valid, true);
         assert.deepEqual(json.nodes.map((n) => n.name), ["axon-1", "axon-2", "axon-3", "axon-sec-1", "axon-sec-2", "axon-ab-1", "axon-ab-2", "axon-dr-1"]);

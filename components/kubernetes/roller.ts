@@ -70,18 +70,23 @@ export interface RollerConfig {
  * budget plus ten minutes to catch up. Groups: every group of the segment's nodes and of `after`.
  */
 export function rollerConfig(t: Topology, segment: RollerSegment): RollerConfig {
-    const names = new Set([...segment.nodes, ...(segment.after !== undefined ? [segment.after] : [])]);
+    const endpoints = gateEndpoints(t, segment.site);
+    // `after` on another Kubernetes site is out of reach from here, and the previous roller (on its own
+    // site, with the leader's view when it is there) already waited until Axon reported it back. A VM
+    // `after` is checked here: nothing else follows its replacement when it ends the creation chain.
+    const after = segment.after !== undefined && endpoints[segment.after] !== undefined ? segment.after : undefined;
+    const names = new Set([...segment.nodes, ...(after !== undefined ? [after] : [])]);
     return {
         site: segment.site,
         namespace: t.kubernetes.namespace,
         // The StatefulSet is named as its node (AxonServerNode); its one pod is `<name>-0`.
         nodes: segment.nodes.map((node) => ({ node, statefulSet: node })),
-        ...(segment.after !== undefined ? { after: segment.after } : {}),
+        ...(after !== undefined ? { after } : {}),
         groups: t.replicationGroups
             .filter((g) => g.members.some((m) => names.has(m.node)))
             .map((g) => ({ name: g.name, members: g.members.map((m) => ({ node: m.node, role: m.role })) })),
         minActiveBackups: t.axonServer.minActiveBackups,
-        endpoints: gateEndpoints(t, segment.site),
+        endpoints,
         timeoutSeconds: t.axonServer.startupBudgetSeconds + 600,
         intervalSeconds: 10,
         overrideAnnotation: GATE_OVERRIDE_ANNOTATION,

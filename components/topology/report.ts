@@ -17,7 +17,7 @@ import {
 } from "./analysis";
 import { licenseIssues, licenseNote } from "./license";
 import { ConfigIssue, LoadResult, Role } from "./model";
-import { creationOrderExplained, rollingOrderExplained } from "./rolling";
+import { creationOrderExplained, rollerSegments, rollingOrderExplained, updateOrderExplained } from "./rolling";
 
 export interface ReportNode {
     name: string;
@@ -36,16 +36,25 @@ export interface OrderEntry {
     rank: string;
 }
 
-/** An Axon-aware rolling gate between two consecutive nodes of the chain. */
+/** An Axon-aware rolling gate between two consecutive nodes of the creation chain. */
 export interface ReportGate {
     /** Axon must report this node back and caught up in every group… */
     after: string;
-    /** …and this node's groups must be able to lose it, before `pulumi up` changes it. */
+    /** …and this node's groups must be able to lose it, before `pulumi up` creates (or replaces) it. */
     before: string;
 }
 
+/** A roller Job: restarts these Kubernetes nodes of one site, in this order, one at a time. */
+export interface ReportRoller {
+    site: string;
+    /** Nodes in restart order (a segment of `updateOrder`). */
+    nodes: string[];
+    /** Node restarted just before; the roller first waits until Axon reports it back. */
+    after?: string;
+}
+
 export interface TopologyReport {
-    schemaVersion: 2;
+    schemaVersion: 3;
     stack?: string;
     /** True when there are no errors (the topology loaded). */
     valid: boolean;
@@ -58,16 +67,21 @@ export interface TopologyReport {
     /** Empty when invalid. */
     summary: FailureSummary;
     /**
-     * The chain `pulumi up` walks, on creation and on updates: `first`, PRIMARY, ACTIVE_BACKUP, the
-     * rest. Empty when invalid.
+     * The `dependsOn` chain `pulumi up` walks: `first`, PRIMARY, ACTIVE_BACKUP, the rest. It creates nodes
+     * (and replaces VM nodes) in this order. Empty when invalid.
      */
     creationOrder: OrderEntry[];
-    /** Update order: the same chain, one node at a time, with a gate between every two nodes. */
+    /**
+     * The order in which an update restarts nodes, one at a time: VM nodes (replaced in the creation
+     * chain), then the Kubernetes nodes least critical first (the roller Jobs). Empty when invalid.
+     */
     updateOrder: OrderEntry[];
-    /** Least critical first: the order to stop nodes by hand (not what `pulumi up` does). */
+    /** Least critical first over all nodes: the order to stop nodes by hand. */
     leastCriticalOrder: OrderEntry[];
-    /** The gates between consecutive nodes of `updateOrder`. */
+    /** The gates between consecutive nodes of `creationOrder`. */
     gates: ReportGate[];
+    /** The roller Jobs, in the order they run (`updateOrder`'s Kubernetes nodes, per site segment). */
+    rollers: ReportRoller[];
     /** The PodDisruptionBudgets of the Kubernetes sites. */
     disruptionBudgets: SiteDisruptionBudget[];
     /** Per group: voters one simultaneous drain in every site can remove. */
@@ -79,7 +93,7 @@ export function buildReport(result: LoadResult, stack?: string): TopologyReport 
     const topology = result.errors.length === 0 ? result.topology : undefined;
     const issues = (xs: readonly ConfigIssue[]) => xs.map((i) => ({ path: i.path, message: i.message }));
     const report: TopologyReport = {
-        schemaVersion: 2,
+        schemaVersion: 3,
         ...(stack !== undefined ? { stack } : {}),
         valid: topology !== undefined,
         // A loader returning neither a topology nor errors would be a bug; never report it as valid.
@@ -92,6 +106,7 @@ export function buildReport(result: LoadResult, stack?: string): TopologyReport 
         updateOrder: [],
         leastCriticalOrder: [],
         gates: [],
+        rollers: [],
         disruptionBudgets: [],
         drains: [],
     };
@@ -110,9 +125,10 @@ export function buildReport(result: LoadResult, stack?: string): TopologyReport 
     report.scenarios = analyzeFailures(topology);
     report.summary = summarizeFailures(report.scenarios);
     report.creationOrder = creationOrderExplained(topology);
-    report.updateOrder = report.creationOrder.map((e) => ({ ...e }));
+    report.updateOrder = updateOrderExplained(topology);
     report.leastCriticalOrder = rollingOrderExplained(topology);
-    report.gates = report.updateOrder.slice(1).map((e, i) => ({ after: report.updateOrder[i].node, before: e.node }));
+    report.gates = report.creationOrder.slice(1).map((e, i) => ({ after: report.creationOrder[i].node, before: e.node }));
+    report.rollers = rollerSegments(topology).map((r) => ({ site: r.site, nodes: [...r.nodes], ...(r.after !== undefined ? { after: r.after } : {}) }));
     report.disruptionBudgets = siteDisruptionBudgets(topology);
     report.drains = drainAnalysis(topology, report.disruptionBudgets);
     return report;
@@ -215,14 +231,23 @@ export function renderReportText(report: TopologyReport): string {
         out.push("");
     }
 
-    out.push("Creation and update order (the chain pulumi up walks; a gate between every two nodes)");
-    report.updateOrder.forEach((e, i) => out.push(...wrap(`${i + 1}. ${e.node}: ${e.rank}`, "  ", "     ")));
+    out.push("Creation order (the dependsOn chain pulumi up walks; a gate between every two nodes)");
+    report.creationOrder.forEach((e, i) => out.push(...wrap(`${i + 1}. ${e.node}: ${e.rank}`, "  ", "     ")));
     out.push(
         "  A gate between two nodes waits until Axon reports the first back and caught up in all its groups,",
-        "  and until the next node's groups can lose it (README, \"Rolling changes\").",
-        `  Least critical first (stop order by hand): ${report.leastCriticalOrder.map((e) => e.node).join(", ")}`,
+        "  and until the next node's groups can lose it (README, \"Creation order and rolling changes\").",
         "",
+        "Update order (restarts on a change, one node at a time, least critical first)",
     );
+    report.updateOrder.forEach((e, i) => out.push(...wrap(`${i + 1}. ${e.node}: ${e.rank}`, "  ", "     ")));
+    for (const r of report.rollers) {
+        out.push(...wrap(`roller on ${r.site}: ${r.nodes.join(" -> ")}${r.after ? ` (after ${r.after} is back)` : ""}`, "  ", "    "));
+    }
+    out.push(
+        "  Each roller step: the node's groups can lose it; its pod is deleted; the new pod is Ready;",
+        "  Axon reports it back in every group. Pods already at their StatefulSet's revision are skipped.",
+    );
+    out.push(...wrap(`Least critical first over all nodes (stop order by hand): ${report.leastCriticalOrder.map((e) => e.node).join(", ")}`, "  ", "    "), "");
 
     if (report.disruptionBudgets.length) {
         out.push("Maintenance: PodDisruptionBudgets (per Kubernetes site) and simultaneous drains");
