@@ -13,7 +13,7 @@
  *   roller Jobs: VM nodes restart first.
  */
 import assert from "node:assert/strict";
-import { gateEndpoints } from "../components/kubernetes/rollingGate";
+import { gateEndpoints, gateSite } from "../components/kubernetes/rollingGate";
 import { rollerConfig, rollerDeadlineSeconds, rollerJobName } from "../components/kubernetes/roller";
 import { gateSitesOfVmSite, sitePortRules } from "../components/topology/connectivity";
 import { loadTopologyOrThrow } from "../components/topology/load";
@@ -145,5 +145,19 @@ describe("gates and rollers reach VM nodes on 8024", () => {
         });
         assert.deepEqual(Object.keys(gateEndpoints(t, "k8s")).sort(), ["a", "b", "c", "v"]);
         assert.deepEqual(Object.keys(gateEndpoints(t, "other")), ["o"]);
+    });
+
+    it("two consecutive VM nodes get a gate on a Kubernetes site that reaches both, if one exists", () => {
+        const t = buildTopology({
+            sites: ["k8s", { name: "vm1", platform: "vm" }, { name: "vm2", platform: "vm" }, { name: "vm3", platform: "vm" }],
+            nodes: ["a", "b", "c", { name: "v1", site: "vm1" }, { name: "v2", site: "vm2" }, { name: "v3", site: "vm3" }],
+            groups: { _admin: { a: "PRIMARY", b: "PRIMARY", c: "PRIMARY" }, orders: { a: "PRIMARY", v1: "PASSIVE_BACKUP", v2: "PASSIVE_BACKUP" }, lone: { v3: "PRIMARY" } },
+        });
+        const node = (n: string) => t.nodes.find((x) => x.name === n)!;
+        assert.equal(gateSite(node("v1"), node("v2"), t), "k8s");
+        assert.equal(gateSite(node("v2"), node("v3"), t), undefined, "v3's site shares no group with a Kubernetes site");
+        assert.equal(gateSite(node("v1"), node("v2")), undefined, "without the topology: no gate, as before");
+        assert.equal(gateSite(node("a"), node("v1"), t), "k8s");
+        assert.equal(gateSite(node("v1"), node("b"), t), "k8s");
     });
 });

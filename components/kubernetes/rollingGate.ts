@@ -75,11 +75,20 @@ export interface GateConfig {
     overrideAnnotation: string;
 }
 
-/** The site a gate runs in: `after`'s if it is on Kubernetes, else `before`'s; none for two VM nodes. */
-export function gateSite(after: AxonNode, before: AxonNode): string | undefined {
+/**
+ * The site a gate runs in: `after`'s if it is on Kubernetes, else `before`'s; for two VM nodes, the first
+ * Kubernetes site whose Jobs can reach both VMs' 8024 (`gateSitesOfVmSite`; needs `t`), else none.
+ */
+export function gateSite(after: AxonNode, before: AxonNode, t?: Topology): string | undefined {
     if (after.platform !== "vm") return after.site;
     if (before.platform !== "vm") return before.site;
-    return undefined;
+    if (!t) return undefined;
+    const siteOf = (name: string) => t.sites.find((s) => s.name === name);
+    const a = siteOf(after.site);
+    const b = siteOf(before.site);
+    if (!a || !b) return undefined;
+    const reachB = new Set(gateSitesOfVmSite(t, b).map((s) => s.name));
+    return gateSitesOfVmSite(t, a).find((s) => reachB.has(s.name))?.name;
 }
 
 /**
