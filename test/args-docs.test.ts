@@ -31,7 +31,6 @@ const NOT_YET: ReadonlySet<string> = new Set<string>([
     "components/axonserver/render/startupGuard.ts",
     "components/axonserver/vmNode.ts",
     "components/kubernetes/axonServerNode.ts",
-    "components/kubernetes/rollingGate.ts",
     "stacks/config.ts",
     "stacks/sites.ts",
 ]);

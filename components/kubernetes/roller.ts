@@ -108,6 +108,7 @@ export function rollerJobName(segment: RollerSegment, hash: string): string {
 }
 
 export interface SiteRollerHost {
+    /** The site cluster's Kubernetes provider. */
     readonly provider: pulumi.ProviderResource;
     /** The site's Axon namespace (an Output of the Namespace, for the dependency). */
     readonly namespace: pulumi.Input<string>;
@@ -116,6 +117,7 @@ export interface SiteRollerHost {
 }
 
 export interface RollersArgs {
+    /** The whole topology (the update order spans every site). */
     readonly topology: Topology;
     /** Per Kubernetes site with nodes: where its rollers run. */
     readonly sites: Readonly<Record<string, SiteRollerHost>>;
@@ -123,6 +125,7 @@ export interface RollersArgs {
     readonly podTemplateHashes: Readonly<Record<string, pulumi.Input<string>>>;
     /** Every node resource (StatefulSets, VM nodes) and every gate Job: the rollers run after all of them. */
     readonly dependsOn: readonly pulumi.Resource[];
+    /** The cluster component the Jobs and RBAC objects belong to. */
     readonly parent: pulumi.Resource;
 }
 

@@ -150,10 +150,15 @@ export function gateJobName(after: string, hash: string): string {
 }
 
 export interface RollingGateArgs {
+    /** The whole topology (groups, endpoints, timeouts). */
     readonly topology: Topology;
+    /** The node just created or replaced: Axon must report it back. */
     readonly after: AxonNode;
+    /** The node the chain creates or replaces next: its groups must be able to lose it. */
     readonly before: AxonNode;
+    /** Kubernetes site the Job runs on (`gateSite`). */
     readonly site: string;
+    /** That site's Axon namespace (an Output of the Namespace, for the dependency). */
     readonly namespace: pulumi.Input<string>;
     /** The site ConfigMap with the script (`gateScriptConfigMap`). */
     readonly scriptConfigMap: pulumi.Input<string>;
@@ -161,7 +166,9 @@ export interface RollingGateArgs {
     readonly afterHash: pulumi.Input<string>;
     /** Resources the gate runs after: `after`'s StatefulSet (or VM node) and its load balancer. */
     readonly dependsOn: pulumi.Input<pulumi.Resource>[];
+    /** The gate site cluster's Kubernetes provider. */
     readonly provider: pulumi.ProviderResource;
+    /** The cluster component the Job belongs to. */
     readonly parent: pulumi.Resource;
 }
 
