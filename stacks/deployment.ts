@@ -44,7 +44,10 @@ export interface DeploymentOutputs {
     rollingOrder: string[];
     /** Node names in the order a new cluster is created: `first`, the other PRIMARY nodes, the rest. */
     creationOrder: string[];
-    /** Node names in the order `pulumi up` changes them: the same chain, gated between every two nodes. */
+    /**
+     * Node names in the order a change restarts them, one at a time: VM nodes (replaced in the creation
+     * chain), then Kubernetes nodes least critical first (the roller Jobs).
+     */
     updateOrder: string[];
 }
 

@@ -82,10 +82,12 @@ describe("kubernetes: AxonServerCluster on the local stack (existing cluster)", 
             [T.cm]: 5, // one per node + the client config + the rolling gate script
             [T.secret]: 1, // tokens; no license, no TLS
             [T.ns]: 1,
-            [T.sa]: 1,
+            [T.sa]: 1 + 1, // the site's, and the roller's
+            "kubernetes:rbac.authorization.k8s.io/v1:Role": 1,
+            "kubernetes:rbac.authorization.k8s.io/v1:RoleBinding": 1,
             [T.pdb]: 1, // three PRIMARY nodes: one class
             [T.netpol]: 1,
-            [T.job]: 2, // a gate between every two consecutive nodes
+            [T.job]: 2 + 1, // a gate between every two consecutive nodes; one roller (one site)
             [T.provider]: 1,
         });
         assertUniqueUrns(run.records);
@@ -234,7 +236,8 @@ describe("kubernetes: AxonServerCluster on the local stack (existing cluster)", 
         const order = creationOrder(topology).map((n) => n.name);
         assert.deepEqual(order, ["axonserver-1", "axonserver-2", "axonserver-3"]);
         assert.deepEqual(run.result.creationOrder, order);
-        assert.deepEqual(run.result.updateOrder, order);
+        // Restarts take another order (the rollers; StatefulSets are OnDelete): least critical first.
+        assert.deepEqual(run.result.updateOrder, ["axonserver-2", "axonserver-3", "axonserver-1"]);
         const stsOf = (n: string) => one(run.records, T.sts, `local-${n}-sts`);
         const gateBefore = (n: string) => one(run.records, T.job, `local-gate-${n}`);
         const allSts = new Set(ofType(run.records, T.sts).map((r) => r.urn));
@@ -253,7 +256,7 @@ describe("kubernetes: AxonServerCluster on the local stack (existing cluster)", 
     });
 
     it("runs each gate as an awaited, one-shot, restricted Job with the script, its config and the override file", () => {
-        for (const job of ofType(run.records, T.job)) {
+        for (const job of ofType(run.records, T.job).filter((r) => r.name.startsWith("local-gate-"))) {
             const j = inputs(job);
             assert.match(j.metadata.name, /^axonserver-\d-gate-[0-9a-f]{10}$/);
             assert.ok(j.metadata.name.length <= 63);
@@ -336,7 +339,7 @@ describe("kubernetes: AxonServerCluster on the local stack (existing cluster)", 
         const ns = one(run.records, T.ns, "local-kind-namespace");
         assert.equal(ns.retainOnDelete, true);
         assert.equal(inputs(ns).metadata.name, "axonserver");
-        assert.equal(inputs(ofType(run.records, T.sa)[0]).automountServiceAccountToken, false);
+        assert.equal(inputs(one(run.records, T.sa, "local-kind-sa")).automountServiceAccountToken, false);
     });
 
     it("publishes the client config in the app namespace without a token", () => {
@@ -451,9 +454,13 @@ describe("kubernetes: AxonServerCluster across zones, sites and a VM", () => {
             [T.cm]: 5 + 1 + 2, // the client config only where clients are (eu-west-1); the gate script per site
             [T.secret]: 5 + 2 * 2, // TLS per node; tokens + license per site
             [T.ns]: 2,
-            [T.sa]: 2,
+            [T.sa]: 2 + 2, // per site: the Axon pods', the roller's
+            "kubernetes:rbac.authorization.k8s.io/v1:Role": 2,
+            "kubernetes:rbac.authorization.k8s.io/v1:RoleBinding": 2,
             [T.pdb]: 3, // eu: PRIMARY and ACTIVE_BACKUP classes; us: one class
-            [T.job]: 5, // a gate between every two consecutive nodes of six (the VM's own gates run on a Kubernetes site)
+            // a gate between every two consecutive nodes of six (the VM's own gates run on a Kubernetes
+            // site); a roller per visit of a site in update order
+            [T.job]: 5 + 3,
             [T.netpol]: 2,
             [T.sc]: 6,
             [T.provider]: 2,

@@ -1,12 +1,12 @@
 /**
  * The Axon Server cluster of one environment, whatever its nodes run on: the tokens and license, TLS,
- * the chain that creates and changes one node at a time (components/topology/rolling.ts), and a handle
- * per node. The nodes themselves are created by `NodePlacer`s (placement.ts), one per platform:
+ * the chain that creates nodes one at a time (components/topology/rolling.ts `creationOrder`), the
+ * platforms' rollers that restart them on a change in `updateOrder`, and a handle per node. The nodes themselves are created by `NodePlacer`s (placement.ts), one per platform:
  * components/kubernetes/kubernetesPlacer.ts and components/vm/vmPlacer.ts.
  */
 import * as pulumi from "@pulumi/pulumi";
 import { AxonNode, Topology } from "../topology/model";
-import { creationOrder } from "../topology/rolling";
+import { creationOrder, updateOrder } from "../topology/rolling";
 import { NodePlacement, NodePlacer, PlacedNode, NodeEndpoint, NodeTlsMaterial } from "./placement";
 import { ClusterSecretsInput, resolveClusterSecrets } from "./secrets";
 import { AxonServerTls } from "./tls";
@@ -39,10 +39,15 @@ export class AxonServerCluster extends pulumi.ComponentResource {
     readonly nodeEndpoints: pulumi.Output<Record<string, NodeEndpoint>>;
     /** Node names in the order a new cluster is created (components/topology/rolling.ts `creationOrder`). */
     readonly creationOrder: string[];
-    /** Node names in the order `pulumi up` changes them, one at a time. */
+    /** Node names in the order a change restarts them, one at a time (`updateOrder`). */
     readonly updateOrder: string[];
-    /** The gates between consecutive nodes, keyed `<after>-><before>` (none between two VM nodes). */
+    /**
+     * The gates between consecutive nodes of the creation chain, keyed `<after>-><before>` (none between
+     * two VM nodes that no Kubernetes site reaches).
+     */
     readonly gates: Readonly<Record<string, pulumi.Resource>>;
+    /** The resources that restart nodes after the chain, in update order (the Kubernetes roller Jobs). */
+    readonly rollers: Readonly<Record<string, pulumi.Resource>>;
 
     constructor(name: string, args: AxonServerClusterArgs, opts?: pulumi.ComponentResourceOptions) {
         super("axonserver:index:AxonServerCluster", name, {}, opts);
@@ -55,8 +60,15 @@ export class AxonServerCluster extends pulumi.ComponentResource {
         const placements = attachPlacers(args.placers, { name, parent: this, topology: t, secrets });
         const chain = createNodeChain(creationOrder(t), {
             placementOf: (node) => placements.get(placerOf(node))!,
+            placements: [...placements.values()],
             tlsOf: (node) => nodeTlsMaterial(tls, node),
         });
+        // Restarts come after the whole chain: every node resource and every gate.
+        const rollStep = {
+            placed: chain.placed,
+            chain: [...Object.values(chain.placed).flatMap((p) => p.ready), ...Object.values(chain.gates)],
+        };
+        const rollers = Object.assign({}, ...[...placements.values()].map((p) => p.roll?.(rollStep) ?? {})) as Record<string, pulumi.Resource>;
 
         this.adminToken = secrets.adminToken;
         this.internalToken = secrets.internalToken;
@@ -65,8 +77,9 @@ export class AxonServerCluster extends pulumi.ComponentResource {
         this.nodes = Object.fromEntries(t.nodes.map((n) => [n.name, chain.placed[n.name]]));
         this.nodeEndpoints = pulumi.all(Object.fromEntries(t.nodes.map((n) => [n.name, chain.placed[n.name].endpoint]))) as pulumi.Output<Record<string, NodeEndpoint>>;
         this.creationOrder = chain.order;
-        this.updateOrder = chain.order;
+        this.updateOrder = updateOrder(t).map((n) => n.name);
         this.gates = chain.gates;
+        this.rollers = rollers;
 
         this.registerOutputs({
             adminToken: this.adminToken,
@@ -75,6 +88,7 @@ export class AxonServerCluster extends pulumi.ComponentResource {
             creationOrder: this.creationOrder,
             updateOrder: this.updateOrder,
             gates: Object.keys(this.gates),
+            rollers: Object.keys(this.rollers),
         });
     }
 }
@@ -116,6 +130,12 @@ function nodeTlsMaterial(tls: AxonServerTls | undefined, node: AxonNode): NodeTl
 export interface NodeChainArgs {
     /** The placement of the node's platform. */
     readonly placementOf: (node: AxonNode) => NodePlacement;
+    /**
+     * Every placement, asked for a gate when neither node's own platform runs one (two VM nodes: a
+     * Kubernetes site that reaches both may).
+     * @default - only the two nodes' own placements
+     */
+    readonly placements?: readonly NodePlacement[];
     /** The node's certificate; undefined without TLS. */
     readonly tlsOf: (node: AxonNode) => NodeTlsMaterial | undefined;
 }
@@ -131,14 +151,16 @@ export interface NodeChain {
 }
 
 /**
- * The chain (components/topology/rolling.ts): the template's `first`, the other PRIMARY nodes,
- * ACTIVE_BACKUP, then the rest. Every node waits for the gate after the previous node, which waits for
- * that node: the engine starts a resource's step only after its dependencies' steps, awaits included
- * (pulumi.com/docs/iac/concepts/resources/options/dependson), and a gate completes only once Axon reports
- * the previous node back (components/kubernetes/rollingGate.ts). `dependsOn` edges apply to creation and
- * updates alike, so a new cluster starts in this order and a change rolls one node at a time. The gate
- * runs on the previous node's platform if it has gates, else on the next node's; between two VM nodes
- * none runs, and the next waits for the previous node itself.
+ * The creation chain (components/topology/rolling.ts `creationOrder`): the template's `first`, the other
+ * PRIMARY nodes, ACTIVE_BACKUP, then the rest. Every node waits for the gate after the previous node,
+ * which waits for that node: the engine starts a resource's step only after its dependencies' steps,
+ * awaits included (pulumi.com/docs/iac/concepts/resources/options/dependson), and a gate completes only
+ * once Axon reports the previous node back (components/kubernetes/rollingGate.ts). `dependsOn` edges
+ * apply to creation and updates alike: a new cluster starts in this order, and a VM is replaced in it; a
+ * StatefulSet's new pod template restarts nothing here (`OnDelete`: the rollers restart pods afterwards,
+ * in update order). The gate runs on the previous node's platform if it has gates, else on the next
+ * node's, else on any platform that offers one (two VM nodes); when none does, the next node waits for
+ * the previous node itself.
  */
 export function createNodeChain(order: readonly AxonNode[], args: NodeChainArgs): NodeChain {
     const placed: Record<string, PlacedNode> = {};
@@ -148,7 +170,12 @@ export function createNodeChain(order: readonly AxonNode[], args: NodeChainArgs)
         let dependsOn: readonly pulumi.Resource[] = previous ? previous.ready : [];
         if (previous) {
             const step = { after: previous, before: node };
-            const gate = args.placementOf(previous.node).gate?.(step) ?? args.placementOf(node).gate?.(step);
+            const candidates = [args.placementOf(previous.node), args.placementOf(node), ...(args.placements ?? [])];
+            let gate: pulumi.Resource | undefined;
+            for (const p of candidates) {
+                gate = p.gate?.(step);
+                if (gate) break;
+            }
             if (gate) {
                 gates[`${previous.node.name}->${node.name}`] = gate;
                 dependsOn = [gate];

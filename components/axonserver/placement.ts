@@ -81,9 +81,9 @@ export interface PlacedNode {
      */
     readonly ready: readonly pulumi.Resource[];
     /**
-     * A hash that changes exactly when the node restarts (the pod template on Kubernetes); the gate after
-     * the node runs again when it changes.
-     * @default - the gate derives it from the node's configuration
+     * A hash that changes exactly when the node must restart: on Kubernetes the pod template (the roller
+     * restarts the pod when it changes; the StatefulSet is `OnDelete`).
+     * @default - derived from the node's configuration (a VM is replaced when it changes)
      */
     readonly restartHash?: pulumi.Input<string>;
     /** Where clients and peers reach the node. */
@@ -132,6 +132,14 @@ export interface GateStep {
     readonly before: AxonNode;
 }
 
+/** What the cluster hands a placer once every node and gate of the chain exists. */
+export interface RollStep {
+    /** Every node as placed, by name. */
+    readonly placed: Readonly<Record<string, PlacedNode>>;
+    /** Every node's `ready` resources and every gate: what restarts must wait for. */
+    readonly chain: readonly pulumi.Resource[];
+}
+
 /** A placer bound to one cluster (`NodePlacer.attach`). */
 export interface NodePlacement {
     /** Creates the node's resources under the cluster, waiting for `step.dependsOn`. */
@@ -142,6 +150,12 @@ export interface NodePlacement {
      * @default - the platform runs no gates
      */
     gate?(step: GateStep): pulumi.Resource | undefined;
+    /**
+     * The resources that restart this platform's nodes in update order (components/topology/rolling.ts
+     * `updateOrder`) after the chain, keyed for outputs (on Kubernetes: the roller Jobs).
+     * @default - the platform restarts nodes in the chain itself (a VM is replaced there)
+     */
+    roll?(step: RollStep): Readonly<Record<string, pulumi.Resource>>;
 }
 
 /** Creates the nodes of one platform. */

@@ -52,8 +52,8 @@ export interface AxonServerNodeArgs {
     /** Required when `topology.axonServer.tls`. */
     tls?: NodeTlsMaterial;
     /**
-     * Resources the StatefulSet waits for besides `host.readyResources`: the previous node of the
-     * rolling chain, so `pulumi up` changes one node at a time.
+     * Resources the StatefulSet waits for besides `host.readyResources`: the gate after the previous
+     * node of the creation chain, so `pulumi up` creates one node at a time (restarts are the rollers').
      */
     dependsOn?: pulumi.Resource[];
     /** Hard pod anti-affinity between the site's Axon pods (else preferred). Default false. */

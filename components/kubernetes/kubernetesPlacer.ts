@@ -2,15 +2,17 @@
  * The Kubernetes `NodePlacer` (components/axonserver/placement.ts): places the nodes of `kubernetes`,
  * `eks` and `gke` sites on their site's `KubernetesHost`. Per site it creates the site objects
  * (siteObjects.ts); per node an `AxonServerNode`; between two nodes of the chain, on a Kubernetes site,
- * the rolling gate Job (rollingGate.ts). Every resource is a child of the cluster component.
+ * the rolling gate Job (rollingGate.ts); after the chain, the roller Jobs that restart the pods in update
+ * order (roller.ts). Every resource is a child of the cluster component.
  */
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import type { ClusterContext, GateStep, NodeDnsTarget, NodePlacement, NodePlacer, PlacedNode, PlacementStep } from "../axonserver/placement";
+import type { ClusterContext, GateStep, NodeDnsTarget, NodePlacement, NodePlacer, PlacedNode, PlacementStep, RollStep } from "../axonserver/placement";
 import { KubernetesHost } from "../platform/host";
 import { AxonNode, Topology } from "../topology/model";
 import { AxonServerNode, NodeBackupSidecar } from "./axonServerNode";
 import { gateScriptConfigMap, gateSite, nodeFingerprint, rollingGateJob } from "./rollingGate";
+import { createRollers, SiteRollerHost } from "./roller";
 import { createClientConfig, createSiteObjects, requireSeparateWorkers, SiteObjects } from "./siteObjects";
 
 export interface KubernetesPlacerArgs {
@@ -42,7 +44,43 @@ function attachKubernetes(cluster: ClusterContext, args: KubernetesPlacerArgs): 
     return {
         place: (node, step) => placeNode(cluster, args, sites, node, step),
         gate: (step) => createGate(cluster, args.hosts, sites, gateScripts, step),
+        roll: (step) => createSiteRollers(cluster, args.hosts, sites, gateScripts, step),
     };
+}
+
+/** The site's ConfigMap with the gate and roller scripts, made on first use. */
+function scriptConfigMap(cluster: ClusterContext, host: KubernetesHost, so: SiteObjects, site: string, gateScripts: Record<string, k8s.core.v1.ConfigMap>): k8s.core.v1.ConfigMap {
+    gateScripts[site] ??= gateScriptConfigMap(`${cluster.name}-${site}-rolling-gate`, cluster.topology.environment, so.namespace, {
+        parent: cluster.parent,
+        provider: host.provider,
+    });
+    return gateScripts[site];
+}
+
+/**
+ * The roller Jobs (roller.ts) of every Kubernetes site with nodes, after every node and gate of the chain:
+ * they restart the pods (StatefulSets `OnDelete`) in update order, one at a time.
+ */
+function createSiteRollers(
+    cluster: ClusterContext,
+    hosts: Readonly<Record<string, KubernetesHost>>,
+    sites: Record<string, SiteObjects>,
+    gateScripts: Record<string, k8s.core.v1.ConfigMap>,
+    step: RollStep,
+): Readonly<Record<string, pulumi.Resource>> {
+    const t = cluster.topology;
+    const rollerHosts: Record<string, SiteRollerHost> = {};
+    for (const [site, so] of Object.entries(sites)) {
+        const host = hosts[site];
+        rollerHosts[site] = { provider: host.provider, namespace: so.namespace, scriptConfigMap: scriptConfigMap(cluster, host, so, site, gateScripts).metadata.name };
+    }
+    const hashes: Record<string, pulumi.Input<string>> = {};
+    for (const n of t.nodes.filter((x) => x.platform !== "vm")) {
+        const placed = step.placed[n.name];
+        if (placed?.restartHash === undefined) throw new Error(`node ${n.name}: placed without a pod template hash`);
+        hashes[n.name] = placed.restartHash;
+    }
+    return createRollers(cluster.name, { topology: t, sites: rollerHosts, podTemplateHashes: hashes, dependsOn: step.chain, parent: cluster.parent }).jobs;
 }
 
 /** The client ConfigMap of every site with a host; the site objects where Axon nodes run. */
@@ -105,7 +143,8 @@ function dnsTargetOf(n: AxonServerNode): pulumi.Output<NodeDnsTarget> | undefine
 
 /**
  * The gate Job between `after` and `before` on the site `gateSite` picks (`after`'s if it is on
- * Kubernetes, else `before`'s), with the site's gate script ConfigMap (one per site, made on first use).
+ * Kubernetes, else `before`'s, else one that reaches both VMs), with the site's script ConfigMap (one per
+ * site, made on first use).
  */
 function createGate(
     cluster: ClusterContext,
@@ -116,12 +155,11 @@ function createGate(
 ): pulumi.Resource | undefined {
     const t: Topology = cluster.topology;
     const { after, before } = step;
-    const at = gateSite(after.node, before);
+    const at = gateSite(after.node, before, t);
     const host = at === undefined ? undefined : hosts[at];
     const so = at === undefined ? undefined : sites[at];
     if (at === undefined || !host || !so) return undefined;
-    const opts = { parent: cluster.parent, provider: host.provider };
-    gateScripts[at] ??= gateScriptConfigMap(`${cluster.name}-${at}-rolling-gate`, t.environment, so.namespace, opts);
+    scriptConfigMap(cluster, host, so, at, gateScripts);
     return rollingGateJob(`${cluster.name}-gate-${before.name}`, {
         topology: t,
         after: after.node,

@@ -4,10 +4,11 @@
  * cluster's chain hands it (the gate after the previous node, or between two VM nodes the previous node:
  * a `dependsOn` on a component covers its children).
  *
- * Pulumi cannot wait for Axon Server on a VM to become ready; the gate after a VM node (a Job on the next
- * node's Kubernetes site) waits until the group leaders report it back. Two consecutive VM nodes have no
- * gate between them: the chain only orders their replacements (README, "Creation order and rolling
- * changes").
+ * Pulumi cannot wait for Axon Server on a VM to become ready; the gate after a VM node (a Job on a
+ * Kubernetes site whose firewall path reaches the VM's 8024) waits until Axon reports it back. Two
+ * consecutive VM nodes get a gate only when one Kubernetes site reaches both; otherwise the chain only
+ * orders their replacements (README, "Creation order and rolling changes"). A VM is replaced in the
+ * creation chain, so VM nodes restart before the Kubernetes rollers run (`updateOrder`).
  */
 import * as gcp from "@pulumi/gcp";
 import * as pulumi from "@pulumi/pulumi";

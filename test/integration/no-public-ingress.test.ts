@@ -6,6 +6,7 @@
  */
 import assert from "node:assert/strict";
 import { cidrContains } from "../../components/topology/cidr";
+import { gateSitesOfVmSite } from "../../components/topology/connectivity";
 import { Topology } from "../../components/topology/model";
 import { MockRun, ofType, ResourceRecord } from "../../tools/harness/mocks";
 import { runStack } from "../../tools/harness/stacks";
@@ -129,8 +130,11 @@ for (const stack of ["local", "dev", "prod"]) {
             assert.ok(ingress.some((i) => i.fromPort === 8224), "8224 is open between the nodes");
         });
 
-        it("admits HTTP (8024) only from admin ranges", () => {
-            const bad = ingress.filter((i) => i.fromPort <= 8024 && 8024 <= i.toPort && !within(i.source, adminCidrs));
+        it("admits HTTP (8024) only from admin ranges, and on VM sites from the Kubernetes sites whose gates ask them", () => {
+            // The rolling gate and roller Jobs read a VM node's /actuator/health from the Kubernetes sites that
+            // share a replication group with it (their private site ranges; never a public one).
+            const gateSources = run.result.sites.flatMap((s) => gateSitesOfVmSite(run.result, s).map((g) => g.cidr));
+            const bad = ingress.filter((i) => i.fromPort <= 8024 && 8024 <= i.toPort && !within(i.source, [...adminCidrs, ...gateSources]));
             assert.deepEqual(bad, []);
         });
 

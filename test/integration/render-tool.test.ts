@@ -64,7 +64,7 @@ describe("tools/render.ts", () => {
             assert.match(res.stdout, /Rendered stack local \(\d+ resources\) into /);
             assert.match(res.stdout, /kubernetes:apps\/v1:StatefulSet\s+3\n/);
             // Everything but the cluster component and its generated tokens lives on site kind (the two gate Jobs and their script included).
-            assert.match(res.stdout, /Resources per site:\n\s+\(environment-wide\)\s+3\n\s+kind\s+28\n/);
+            assert.match(res.stdout, /Resources per site:\n\s+\(environment-wide\)\s+3\n\s+kind\s+32\n/);
             assert.match(res.stdout, /secure config values are not decrypted offline/);
             assert.ok(res.stdout.includes(out));
         });

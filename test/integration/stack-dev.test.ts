@@ -170,9 +170,12 @@ describe("stack dev (Pulumi.dev.yaml, end to end under mocks)", () => {
         }
     });
 
-    it("rolls in creation order (first, the primaries, then the PASSIVE_BACKUP), a gate Job between every two nodes", () => {
-        assert.deepEqual(run.result.rollingOrder, ["axon-1", "axon-2", "axon-3", "axon-dr-1"]);
-        const order = run.result.rollingOrder;
+    it("creates in creation order (first, the primaries, then the PASSIVE_BACKUP), a gate Job between every two nodes", () => {
+        assert.deepEqual(run.result.creationOrder, ["axon-1", "axon-2", "axon-3", "axon-dr-1"]);
+        // Restarts (roller Jobs; StatefulSets OnDelete) go least critical first, the template's first last.
+        assert.deepEqual(run.result.updateOrder, ["axon-dr-1", "axon-2", "axon-3", "axon-1"]);
+        assert.deepEqual(run.result.rollingOrder, run.result.updateOrder);
+        const order = run.result.creationOrder;
         for (let i = 1; i < order.length; i++) {
             const sts = one(run.records, "kubernetes:apps/v1:StatefulSet", `dev-${order[i]}-sts`);
             const previous = one(run.records, "kubernetes:apps/v1:StatefulSet", `dev-${order[i - 1]}-sts`);
@@ -297,11 +300,13 @@ const EXPECTED_COUNTS: Record<string, number> = {
     "kubernetes:apps/v1:StatefulSet": 4,
     // headless, gRPC, HTTP and the internal NLB per node
     "kubernetes:core/v1:Service": 4 * 4,
-    "kubernetes:core/v1:ConfigMap": 4 + 1 + 4 + 1, // + the client config in eu-west-1, each node's backup agent script, the gate script (eu-west-1 hosts every gate)
-    "kubernetes:batch/v1:Job": 3, // rolling gates axon-1 → axon-2 → axon-3 → axon-dr-1
+    "kubernetes:core/v1:ConfigMap": 4 + 1 + 4 + 2, // + the client config in eu-west-1, each node's backup agent script, the gate and roller scripts per site
+    "kubernetes:batch/v1:Job": 3 + 2, // rolling gates axon-1 → axon-2 → axon-3 → axon-dr-1; a roller per site
     "kubernetes:core/v1:Secret": 4 + 2, // TLS per node, tokens per site
     "kubernetes:core/v1:Namespace": 2,
-    "kubernetes:core/v1:ServiceAccount": 2,
+    "kubernetes:core/v1:ServiceAccount": 2 + 2, // per site: the Axon pods', the roller's
+    "kubernetes:rbac.authorization.k8s.io/v1:Role": 2, // the roller's, per site
+    "kubernetes:rbac.authorization.k8s.io/v1:RoleBinding": 2,
     "kubernetes:networking.k8s.io/v1:NetworkPolicy": 2,
     "kubernetes:policy/v1:PodDisruptionBudget": 2,
     "random:index/randomPassword:RandomPassword": 2,

@@ -52,10 +52,10 @@ describe("stack local (Pulumi.local.yaml, end to end under mocks)", () => {
 
     it("exports the environment, rolling order and warnings", () => {
         assert.equal(run.result.environment, "local");
-        // The chain starts with the cluster template's first node (first PRIMARY of _admin); creation and
-        // updates walk it alike, a gate Job between every two nodes.
+        // The chain starts with the cluster template's first node (first PRIMARY of _admin), a gate Job
+        // between every two nodes; a change restarts them least critical first (the roller), first last.
         assert.deepEqual(run.result.creationOrder, ["axonserver-1", "axonserver-2", "axonserver-3"]);
-        assert.deepEqual(run.result.updateOrder, ["axonserver-1", "axonserver-2", "axonserver-3"]);
+        assert.deepEqual(run.result.updateOrder, ["axonserver-2", "axonserver-3", "axonserver-1"]);
         assert.deepEqual(run.result.rollingOrder, run.result.updateOrder);
         assert.ok(Array.isArray(run.result.warnings));
     });
@@ -225,12 +225,14 @@ const EXPECTED_COUNTS: Record<string, number> = {
     // Per node: the StatefulSet, its config, and its headless, gRPC and HTTP Services.
     "kubernetes:apps/v1:StatefulSet": 3,
     "kubernetes:core/v1:ConfigMap": 3 + 1 + 1, // + the `axonserver-client` ConfigMap for applications + the gate script
-    // The rolling gates between axonserver-1 → 2 → 3.
-    "kubernetes:batch/v1:Job": 2,
+    // The rolling gates between axonserver-1 → 2 → 3, and the roller.
+    "kubernetes:batch/v1:Job": 2 + 1,
     "kubernetes:core/v1:Service": 3 * 3,
     // Per site: namespace, service account, token Secret (no license Secret: unlicensed), PDB, policy.
     "kubernetes:core/v1:Namespace": 1,
-    "kubernetes:core/v1:ServiceAccount": 1,
+    "kubernetes:core/v1:ServiceAccount": 1 + 1, // + the roller's, with its Role and RoleBinding
+    "kubernetes:rbac.authorization.k8s.io/v1:Role": 1,
+    "kubernetes:rbac.authorization.k8s.io/v1:RoleBinding": 1,
     "kubernetes:core/v1:Secret": 1,
     "kubernetes:policy/v1:PodDisruptionBudget": 1,
     "kubernetes:networking.k8s.io/v1:NetworkPolicy": 1,

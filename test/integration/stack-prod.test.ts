@@ -293,10 +293,12 @@ describe("stack prod (Pulumi.prod.yaml, end to end under mocks)", () => {
         }
     });
 
-    it("rolls one node at a time in creation order, a gate Job between every two nodes, the VM node last", () => {
-        const order = run.result.rollingOrder;
+    it("creates one node at a time in creation order, a gate Job between every two nodes, the VM node last", () => {
+        const order = run.result.creationOrder;
         assert.deepEqual(order, ["axon-1", "axon-2", "axon-3", "axon-ab-1", "axon-ab-2", "axon-sec-1", "axon-sec-2", "axon-dr-1"]);
-        assert.deepEqual(run.result.creationOrder, order);
+        // Restarts: the VM (replaced in the chain), then least critical first through the roller Jobs.
+        assert.deepEqual(run.result.updateOrder, ["axon-dr-1", "axon-sec-1", "axon-sec-2", "axon-ab-1", "axon-ab-2", "axon-2", "axon-3", "axon-1"]);
+        assert.deepEqual(run.result.rollingOrder, run.result.updateOrder);
         const vmNode = one(run.records, "axonserver:vm:VmAxonServerNode", "prod-aws-use1-axon-dr-1");
         const instance = one(run.records, "aws:ec2/instance:Instance", "prod-aws-use1-axon-dr-1-vm");
         const chainUrns = (n: string): string[] => (n === "axon-dr-1" ? [vmNode.urn, instance.urn] : [one(run.records, STS, `prod-${n}-sts`).urn]);
@@ -386,8 +388,9 @@ const EXPECTED_COUNTS: Record<string, number> = {
     // EKS managed policies; SSM for the VM; the DLM managed policy per AWS region
     "aws:iam/rolePolicyAttachment:RolePolicyAttachment": 5 + 1 + 2,
     "axonserver:aws:AwsIngressRules": 2,
-    // EKS: 8224 x3 peers, 8024, 443; VM: 8224 x3, 8024
-    "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule": 5 + 4,
+    // EKS: 8224 x3 peers, 8024, 443; VM: 8224 x3, 8024 from the admins and from the two Kubernetes sites
+    // whose gate and roller Jobs ask it
+    "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule": 5 + 4 + 2,
     // --- VM site aws-use1 and node axon-dr-1 ---
     "axonserver:vm:VmSite": 1,
     "axonserver:vm:VmAxonServerNode": 1,
@@ -443,10 +446,12 @@ const EXPECTED_COUNTS: Record<string, number> = {
     // headless, gRPC, HTTP, internal LB; a GKE node has one internal LB per port (8124, 8224)
     "kubernetes:core/v1:Service": 7 * 4 + 5,
     "kubernetes:core/v1:ConfigMap": 7 + 2 + 7 + 2, // + client configs in europe-west4 and eu-west-1, each Kubernetes node's backup agent script, the gate script per site
-    "kubernetes:batch/v1:Job": 7, // a rolling gate between every two consecutive nodes of eight
+    "kubernetes:batch/v1:Job": 7 + 3, // a rolling gate between every two consecutive nodes of eight; a roller per visit of a site in update order
     "kubernetes:core/v1:Secret": 7 + 2, // TLS per node, tokens per site
     "kubernetes:core/v1:Namespace": 2,
-    "kubernetes:core/v1:ServiceAccount": 2,
+    "kubernetes:core/v1:ServiceAccount": 2 + 2, // per site: the Axon pods', the roller's
+    "kubernetes:rbac.authorization.k8s.io/v1:Role": 2, // the roller's, per site
+    "kubernetes:rbac.authorization.k8s.io/v1:RoleBinding": 2,
     "kubernetes:networking.k8s.io/v1:NetworkPolicy": 2,
     "kubernetes:policy/v1:PodDisruptionBudget": 3, // gcp-euw4: PRIMARY and non-voting classes; aws-euw1: ACTIVE_BACKUP
     "random:index/randomPassword:RandomPassword": 2 + 2 * 4, // tokens; a pre-shared key per tunnel

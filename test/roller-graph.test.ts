@@ -1,0 +1,229 @@
+/**
+ * The roller Jobs in the resource graph, under Pulumi mocks: StatefulSets `OnDelete`, rollers after every
+ * node resource and gate, chained in update order, with least-privilege RBAC and a restricted pod.
+ *
+ * Platform rules:
+ * - `updateStrategy: OnDelete`: "The StatefulSet controller will not automatically update the Pods in a
+ *   StatefulSet. Users must manually delete Pods to cause the controller to create new Pods that reflect
+ *   modifications made to a StatefulSet's .spec.template"
+ *   (kubernetes.io/docs/concepts/workloads/controllers/statefulset/#update-strategies).
+ * - pulumi-kubernetes provider/pkg/await/statefulset.go: for OnDelete with `metadata.generation > 1` an
+ *   update is ready when `status.replicas` and `status.readyReplicas` equal `spec.replicas`
+ *   (`revisionReady = true`): a spec change completes without restarting the pod; generation 1 (creation)
+ *   still awaits a ready pod. So the creation chain restarts nothing on an update, and only a Job that runs
+ *   after it can choose the restart order.
+ * - pulumi-kubernetes provider/pkg/await/job.go: a Job counts as created only once `Complete`.
+ * - `dependsOn` on a local component expands to its custom children (pulumi runtime/dependsOn.ts).
+ * - pulumi-kubernetes provider/pkg/provider/provider.go: `pulumi.com/replaceUnready: "true"` replaces a Job
+ *   that is not ready (failed) on the next `pulumi up`.
+ */
+import assert from "node:assert/strict";
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import * as random from "@pulumi/random";
+import type { NodePlacer } from "../components/axonserver/placement";
+import { AxonServerCluster } from "../components/axonserver/cluster";
+import { kubernetesPlacer } from "../components/kubernetes/kubernetesPlacer";
+import { createRollers, ROLLER_RULES } from "../components/kubernetes/roller";
+import { GATE_SCRIPT, ROLLER_SCRIPT } from "../components/kubernetes/rollingGate";
+import { KubernetesHost } from "../components/platform/host";
+import { retainedStorageClassArgs } from "../components/platform/storageClass";
+import { Topology } from "../components/topology/model";
+import { rollerSegments, updateOrder } from "../components/topology/rolling";
+import { MockRun, ofType, ResourceRecord, runUnderMocks, unwrapSecrets } from "../tools/harness/mocks";
+import { buildTopology } from "./fixtures/topologies";
+
+const T = {
+    sts: "kubernetes:apps/v1:StatefulSet",
+    job: "kubernetes:batch/v1:Job",
+    sa: "kubernetes:core/v1:ServiceAccount",
+    role: "kubernetes:rbac.authorization.k8s.io/v1:Role",
+    binding: "kubernetes:rbac.authorization.k8s.io/v1:RoleBinding",
+    cm: "kubernetes:core/v1:ConfigMap",
+    pet: "random:index/randomPet:RandomPet",
+} as const;
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- deep assertions on plain JSON
+type J = any;
+const inputs = (r: ResourceRecord): J => unwrapSecrets(r.inputs);
+
+/**
+ * Two Kubernetes sites and a VM site; the update order visits `eu` twice (its SECONDARY first, its
+ * PRIMARY nodes last, `us`'s ACTIVE_BACKUP nodes between).
+ */
+function topology(): Topology {
+    return buildTopology({
+        environment: "rg",
+        sites: [
+            { name: "eu", region: "eu-west-1", zones: ["eu-west-1a", "eu-west-1b", "eu-west-1c"] },
+            { name: "us", region: "us-east-1", zones: ["us-east-1a", "us-east-1b"] },
+            { name: "dr", platform: "vm", region: "eu-central-1", zones: ["eu-central-1a"] },
+        ],
+        nodes: ["p1", "p2", "p3", "sec", { name: "ab1", site: "us" }, { name: "ab2", site: "us" }, { name: "vm", site: "dr" }],
+        groups: {
+            _admin: { p1: "PRIMARY", p2: "PRIMARY", p3: "PRIMARY" },
+            orders: { p1: "PRIMARY", p2: "PRIMARY", p3: "PRIMARY", ab1: "ACTIVE_BACKUP", ab2: "ACTIVE_BACKUP", sec: "SECONDARY", vm: "PASSIVE_BACKUP" },
+        },
+    });
+}
+
+function host(site: string): KubernetesHost {
+    const provider = new k8s.Provider(`rg-${site}-k8s`, {});
+    const sc = new k8s.storage.v1.StorageClass(`rg-${site}-sc`, retainedStorageClassArgs({ name: "axon", provisioner: "ebs.csi.aws.com", parameters: { type: "gp3" } }), { provider });
+    return { site, provider, storageClassNames: { fast: sc.metadata.name, standard: sc.metadata.name, cold: sc.metadata.name }, readyResources: [sc], internalLoadBalancer: "none" };
+}
+
+describe("rollers in the resource graph (mocks)", () => {
+    let run: MockRun<AxonServerCluster>;
+    let t: Topology;
+    before(async () => {
+        t = topology();
+        run = await runUnderMocks({ stack: "rg" }, () => {
+            // A stand-in VM placer: one RandomPet per VM node.
+            const vms: NodePlacer = {
+                name: "test-vm",
+                handles: (n) => n.platform === "vm",
+                attach: (c) => ({
+                    place: (node, step) => {
+                        const pet = new random.RandomPet(`rg-${node.name}-vm`, {}, { parent: c.parent, dependsOn: [...step.dependsOn] });
+                        return { node, component: c.parent, ready: [pet], endpoint: pulumi.output({ site: node.site, fqdn: `${node.name}.rg.axon.internal`, grpc: "", http: "", internalGrpc: "" }) };
+                    },
+                }),
+            };
+            return new AxonServerCluster("rg", {
+                topology: t,
+                secrets: { license: "LICENSE" },
+                placers: [kubernetesPlacer({ hosts: { eu: host("eu"), us: host("us") } }), vms],
+            });
+        });
+    });
+
+    const rollers = () => ofType(run.records, T.job).filter((r) => r.name.startsWith("rg-roller-"));
+    const gates = () => ofType(run.records, T.job).filter((r) => r.name.startsWith("rg-gate-"));
+
+    it("makes every StatefulSet OnDelete, so an update restarts no pod by itself", () => {
+        const sets = ofType(run.records, T.sts);
+        assert.equal(sets.length, 6);
+        for (const s of sets) assert.deepEqual(inputs(s).spec.updateStrategy, { type: "OnDelete" }, s.name);
+    });
+
+    it("reports creation and update order apart, and a roller Job per segment of the update order", () => {
+        assert.deepEqual(run.result.creationOrder, ["p1", "p2", "p3", "ab1", "ab2", "sec", "vm"]);
+        assert.deepEqual(run.result.updateOrder, ["vm", "sec", "ab1", "ab2", "p2", "p3", "p1"]);
+        assert.deepEqual(run.result.updateOrder, updateOrder(t).map((n) => n.name));
+        assert.deepEqual(Object.keys(run.result.rollers), ["eu-0", "us-1", "eu-2"]);
+        assert.deepEqual(
+            rollers().map((r) => r.name),
+            ["rg-roller-eu-0", "rg-roller-us-1", "rg-roller-eu-2"],
+        );
+    });
+
+    it("runs every roller after every StatefulSet, every VM node and every gate; chained in update order", () => {
+        const after = [...ofType(run.records, T.sts), ...ofType(run.records, T.pet), ...gates()].map((r) => r.urn);
+        assert.ok(gates().length > 0);
+        const jobs = rollers();
+        jobs.forEach((job, i) => {
+            for (const urn of after) assert.ok(job.dependencies.includes(urn), `${job.name} waits for ${urn}`);
+            if (i > 0) assert.ok(job.dependencies.includes(jobs[i - 1].urn), `${job.name} waits for ${jobs[i - 1].name}`);
+        });
+        // Nothing of the creation chain waits for a roller: on creation they run last and find nothing to do.
+        const rollerUrns = new Set(jobs.map((j) => j.urn));
+        for (const r of [...ofType(run.records, T.sts), ...gates(), ...ofType(run.records, T.pet)]) {
+            assert.ok(!r.dependencies.some((d) => rollerUrns.has(d)), `${r.name} must not wait for a roller`);
+        }
+    });
+
+    it("configures each roller with its segment's nodes in order, on its site's namespace", () => {
+        const segments = rollerSegments(t);
+        rollers().forEach((job, i) => {
+            const j = inputs(job);
+            const c = j.spec.template.spec.containers[0];
+            const cfg = JSON.parse(c.env.find((e: J) => e.name === "ROLLER_CONFIG").value);
+            assert.equal(cfg.site, segments[i].site);
+            assert.deepEqual(
+                cfg.nodes.map((n: J) => n.node),
+                [...segments[i].nodes],
+            );
+            assert.equal(cfg.namespace, "axonserver");
+            assert.match(j.metadata.name, new RegExp(`^roller-${segments[i].site}-${i}-[0-9a-f]{10}$`));
+        });
+        // The first segment checks the VM back first: its site reaches the VM's 8024.
+        const first = JSON.parse(inputs(rollers()[0]).spec.template.spec.containers[0].env.find((e: J) => e.name === "ROLLER_CONFIG").value);
+        assert.equal(first.after, "vm");
+        assert.equal(first.endpoints.vm, "http://vm.rg.axon.internal:8024");
+    });
+
+    it("runs the roller as a restricted, awaited, one-shot Job with the service-account token it needs", () => {
+        for (const job of rollers()) {
+            const j = inputs(job);
+            assert.equal(j.spec.backoffLimit, 0);
+            assert.equal(j.metadata.annotations["pulumi.com/replaceUnready"], "true", "a failed roller runs again on the next pulumi up");
+            assert.ok(Number(j.metadata.annotations["pulumi.com/timeoutSeconds"]) > j.spec.activeDeadlineSeconds, "the script's deadline comes first");
+            const pod = j.spec.template.spec;
+            assert.equal(pod.restartPolicy, "Never");
+            assert.equal(pod.serviceAccountName, "axonserver-roller");
+            assert.equal(pod.automountServiceAccountToken, true);
+            assert.deepEqual(pod.securityContext.seccompProfile, { type: "RuntimeDefault" });
+            const c = pod.containers[0];
+            assert.deepEqual(c.command, ["node", "/gate/roller.mjs"]);
+            assert.deepEqual(c.securityContext, {
+                runAsNonRoot: true,
+                runAsUser: 1000,
+                runAsGroup: 1000,
+                allowPrivilegeEscalation: false,
+                readOnlyRootFilesystem: true,
+                capabilities: { drop: ["ALL"] },
+                seccompProfile: { type: "RuntimeDefault" },
+            });
+            assert.equal(c.env.find((e: J) => e.name === "ROLLER_OVERRIDE_FILE").value, "/etc/pod-info/annotations");
+            assert.equal(pod.volumes.find((v: J) => v.name === "gate").configMap.name, "axonserver-rolling-gate");
+            // The pod carries the gate's component label: the NetworkPolicy admits it to 8024.
+            assert.equal(j.spec.template.metadata.labels["app.kubernetes.io/component"], "rolling-gate");
+        }
+        for (const cm of ofType(run.records, T.cm).filter((r) => inputs(r).metadata.name === "axonserver-rolling-gate")) {
+            assert.equal(inputs(cm).data["roller.mjs"], ROLLER_SCRIPT);
+            assert.equal(inputs(cm).data["rollingGate.mjs"], GATE_SCRIPT, "roller.mjs imports it from the same directory");
+        }
+    });
+
+    it("grants the roller only what it does: read StatefulSets, read and delete pods, in its namespace", () => {
+        const roles = ofType(run.records, T.role);
+        assert.equal(roles.length, 2, "one per Kubernetes site");
+        for (const r of roles) {
+            assert.deepEqual(inputs(r).rules, [
+                { apiGroups: [""], resources: ["pods"], verbs: ["get", "list", "watch", "delete"] },
+                { apiGroups: ["apps"], resources: ["statefulsets"], verbs: ["get", "list"] },
+            ]);
+            assert.equal(inputs(r).metadata.namespace, "axonserver");
+        }
+        assert.equal(ROLLER_RULES.length, 2);
+        for (const b of ofType(run.records, T.binding)) {
+            assert.deepEqual(inputs(b).roleRef, { apiGroup: "rbac.authorization.k8s.io", kind: "Role", name: "axonserver-roller" });
+            assert.deepEqual(inputs(b).subjects, [{ kind: "ServiceAccount", name: "axonserver-roller", namespace: "axonserver" }]);
+        }
+        const sas = ofType(run.records, T.sa).filter((r) => inputs(r).metadata.name === "axonserver-roller");
+        assert.equal(sas.length, 2);
+    });
+});
+
+describe("roller Job names (mocks): a new run exactly when a segment's pod template changes", () => {
+    const namesFor = async (hashes: Record<string, string>) => {
+        const t = topology();
+        const run = await runUnderMocks({ stack: "rn" }, () => {
+            const provider = new k8s.Provider("rn-k8s", {});
+            const parent = new pulumi.ComponentResource("test:index:Parent", "rn");
+            const site = { provider, namespace: "axonserver", scriptConfigMap: "axonserver-rolling-gate" };
+            return createRollers("rn", { topology: t, sites: { eu: site, us: site }, podTemplateHashes: hashes, dependsOn: [], parent });
+        });
+        return ofType(run.records, T.job).map((r) => inputs(r).metadata.name as string);
+    };
+
+    it("changes only the Job of the segment whose node changed", async () => {
+        const base = { p1: "h1", p2: "h2", p3: "h3", sec: "hs", ab1: "ha", ab2: "hb" };
+        const before = await namesFor(base);
+        assert.deepEqual(await namesFor({ ...base }), before, "same templates: same names (the completed Job stays)");
+        const after = await namesFor({ ...base, ab2: "hb-new" });
+        assert.equal(after[0], before[0]);
+        assert.notEqual(after[1], before[1], "us-1 (ab1, ab2) runs again");
+        assert.equal(after[2], before[2]);
+    });
+});
