@@ -13,7 +13,7 @@ import { nodePaths } from "../components/axonserver/render/paths";
 import { renderAxonServerProperties } from "../components/axonserver/render/properties";
 import { loadTopologyOrThrow } from "../components/topology/load";
 import { Topology } from "../components/topology/model";
-import { creationOrderExplained, rollingOrderExplained } from "../components/topology/rolling";
+import { creationOrderExplained, rollingOrderExplained, updateOrderExplained } from "../components/topology/rolling";
 import { ALLOW_INITIALISE_ANNOTATION, startupGuardFor } from "../components/axonserver/render/startupGuard";
 import { POD_ANNOTATIONS_FILE } from "../components/kubernetes/podSpec";
 import { VM_ALLOW_INITIALISE_FILE } from "../components/vm/vmAxonServerNode";
@@ -35,9 +35,11 @@ function renderings(topology: Topology): Map<string, string> {
     }
     const order = rollingOrderExplained(topology).map((r, i) => `${i + 1}. ${r.node}: ${r.rank}`);
     files.set("rolling-order.txt", order.join("\n") + "\n");
-    // The chain `pulumi up` walks on creation and on updates (with a gate between every two nodes).
+    // The chain `pulumi up` walks to create nodes (with a gate between every two nodes).
     const chain = creationOrderExplained(topology).map((r, i) => `${i + 1}. ${r.node}: ${r.rank}`);
     files.set("creation-order.txt", chain.join("\n") + "\n");
+    // The order a change restarts nodes in (VM nodes in the chain, then the roller Jobs).
+    files.set("update-order.txt", updateOrderExplained(topology).map((r, i) => `${i + 1}. ${r.node}: ${r.rank}`).join("\n") + "\n");
     for (const node of topology.nodes) {
         const override = node.platform === "vm" ? { file: VM_ALLOW_INITIALISE_FILE } : { annotationsFile: POD_ANNOTATIONS_FILE, key: ALLOW_INITIALISE_ANNOTATION };
         files.set(`startup-guard/${node.name}.sh`, startupGuardFor(topology, node, nodePaths(node), override));

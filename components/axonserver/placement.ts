@@ -117,7 +117,7 @@ export interface ClusterContext {
 export interface PlacementStep {
     /**
      * What the node waits for: the gate after the previous node, or the previous node itself when no
-     * gate runs between the two (two VM nodes); empty for the first node.
+     * gate runs between the two (two VM nodes no Kubernetes site reaches); empty for the first node.
      */
     readonly dependsOn: readonly pulumi.Resource[];
     /** The node's certificate, given exactly when `topology.axonServer.tls`. @default - none (TLS off) */
