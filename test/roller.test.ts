@@ -298,14 +298,36 @@ describe("roller (script against a stub Kubernetes API and a stub of Axon's /act
     });
 
     /** Runs the script as the Job does: `node roller.mjs` with the environment contract. */
-    const runProcess = (config: object, extraEnv: Record<string, string> = {}) =>
+    const runProcess = (config: object, extraEnv: Record<string, string> = {}, script = ROLLER) =>
         new Promise<{ code: number | null; out: string }>((resolve) => {
-            const child = spawn(process.execPath, [ROLLER], { env: { PATH: process.env.PATH, ...env(), ROLLER_CONFIG: JSON.stringify(config), ...extraEnv } });
+            const child = spawn(process.execPath, [script], { env: { PATH: process.env.PATH, ...env(), ROLLER_CONFIG: JSON.stringify(config), ...extraEnv } });
             let out = "";
             child.stdout.on("data", (d) => (out += d));
             child.stderr.on("data", (d) => (out += d));
             child.on("close", (code) => resolve({ code, out }));
         });
+
+    it("as a process from a ConfigMap volume (files are symlinks into ..data): it really runs, and imports the gate", async () => {
+        // Kubernetes mounts each ConfigMap key as `<key> -> ..data/<key>`; Node gives the main module its
+        // real path. A roller that never ran would exit 0 having restarted nothing.
+        const dir = fs.mkdtempSync(path.join(os.tmpdir(), "roller-cm-"));
+        fs.mkdirSync(path.join(dir, "..data"));
+        for (const f of ["roller.mjs", "rollingGate.mjs"]) {
+            fs.copyFileSync(path.join(path.dirname(ROLLER), f), path.join(dir, "..data", f));
+            fs.symlinkSync(`..data/${f}`, path.join(dir, f));
+        }
+        try {
+            const r = await runProcess(cfg(["sec"]), {}, path.join(dir, "roller.mjs"));
+            assert.equal(r.code, 0, r.out);
+            assert.deepEqual(
+                deleted.map((d) => d.node),
+                ["sec"],
+            );
+            assert.match(r.out, /roller eu: done/);
+        } finally {
+            fs.rmSync(dir, { recursive: true, force: true });
+        }
+    });
 
     it("as a process (environment contract): service-account directory, API host/port, override file", async () => {
         let r = await runProcess(cfg(["sec", "ab1"]));

@@ -160,9 +160,9 @@ describe("rolling gate (script against a loopback stub of Axon's /actuator/healt
     });
 
     /** Runs the script as the Job does (`node rollingGate.mjs` with GATE_CONFIG). */
-    const runGate = (config: object, env: Record<string, string> = {}) =>
+    const runGate = (config: object, env: Record<string, string> = {}, script = GATE) =>
         new Promise<{ code: number | null; out: string }>((resolve) => {
-            const child = spawn(process.execPath, [GATE], { env: { ...process.env, GATE_CONFIG: JSON.stringify(config), ...env } });
+            const child = spawn(process.execPath, [script], { env: { ...process.env, GATE_CONFIG: JSON.stringify(config), ...env } });
             let out = "";
             child.stdout.on("data", (d) => (out += d));
             child.stderr.on("data", (d) => (out += d));
@@ -180,6 +180,25 @@ describe("rolling gate (script against a loopback stub of Axon's /actuator/healt
         const r = await runGate(cfg("a2", "a3", endpoints("a1", "a2", "a3", "ab"), { timeoutSeconds: 0.2 }));
         assert.equal(r.code, 1, r.out);
         assert.match(r.out, /gate a2 -> a3: FAILED after 0\.2s: leader a1 reports a2 in orders as BEHIND/);
+    });
+
+    it("as a process from a ConfigMap volume (the file is a symlink into ..data): it really checks", async () => {
+        // Kubernetes mounts each ConfigMap key as `<key> -> ..data/<key>`; Node gives the main module its
+        // real path. A stuck gate must still fail there (a script that never ran would exit 0, silently).
+        state.a1!["orders.follower.a2.status"] = "BEHIND";
+        const fs = await import("node:fs");
+        const os = await import("node:os");
+        const dir = fs.mkdtempSync(path.join(os.tmpdir(), "gate-cm-"));
+        fs.mkdirSync(path.join(dir, "..data"));
+        fs.copyFileSync(GATE, path.join(dir, "..data", "rollingGate.mjs"));
+        fs.symlinkSync("..data/rollingGate.mjs", path.join(dir, "rollingGate.mjs"));
+        try {
+            const r = await runGate(cfg("a2", "a3", endpoints("a1", "a2", "a3", "ab"), { timeoutSeconds: 0.2 }), {}, path.join(dir, "rollingGate.mjs"));
+            assert.equal(r.code, 1, r.out);
+            assert.match(r.out, /gate a2 -> a3: FAILED after 0\.2s: leader a1 reports a2 in orders as BEHIND/);
+        } finally {
+            fs.rmSync(dir, { recursive: true, force: true });
+        }
     });
 
     it("as a process: the override annotation lets a stuck gate pass, and the log says so", async () => {

@@ -44,6 +44,8 @@
  * API calls: GET apps/v1 statefulsets/<name>, GET and DELETE core/v1 pods/<name> in `namespace`.
  * Exit code: 0 done (or overridden), 1 a step failed, 2 bad environment.
  */
+import { realpathSync } from "node:fs";
+import { fileURLToPath } from "node:url";
 import { evaluate, httpHealth, overrideFrom } from "./rollingGate.mjs";
 
 export const REVISION_LABEL = "controller-revision-hash";
@@ -248,6 +250,20 @@ export async function main(env = process.env, log = console.log) {
     }
 }
 
-if (process.argv[1] && import.meta.url === `file://${process.argv[1]}`) {
+/**
+ * Run as a program: compare real paths. A ConfigMap volume mounts each key as a symlink into a `..data`
+ * directory, and Node resolves the main module to its real path (`import.meta.url`) while `argv[1]` keeps
+ * the link: a plain comparison would never run `main` and the Job would pass without checking anything.
+ */
+function isMain() {
+    if (!process.argv[1]) return false;
+    try {
+        return realpathSync(process.argv[1]) === fileURLToPath(import.meta.url);
+    } catch {
+        return false;
+    }
+}
+
+if (isMain()) {
     main().then((code) => process.exit(code));
 }

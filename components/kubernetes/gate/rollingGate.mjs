@@ -24,6 +24,9 @@
  * missing for a node that must be checked, and says so.
  */
 
+import { realpathSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+
 const RAFT_KEYS = { leader: ".leader", status: ".status", follower: ".follower." };
 
 /** Reads the `raft` health details from a Spring Boot health body (2.2+ `components`, older `details`). */
@@ -268,6 +271,20 @@ export async function main(env = process.env, log = console.log) {
     }
 }
 
-if (process.argv[1] && import.meta.url === `file://${process.argv[1]}`) {
+/**
+ * Run as a program: compare real paths. A ConfigMap volume mounts each key as a symlink into a `..data`
+ * directory, and Node resolves the main module to its real path (`import.meta.url`) while `argv[1]` keeps
+ * the link: a plain comparison would never run `main` and the Job would pass without checking anything.
+ */
+function isMain() {
+    if (!process.argv[1]) return false;
+    try {
+        return realpathSync(process.argv[1]) === fileURLToPath(import.meta.url);
+    } catch {
+        return false;
+    }
+}
+
+if (isMain()) {
     main().then((code) => process.exit(code));
 }
