@@ -273,12 +273,20 @@ describe("roller (script against a stub Kubernetes API and a stub of Axon's /act
         assert.match(r.out, /FAILED at sec: sec: back in its groups not reached after 0\.5s: sec is BEHIND in orders/);
     });
 
-    it("waits first for the node restarted before this Job (another site's segment) to be back", async () => {
+    it("waits first for the node changed before this Job (a replaced VM) to be back, even with nothing to restart", async () => {
         health.ab1 = "BEHIND";
-        const r = await run(cfg(["sec"], { after: "ab1", timeoutSeconds: 0.3 }));
+        let r = await run(cfg(["sec"], { after: "ab1", timeoutSeconds: 0.3 }));
         assert.equal(r.code, 1, r.out);
         assert.equal(deleted.length, 0, "nothing deleted");
-        assert.match(r.out, /FAILED at sec: sec: ab1 back, sec can be lost not reached after 0\.3s: ab1 is BEHIND in orders/);
+        assert.match(r.out, /FAILED at ab1: ab1: back in its groups not reached after 0\.3s: ab1 is BEHIND in orders/);
+        pods.sec!.revision = "sec-new"; // nothing to restart here: the check still runs
+        r = await run(cfg(["sec"], { after: "ab1", timeoutSeconds: 0.3 }));
+        assert.equal(r.code, 1, r.out);
+        assert.match(r.out, /FAILED at ab1/);
+        health.ab1 = "UP";
+        r = await run(cfg(["sec"], { after: "ab1", timeoutSeconds: 0.3 }));
+        assert.equal(r.code, 0, r.out);
+        assert.match(r.out, /ab1: back in its groups: passed/);
     });
 
     it("the audited override lets only the named node's stuck step pass, and the log says so", async () => {

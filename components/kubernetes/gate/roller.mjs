@@ -11,7 +11,8 @@
  * kubernetes.io/docs/concepts/workloads/controllers/statefulset/#update-strategies). `pulumi up` then
  * changes specs without restarting anything, and this script chooses the order.
  *
- * For each node of `nodes`, in order:
+ * First, when `after` is given (the node changed just before this Job, e.g. a replaced VM), wait until
+ * it is back in every group. Then for each node of `nodes`, in order:
  *   1. skip it when its pod already runs the StatefulSet's `status.updateRevision` (the pod label
  *      `controller-revision-hash` carries the revision it was created from; the StatefulSet controller
  *      sets it, kubernetes pkg/controller/statefulset/stateful_set_utils.go `getPodRevision`);
@@ -170,6 +171,9 @@ export async function roll(cfg, deps) {
     };
     const axon = (after, before) => () => evaluate({ ...cfg, after, before, mustResolve: [] }, health);
 
+    // The node changed just before this Job (a replaced VM) must be back first, even when every pod here
+    // is already up to date: nothing else checks it when it ends the creation chain.
+    if (cfg.after && !(await waitFor(cfg.after, `${cfg.after}: back in its groups`, axon(cfg.after, undefined), true))) return 1;
     let previous = cfg.after;
     for (const { node, statefulSet } of cfg.nodes) {
         // The StatefulSet's status must reflect its latest spec before its revision is trusted.
