@@ -105,6 +105,11 @@ describe("restore plan", () => {
         );
         assert.deepEqual(job.spec.template.spec.containers[0].command, ["bash", "/opt/axonserver-backup/axonserver-backup.sh", "--restore"]);
         assert.equal(job.metadata.namespace, "axonserver");
+        // The environment's one Kubernetes key, like every other object of the environment; the node in its own key.
+        for (const labels of [job.metadata.labels, job.spec.template.metadata.labels]) {
+            assert.equal(labels["app.kubernetes.io/instance"], "prod");
+            assert.equal(labels["axonserver-multiregion/node"], "axon-sec-1");
+        }
         // A GKE node reads the S3 bucket like its sidecar: AWS role via the projected ServiceAccount token.
         const jobEnv = (j: J) => Object.fromEntries(j.spec.template.spec.containers[0].env.map((e: J) => [e.name, e.value]));
         assert.equal(jobEnv(job).AWS_WEB_IDENTITY_TOKEN_FILE, "/var/run/secrets/axonserver-backup/aws/token");

@@ -16,6 +16,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { BackupSettings } from "./settings";
 import { bucketUrl } from "./agentRuntime";
 import { accountRootKeyPolicy } from "../aws/iam";
+import { CLOUD_EXTRA_KEYS, cloudIdentity } from "../topology/identity";
 
 export interface BackupBucketArgs {
     /** Environment name, for the `axonserver-environment` tag / label and the key's description. */
@@ -86,7 +87,7 @@ export class BackupBucket extends pulumi.ComponentResource {
         const keep: pulumi.CustomResourceOptions = { parent: this, protect, retainOnDelete: protect };
         const child: pulumi.CustomResourceOptions = { parent: this };
         this.cloud = s.cloud;
-        const labels = { "axonserver-environment": args.environment, purpose: "axonserver-backup", ...(args.tags ?? {}) };
+        const labels = { ...cloudIdentity(args.environment), [CLOUD_EXTRA_KEYS.purpose]: "axonserver-backup", ...(args.tags ?? {}) };
 
         if (s.cloud === "aws") {
             if (args.awsAccountId === undefined) throw new Error(`${name}: awsAccountId is required for an S3 backup bucket`);

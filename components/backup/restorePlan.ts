@@ -14,6 +14,7 @@
  * PVCs while its StatefulSet is scaled to 0, per VM node as commands. Each step has an expected duration.
  */
 import { ADMIN_GROUP, AxonNode, PORTS, Topology } from "../topology/model";
+import { APP_NAME, KUBERNETES_KEYS } from "../topology/identity";
 import { nodeAddress } from "../topology/naming";
 import { firstAdminPrimary, rollingOrder } from "../topology/rolling";
 import { AXON_UID, nodePaths, VOLUMES } from "../axonserver/render/paths";
@@ -193,19 +194,21 @@ function restoreJob(target: Topology, node: AxonNode, env: Record<string, string
     const p = nodePaths(node);
     // A GKE pod reads S3 like its sidecar: the AWS role through the pod's projected ServiceAccount token.
     const webIdentity = needsWebIdentity(node, settings);
+    // The environment's one key (`instance`) like every object of the environment; the node in its own key.
+    const labels = { [KUBERNETES_KEYS.name]: APP_NAME, [KUBERNETES_KEYS.instance]: target.environment, [KUBERNETES_KEYS.component]: "restore", [KUBERNETES_KEYS.node]: node.name };
     return {
         apiVersion: "batch/v1",
         kind: "Job",
         metadata: {
             name: restoreJobName(node.name),
             namespace: target.kubernetes.namespace,
-            labels: { "app.kubernetes.io/name": "axonserver", "app.kubernetes.io/instance": node.name, "app.kubernetes.io/component": "restore" },
+            labels,
         },
         spec: {
             backoffLimit: 2,
             ttlSecondsAfterFinished: 86400,
             template: {
-                metadata: { labels: { "app.kubernetes.io/name": "axonserver", "app.kubernetes.io/instance": node.name, "app.kubernetes.io/component": "restore" } },
+                metadata: { labels },
                 spec: {
                     restartPolicy: "Never",
                     // The pods' ServiceAccount carries the bucket identity of the node's agent (IRSA / Workload Identity).

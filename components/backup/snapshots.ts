@@ -28,7 +28,7 @@ import { AWS_TAG_KEYS } from "../aws/awsNetwork";
 import { accountRootKeyPolicy, managedPolicyArn, POLICY_VERSION, serviceTrustPolicy } from "../aws/iam";
 import { gkeBackupRegion } from "../topology/clusterAccess";
 import { DLM_DESCRIPTION } from "../topology/platform/limits";
-import { KUBERNETES_KEYS, PART_OF } from "../topology/identity";
+import { cloudIdentity, KUBERNETES_KEYS, PART_OF } from "../topology/identity";
 import { BackupSettings, minutesOfDay } from "./settings";
 
 export const DLM_SERVICE = "dlm.amazonaws.com";
@@ -222,7 +222,7 @@ export class GcpSnapshotSchedule extends pulumi.ComponentResource {
                 snapshotSchedulePolicy: {
                     schedule: { dailySchedule: { daysInCycle: 1, startTime: gceDailyStartTime(s.snapshotTime) } },
                     retentionPolicy: { maxRetentionDays: s.snapshotRetentionCount, onSourceDiskDelete: "KEEP_AUTO_SNAPSHOTS" },
-                    snapshotProperties: { storageLocations: storageLocation, labels: { "axonserver-environment": args.environment } },
+                    snapshotProperties: { storageLocations: storageLocation, labels: cloudIdentity(args.environment) },
                 },
             },
             { parent: this },
@@ -291,7 +291,7 @@ export class GkeBackup extends pulumi.ComponentResource {
                 },
                 backupSchedule: { cronSchedule: dailyCron(s.snapshotTime) },
                 retentionPolicy: { backupRetainDays: s.snapshotRetentionCount },
-                labels: { "axonserver-environment": args.environment },
+                labels: cloudIdentity(args.environment),
             },
             { parent: this },
         );

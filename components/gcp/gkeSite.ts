@@ -5,10 +5,10 @@
 import * as gcp from "@pulumi/gcp";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { MANAGED_BY, PART_OF } from "../platform/labels";
+import { platformLabels } from "../platform/labels";
 import { retainedStorageClassArgs } from "../platform/storageClass";
 import { KubernetesHost } from "../platform/host";
-import { APP_NAME, cloudIdentity, fitName } from "../topology/identity";
+import { APP_NAME, CLOUD_EXTRA_KEYS, cloudIdentity, fitName } from "../topology/identity";
 import { Site, STORAGE_TIERS, StorageTier, Topology } from "../topology/model";
 import { siteResourcePrefix, tierStorageClassName } from "../topology/naming";
 import { GcpNetwork } from "./gcpNetwork";
@@ -178,7 +178,7 @@ export class GkeSite extends pulumi.ComponentResource {
         const childOpts = { parent: this, provider };
         const privateEndpoint = args.privateEndpoint ?? true;
         // The same keys as every other cloud resource (components/topology/identity.ts).
-        const labels = { ...cloudIdentity(topology.environment, site.name), app: APP_NAME };
+        const labels = { ...cloudIdentity(topology.environment, site.name), [CLOUD_EXTRA_KEYS.app]: APP_NAME };
         this.nodeTag = gcpSiteNetworkTag(topology, site.name);
 
         this.nodeServiceAccount = new gcp.serviceaccount.Account(
@@ -302,7 +302,7 @@ export class GkeSite extends pulumi.ComponentResource {
                     name: tierStorageClassName(topology.environment, tier),
                     provisioner: GKE_PD_CSI_PROVISIONER,
                     parameters: { type: GKE_DISK_TYPES[tier] },
-                    labels: { "app.kubernetes.io/part-of": PART_OF, "app.kubernetes.io/managed-by": MANAGED_BY, "app.kubernetes.io/instance": topology.environment },
+                    labels: platformLabels(topology.environment),
                 }),
                 { parent: this, provider: this.kubeProvider },
             );
@@ -360,7 +360,7 @@ export function reserveNodeLoadBalancerAddresses(
                 addressType: "INTERNAL",
                 purpose: "SHARED_LOADBALANCER_VIP",
                 description: `Internal load balancer address of Axon Server node ${topology.environment}/${node.name} (8124 and 8224)`,
-                labels: { ...cloudIdentity(topology.environment, site.name), app: APP_NAME },
+                labels: { ...cloudIdentity(topology.environment, site.name), [CLOUD_EXTRA_KEYS.app]: APP_NAME },
             },
             opts,
         );

@@ -20,20 +20,25 @@ export type Component = "server" | "config" | "secrets" | "tls" | "network" | "c
 /** The recommended labels; `instance` is the environment (one Axon Server cluster per environment). */
 export function recommendedLabels(environment: string, component: Component): Record<string, string> {
     return {
-        "app.kubernetes.io/name": APP_NAME,
-        "app.kubernetes.io/instance": environment,
-        "app.kubernetes.io/component": component,
-        "app.kubernetes.io/part-of": PART_OF,
-        "app.kubernetes.io/managed-by": MANAGED_BY,
+        [KUBERNETES_KEYS.name]: APP_NAME,
+        [KUBERNETES_KEYS.instance]: environment,
+        [KUBERNETES_KEYS.component]: component,
+        [KUBERNETES_KEYS.partOf]: PART_OF,
+        [KUBERNETES_KEYS.managedBy]: MANAGED_BY,
     };
+}
+
+/** Labels of a cluster-scoped object a site creates for the environment (its StorageClasses): no component, no site. */
+export function platformLabels(environment: string): Record<string, string> {
+    return { [KUBERNETES_KEYS.partOf]: PART_OF, [KUBERNETES_KEYS.managedBy]: MANAGED_BY, [KUBERNETES_KEYS.instance]: environment };
 }
 
 /** Selects every Axon Server pod of one site (PodDisruptionBudget, NetworkPolicy, anti-affinity). */
 export function sitePodSelector(environment: string, site: string): Record<string, string> {
     return {
-        "app.kubernetes.io/name": APP_NAME,
-        "app.kubernetes.io/instance": environment,
-        "app.kubernetes.io/component": "server",
+        [KUBERNETES_KEYS.name]: APP_NAME,
+        [KUBERNETES_KEYS.instance]: environment,
+        [KUBERNETES_KEYS.component]: "server",
         [SITE_LABEL]: site,
     };
 }

@@ -20,6 +20,17 @@ export const CLOUD_KEYS = {
     node: "axonserver-node",
 } as const;
 
+/**
+ * Further AWS tag / GCP label keys some cloud resources carry besides their identity: the workload a
+ * resource serves (`app=axonserver` on GKE clusters and node pools), what it is for (`purpose`), and
+ * which of a VM node's volumes a disk is (`axonserver-volume=data`).
+ */
+export const CLOUD_EXTRA_KEYS = {
+    app: "app",
+    purpose: "purpose",
+    volume: "axonserver-volume",
+} as const;
+
 /** Kubernetes label keys and the fixed values of the recommended labels. */
 export const KUBERNETES_KEYS = {
     name: "app.kubernetes.io/name",

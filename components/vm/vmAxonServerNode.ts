@@ -33,7 +33,7 @@ import { AWS_TAG_KEYS, awsSiteTags } from "../aws/awsNetwork";
 import { renderBackupAgent } from "../backup/agent";
 import { renderBackupTimerUnits } from "./backupTimer";
 import { POLICY_VERSION, managedPolicyArn, serviceTrustPolicy } from "../aws/iam";
-import { CLOUD_KEYS, shortHash } from "../topology/identity";
+import { CLOUD_EXTRA_KEYS, CLOUD_KEYS, cloudIdentity, shortHash } from "../topology/identity";
 import type { NodeTlsMaterial } from "../axonserver/placement";
 import type { VmNodeBackup } from "../axonserver/vmNode";
 import { AxonNode, StorageTier, Topology } from "../topology/model";
@@ -263,7 +263,7 @@ export class VmAxonServerNode extends pulumi.ComponentResource {
                 // Without a key, EBS uses the account's `aws/ebs` key; `kmsKeyArn` names a customer key instead
                 // (kept across destroy, so a re-created site can attach the retained volume).
                 ...(args.site.site.cluster.kmsKeyArn !== undefined ? { kmsKeyId: args.site.site.cluster.kmsKeyArn } : {}),
-                tags: { ...tags(`${name}-data`), "axonserver-volume": "data" },
+                tags: { ...tags(`${name}-data`), [CLOUD_EXTRA_KEYS.volume]: "data" },
             },
             { ...o, retainOnDelete: true, protect: args.protectDataDisk ?? false },
         );
@@ -340,7 +340,7 @@ export class VmAxonServerNode extends pulumi.ComponentResource {
         const site = args.site.site;
         const zone = node.zone!;
         const o: pulumi.CustomResourceOptions = { parent: this, provider: p.provider };
-        const labels = { "axonserver-environment": topology.environment, "axonserver-site": site.name, [CLOUD_KEYS.node]: node.name };
+        const labels = { ...cloudIdentity(topology.environment, site.name), [CLOUD_KEYS.node]: node.name };
 
         // The node's own identity: it reads its own secrets and nothing else.
         const account = new gcp.serviceaccount.Account(
@@ -384,7 +384,7 @@ export class VmAxonServerNode extends pulumi.ComponentResource {
                 zone,
                 type: PD_BY_TIER[node.storage],
                 size: dataDiskSizeGb(node),
-                labels: { ...labels, "axonserver-volume": "data" },
+                labels: { ...labels, [CLOUD_EXTRA_KEYS.volume]: "data" },
             },
             { ...o, retainOnDelete: true, protect: args.protectDataDisk ?? false },
         );
