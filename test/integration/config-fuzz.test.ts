@@ -5,7 +5,8 @@
  * exactly the text `topology` prints), name a config path in every message, and render every config
  * they accept.
  *
- * `npm test` runs a few hundred cases; `npm run fuzz` runs thousands (FUZZ_RUNS, FUZZ_SEED, FUZZ_RENDER).
+ * `npm run test:integration` runs a few hundred cases; `npm run fuzz` runs thousands (FUZZ_RUNS, FUZZ_SEED,
+ * FUZZ_RENDER). An integration test: every case runs the program's doors under mocks, seconds in all.
  */
 import assert from "node:assert/strict";
 import * as fs from "node:fs";
@@ -13,13 +14,13 @@ import * as os from "node:os";
 import * as path from "node:path";
 import fc from "fast-check";
 import { parse, stringify } from "yaml";
-import type { ConfigIssue } from "../components/topology/model";
-import type { TopologyReport } from "../components/topology/report";
-import { readStackInput } from "../stacks/config";
-import { loadStackTopology, program } from "../stacks/program";
-import { assertUniqueUrns, runUnderMocks } from "../tools/harness/mocks";
-import { mockConfig, mockSecretKeys, readStackFile, REPO_ROOT, StackFileError } from "../tools/config/stackFile";
-import { isRunError, topologyDoor, writeStack } from "./support/doors";
+import type { ConfigIssue } from "../../components/topology/model";
+import type { TopologyReport } from "../../components/topology/report";
+import { readStackInput } from "../../stacks/config";
+import { loadStackTopology, program } from "../../stacks/program";
+import { assertUniqueUrns, runUnderMocks } from "../../tools/harness/mocks";
+import { mockConfig, mockSecretKeys, readStackFile, REPO_ROOT, StackFileError } from "../../tools/config/stackFile";
+import { isRunError, topologyDoor, writeStack } from "../support/doors";
 
 const RUNS = Number(process.env.FUZZ_RUNS ?? 200);
 const SEED = Number(process.env.FUZZ_SEED ?? 20261130);
