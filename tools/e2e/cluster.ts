@@ -10,6 +10,12 @@ import * as fs from "node:fs";
 import * as https from "node:https";
 import * as path from "node:path";
 
+/** `app.kubernetes.io/component` of the rolling gate pods (components/kubernetes/rollingGate.ts). */
+export const GATE_COMPONENT = "rolling-gate";
+
+/** `run`: the test bed runs gate pods' scripts (tools/e2e/jobs.ts); `kwok`: a kwok stage succeeds them. */
+export type GateMode = "run" | "kwok";
+
 /** The bearer token every API server accepts (static token file: loopback-only test servers). */
 export const TOKEN = "e2e-admin-token";
 
@@ -58,6 +64,8 @@ export interface ControlPlaneOptions {
     readonly portBase: number;
     /** How long kwok waits before a scheduled pod becomes Ready. */
     readonly podReadyDelayMs: number;
+    /** Who finishes the gate Jobs' pods (see `gateStage`). */
+    readonly gateMode: GateMode;
     readonly log: (msg: string) => void;
 }
 
@@ -241,7 +249,7 @@ export class ControlPlane {
             if (s.status >= 300) throw new Error(`node ${n.name} status: HTTP ${s.status} ${JSON.stringify(s.body)}`);
         }
         const stages = path.join(dir, "kwok-stages.yaml");
-        fs.writeFileSync(stages, kwokStages(this.o.podReadyDelayMs));
+        fs.writeFileSync(stages, kwokStages(this.o.podReadyDelayMs, this.o.gateMode));
         const siteIndex = this.sites.length;
         procs.push(
             this.daemon(`${tag}-kwok`, "kwok", [
@@ -251,6 +259,10 @@ export class ControlPlane {
                 "--manage-nodes-with-annotation-selector=kwok.x-k8s.io/node=fake",
                 `--cidr=10.200.${siteIndex}.0/24`,
                 `--node-ip=10.201.${siteIndex}.1`,
+                // Node leases are the kubelet's heartbeat: without them the node lifecycle controller
+                // marks the nodes Unknown after its 40 s grace period and every pod on them NotReady
+                // (kwok's config default applies only to a KwokConfiguration in --config, which has none).
+                "--node-lease-duration-seconds=40",
             ]),
         );
         await waitFor(`${spec.name} nodes Ready`, 120_000, async () => {
@@ -362,9 +374,10 @@ export function apiClient(host: string, ca: Buffer): Site["api"] {
  * kwok Stages (kwok.x-k8s.io/v1alpha1, sigs.k8s.io/kwok pkg/apis/v1alpha1/stage_types.go): a scheduled
  * pod becomes Running and Ready after `delayMs` (a simulated start-up: no container ever runs), and a
  * deleted pod goes away at once (there is no kubelet to confirm the deletion), and a node turns Ready
- * (kwok v0.8.0 has no built-in stages once a config is given; it renews the node leases itself).
+ * (kwok v0.8.0 has no built-in stages once a config is given; the node leases, kwok's
+ * `--node-lease-duration-seconds`, are the heartbeat that keeps it Ready).
  */
-export function kwokStages(delayMs: number): string {
+export function kwokStages(delayMs: number, gateMode: GateMode): string {
     return `apiVersion: kwok.x-k8s.io/v1alpha1
 kind: Stage
 metadata:
@@ -407,6 +420,11 @@ spec:
     - key: '.status.phase'
       operator: 'In'
       values: ['Pending']
+    # Gate Job pods never get this stage (a missing label is "not in" for kwok's selector,
+    # sigs.k8s.io/kwok pkg/utils/expression/selector.go): see gateStage.
+    - key: '.metadata.labels["app.kubernetes.io/component"]'
+      operator: 'NotIn'
+      values: ['${GATE_COMPONENT}']
   delay:
     durationMilliseconds: ${delayMs}
   next:
@@ -473,8 +491,57 @@ spec:
     finalizers:
       empty: true
     delete: true
-`;
+${gateMode === "kwok" ? gateStage : ""}`;
 }
+
+/**
+ * `E2E_GATE=kwok`: a scheduled gate pod simply succeeds after a second, whatever Axon would say (the
+ * default, `run`, runs the gate script for real: tools/e2e/jobs.ts). Without either, kwok never
+ * finishes a gate pod and `pulumi up` waits on the first gate Job until its await timeout.
+ */
+const gateStage = `---
+apiVersion: kwok.x-k8s.io/v1alpha1
+kind: Stage
+metadata:
+  name: e2e-gate-complete
+spec:
+  resourceRef:
+    apiGroup: v1
+    kind: Pod
+  selector:
+    matchExpressions:
+    - key: '.metadata.deletionTimestamp'
+      operator: 'DoesNotExist'
+    - key: '.spec.nodeName'
+      operator: 'Exists'
+    - key: '.status.phase'
+      operator: 'In'
+      values: ['Pending']
+    - key: '.metadata.labels["app.kubernetes.io/component"]'
+      operator: 'In'
+      values: ['${GATE_COMPONENT}']
+  delay:
+    durationMilliseconds: 1000
+  next:
+    statusTemplate: |
+      {{ $now := Now }}
+      containerStatuses:
+      {{ range .spec.containers }}
+      - image: {{ .image | Quote }}
+        name: {{ .name | Quote }}
+        ready: false
+        restartCount: 0
+        started: false
+        state:
+          terminated:
+            exitCode: 0
+            reason: Completed
+            startedAt: {{ $now | Quote }}
+            finishedAt: {{ $now | Quote }}
+      {{ end }}
+      phase: Succeeded
+      startTime: {{ $now | Quote }}
+`;
 
 /**
  * Stands in for the cloud's load balancer controller: a `LoadBalancer` Service without an address gets

@@ -12,12 +12,35 @@ WORK=$(mktemp -d "${TMPDIR:-/tmp}/axonserver-e2e.XXXXXX")
 export E2E_WORK=$WORK
 touch "$WORK/pids"
 
+RUN_PGID=""
+# Every process of this run carries E2E_WORK=$WORK in its environment (the runner passes its environment
+# on), including plugins a killed pulumi left behind in process groups of their own: their ids.
+ours() {
+    local f
+    for f in /proc/[0-9]*/environ; do
+        if tr '\0' '\n' 2>/dev/null < "$f" | grep -qxF "E2E_WORK=$WORK"; then
+            f=${f#/proc/}
+            [[ ${f%/environ} != "$$" && ${f%/environ} != "$BASHPID" ]] && echo "${f%/environ}"
+        fi
+    done
+    return 0
+}
 cleanup() {
     local rc=$?
-    # Children first (pulumi, providers, control plane), then give them a moment, then force.
+    # Children first (pulumi, providers, control plane), then give them a moment, then force. The
+    # scenario runner has a process group of its own: plugins that a killed pulumi left behind and
+    # Job pods run here are in it too, and go with it.
     while read -r pid; do [[ -n "$pid" ]] && kill -TERM "$pid" 2>/dev/null || true; done < "$WORK/pids"
+    [[ -n "$RUN_PGID" ]] && kill -TERM -- "-$RUN_PGID" 2>/dev/null || true
     sleep 1
     while read -r pid; do [[ -n "$pid" ]] && kill -KILL "$pid" 2>/dev/null || true; done < "$WORK/pids"
+    [[ -n "$RUN_PGID" ]] && kill -KILL -- "-$RUN_PGID" 2>/dev/null || true
+    local left
+    left=$(ours) || true
+    if [[ -n "$left" ]]; then
+        echo "[e2e] stopping leftover processes: $(echo $left)" >&2
+        kill -KILL $left 2>/dev/null || true
+    fi
     if [[ "${E2E_KEEP:-0}" == 1 || $rc -ne 0 ]]; then
         echo "[e2e] work directory kept: $WORK (logs in $WORK/logs)" >&2
     else
@@ -36,6 +59,7 @@ export E2E_PATH
 echo "[e2e] set-up (build or cache check): ${setup}s"
 
 cd "$REPO"
-TS_NODE_TRANSPILE_ONLY=true node -r ts-node/register "$HERE/run.ts" "$@" &
-echo $! >> "$WORK/pids"
-wait $!
+TS_NODE_TRANSPILE_ONLY=true setsid node -r ts-node/register "$HERE/run.ts" "$@" &
+RUN_PGID=$!
+echo "$RUN_PGID" >> "$WORK/pids"
+wait "$RUN_PGID"

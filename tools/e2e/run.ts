@@ -24,8 +24,13 @@ import YAML from "yaml";
 import { loadTopologyOrThrow } from "../../components/topology/load";
 import type { Site as TopologySite, Topology } from "../../components/topology/model";
 import { readStackFile, stackConfigFromFile } from "../config/stackFile";
-import { ControlPlane, KwokNode, Site, SiteSpec, tail, waitFor } from "./cluster";
+import { ControlPlane, GateMode, KwokNode, Site, SiteSpec, tail, waitFor } from "./cluster";
+import { JobRunner } from "./jobs";
 import { allocatableOf } from "./machines";
+import { KUBERNETES_KEYS } from "../../components/topology/identity";
+
+/** Label of every object of one Axon node (StatefulSet, pod): the node's name. */
+const NODE_LABEL = KUBERNETES_KEYS.node;
 
 const REPO = path.resolve(__dirname, "..", "..");
 const WORK = required("E2E_WORK");
@@ -42,18 +47,23 @@ function required(name: string): string {
 interface Options {
     scenarios: string[];
     podReadyDelayMs: number;
+    gateMode: GateMode;
 }
 
 function parseArgs(argv: string[]): Options {
-    const o: Options = { scenarios: ["a", "b", "c", "e", "d"], podReadyDelayMs: Number(process.env.E2E_POD_READY_DELAY_MS ?? 5000) };
+    const o: Options = { scenarios: ["a", "b", "c", "e", "d"], podReadyDelayMs: Number(process.env.E2E_POD_READY_DELAY_MS ?? 5000),
+        gateMode: (process.env.E2E_GATE ?? "run") as GateMode,
+    };
     for (let i = 0; i < argv.length; i++) {
         const a = argv[i];
         if (a === "--scenarios") o.scenarios = (argv[++i] ?? "").split(",").filter(Boolean);
         else if (a === "--pod-ready-delay-ms") o.podReadyDelayMs = Number(argv[++i]);
         // Axon Server takes 2-3 minutes to start on a real node; --long simulates that.
         else if (a === "--long") o.podReadyDelayMs = 150_000;
+        else if (a === "--gate") o.gateMode = argv[++i] as GateMode;
         else throw new Error(`unknown argument ${a}`);
     }
+    if (o.gateMode !== "run" && o.gateMode !== "kwok") throw new Error(`--gate must be run or kwok, not ${o.gateMode}`);
     return o;
 }
 
@@ -277,6 +287,7 @@ interface KObj {
         creationTimestamp?: string;
         deletionTimestamp?: string;
         generation?: number;
+        uid?: string;
         managedFields?: { manager?: string; operation?: string; time?: string; subresource?: string }[];
         ownerReferences?: { kind: string; name: string }[];
     };
@@ -436,6 +447,8 @@ async function upWatched(stack: string, logName: string, sites: Site[], graceMs:
 interface Context {
     cp: ControlPlane;
     opts: Options;
+    /** Runs the gate Jobs' pods (`--gate run`). */
+    jobs?: JobRunner;
     local?: Site;
 }
 
@@ -448,6 +461,7 @@ async function ensureLocal(ctx: Context): Promise<Site> {
     if (!ctx.local) {
         ctx.local = await ctx.cp.startSite(localSiteSpec());
         localKubeconfig = ctx.local.kubeconfig;
+        ctx.jobs?.attach("local", loadTopology("local"), [ctx.local]);
     }
     return ctx.local;
 }
@@ -544,18 +558,27 @@ async function scenarioB(ctx: Context): Promise<void> {
     if (problems.length > 0) fail(`local up problems:\n  ${problems.join("\n  ")}`);
 }
 
-/** When the Pulumi Kubernetes provider last applied a StatefulSet's spec (managedFields, second precision). */
-function appliedAt(s: KObj): number {
-    const times = (s.metadata.managedFields ?? [])
-        .filter((f) => f.manager?.startsWith("pulumi") && f.subresource !== "status" && f.time)
-        .map((f) => Date.parse(f.time!));
-    return times.length ? Math.max(...times) : NaN;
+/** Time of a pod's Ready condition turning True (second precision), NaN when it is not Ready. */
+function readyAt(p: KObj): number {
+    const c = ((p.status as { conditions?: { type: string; status: string; lastTransitionTime?: string }[] }).conditions ?? []).find((x) => x.type === "Ready");
+    return c?.status === "True" && c.lastTransitionTime ? Date.parse(c.lastTransitionTime) : NaN;
 }
 
+const iso = (t: number) => (Number.isNaN(t) ? "never" : new Date(t).toISOString());
+
+/**
+ * A new `axonServer.version`: every Axon pod is replaced, one at a time, in the program's `updateOrder`
+ * output, each only after the previous node's new pod was Ready. Proven from the pods themselves (the
+ * API server's `creationTimestamp` of each new pod and its Ready condition's `lastTransitionTime`), so it
+ * holds whoever replaces the pods: the StatefulSet controller (RollingUpdate) or a roller (OnDelete).
+ * Then a preview and an `up` without a change change nothing.
+ */
 async function scenarioC(ctx: Context): Promise<void> {
     const site = await ensureLocal(ctx);
-    const order = JSON.parse((await pulumiOk(["stack", "output", "rollingOrder", "--json", "--stack", "local"], "c-order")).stdout) as string[];
-    const before = new Map((await list(site, "/apis/apps/v1/statefulsets")).map((s) => [s.metadata.name, s]));
+    const order = JSON.parse((await pulumiOk(["stack", "output", "updateOrder", "--json", "--stack", "local"], "c-order")).stdout) as string[];
+    const nodeOf = (o: KObj) => o.metadata.labels?.[NODE_LABEL];
+    const stsBefore = new Map((await list(site, "/apis/apps/v1/statefulsets")).map((s) => [nodeOf(s), s]));
+    const podsBefore = new Map((await list(site, "/api/v1/pods")).filter(nodeOf).map((p) => [nodeOf(p), p]));
     const current = loadTopology("local");
     const next = current.axonServer.version === "2024.2.5" ? "2024.2.6" : "2024.2.5";
     await pulumiOk(["config", "set", "--path", "axonServer.version", next, "--stack", "local"], "c-config");
@@ -563,43 +586,62 @@ async function scenarioC(ctx: Context): Promise<void> {
     const { result: up, blocked } = await upWatched("local", "c-up-version", [site], graceFor(ctx));
     if (blocked.length > 0) fail(`pulumi up with axonServer.version ${next} would not complete:\n  ${blocked.join("\n  ")}`);
     if (up.code !== 0) fail(`pulumi up with axonServer.version ${next} exited ${up.code}:\n${lastLines(up.stdout + up.stderr, 40)}\npods:\n${await podDiagnosis(site)}`);
-    const problems = await checkWorkloads(site);
-    const sts = new Map((await list(site, "/apis/apps/v1/statefulsets")).map((s) => [s.metadata.labels?.["axonserver-multiregion/node"] ?? s.metadata.name, s]));
-    const pods = await list(site, "/api/v1/pods");
+    log(`c: up with axonServer.version ${next} took ${((Date.now() - started) / 1000).toFixed(0)}s`);
+    // pulumi-kubernetes' StatefulSet update await (provider/pkg/await/statefulset.go) does not compare
+    // status.observedGeneration with the new generation: the first event after the update still shows
+    // the old, finished rollout, and the await passes before the controller restarted anything. Only a
+    // gate after a node holds the chain; nothing waits after the last one.
+    const problems = (await checkWorkloads(site)).map((p) => `right after pulumi up: ${p}`);
+    for (const p of (await list(site, "/api/v1/pods")).filter((x) => nodeOf(x) && Number.isNaN(readyAt(x)))) {
+        problems.push(`pulumi up returned while pod ${p.metadata.namespace}/${p.metadata.name} (created ${p.metadata.creationTimestamp}) was not Ready yet`);
+    }
+    await waitFor("every Axon pod Ready after the update", graceFor(ctx), async () => (await list(site, "/api/v1/pods")).filter(nodeOf).every((x) => !Number.isNaN(readyAt(x))), 1000).catch(
+        (e: Error) => problems.push(e.message),
+    );
+    const sts = new Map((await list(site, "/apis/apps/v1/statefulsets")).map((s) => [nodeOf(s), s]));
+    const pods = (await list(site, "/api/v1/pods")).filter(nodeOf);
     const rows: string[] = [];
-    let prevReady = 0;
-    let prevName = "";
+    let prev: { node: string; ready: number } | undefined;
     for (const node of order) {
         const s = sts.get(node);
-        if (!s) {
-            problems.push(`no StatefulSet for node ${node}`);
+        const old = podsBefore.get(node);
+        const now = pods.filter((p) => nodeOf(p) === node && !p.metadata.deletionTimestamp);
+        if (!s || now.length !== 1) {
+            problems.push(`node ${node}: ${s ? "" : "no StatefulSet, "}${now.length} pod(s) after the up`);
             continue;
         }
-        const old = before.get(s.metadata.name);
-        if (old && old.metadata.generation === s.metadata.generation) problems.push(`StatefulSet ${s.metadata.name} did not change`);
-        const applied = appliedAt(s);
-        // Ready time of the pods the rollout created (all of this StatefulSet's pods after the update).
-        const own = pods.filter((p) => p.metadata.ownerReferences?.some((o) => o.kind === "StatefulSet" && o.name === s.metadata.name));
-        const readyTimes = own.map((p) => {
-            const c = ((p.status as { conditions?: { type: string; lastTransitionTime?: string }[] }).conditions ?? []).find((x) => x.type === "Ready");
-            return c?.lastTransitionTime ? Date.parse(c.lastTransitionTime) : NaN;
-        });
-        const ready = Math.max(...readyTimes);
-        rows.push(`${node}: applied ${new Date(applied).toISOString()}, ready ${new Date(ready).toISOString()}`);
-        if (!(applied >= started - 2000)) problems.push(`${node}: applied at ${new Date(applied).toISOString()}, before this up started`);
-        if (prevName && !(applied >= prevReady)) {
-            problems.push(`${node} was changed at ${new Date(applied).toISOString()}, before ${prevName} was Ready again at ${new Date(prevReady).toISOString()}`);
+        if (stsBefore.get(node)?.metadata.generation === s.metadata.generation) problems.push(`StatefulSet ${s.metadata.name} did not change`);
+        const images = ((s.spec as { template: { spec: { containers: { image: string }[] } } }).template.spec.containers ?? []).map((c) => c.image);
+        if (!images.some((i) => new RegExp(`:${next.replace(/\./g, "\\.")}(-|$)`).test(i))) problems.push(`StatefulSet ${s.metadata.name} does not run ${next}: ${images.join(", ")}`);
+        const pod = now[0];
+        const created = Date.parse(pod.metadata.creationTimestamp ?? "");
+        const ready = readyAt(pod);
+        rows.push(`${node}: old pod ${old ? `created ${old.metadata.creationTimestamp}` : "none"}; new pod created ${iso(created)}, Ready ${iso(ready)}`);
+        if (old && old.metadata.uid === pod.metadata.uid) problems.push(`${node}: its pod was not replaced`);
+        if (!(created >= Math.floor(started / 1000) * 1000)) problems.push(`${node}: new pod created ${iso(created)}, before this up started`);
+        if (Number.isNaN(ready)) problems.push(`${node}: new pod is not Ready`);
+        if (prev && !(created >= prev.ready)) {
+            problems.push(`${node}'s pod was replaced at ${iso(created)}, before ${prev.node}'s new pod was Ready at ${iso(prev.ready)}`);
         }
-        prevReady = ready;
-        prevName = node;
+        prev = { node, ready };
     }
-    log(`c: rolling order ${order.join(" -> ")}\n     ${rows.join("\n     ")}`);
+    log(`c: update order ${order.join(" -> ")}\n     ${rows.join("\n     ")}`);
     const again = await pulumiOk(["preview", "--stack", "local", "--json"], "c-preview-nochange");
     const steps = (JSON.parse(again.stdout) as { steps?: { op: string; urn: string }[] }).steps ?? [];
     const changes = steps.filter((s) => s.op !== "same");
     if (changes.length > 0) problems.push(`a second up would not be a no-op: ${changes.map((c) => `${c.op} ${c.urn}`).join(", ")}`);
+    const uids = new Set(pods.map((p) => p.metadata.uid));
     const noop = await pulumiOk(["up", "--stack", "local", "--yes", "--skip-preview", "--json"], "c-up-nochange");
-    void noop;
+    // `up --json` prints one engine event per line.
+    const noopChanges = noop.stdout
+        .split("\n")
+        .filter((l) => l.startsWith("{"))
+        .map((l) => (JSON.parse(l) as { resourcePreEvent?: { metadata: { op: string; urn: string } } }).resourcePreEvent?.metadata)
+        .filter((m): m is { op: string; urn: string } => m !== undefined && m.op !== "same");
+    if (noopChanges.length > 0) problems.push(`the second up changed: ${noopChanges.map((c) => `${c.op} ${c.urn}`).join(", ")}`);
+    const replaced = (await list(site, "/api/v1/pods")).filter((p) => nodeOf(p) && !uids.has(p.metadata.uid));
+    if (replaced.length > 0) problems.push(`the second up replaced pods: ${replaced.map((p) => p.metadata.name).join(", ")}`);
+    log(`c: second up: ${noopChanges.length} change(s), ${replaced.length} pod(s) replaced`);
     if (problems.length > 0) fail(`rolling update problems:\n  ${problems.join("\n  ")}`);
 }
 
@@ -647,6 +689,7 @@ async function scenarioD(ctx: Context): Promise<void> {
             // The fake cloud provider hands this server out as the cluster named `<environment>-<site>`.
             clusterMap[`${topology.environment}-${s.name}`] = { host: site.host, caData: site.caData };
         }
+        ctx.jobs?.attach(stack, topology, sites);
         await ensureStack(stack);
         const started = Date.now();
         const { result: up, blocked } = await upWatched(stack, `d-up-${stack}`, sites, graceFor(ctx));
@@ -660,6 +703,7 @@ async function scenarioD(ctx: Context): Promise<void> {
             for (const s of sites) problems.push(...(await checkWorkloads(s)).map((p) => `${stack}: ${p}`));
             log(`d: ${stack}: up completed in ${seconds}s`);
         }
+        ctx.jobs?.detach(stack);
         for (const s of sites) s.stop();
     }
     if (problems.length > 0) fail(`Kubernetes halves of dev/prod:\n  ${problems.join("\n  ")}`);
@@ -690,10 +734,14 @@ async function main(): Promise<void> {
     const opts = parseArgs(process.argv.slice(2));
     log(`real binaries:\n  ${versions().join("\n  ")}`);
     log(`fake providers: ${FAKE_PACKAGES.map((p) => `${p} (tools/e2e/fake-provider.ts)`).join(", ")}`);
-    log(`pod start-up delay (kwok): ${opts.podReadyDelayMs} ms`);
+    log(`pod start-up delay (kwok): ${opts.podReadyDelayMs} ms; gate Job pods: ${opts.gateMode === "run" ? "the gate script runs here against a stub of Axon's health endpoint" : "a kwok stage succeeds them"}`);
     setUpProject();
-    const cp = new ControlPlane({ work: WORK, bin: BIN, portBase: Number(process.env.E2E_PORT_BASE ?? 26000), podReadyDelayMs: opts.podReadyDelayMs, log });
+    const cp = new ControlPlane({ work: WORK, bin: BIN, portBase: Number(process.env.E2E_PORT_BASE ?? 26000), podReadyDelayMs: opts.podReadyDelayMs, gateMode: opts.gateMode, log });
     const ctx: Context = { cp, opts };
+    if (opts.gateMode === "run") {
+        ctx.jobs = new JobRunner({ work: WORK, log });
+        await ctx.jobs.start();
+    }
     const results: { name: string; seconds: number; error?: string }[] = [];
     const t0 = Date.now();
     try {
@@ -718,7 +766,12 @@ async function main(): Promise<void> {
             }
         }
     } finally {
+        ctx.jobs?.stop();
         cp.stop();
+    }
+    if (ctx.jobs) {
+        const o = ctx.jobs.outcomes;
+        log(`jobs run here: ${o.length} (${o.filter((x) => x.code === 0).length} succeeded): ${o.map((x) => `${x.pod} exit ${x.code} in ${x.seconds.toFixed(0)}s`).join(", ")}`);
     }
     const failed = results.filter((r) => r.error);
     log(`scenario times: ${results.map((r) => `${r.name} ${r.seconds.toFixed(1)} s${r.error ? " (FAIL)" : ""}`).join(", ")}; total ${((Date.now() - t0) / 1000).toFixed(1)} s`);
