@@ -115,4 +115,7 @@ wanted etcd && build etcd "$ETCD_VERSION" "-s -w" etcd=go.etcd.io/etcd/server/v3
 KWOK_VERSION=$(pinned kwok sigs.k8s.io/kwok)
 wanted kwok && build kwok "$KWOK_VERSION" "-s -w" sigs.k8s.io/kwok/cmd/kwok
 
+# The Kubernetes release's source (module cache): its cluster/addons hold the CRDs a managed cluster
+# provides, e.g. the VolumeSnapshot CRDs on GKE.
+echo "E2E_KUBE_SRC=$(cd "$HERE/go/kube" && go list -m -f '{{.Dir}}' k8s.io/kubernetes)"
 echo "E2E_PATH=$CACHE/path"

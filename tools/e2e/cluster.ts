@@ -37,6 +37,8 @@ export interface SiteSpec {
     readonly nodes: readonly KwokNode[];
     /** Storage classes the environment provides (the program creates its own for EKS/GKE). */
     readonly storageClasses: readonly StorageClassSpec[];
+    /** CustomResourceDefinition files the managed platform installs itself (applied before anything else). */
+    readonly crdFiles?: readonly string[];
 }
 
 export interface Site {
@@ -221,6 +223,14 @@ export class ControlPlane {
                 "--leader-elect=false",
             ]),
         );
+        for (const f of spec.crdFiles ?? []) {
+            const r = spawnSync(path.join(this.o.bin, "kubectl"), ["--kubeconfig", kubeconfig, "apply", "--server-side", "-f", f], { encoding: "utf8" });
+            if (r.status !== 0) throw new Error(`${spec.name}: kubectl apply -f ${f}: ${r.stderr}`);
+        }
+        if ((spec.crdFiles ?? []).length > 0) {
+            const w = spawnSync(path.join(this.o.bin, "kubectl"), ["--kubeconfig", kubeconfig, "wait", "--for=condition=Established", "crd", "--all", "--timeout=60s"], { encoding: "utf8" });
+            if (w.status !== 0) throw new Error(`${spec.name}: CRDs not established: ${w.stderr}`);
+        }
         for (const sc of spec.storageClasses) {
             const r = await api("POST", "/apis/storage.k8s.io/v1/storageclasses", {
                 apiVersion: "storage.k8s.io/v1",

@@ -55,7 +55,8 @@ start=$SECONDS
 "$HERE/build.sh" | tee "$WORK/build.out"
 setup=$((SECONDS - start))
 E2E_PATH=$(sed -n 's/^E2E_PATH=//p' "$WORK/build.out")
-export E2E_PATH
+E2E_KUBE_SRC=$(sed -n 's/^E2E_KUBE_SRC=//p' "$WORK/build.out")
+export E2E_PATH E2E_KUBE_SRC
 echo "[e2e] set-up (build or cache check): ${setup}s"
 
 cd "$REPO"

@@ -32,7 +32,10 @@ import type { Topology } from "../../components/topology/model";
 import { KUBERNETES_KEYS } from "../../components/topology/identity";
 import { GATE_COMPONENT, Site } from "./cluster";
 
-/** The pods this runner runs: `app.kubernetes.io/component` values. */
+/** Where the kubelet mounts a pod's service-account token, CA and namespace. */
+const SERVICE_ACCOUNT_DIR = "/var/run/secrets/kubernetes.io/serviceaccount";
+
+/** The pods this runner runs: `app.kubernetes.io/component` values (the gates and the rollers share it). */
 const RUN_COMPONENTS = [GATE_COMPONENT];
 
 interface Container {
@@ -45,10 +48,27 @@ interface Container {
     terminationMessagePolicy?: string;
 }
 
+interface ConfigMapSource {
+    name: string;
+    items?: { key: string; path: string }[];
+}
+
+interface DownwardSource {
+    items: { path: string; fieldRef?: { fieldPath: string } }[];
+}
+
 interface Volume {
     name: string;
-    configMap?: { name: string; items?: { key: string; path: string }[] };
-    downwardAPI?: { items: { path: string; fieldRef?: { fieldPath: string } }[] };
+    configMap?: ConfigMapSource;
+    downwardAPI?: DownwardSource;
+    /** The service-account admission plugin's `kube-api-access-*` volume (token, CA, namespace). */
+    projected?: {
+        sources: {
+            serviceAccountToken?: { path: string; expirationSeconds?: number; audience?: string };
+            configMap?: ConfigMapSource;
+            downwardAPI?: DownwardSource;
+        }[];
+    };
 }
 
 interface Pod {
@@ -60,7 +80,7 @@ interface Pod {
         annotations?: Record<string, string>;
         deletionTimestamp?: string;
     };
-    spec: { nodeName?: string; containers: Container[]; initContainers?: Container[]; volumes?: Volume[] };
+    spec: { nodeName?: string; serviceAccountName?: string; containers: Container[]; initContainers?: Container[]; volumes?: Volume[] };
     status?: { phase?: string; conditions?: { type: string; status: string }[] };
 }
 
@@ -293,20 +313,22 @@ export class JobRunner {
             if (!vol || vm.subPath) return this.fail(site, pod, `volume mount ${vm.name} is not supported here`);
             const local = path.join(dir, "volumes", vol.name);
             fs.mkdirSync(local, { recursive: true });
-            if (vol.configMap) {
-                const cm = await site.api<{ data?: Record<string, string> }>("GET", `/api/v1/namespaces/${namespace}/configmaps/${vol.configMap.name}`);
-                if (cm.status !== 200) return this.fail(site, pod, `ConfigMap ${namespace}/${vol.configMap.name}: HTTP ${cm.status}`);
-                const items = vol.configMap.items ?? Object.keys(cm.body.data ?? {}).map((key) => ({ key, path: key }));
-                for (const it of items) fs.writeFileSync(path.join(local, it.path), cm.body.data?.[it.key] ?? "");
-            } else if (vol.downwardAPI) {
-                for (const it of vol.downwardAPI.items) {
-                    if (it.fieldRef?.fieldPath !== "metadata.annotations") return this.fail(site, pod, `downward API field ${it.fieldRef?.fieldPath} is not supported here`);
-                    const f = path.join(local, it.path);
-                    fs.writeFileSync(f, annotationsFile(pod.metadata.annotations));
-                    annotationFiles.push(f);
-                }
-            } else {
-                return this.fail(site, pod, `volume ${vol.name} of this kind is not supported here`);
+            const sources = vol.projected?.sources ?? [vol];
+            for (const src of sources) {
+                let problem: string | undefined;
+                if ("serviceAccountToken" in src && src.serviceAccountToken) problem = await this.writeToken(site, pod, path.join(local, src.serviceAccountToken.path), src.serviceAccountToken);
+                else if (src.configMap) problem = await this.writeConfigMap(site, namespace, src.configMap, local);
+                else if (src.downwardAPI) {
+                    for (const it of src.downwardAPI.items) {
+                        const f = path.join(local, it.path);
+                        if (it.fieldRef?.fieldPath === "metadata.annotations") {
+                            fs.writeFileSync(f, annotationsFile(pod.metadata.annotations));
+                            annotationFiles.push(f);
+                        } else if (it.fieldRef?.fieldPath === "metadata.namespace") fs.writeFileSync(f, namespace);
+                        else problem = `downward API field ${it.fieldRef?.fieldPath} is not supported here`;
+                    }
+                } else problem = `volume ${vol.name} of this kind is not supported here`;
+                if (problem) return this.fail(site, pod, problem);
             }
             mounts.push([vm.mountPath.replace(/\/$/, ""), local]);
         }
@@ -314,21 +336,31 @@ export class JobRunner {
             for (const [m, local] of mounts) if (s === m || s.startsWith(`${m}/`)) return local + s.slice(m.length);
             return s;
         };
+        const [apiHost, apiPort] = site.host.split(":");
         const env: NodeJS.ProcessEnv = {
             PATH: process.env.PATH,
             HOME: dir,
             NODE_OPTIONS: `--require ${path.join(__dirname, "dns-preload.cjs")}`,
             E2E_DNS_FILE: dnsFile,
+            // What the kubelet sets in every container (the `kubernetes` Service): here the site's API server.
+            KUBERNETES_SERVICE_HOST: apiHost,
+            KUBERNETES_SERVICE_PORT: apiPort,
         };
         for (const e of c.env ?? []) {
             if (e.value === undefined) return this.fail(site, pod, `env ${e.name} is not a plain value`);
             env[e.name] = rewrite(e.value);
         }
-        if (env.GATE_CONFIG) {
-            const cfg = JSON.parse(env.GATE_CONFIG) as { endpoints: Record<string, string> };
+        // The scripts' configuration (GATE_CONFIG, ROLLER_CONFIG): Axon's endpoints are the stub's.
+        for (const [k, v] of Object.entries(env)) {
+            if (!k.endsWith("_CONFIG") || !v?.startsWith("{")) continue;
+            const cfg = JSON.parse(v) as { endpoints?: Record<string, string> };
+            if (!cfg.endpoints) continue;
             cfg.endpoints = Object.fromEntries(Object.keys(cfg.endpoints).map((n) => [n, `http://127.0.0.1:${this.port}/${encodeURIComponent(stack)}/${encodeURIComponent(n)}`]));
-            env.GATE_CONFIG = JSON.stringify(cfg);
+            env[k] = JSON.stringify(cfg);
         }
+        // The roller's documented override of the service-account directory (components/kubernetes/gate/roller.mjs).
+        const saDir = mounts.find(([m]) => m === SERVICE_ACCOUNT_DIR);
+        if (saDir) env.ROLLER_SERVICEACCOUNT_DIR = saDir[1];
         const logFile = path.join(this.o.work, "logs", `job-${site.spec.name}-${name}.log`);
         fs.mkdirSync(path.dirname(logFile), { recursive: true });
         const fd = fs.openSync(logFile, "a");
@@ -362,6 +394,37 @@ export class JobRunner {
             const message = exit !== 0 && c.terminationMessagePolicy === "FallbackToLogsOnError" ? out.trimEnd().split("\n").slice(-80).join("\n").slice(-2048) : undefined;
             void this.patchStatus(site, pod, this.terminatedStatus(pod, exit, message, startedAt));
         });
+    }
+
+    /** A ConfigMap's keys (or the listed items) as files in `dir`. */
+    private async writeConfigMap(site: Site, namespace: string, src: ConfigMapSource, dir: string): Promise<string | undefined> {
+        const cm = await site.api<{ data?: Record<string, string> }>("GET", `/api/v1/namespaces/${namespace}/configmaps/${src.name}`);
+        if (cm.status !== 200) return `ConfigMap ${namespace}/${src.name}: HTTP ${cm.status}`;
+        const items = src.items ?? Object.keys(cm.body.data ?? {}).map((key) => ({ key, path: key }));
+        for (const it of items) fs.writeFileSync(path.join(dir, it.path), cm.body.data?.[it.key] ?? "");
+        return undefined;
+    }
+
+    /**
+     * The pod's service-account token, as the kubelet gets it: a TokenRequest for the pod's
+     * ServiceAccount bound to the pod (authentication.k8s.io/v1), so the script acts with exactly the
+     * RBAC rights the program gave that ServiceAccount.
+     */
+    private async writeToken(site: Site, pod: Pod, file: string, src: { expirationSeconds?: number; audience?: string }): Promise<string | undefined> {
+        const sa = pod.spec.serviceAccountName ?? "default";
+        const { name, namespace, uid } = pod.metadata;
+        const r = await site.api<{ status?: { token?: string } }>("POST", `/api/v1/namespaces/${namespace}/serviceaccounts/${sa}/token`, {
+            apiVersion: "authentication.k8s.io/v1",
+            kind: "TokenRequest",
+            spec: {
+                ...(src.audience ? { audiences: [src.audience] } : {}),
+                expirationSeconds: src.expirationSeconds ?? 3607,
+                boundObjectRef: { apiVersion: "v1", kind: "Pod", name, uid },
+            },
+        });
+        if (r.status >= 300 || !r.body.status?.token) return `TokenRequest for ServiceAccount ${namespace}/${sa}: HTTP ${r.status} ${JSON.stringify(r.body).slice(0, 300)}`;
+        fs.writeFileSync(file, r.body.status.token);
+        return undefined;
     }
 
     private terminatedStatus(pod: Pod, exitCode: number, message: string | undefined, startedAt: string): Record<string, unknown> {

@@ -272,8 +272,14 @@ function cloudSiteSpec(site: TopologySite, environment: string): SiteSpec {
             });
         }
     }
+    // GKE clusters come with the VolumeSnapshot CRDs (the Compute Engine Persistent Disk CSI driver is
+    // on by default; https://cloud.google.com/kubernetes-engine/docs/how-to/persistent-volumes/backup-pd-volume-snapshots
+    // creates a VolumeSnapshotClass without installing anything). The test bed applies the same CRDs
+    // from the Kubernetes release's cluster/addons/volumesnapshots (external-snapshotter's).
+    const crdDir = path.join(required("E2E_KUBE_SRC"), "cluster", "addons", "volumesnapshots", "crd");
+    const crdFiles = site.platform === "gke" ? fs.readdirSync(crdDir).filter((f) => f.endsWith(".yaml")).map((f) => path.join(crdDir, f)) : [];
     // Unique per stack: each API server has its own etcd prefix and work directory.
-    return { name: `${environment}-${site.name}`, nodes, storageClasses: [] };
+    return { name: `${environment}-${site.name}`, nodes, storageClasses: [], crdFiles };
 }
 
 // ---------------------------------------------------------------------------------------------
