@@ -3,7 +3,7 @@
  * cleans up). The real Pulumi CLI and Kubernetes provider run the program against local API servers
  * with kwok nodes; `aws`, `gcp`, `random` and `tls` are fakes (tools/e2e/fake-provider.ts).
  *
- *   npm run e2e -- [--scenarios a,b,c,e,d] [--pod-ready-delay-ms N] [--long]
+ *   npm run e2e -- [--scenarios a,b,c,e,d] [--pod-ready-delay-ms N] [--long] [--gate run|kwok] [--stacks dev,prod]
  *
  * Scenarios (each throws with a message naming what failed):
  *   a  `pulumi preview` of local, dev and prod: no error, no unexpected warning, the same resources as
@@ -48,11 +48,14 @@ interface Options {
     scenarios: string[];
     podReadyDelayMs: number;
     gateMode: GateMode;
+    /** Stacks of scenario d. */
+    stacks: string[];
 }
 
 function parseArgs(argv: string[]): Options {
     const o: Options = { scenarios: ["a", "b", "c", "e", "d"], podReadyDelayMs: Number(process.env.E2E_POD_READY_DELAY_MS ?? 5000),
         gateMode: (process.env.E2E_GATE ?? "run") as GateMode,
+        stacks: ["dev", "prod"],
     };
     for (let i = 0; i < argv.length; i++) {
         const a = argv[i];
@@ -61,6 +64,7 @@ function parseArgs(argv: string[]): Options {
         // Axon Server takes 2-3 minutes to start on a real node; --long simulates that.
         else if (a === "--long") o.podReadyDelayMs = 150_000;
         else if (a === "--gate") o.gateMode = argv[++i] as GateMode;
+        else if (a === "--stacks") o.stacks = (argv[++i] ?? "").split(",").filter(Boolean);
         else throw new Error(`unknown argument ${a}`);
     }
     if (o.gateMode !== "run" && o.gateMode !== "kwok") throw new Error(`--gate must be run or kwok, not ${o.gateMode}`);
@@ -362,14 +366,19 @@ function matches(selector: Record<string, string>, labels: Record<string, string
     return Object.entries(selector).every(([k, v]) => labels?.[k] === v);
 }
 
+/** pulumi-kubernetes provider/pkg/await/service.go `DefaultServiceTimeoutMins`: a Service's await deadline. */
+const SERVICE_AWAIT_SECONDS = 10 * 60;
+
 /**
- * Problems that make a running `pulumi up` wait until an await timeout (10 minutes for StatefulSets and
- * Services), found early from the API objects so the test names the resource instead of waiting:
- * - a pod the scheduler cannot place for longer than `graceMs` (its StatefulSet never becomes ready);
- * - a Service with a selector, older than `graceMs`, without endpoints, while no pod and no StatefulSet
- *   that would create a matching pod exists (the Service's await blocks whatever creates those pods).
+ * Problems that make a running `pulumi up` fail at an await timeout, found early from the API objects so
+ * the test names the resource instead of waiting:
+ * - a pod the scheduler cannot place for longer than `graceMs` (the nodes never change here, so it never
+ *   will: its StatefulSet's await times out);
+ * - a Service with a selector and without endpoints (pulumi-kubernetes awaits its endpoints) whose await
+ *   deadline (`pulumi.com/timeoutSeconds`, else 10 minutes, counted from its creation) comes sooner than a
+ *   pod could be Ready, while no matching pod exists yet: the Service's await is certain to time out.
  */
-async function blockers(site: Site, graceMs: number): Promise<string[]> {
+async function blockers(site: Site, graceMs: number, podReadyDelayMs: number): Promise<string[]> {
     const now = Date.now();
     const out: string[] = [];
     const pods = await list(site, "/api/v1/pods");
@@ -380,10 +389,9 @@ async function blockers(site: Site, graceMs: number): Promise<string[]> {
         const since = Date.parse(c?.lastTransitionTime ?? p.metadata.creationTimestamp ?? "");
         if (c && c.status === "False" && c.reason === "Unschedulable" && now - since > graceMs) {
             const owner = p.metadata.ownerReferences?.map((o) => `${o.kind} ${p.metadata.namespace}/${o.name}`).join(", ") ?? "no owner";
-            out.push(`${site.spec.name}: pod ${p.metadata.namespace}/${p.metadata.name} (${owner}) unschedulable for ${Math.round((now - since) / 1000)}s: ${c.message}; pulumi would wait for it until the StatefulSet await times out (10 min)`);
+            out.push(`${site.spec.name}: pod ${p.metadata.namespace}/${p.metadata.name} (${owner}) unschedulable for ${Math.round((now - since) / 1000)}s: ${c.message}; pulumi would wait for it until the StatefulSet await times out`);
         }
     }
-    const sts = await list(site, "/apis/apps/v1/statefulsets");
     const slices = await list(site, "/apis/discovery.k8s.io/v1/endpointslices");
     for (const svc of await list(site, "/api/v1/services")) {
         const ns = svc.metadata.namespace;
@@ -392,19 +400,18 @@ async function blockers(site: Site, graceMs: number): Promise<string[]> {
         // pulumi-kubernetes provider/pkg/await/service.go `shouldWaitForPods`: headless (clusterIP None),
         // ExternalName and selector-less Services are ready without endpoints, so they block nothing.
         const awaitsPods = selector !== undefined && Object.keys(selector).length > 0 && spec.clusterIP !== "None" && spec.type !== "ExternalName";
-        if (!awaitsPods || now - Date.parse(svc.metadata.creationTimestamp ?? "") < graceMs) continue;
+        if (!awaitsPods) continue;
+        const annotated = Number((svc.metadata as { annotations?: Record<string, string> }).annotations?.["pulumi.com/timeoutSeconds"]);
+        const deadline = Date.parse(svc.metadata.creationTimestamp ?? "") + (annotated > 0 ? annotated : SERVICE_AWAIT_SECONDS) * 1000;
+        if (deadline - now > podReadyDelayMs) continue;
         const hasEndpoint = slices.some(
             (e) => e.metadata.namespace === ns && e.metadata.labels?.["kubernetes.io/service-name"] === svc.metadata.name && ((e as unknown as { endpoints?: unknown[] }).endpoints ?? []).length > 0,
         );
-        if (hasEndpoint) continue;
-        const pod = pods.some((p) => p.metadata.namespace === ns && matches(selector, p.metadata.labels));
-        const creator = sts.some((s) => s.metadata.namespace === ns && matches(selector, (s.spec as { template?: { metadata?: { labels?: Record<string, string> } } }).template?.metadata?.labels));
-        if (!pod && !creator) {
-            out.push(
-                `${site.spec.name}: Service ${ns}/${svc.metadata.name} has had no endpoint for ${Math.round((now - Date.parse(svc.metadata.creationTimestamp ?? "")) / 1000)}s and nothing that would create a matching pod exists yet: ` +
-                    `its await blocks what depends on it; pulumi would fail when the Service await times out (10 min)`,
-            );
-        }
+        if (hasEndpoint || pods.some((p) => p.metadata.namespace === ns && matches(selector, p.metadata.labels))) continue;
+        out.push(
+            `${site.spec.name}: Service ${ns}/${svc.metadata.name} has had no endpoint for ${Math.round((now - Date.parse(svc.metadata.creationTimestamp ?? "")) / 1000)}s and no matching pod exists: ` +
+                `its await ends in ${Math.max(0, Math.round((deadline - now) / 1000))}s, sooner than a pod could be Ready (${podReadyDelayMs / 1000}s); pulumi up would fail on it`,
+        );
     }
     return out;
 }
@@ -413,13 +420,13 @@ async function blockers(site: Site, graceMs: number): Promise<string[]> {
  * `pulumi up` with a watchdog over `sites`: on a blocker (see `blockers`) seen twice in a row it
  * interrupts pulumi and reports the blocker. E2E_NO_WATCHDOG=1 lets the awaits run into their timeouts.
  */
-async function upWatched(stack: string, logName: string, sites: Site[], graceMs: number): Promise<{ result: Result; blocked: string[] }> {
+async function upWatched(stack: string, logName: string, sites: Site[], graceMs: number, podReadyDelayMs: number): Promise<{ result: Result; blocked: string[] }> {
     let pid = 0;
     let blocked: string[] = [];
     let strikes = 0;
     const timer = setInterval(() => {
         if (process.env.E2E_NO_WATCHDOG === "1" || pid === 0 || blocked.length > 0) return;
-        void Promise.all(sites.map((s) => blockers(s, graceMs).catch(() => [] as string[]))).then((found) => {
+        void Promise.all(sites.map((s) => blockers(s, graceMs, podReadyDelayMs).catch(() => [] as string[]))).then((found) => {
             const all = found.flat();
             strikes = all.length > 0 ? strikes + 1 : 0;
             if (strikes >= 2 && blocked.length === 0) {
@@ -553,7 +560,7 @@ async function scenarioB(ctx: Context): Promise<void> {
     const site = await ensureLocal(ctx);
     await ensureStack("local");
     const problems = await strictDryRun(site, "local", "kind");
-    const { result: up, blocked } = await upWatched("local", "b-up-local", [site], graceFor(ctx));
+    const { result: up, blocked } = await upWatched("local", "b-up-local", [site], graceFor(ctx), ctx.opts.podReadyDelayMs);
     if (blocked.length > 0) {
         problems.push(`pulumi up of local would not complete:\n  ${blocked.join("\n  ")}\npulumi output:\n${lastLines(up.stdout + up.stderr, 25)}`);
     } else if (up.code !== 0) {
@@ -589,7 +596,7 @@ async function scenarioC(ctx: Context): Promise<void> {
     const next = current.axonServer.version === "2024.2.5" ? "2024.2.6" : "2024.2.5";
     await pulumiOk(["config", "set", "--path", "axonServer.version", next, "--stack", "local"], "c-config");
     const started = Date.now();
-    const { result: up, blocked } = await upWatched("local", "c-up-version", [site], graceFor(ctx));
+    const { result: up, blocked } = await upWatched("local", "c-up-version", [site], graceFor(ctx), ctx.opts.podReadyDelayMs);
     if (blocked.length > 0) fail(`pulumi up with axonServer.version ${next} would not complete:\n  ${blocked.join("\n  ")}`);
     if (up.code !== 0) fail(`pulumi up with axonServer.version ${next} exited ${up.code}:\n${lastLines(up.stdout + up.stderr, 40)}\npods:\n${await podDiagnosis(site)}`);
     log(`c: up with axonServer.version ${next} took ${((Date.now() - started) / 1000).toFixed(0)}s`);
@@ -685,7 +692,7 @@ async function scenarioE(ctx: Context): Promise<void> {
 
 async function scenarioD(ctx: Context): Promise<void> {
     const problems: string[] = [];
-    for (const stack of ["dev", "prod"]) {
+    for (const stack of ctx.opts.stacks) {
         const topology = loadTopology(stack);
         const k8sSites = topology.sites.filter((s) => s.platform === "eks" || s.platform === "gke");
         const sites: Site[] = [];
@@ -698,7 +705,7 @@ async function scenarioD(ctx: Context): Promise<void> {
         ctx.jobs?.attach(stack, topology, sites);
         await ensureStack(stack);
         const started = Date.now();
-        const { result: up, blocked } = await upWatched(stack, `d-up-${stack}`, sites, graceFor(ctx));
+        const { result: up, blocked } = await upWatched(stack, `d-up-${stack}`, sites, graceFor(ctx), ctx.opts.podReadyDelayMs);
         const seconds = Math.round((Date.now() - started) / 1000);
         if (blocked.length > 0) {
             problems.push(`${stack}: pulumi up would not complete:\n  ${blocked.join("\n  ")}`);
