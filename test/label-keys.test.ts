@@ -29,7 +29,6 @@ const NOT_YET: ReadonlySet<string> = new Set<string>([
     "components/kubernetes/rollingGate.ts",
     "components/kubernetes/siteObjects.ts",
     "stacks/backup.ts",
-    "tools/e2e/run.ts",
 ]);
 
 /** Strings that are keys of ours or Kubernetes recommended label keys. */
