@@ -142,6 +142,27 @@ describe("rolling gate (script against a loopback stub of Axon's /actuator/healt
         assert.deepEqual(r.notes, ["_admin: a3 is not a member yet (new node)", "orders: a3 is not a member yet (new node)"]);
     });
 
+    it("leader on another site: 'can be lost' falls back to the voters' own views it can see", async () => {
+        // The leader a1 (and a2) are out of reach; a3 and ab are on this site. Without ab, orders keeps
+        // its PRIMARY majority as far as can be seen, but no ACTIVE_BACKUP: ab2 does not answer.
+        const groups = [{ name: "orders", members: [...GROUPS[1].members, { node: "ab2", role: "ACTIVE_BACKUP" }] }];
+        state.ab2 = null;
+        const r = await gate.evaluate(cfg("a3", "ab", endpoints("a3", "ab", "ab2"), { groups }), health);
+        assert.equal(r.ok, false);
+        assert.deepEqual(r.problems, [
+            "orders cannot lose ab: without it at most 3/3 PRIMARY up (needs 2), at most 0/2 ACTIVE_BACKUP up (needs 1) in their own views (leader a1 not reachable from here); not UP: ab2=NO_ANSWER",
+        ]);
+        // ab2 back: what can be seen allows it; the voters out of reach are named in a note.
+        state.ab2 = { "orders.leader": "a1" };
+        const ok = await gate.evaluate(cfg("a3", "ab", endpoints("a3", "ab", "ab2"), { groups }), health);
+        assert.equal(ok.ok, true, ok.problems.join("; "));
+        assert.ok(ok.notes.includes("orders: leader a1 not reachable from this site; checked the voters' own views, assumed UP without a view from here: a1, a2"), ok.notes.join("\n"));
+        // A reachable PRIMARY that is BEHIND in its own view counts as down.
+        state.a3 = { "_admin.leader": "a1", "orders.leader": "a1", "orders.status": "BEHIND" };
+        const behind = await gate.evaluate(cfg("ab", "a2", endpoints("a3", "ab", "ab2"), { groups }), health);
+        assert.match(behind.problems.join("\n"), /orders cannot lose a2: without it at most 1\/3 PRIMARY up \(needs 2\).*not UP: a3=BEHIND/);
+    });
+
     it("fails closed when Axon's health has no raft details for the node it must check", async () => {
         state.a2 = {};
         const r = await gate.evaluate(cfg("a2", "a3", endpoints("a1", "a2")), async (n) => (n === "a2" ? { status: "UP" } : health(n)));
