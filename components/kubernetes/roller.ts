@@ -20,6 +20,7 @@
 import { createHash } from "node:crypto";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
+import { ROLLING_KEYS } from "../topology/identity";
 import { AxonNode, Topology } from "../topology/model";
 import { RollerSegment, rollerSegments } from "../topology/rolling";
 import { recommendedLabels, siteLabels } from "../platform/labels";
@@ -39,7 +40,7 @@ import {
 /** ServiceAccount, Role and RoleBinding of the rollers in each site's Axon namespace. */
 export const ROLLER_RBAC_NAME = "axonserver-roller";
 /** Pod label naming the segment (`<site>-<index>`), for `kubectl annotate pod -l …` (README). */
-export const ROLLER_SEGMENT_LABEL = "axonserver-multiregion/roller-segment";
+export const ROLLER_SEGMENT_LABEL = ROLLING_KEYS.rollerSegment;
 const ROLLER_UID = 1000;
 
 /**

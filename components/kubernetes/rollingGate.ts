@@ -23,6 +23,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { renderAxonServerProperties } from "../axonserver/render/properties";
 import { AxonNode, PORTS, Topology } from "../topology/model";
 import { gateSitesOfVmSite } from "../topology/connectivity";
+import { ROLLING_KEYS } from "../topology/identity";
 import { nodeAddress } from "../topology/naming";
 import { registryImage } from "../topology/images";
 import { recommendedLabels } from "../platform/labels";
@@ -50,7 +51,7 @@ export const GATE_IMAGE = "library/node:20-alpine";
 const GATE_UID = 1000;
 
 /** Pod annotation an operator sets on a stuck gate's pod to let `pulumi up` continue (README). */
-export const GATE_OVERRIDE_ANNOTATION = "axonserver-multiregion/gate-override";
+export const GATE_OVERRIDE_ANNOTATION = ROLLING_KEYS.override;
 
 /** `app.kubernetes.io/component` of the gate pods (the NetworkPolicy lets them reach 8024). */
 export const GATE_COMPONENT = "rolling-gate";
@@ -201,7 +202,7 @@ export function rollingGateJob(name: string, a: RollingGateArgs): k8s.batch.v1.J
                     .digest("hex"),
             ),
         );
-    const labels = { ...recommendedLabels(t.environment, GATE_COMPONENT), "axonserver-multiregion/gate-after": a.after.name, "axonserver-multiregion/gate-before": a.before.name };
+    const labels = { ...recommendedLabels(t.environment, GATE_COMPONENT), [ROLLING_KEYS.gateAfter]: a.after.name, [ROLLING_KEYS.gateBefore]: a.before.name };
     const restricted = {
         runAsNonRoot: true,
         runAsUser: GATE_UID,

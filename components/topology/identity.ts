@@ -31,6 +31,18 @@ export const CLOUD_EXTRA_KEYS = {
     volume: "axonserver-volume",
 } as const;
 
+/**
+ * Keys of the rolling gate and roller Jobs (components/kubernetes/rollingGate.ts, roller.ts): the pod
+ * annotation an operator sets to override a stuck step (README, "Creation order and rolling changes"),
+ * and the labels that find a gate's or roller's pod for it.
+ */
+export const ROLLING_KEYS = {
+    override: `${PROJECT}/gate-override`,
+    gateAfter: `${PROJECT}/gate-after`,
+    gateBefore: `${PROJECT}/gate-before`,
+    rollerSegment: `${PROJECT}/roller-segment`,
+} as const;
+
 /** Kubernetes label keys and the fixed values of the recommended labels. */
 export const KUBERNETES_KEYS = {
     name: "app.kubernetes.io/name",
