@@ -5,7 +5,16 @@ import { EBS_CSI, EksSite, eksEndpointAccess } from "../components/aws/eksSite";
 import { isNonPublicCidr } from "../components/topology/cidr";
 import { accountRootKeyPolicy, ebsCsiKmsPolicy, irsaTrustPolicy } from "../components/aws/iam";
 import { dlmDescription } from "../components/backup/snapshots";
-import { DLM_DESCRIPTION, dlmDescriptionIssue } from "../components/topology/platform/limits";
+import { DLM_DESCRIPTION, dlmDescriptionIssue, platformIssues } from "../components/topology/platform/limits";
+import {
+    loadBalancerSubnetCidrs,
+    maxNodesPerNlbSite,
+    NODE_PORT_RANGE,
+    nodeLoadBalancerName,
+    nodeTargetGroupName,
+    siteNodePortRange,
+    siteNodePorts,
+} from "../components/topology/loadBalancers";
 import { AwsPrivateDns, dnsRecordFor } from "../components/aws/privateDns";
 import { AwsProviders } from "../components/aws/providers";
 import { ingressRuleSpecs } from "../components/aws/securityGroups";
@@ -50,6 +59,12 @@ const T = {
     options: "aws:ec2/peeringConnectionOptions:PeeringConnectionOptions",
     zone: "aws:route53/zone:Zone",
     record: "aws:route53/record:Record",
+    sg: "aws:ec2/securityGroup:SecurityGroup",
+    sgEgress: "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule",
+    nlb: "aws:lb/loadBalancer:LoadBalancer",
+    targetGroup: "aws:lb/targetGroup:TargetGroup",
+    listener: "aws:lb/listener:Listener",
+    asgAttachment: "aws:autoscaling/attachment:Attachment",
 } as const;
 
 function withSite(t: Topology, name: string, patch: (s: Site) => Site): Topology {
@@ -233,14 +248,14 @@ describe("components/aws under mocks: two EKS sites in two regions", () => {
             [T.provider]: 2,
             [T.k8sProvider]: 2,
             [T.vpc]: 2,
-            [T.subnet]: 8, // (3 + 1 zones) x (private + public)
+            [T.subnet]: 12, // (3 + 1 zones) x (private + public + load balancer)
             [T.igw]: 2,
             [T.eip]: 4, // 3 (per zone) + 1 (single)
             [T.nat]: 4,
             [T.routeTable]: 6, // per site 1 public + 1 private per zone
             // defaults: 2 public + 4 private; peering: 3 (euw1) + 1 (use1)
             [T.route]: 10,
-            [T.rta]: 8,
+            [T.rta]: 12, // per zone: public, private, load balancer
             [T.kmsKey]: 2,
             [T.kmsAlias]: 2,
             [T.role]: 6,
@@ -259,11 +274,20 @@ describe("components/aws under mocks: two EKS sites in two regions", () => {
             [T.options]: 2,
             [T.zone]: 1,
             [T.record]: 4,
+            // One NLB per node (3 + 1), a listener and target group per Axon port, attached to the node
+            // group of the node's zone; one security group per site.
+            [T.nlb]: 4,
+            [T.listener]: 8,
+            [T.targetGroup]: 8,
+            [T.asgAttachment]: 8,
+            [T.sg]: 2,
+            [T.sgEgress]: 2,
         };
         for (const [type, n] of Object.entries(expected)) assert.equal(counts[type] ?? 0, n, `count of ${type}`);
-        // Rules: euw1 8224 x2, 8124 x2, 8024 x2, 443 x2; use1 8224 x2, 8024 x2, 443 x2 (no clients connect to it).
-        assert.equal(counts[T.sgRule], 14);
-        for (const component of ["AwsNetwork", "EksSite", "AwsVpcPeering", "AwsPrivateDns", "AwsProviders", "AwsIngressRules"]) {
+        // Cluster security groups: 8024 x2, 443 x2 per site, and the NodePort block from the NLBs' group;
+        // NLBs' groups: euw1 8224 x2, 8124 x2; use1 8224 x2 (no clients connect to it).
+        assert.equal(counts[T.sgRule], 2 * (4 + 1) + 4 + 2);
+        for (const component of ["AwsNetwork", "EksSite", "AwsVpcPeering", "AwsPrivateDns", "AwsProviders", "AwsIngressRules", "NodeLoadBalancers"]) {
             assert.ok(counts[`axonserver:aws:${component}`] > 0, component);
         }
     });
@@ -561,32 +585,27 @@ describe("components/aws under mocks: two EKS sites in two regions", () => {
         }
     });
 
-    it("opens the Axon ports on the cluster security group to the topology's sources only", () => {
+    it("opens only the admin ports by range on the cluster security group; 8124/8224 arrive through the NLBs", () => {
         const rules = ofType(records, T.sgRule);
         for (const r of rules) {
             assert.notEqual(r.inputs.cidrIpv4, "0.0.0.0/0", r.name);
             assert.equal(r.inputs.cidrIpv6, undefined, r.name);
             assert.equal(r.inputs.ipProtocol, "tcp");
-            assert.equal(r.inputs.fromPort, r.inputs.toPort);
         }
         const euw1 = rules.filter((r) => r.name.startsWith("test-euw1-cluster-sg-"));
         const sg = euw1.map((r) => r.inputs.securityGroupId);
         assert.ok(sg.every((id) => typeof id === "string" && id.startsWith("sg-") && id === sg[0]), "all on the cluster security group");
         const pairs = (rs: ResourceRecord[]) => rs.map((r) => `${r.inputs.fromPort} ${r.inputs.cidrIpv4}`).sort();
-        assert.deepEqual(pairs(euw1), [
-            "443 10.99.0.0/24",
-            "443 203.0.113.0/24",
-            "8024 10.99.0.0/24",
-            "8024 203.0.113.0/24",
-            "8124 10.10.0.0/16",
-            "8124 10.60.0.0/16",
-            "8224 10.10.0.0/16",
-            "8224 10.20.0.0/16",
-        ]);
-        // Same as the topology's firewall model.
-        const model = sitePortRules(topology, topology.sites[0]).flatMap((r) => r.cidrs.map((c) => `${r.port} ${c}`));
-        for (const m of model) assert.ok(pairs(euw1).includes(m), m);
-        const use1 = rules.filter((r) => r.name.startsWith("test-use1-cluster-sg-"));
+        assert.deepEqual(pairs(euw1), ["443 10.99.0.0/24", "443 203.0.113.0/24", "8024 10.99.0.0/24", "8024 203.0.113.0/24"]);
+        for (const r of euw1) assert.equal(r.inputs.fromPort, r.inputs.toPort);
+        // The Axon ports' sources are the NLBs' security group's rules (same model as the firewall).
+        const nlbRules = rules.filter((r) => r.name.startsWith("test-euw1-nlb-sg-in-"));
+        const model = sitePortRules(topology, topology.sites[0])
+            .filter((r) => r.port !== 8024)
+            .flatMap((r) => r.cidrs.map((c) => `${r.port} ${c}`))
+            .sort();
+        assert.deepEqual(pairs(nlbRules), model);
+        const use1 = rules.filter((r) => r.name.startsWith("test-use1-nlb-sg-in-"));
         assert.ok(!pairs(use1).some((p) => p.startsWith("8124 ")), "no client connects to the passive backup site");
     });
 
@@ -642,6 +661,244 @@ describe("components/aws under mocks: two EKS sites in two regions", () => {
             assert.equal(r.inputs.ttl, 60);
             assert.match(String((r.inputs.records as string[])[0]), /-nlb\.elb\..*\.amazonaws\.com$/);
             assert.match(String(r.inputs.zoneId), /^Z[0-9A-F]+$/);
+        }
+    });
+});
+
+describe("topology: fixed NodePorts and load balancer subnets of EKS sites (pure)", () => {
+    const manyNodes = (n: number, cidr = "10.10.0.0/16", environment = "test") =>
+        buildTopology({
+            environment,
+            sites: [
+                { name: "euw1", region: "eu-west-1", zones: ["eu-west-1a", "eu-west-1b"], cidr },
+                { name: "use1", region: "us-east-1", zones: ["us-east-1a", "us-east-1b"], cidr: "10.20.0.0/16" },
+            ],
+            nodes: [...Array.from({ length: n }, (_, i) => `axon-${i + 1}`), { name: "axon-dr-1", site: "use1" }],
+            groups: { orders: Object.fromEntries([...Array.from({ length: n }, (_, i) => [`axon-${i + 1}`, "PRIMARY"]), ["axon-dr-1", "PASSIVE_BACKUP"]]) },
+        });
+
+    // Kubernetes: a fixed nodePort must be unique in the cluster and inside --service-node-port-range
+    // (30000-32767 on EKS); fixed ports in the static band (30000-30085 for that range) do not collide with
+    // the ports Kubernetes allocates to other Services
+    // (kubernetes.io/docs/concepts/services-networking/service/#avoid-nodeport-collisions).
+    it("gives every node of a site three distinct ports of the static band, per cluster", () => {
+        assert.deepEqual(NODE_PORT_RANGE.value, { min: 30000, max: 32767, staticBandEnd: 30085 });
+        const t = manyNodes(maxNodesPerNlbSite("10.10.0.0/16"));
+        const ports = Object.values(siteNodePorts(t, "euw1")).flatMap((p) => [p.grpc, p.internalGrpc, p.healthCheck]);
+        assert.equal(ports.length, 3 * 28);
+        assert.equal(new Set(ports).size, ports.length, "unique in the cluster");
+        for (const p of ports) assert.ok(p >= 30000 && p <= 30085, String(p));
+        assert.deepEqual(siteNodePorts(t, "use1"), { "axon-dr-1": { grpc: 30000, internalGrpc: 30001, healthCheck: 30002 } });
+        assert.deepEqual(siteNodePortRange(t, "euw1"), { from: 30000, to: 30083 });
+    });
+
+    it("carves per-zone load balancer subnets out of the one block no other subnet uses", () => {
+        assert.deepEqual(loadBalancerSubnetCidrs("10.10.0.0/16", ["a", "b", "c"]), ["10.10.252.0/25", "10.10.252.128/25", "10.10.253.0/25"]);
+        assert.deepEqual(loadBalancerSubnetCidrs("10.0.0.0/19", ["a"]), ["10.0.31.128/28"]);
+        assert.equal(loadBalancerSubnetCidrs("10.0.0.0/20", ["a"]), undefined);
+        const layout = awsSubnetLayout("10.10.0.0/16", ["a", "b", "c", "d", "e", "f", "g"]);
+        const lb = loadBalancerSubnetCidrs("10.10.0.0/16", ["a", "b", "c", "d", "e", "f", "g"])!;
+        for (const l of layout) for (const c of lb) assert.ok(![l.privateCidr, l.publicCidr].includes(c));
+        assert.ok(lb.every((c) => c.startsWith("10.10.25")), "inside the 8th public /22 (10.10.252.0/22)");
+    });
+
+    // ELB user guide ("Availability Zones for your Network Load Balancer"): an internal NLB whose address
+    // Amazon picks needs 8 free addresses in the subnet; AWS keeps 5 per subnet; subnets are /28 or larger.
+    it("rejects at load time an EKS site too small for its load balancer subnets or with too many nodes", () => {
+        const issues = (t: Topology) => platformIssues(t, { backupAgent: false }).errors.filter((e) => /load balancer|NodePort/.test(e.message));
+        assert.deepEqual(issues(manyNodes(3)), []);
+        const small = issues(manyNodes(3, "10.10.0.0/20"));
+        assert.deepEqual(small.map((e) => e.path), ["sites[0].cidr"]);
+        assert.match(small[0].message, /\/29, AWS subnets are at least \/28/);
+        // A /19 gives /28 load balancer subnets: 11 usable addresses, 4 NLBs.
+        assert.equal(maxNodesPerNlbSite("10.10.0.0/19"), 4);
+        assert.deepEqual(issues(manyNodes(4, "10.10.0.0/19")), []);
+        assert.deepEqual(issues(manyNodes(5, "10.10.0.0/19")).map((e) => e.path), ["sites[0]"]);
+        const many = issues(manyNodes(29));
+        assert.deepEqual(many.map((e) => e.path), ["sites[0]"]);
+        assert.match(many[0].message, /29 nodes on EKS site euw1, at most 28 fit: .*static band 30000-30085/);
+    });
+
+    it("names NLBs and target groups within 32 characters, never starting with internal-", () => {
+        const t = manyNodes(2, "10.10.0.0/16", "internal");
+        const errors = platformIssues(t, { backupAgent: false }).errors.filter((e) => /load balancer name|target group name/.test(e.message));
+        // Three NLBs named internal-…; target groups may start with it.
+        assert.deepEqual(
+            errors.map((e) => [e.path, e.message.split(" ")[1]]),
+            [
+                ["environment", "load"],
+                ["environment", "load"],
+                ["environment", "load"],
+            ],
+        );
+        const long = { ...manyNodes(1), environment: "a-very-long-environment" };
+        const node = { name: "axon-with-a-rather-long-node-name-1" };
+        assert.ok(nodeLoadBalancerName(long, node).length <= 32);
+        assert.notEqual(nodeTargetGroupName(long, node, 30000), nodeTargetGroupName(long, node, 30001));
+        assert.ok(nodeTargetGroupName(long, node, 30000).length <= 32);
+    });
+});
+
+/**
+ * The nodes' NLBs are Pulumi resources, not the in-tree controller's: each platform rule of the in-tree
+ * setup that hurt is asserted against the provider's inputs here (the stack-dev integration test checks the
+ * Kubernetes side and that no Service asks a controller for a load balancer).
+ */
+describe("components/aws under mocks: per-node internal NLBs (no load balancer controller)", () => {
+    const topology = twoRegionTopology();
+    let records: ResourceRecord[];
+    let run: MockRun<Deployed>;
+    before(async () => {
+        run = await runUnderMocks({ stack: "aws-nlb" }, () => deployAws(topology));
+        records = run.records;
+    });
+    const nodes = topology.nodes.map((n) => n.name);
+
+    it("makes one internal network load balancer per node, in the site's load balancer subnets", () => {
+        const nlbs = ofType(records, T.nlb);
+        assert.deepEqual(nlbs.map((r) => r.inputs.name).sort(), nodes.map((n) => `test-${n}`).sort());
+        for (const zone of ["eu-west-1a", "eu-west-1b", "eu-west-1c"]) one(records, T.subnet, `test-euw1-net-lb-${zone}`);
+        const nlb = one(records, T.nlb, "test-euw1-nlb-axon-1");
+        assert.equal(nlb.inputs.loadBalancerType, "network");
+        assert.equal(nlb.inputs.internal, true);
+        assert.deepEqual(nlb.inputs.subnets, ["eu-west-1a", "eu-west-1b", "eu-west-1c"].map((z) => idOf(`test-euw1-net-lb-${z}`)));
+        // ELB API reference (CreateLoadBalancer, Name): at most 32 characters, no "internal-" prefix.
+        for (const r of [...nlbs, ...ofType(records, T.targetGroup)]) {
+            assert.ok(String(r.inputs.name).length <= 32, String(r.inputs.name));
+            assert.match(String(r.inputs.name), /^(?!internal-)[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?$/);
+        }
+    });
+
+    // node_modules/@pulumi/aws/lb/loadBalancer.d.ts `enableCrossZoneLoadBalancing`: "For `network` ... load
+    // balancers, this feature is disabled by default". The in-tree controller leaves it off.
+    it("turns cross-zone load balancing on for every NLB", () => {
+        for (const r of ofType(records, T.nlb)) assert.equal(r.inputs.enableCrossZoneLoadBalancing, true, r.name);
+    });
+
+    // ELB user guide, Network Load Balancer troubleshooting ("Requests from a target to its load balancer
+    // time out"): with instance targets the client address is kept, so a client on the target's own
+    // instance times out; disabling client IP preservation is the fix. Provider:
+    // node_modules/@pulumi/aws/lb/targetGroup.d.ts `preserveClientIp` (a string, "true" | "false").
+    it("disables client IP preservation on every instance target group (no hairpin timeouts)", () => {
+        const tgs = ofType(records, T.targetGroup);
+        assert.equal(tgs.length, 2 * nodes.length);
+        for (const tg of tgs) {
+            assert.equal(tg.inputs.preserveClientIp, "false", tg.name);
+            assert.equal(tg.inputs.targetType, "instance", tg.name);
+            assert.equal(tg.inputs.protocol, "TCP", tg.name);
+        }
+    });
+
+    // NLB security groups can only be given at creation (node_modules/@pulumi/aws/lb/loadBalancer.d.ts
+    // `securityGroups`: "cannot be added if none are currently present"); the in-tree controller makes NLBs
+    // without one and merges the sources of both ports. Here: 8124 only from clients, 8224 only from peers.
+    it("filters sources per port in the NLBs' own security group", () => {
+        const sg = one(records, T.sg, "test-euw1-nlb-sg");
+        assert.equal(sg.inputs.vpcId, idOf("test-euw1-net-vpc"));
+        assert.equal(sg.inputs.ingress, undefined, "no inline rules next to the rule resources");
+        for (const nlb of ofType(records, T.nlb).filter((r) => r.name.startsWith("test-euw1-"))) assert.deepEqual(nlb.inputs.securityGroups, [idOf("test-euw1-nlb-sg")]);
+        const rules = ofType(records, T.sgRule).filter((r) => r.inputs.securityGroupId === idOf("test-euw1-nlb-sg"));
+        const byPort = (port: number) => rules.filter((r) => r.inputs.fromPort === port).map((r) => r.inputs.cidrIpv4).sort();
+        const model = (port: number) => [...(sitePortRules(topology, topology.sites[0]).find((r) => r.port === port)?.cidrs ?? [])].sort();
+        assert.deepEqual(byPort(8124), model(8124));
+        assert.deepEqual(byPort(8224), model(8224));
+        assert.deepEqual(byPort(8124), ["10.10.0.0/16", "10.60.0.0/16"]);
+        assert.deepEqual(byPort(8224), ["10.10.0.0/16", "10.20.0.0/16"]);
+        assert.deepEqual([...new Set(rules.map((r) => r.inputs.fromPort))].sort(), [8124, 8224], "no other port, never 8024");
+        for (const r of rules) assert.equal(r.inputs.toPort, r.inputs.fromPort);
+    });
+
+    // The in-tree controller adds one rule per port and client range (plus health checks) to the shared
+    // cluster security group (60 rules by default: VPC user guide, "Amazon VPC quotas"). Here the workers
+    // admit the site's NodePort block from the NLBs' group only: one rule per site, whatever the ranges.
+    it("admits the NodePorts on the workers from the NLBs' security group only, in one rule", () => {
+        const fromNlb = ofType(records, T.sgRule).filter((r) => r.inputs.referencedSecurityGroupId === idOf("test-euw1-nlb-sg"));
+        assert.equal(fromNlb.length, 1);
+        const [rule] = fromNlb;
+        assert.match(String(rule.inputs.securityGroupId), /^sg-/, "the cluster security group EKS puts on managed nodes");
+        // Three nodes, three ports each: 30000-30008.
+        assert.deepEqual([rule.inputs.fromPort, rule.inputs.toPort, rule.inputs.cidrIpv4], [30000, 30008, undefined]);
+        const egress = one(records, T.sgEgress, "test-euw1-nlb-sg-to-workers");
+        assert.deepEqual([egress.inputs.securityGroupId, egress.inputs.referencedSecurityGroupId, egress.inputs.fromPort, egress.inputs.toPort], [
+            idOf("test-euw1-nlb-sg"),
+            rule.inputs.securityGroupId,
+            30000,
+            30008,
+        ]);
+        const clusterSgCidrRules = ofType(records, T.sgRule).filter((r) => r.inputs.securityGroupId === rule.inputs.securityGroupId && r.inputs.cidrIpv4 !== undefined);
+        assert.ok(!clusterSgCidrRules.some((r) => r.inputs.fromPort === 8124 || r.inputs.fromPort === 8224), "no per-range Axon rules on the cluster group");
+    });
+
+    it("forwards 8124 and 8224 to the node's fixed NodePorts, health-checking kube-proxy on its healthCheckNodePort", () => {
+        for (const [node, base] of [
+            ["axon-1", 30000],
+            ["axon-2", 30003],
+            ["axon-3", 30006],
+        ] as const) {
+            for (const [port, nodePort] of [
+                [8124, base],
+                [8224, base + 1],
+            ]) {
+                const tg = one(records, T.targetGroup, `test-euw1-nlb-${node}-${port}`);
+                assert.equal(tg.inputs.port, nodePort);
+                assert.equal(tg.inputs.name, `test-${node}-${nodePort}`);
+                assert.equal(tg.inputs.vpcId, idOf("test-euw1-net-vpc"));
+                // kube-proxy's health server answers /healthz with 200 only where a local endpoint runs.
+                assert.deepEqual(tg.inputs.healthCheck, { enabled: true, protocol: "HTTP", path: "/healthz", interval: 10, healthyThreshold: 2, unhealthyThreshold: 2, port: String(base + 2) });
+                const listener = one(records, T.listener, `test-euw1-nlb-${node}-${port}`);
+                assert.deepEqual([listener.inputs.port, listener.inputs.protocol], [port, "TCP"]);
+                assert.deepEqual(listener.inputs.defaultActions, [{ type: "forward", targetGroupArn: `arn:aws:elasticloadbalancing:eu-west-1:123456789012:targetgroup/test-${node}-${nodePort}/${(AWS_STATE["aws:lb/targetGroup:TargetGroup"]({}, `test-euw1-nlb-${node}-${port}`) as { arn: string }).arn.split("/").at(-1)}` }]);
+                assert.match(String(listener.inputs.loadBalancerArn), new RegExp(`loadbalancer/net/test-${node}/`));
+            }
+        }
+        assert.equal(one(records, T.targetGroup, "test-use1-nlb-axon-dr-1-8224").inputs.port, 30001, "ports are per cluster: use1 starts again");
+    });
+
+    // EKS exposes a managed node group's Auto Scaling group (node_modules/@pulumi/aws/eks/nodeGroup.d.ts
+    // `resources[].autoscalingGroups[].name`); attaching target groups to it (autoscaling/attachment.d.ts
+    // `lbTargetGroupArn`) registers every worker the group launches. Only the node's zone can host its pod.
+    it("registers the workers of the node's zone through its node group's Auto Scaling group", () => {
+        for (const node of topology.nodes.filter((n) => n.site === "euw1")) {
+            for (const port of [8124, 8224]) {
+                const a = one(records, T.asgAttachment, `test-euw1-nlb-${node.name}-${port}`);
+                const ngName = (AWS_STATE["aws:eks/nodeGroup:NodeGroup"]({}, `test-euw1-ng-${node.zone}`) as { resources: { autoscalingGroups: { name: string }[] }[] }).resources[0]
+                    .autoscalingGroups[0].name;
+                assert.equal(a.inputs.autoscalingGroupName, ngName);
+                assert.match(String(a.inputs.lbTargetGroupArn), new RegExp(`targetgroup/test-${node.name}-\\d+/`));
+            }
+        }
+    });
+
+    it("hands the host each node's NLB name, its subnets' ranges and what the Service must wait for", async () => {
+        const host = run.result.sites.euw1.host;
+        assert.deepEqual(Object.keys(host.nodeLoadBalancers ?? {}).sort(), ["axon-1", "axon-2", "axon-3"]);
+        const lb = host.nodeLoadBalancers!["axon-1"];
+        assert.match(await outputValue(pulumi.output(lb.hostname)), /^test-axon-1-[0-9a-f]+\.elb\.eu-west-1\.amazonaws\.com$/);
+        const lbSubnets = ["eu-west-1a", "eu-west-1b", "eu-west-1c"].map((z) => String(one(records, T.subnet, `test-euw1-net-lb-${z}`).inputs.cidrBlock));
+        assert.deepEqual(lb.sourceCidrs, lbSubnets);
+        assert.deepEqual(lbSubnets, ["10.10.252.0/25", "10.10.252.128/25", "10.10.253.0/25"]);
+        // 1 NLB + 2 listeners + 2 attachments.
+        assert.equal(lb.resources.length, 5);
+    });
+
+    // The NetworkPolicy admits the load balancer subnets: pods get VPC addresses from the private subnets
+    // (VPC CNI), so those subnets must not overlap, or every pod could bypass the NLBs' security group.
+    it("keeps the load balancer subnets apart from every other subnet, routed like the private ones", () => {
+        const cidrs = ofType(records, T.subnet).filter((r) => r.name.startsWith("test-euw1-")).map((r) => String(r.inputs.cidrBlock));
+        const range = (c: string) => {
+            const [ip, p] = c.split("/");
+            const n = ip.split(".").reduce((a, o) => a * 256 + Number(o), 0);
+            return [n, n + 2 ** (32 - Number(p)) - 1];
+        };
+        for (let i = 0; i < cidrs.length; i++) {
+            for (let j = i + 1; j < cidrs.length; j++) {
+                const [a, b] = [range(cidrs[i]), range(cidrs[j])];
+                assert.ok(a[1] < b[0] || b[1] < a[0], `${cidrs[i]} overlaps ${cidrs[j]}`);
+            }
+        }
+        for (const zone of ["eu-west-1a", "eu-west-1b", "eu-west-1c"]) {
+            const a = one(records, T.rta, `test-euw1-net-lb-rta-${zone}`);
+            assert.deepEqual([a.inputs.routeTableId, a.inputs.subnetId], [idOf(`test-euw1-net-private-rt-${zone}`), idOf(`test-euw1-net-lb-${zone}`)]);
         }
     });
 });

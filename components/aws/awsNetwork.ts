@@ -6,6 +6,7 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { CLOUD_KEYS } from "../topology/identity";
 import { parseCidr, subdivideCidr } from "../topology/cidr";
+import { loadBalancerSubnetCidrs, usesNodeLoadBalancers } from "../topology/loadBalancers";
 import { Site, Topology } from "../topology/model";
 import { siteResourcePrefix } from "../topology/naming";
 
@@ -104,6 +105,11 @@ export class AwsNetwork extends pulumi.ComponentResource {
     public readonly privateSubnets: aws.ec2.Subnet[];
     /** In `site.zones` order. */
     public readonly publicSubnets: aws.ec2.Subnet[];
+    /**
+     * EKS sites only, one per zone in `site.zones` order: the subnets of the nodes' internal NLBs
+     * (`loadBalancerSubnetCidrs`), on their zone's private route table; nothing else runs there.
+     */
+    public readonly loadBalancerSubnets: aws.ec2.Subnet[];
     /** One per zone, in `site.zones` order: add routes to peer networks to every one of them. */
     public readonly privateRouteTables: aws.ec2.RouteTable[];
     public readonly publicRouteTable: aws.ec2.RouteTable;
@@ -152,7 +158,8 @@ export class AwsNetwork extends pulumi.ComponentResource {
                         availabilityZone: l.zone,
                         cidrBlock: l.privateCidr,
                         mapPublicIpOnLaunch: false,
-                        // Internal load balancers (NLBs of nodes reached from other sites) go here.
+                        // Where a controller puts internal load balancers of other Services of the cluster (it
+                        // picks subnets by these tags); the Axon nodes' NLBs use `loadBalancerSubnets`.
                         tags: tags(`${name}-private-${l.zone}`, { "kubernetes.io/role/internal-elb": "1", ...clusterTag }),
                     },
                     o,
@@ -210,6 +217,22 @@ export class AwsNetwork extends pulumi.ComponentResource {
             return rt;
         });
 
+        // The NLBs of an EKS site's nodes: their own subnets, so the pods' NetworkPolicy can admit the
+        // load balancers' addresses without admitting every pod and worker of the VPC; routed like the
+        // private subnets (peerings and VPN routes reach them).
+        const lbCidrs = usesNodeLoadBalancers(site) ? loadBalancerSubnetCidrs(site.cidr, site.zones) : [];
+        if (lbCidrs === undefined) throw new Error(`site ${site.name}: ${site.cidr} leaves no room for load balancer subnets`); // the loader rejects it
+        this.loadBalancerSubnets = lbCidrs.map((cidrBlock, i) => {
+            const zone = this.layout[i].zone;
+            const subnet = new aws.ec2.Subnet(
+                `${name}-lb-${zone}`,
+                { vpcId: this.vpc.id, availabilityZone: zone, cidrBlock, mapPublicIpOnLaunch: false, tags: tags(`${name}-lb-${zone}`) },
+                o,
+            );
+            new aws.ec2.RouteTableAssociation(`${name}-lb-rta-${zone}`, { routeTableId: this.privateRouteTables[i].id, subnetId: subnet.id }, o);
+            return subnet;
+        });
+
         const reverseDns = aws.getPartitionOutput({}, { parent: this, provider }).reverseDnsPrefix;
         this.s3Endpoint = new aws.ec2.VpcEndpoint(
             `${name}-s3`,
@@ -255,6 +278,7 @@ export class AwsNetwork extends pulumi.ComponentResource {
             vpcId: this.vpc.id,
             privateSubnetIds: this.privateSubnets.map((s) => s.id),
             publicSubnetIds: this.publicSubnets.map((s) => s.id),
+            loadBalancerSubnetIds: this.loadBalancerSubnets.map((s) => s.id),
             privateRouteTableIds: this.privateRouteTables.map((r) => r.id),
         });
     }

@@ -10,7 +10,7 @@ import { retainedStorageClassArgs } from "../platform/storageClass";
 import { KubernetesHost } from "../platform/host";
 import { tierStorageClassName } from "../topology/naming";
 import { PortRule, sitePortRules } from "../topology/connectivity";
-import { ClusterAccess, Site, STORAGE_TIERS, StorageTier, Topology } from "../topology/model";
+import { ClusterAccess, PORTS, Site, STORAGE_TIERS, StorageTier, Topology } from "../topology/model";
 import { AWS_TAG_KEYS, AwsNetwork, awsSiteTags, eksClusterName } from "./awsNetwork";
 import {
     accountRootKeyPolicy,
@@ -20,6 +20,7 @@ import {
     managedPolicyArn,
     serviceTrustPolicy,
 } from "./iam";
+import { NodeLoadBalancers } from "./nodeLoadBalancer";
 import { AwsIngressRules } from "./securityGroups";
 
 /** Re-exported: the cluster name is also needed by `AwsNetwork` for its subnet tags. */
@@ -155,9 +156,14 @@ export function eksKubeconfig(o: EksKubeconfigOptions): Record<string, unknown> 
     };
 }
 
-/** The security group rules of an EKS site: the Axon ports of the site, plus the API on 443 from admins. */
+/**
+ * The CIDR rules of an EKS site's cluster security group: the HTTP port from the admin ranges and the API
+ * on 443 from the admin and runner ranges. 8124 and 8224 reach the workers only through the nodes' NLBs,
+ * whose security group filters the client and peer ranges (`NodeLoadBalancers`): the cluster security
+ * group admits the NodePorts from that group alone, instead of one rule per port and range.
+ */
 export function eksIngressRules(topology: Topology, site: Site): PortRule[] {
-    const rules = sitePortRules(topology, site);
+    const rules = sitePortRules(topology, site).filter((r) => r.port !== PORTS.grpc && r.port !== PORTS.internalGrpc);
     const runner = topology.clusterAccess.runnerRoutes.filter((r) => r.region === site.region).flatMap((r) => r.cidrs);
     const apiSources = [...new Set([...topology.adminCidrs, ...runner])].sort();
     if (apiSources.length > 0) {
@@ -525,7 +531,8 @@ export function createStorageClasses(
  * - `createKubeProvider`, `createStorageClasses`: a Kubernetes provider (kubeconfig with `aws eks
  *   get-token`) and a retained StorageClass per tier;
  * - ingress rules on the cluster security group (which EKS puts on managed nodes, hence on pods) for
- *   the Axon ports of `sitePortRules` and the API on 443 from the admin ranges.
+ *   the HTTP port and the API on 443 from the admin ranges (`eksIngressRules`);
+ * - `NodeLoadBalancers`: an internal NLB per Axon node of the site, on fixed NodePorts of its workers.
  */
 export class EksSite extends pulumi.ComponentResource {
     public readonly host: KubernetesHost;
@@ -550,6 +557,8 @@ export class EksSite extends pulumi.ComponentResource {
     public readonly nodeGroups: aws.eks.NodeGroup[];
     public readonly storageClasses: Readonly<Record<StorageTier, k8s.storage.v1.StorageClass>>;
     public readonly ingressRules: AwsIngressRules;
+    /** The internal NLB of each Axon node of the site. */
+    public readonly nodeLoadBalancers: NodeLoadBalancers;
     /** The cluster's OIDC issuer URL. */
     public readonly oidcIssuer: pulumi.Output<string>;
 
@@ -594,6 +603,12 @@ export class EksSite extends pulumi.ComponentResource {
             { parent: this },
         );
 
+        this.nodeLoadBalancers = new NodeLoadBalancers(
+            `${name}-nlb`,
+            { topology, site, network: args.network, provider, workerSecurityGroupId: this.cluster.vpcConfig.clusterSecurityGroupId, nodeGroups: this.nodeGroups },
+            { parent: this },
+        );
+
         this.host = {
             site: site.name,
             provider: this.kubeProvider,
@@ -604,6 +619,7 @@ export class EksSite extends pulumi.ComponentResource {
             },
             readyResources: [this.ebsCsiAddon, this.vpcCniAddon, ...this.coreAddons, ...STORAGE_TIERS.map((t) => storageClasses[t]), ...this.nodeGroups],
             internalLoadBalancer: "aws-nlb",
+            nodeLoadBalancers: this.nodeLoadBalancers.nodes,
         };
 
         this.registerOutputs({

@@ -19,6 +19,7 @@ import { KubernetesHost } from "../platform/host";
 import { AxonNode, PORTS, Topology } from "../topology/model";
 import { nodeAddress } from "../topology/naming";
 import { sitePortRules } from "../topology/connectivity";
+import { nodePortsOf } from "../topology/loadBalancers";
 import { nodeLabels, nodePodLabels, nodePodSelector, sitePodSelector } from "../platform/labels";
 import {
     axonAffinity,
@@ -79,27 +80,28 @@ export interface NodeBackupSidecar {
 }
 
 /**
- * Annotations of the per-node internal load balancer.
- * - AWS: the Service controller built into EKS (the AWS cloud provider, no extra controller to
- *   install): `aws-load-balancer-type: nlb` makes a Network Load Balancer with instance targets and
- *   `aws-load-balancer-internal: "true"` keeps it internal (kubernetes/kubernetes#114111 shows the pair;
- *   the AWS Load Balancer Controller docs list the same keys as derived from the in-tree controller).
- *   With `externalTrafficPolicy: Local` instance targets preserve the client's source address, so the
- *   NetworkPolicy and `loadBalancerSourceRanges` see the real peer/client ranges.
- * - GKE (cloud.google.com/kubernetes-engine/docs/concepts/service-load-balancer-parameters):
- *   `networking.gke.io/load-balancer-type: "Internal"` makes an internal passthrough NLB; global access
- *   lets peers in other regions (over peering/VPN) reach it (an internal LB is regional otherwise).
+ * Annotations of the per-node internal load balancer Services GKE implements
+ * (cloud.google.com/kubernetes-engine/docs/concepts/service-load-balancer-parameters):
+ * `networking.gke.io/load-balancer-type: "Internal"` makes an internal passthrough NLB; global access
+ * lets peers in other regions (over peering/VPN) reach it (an internal LB is regional otherwise). AWS
+ * nodes have none: their NLB is made by the site (components/aws/nodeLoadBalancer.ts), not by a
+ * controller reading annotations.
  */
-export const INTERNAL_LB_ANNOTATIONS: Readonly<Record<"aws-nlb" | "gcp-internal", Readonly<Record<string, string>>>> = {
-    "aws-nlb": {
-        "service.beta.kubernetes.io/aws-load-balancer-type": "nlb",
-        "service.beta.kubernetes.io/aws-load-balancer-internal": "true",
-    },
+export const INTERNAL_LB_ANNOTATIONS: Readonly<Record<"gcp-internal", Readonly<Record<string, string>>>> = {
     "gcp-internal": {
         "networking.gke.io/load-balancer-type": "Internal",
         "networking.gke.io/internal-load-balancer-allow-global-access": "true",
     },
 };
+
+/**
+ * `loadBalancerClass` of an AWS node's Service: implemented by no controller, so none makes a load
+ * balancer for it (the NLB is Pulumi's); prefixed, as classes not reserved for end users must be.
+ */
+export const NODE_NLB_CLASS = "axonserver-multiregion/pulumi-nlb";
+
+/** pulumi-kubernetes: the object is ready once created (provider/pkg/await). */
+export const SKIP_AWAIT_ANNOTATION = "pulumi.com/skipAwait";
 
 /** Pod-template annotation carrying the hash of the node's properties: a change restarts the pod. */
 export const PROPERTIES_HASH_ANNOTATION = "axonserver-multiregion/properties-sha256";
@@ -115,11 +117,16 @@ export class AxonServerNode extends pulumi.ComponentResource {
     /** HTTP (8024) ClusterIP Service. */
     readonly httpService: k8s.core.v1.Service;
     /**
-     * Per-node internal load balancer on every cloud host (`host.internalLoadBalancer` not `none`): the
-     * node's private DNS name points at it, so it needs a stable routable address even when today no
-     * other site reaches it. AWS: 8124 + 8224 in one Service; GKE: 8124 only (clients' ranges).
+     * The node's load balancer Service on every cloud host (`host.internalLoadBalancer` not `none`): the
+     * node's private DNS name points at its load balancer, so it needs a stable routable address even when
+     * today no other site reaches it. AWS: the fixed NodePorts of 8124 + 8224 behind the site's NLB (no
+     * controller acts on it); GKE: an internal load balancer for 8124 only (clients' ranges).
      */
     readonly internalLoadBalancer?: k8s.core.v1.Service;
+    /** AWS only: admits the NLB's subnets on 8124 and 8224 (the NLB does not keep the client's address). */
+    readonly loadBalancerNetworkPolicy?: k8s.networking.v1.NetworkPolicy;
+    /** AWS only: the DNS name of the node's NLB (known once the NLB exists); the DNS record points at it. */
+    readonly loadBalancerHostname?: pulumi.Output<string>;
     /** GKE only: the node's 8224 internal load balancer (peers' ranges), on the same address as 8124. */
     readonly internalPeerLoadBalancer?: k8s.core.v1.Service;
     /** Every internal load balancer Service of the node (none, one, or two on GKE). */
@@ -323,12 +330,16 @@ export class AxonServerNode extends pulumi.ComponentResource {
             afterPod,
         );
 
-        if (host.internalLoadBalancer !== "none") {
+        if (host.internalLoadBalancer === "aws-nlb") {
+            const lb = this.awsNodeLoadBalancer(name, t, node, host, selector, meta, servicePort);
+            this.internalLoadBalancer = lb.service;
+            this.loadBalancerNetworkPolicy = lb.networkPolicy;
+            this.loadBalancerHostname = lb.hostname;
+        } else if (host.internalLoadBalancer === "gcp-internal") {
             // One load balancer per node, never a shared one: every node must be individually
             // addressable (Axon Server's "Network requirements"). Created for every node of a cloud
             // host, not only those reached from other sites: the node's private DNS record (the
             // address peers, clients and the node itself use) points at it.
-            const flavour = host.internalLoadBalancer;
             const site = t.sites.find((s) => s.name === node.site)!;
             const rules = sitePortRules(t, site);
             const sourcesOf = (ports: number[]): string[] => {
@@ -336,17 +347,17 @@ export class AxonServerNode extends pulumi.ComponentResource {
                 // An empty list would mean "no restriction" to Kubernetes: fall back to the site's own range.
                 return [...new Set(cidrs.length > 0 ? cidrs : [site.cidr])].sort();
             };
-            const lbService = (logical: string, objName: string, ports: number[], loadBalancerIP?: pulumi.Input<string>) =>
+            const lbService = (logical: string, objName: string, ports: number[], loadBalancerIP: pulumi.Input<string>) =>
                 new k8s.core.v1.Service(
                     logical,
                     {
                         metadata: {
                             ...meta(objName),
-                            annotations: { ...INTERNAL_LB_ANNOTATIONS[flavour], ...(args.loadBalancerAnnotations ?? {}) },
+                            annotations: { ...INTERNAL_LB_ANNOTATIONS["gcp-internal"], ...(args.loadBalancerAnnotations ?? {}) },
                         },
                         spec: {
                             type: "LoadBalancer",
-                            ...(loadBalancerIP !== undefined ? { loadBalancerIP } : {}),
+                            loadBalancerIP,
                             // Peers and clients reach the node through this address: Axon Server, not
                             // Kubernetes readiness, decides whether a starting node is usable.
                             publishNotReadyAddresses: true,
@@ -359,23 +370,18 @@ export class AxonServerNode extends pulumi.ComponentResource {
                     },
                     afterPod,
                 );
-            if (flavour === "gcp-internal") {
-                // GKE turns `loadBalancerSourceRanges` into VPC firewall rules for every port of the Service
-                // (cloud.google.com/kubernetes-engine/docs/concepts/service-load-balancer-parameters,
-                // "Firewall rules and source IP address allowlist"): one Service per port, so 8124 admits only
-                // client ranges and 8224 only peer ranges. Both name the node's reserved
-                // SHARED_LOADBALANCER_VIP address in `spec.loadBalancerIP`
-                // (cloud.google.com/kubernetes-engine/docs/how-to/internal-load-balancing, "Enabling Shared
-                // IP"), so the node's one DNS name serves both ports.
-                const address = host.loadBalancerAddresses?.[node.name];
-                if (address === undefined) throw new Error(`node ${node.name}: site ${node.site} reserved no internal load balancer address for it`);
-                this.loadBalancerAddress = pulumi.output(address);
-                this.internalLoadBalancer = lbService(`${name}-internal-lb`, `${node.name}-internal`, [PORTS.grpc], address);
-                this.internalPeerLoadBalancer = lbService(`${name}-internal-peer-lb`, `${node.name}-internal-peer`, [PORTS.internalGrpc], address);
-            } else {
-                // AWS keeps one NLB for both ports, with the union of their sources (README "Load balancers").
-                this.internalLoadBalancer = lbService(`${name}-internal-lb`, `${node.name}-internal`, [PORTS.grpc, PORTS.internalGrpc]);
-            }
+            // GKE turns `loadBalancerSourceRanges` into VPC firewall rules for every port of the Service
+            // (cloud.google.com/kubernetes-engine/docs/concepts/service-load-balancer-parameters,
+            // "Firewall rules and source IP address allowlist"): one Service per port, so 8124 admits only
+            // client ranges and 8224 only peer ranges. Both name the node's reserved
+            // SHARED_LOADBALANCER_VIP address in `spec.loadBalancerIP`
+            // (cloud.google.com/kubernetes-engine/docs/how-to/internal-load-balancing, "Enabling Shared
+            // IP"), so the node's one DNS name serves both ports.
+            const address = host.loadBalancerAddresses?.[node.name];
+            if (address === undefined) throw new Error(`node ${node.name}: site ${node.site} reserved no internal load balancer address for it`);
+            this.loadBalancerAddress = pulumi.output(address);
+            this.internalLoadBalancer = lbService(`${name}-internal-lb`, `${node.name}-internal`, [PORTS.grpc], address);
+            this.internalPeerLoadBalancer = lbService(`${name}-internal-peer-lb`, `${node.name}-internal-peer`, [PORTS.internalGrpc], address);
         }
         this.internalLoadBalancers = [this.internalLoadBalancer, this.internalPeerLoadBalancer].filter((s): s is k8s.core.v1.Service => s !== undefined);
 
@@ -386,21 +392,96 @@ export class AxonServerNode extends pulumi.ComponentResource {
             http: `${node.name}-http.${t.kubernetes.namespace}.svc.cluster.local:${PORTS.http}`,
             internalGrpc: `${addr.fqdn}:${PORTS.internalGrpc}`,
         };
+        // Both addresses are known once the load balancer (AWS) or the address (GKE) exists: nothing waits
+        // for a Service status.
         const reserved = this.loadBalancerAddress;
+        const hostname = this.loadBalancerHostname;
         this.endpoint = reserved
             ? reserved.apply((ip): NodeEndpoint => ({ ...base, loadBalancer: { ip } }))
-            : this.internalLoadBalancer
-            ? this.internalLoadBalancer.status.apply((s): NodeEndpoint => {
-                  const ingress = s?.loadBalancer?.ingress?.[0];
-                  const lb: { hostname?: string; ip?: string } = {};
-                  if (ingress?.hostname) lb.hostname = ingress.hostname;
-                  if (ingress?.ip) lb.ip = ingress.ip;
-                  return { ...base, loadBalancer: lb };
-              })
-            : pulumi.output<NodeEndpoint>(base);
+            : hostname
+              ? hostname.apply((h): NodeEndpoint => ({ ...base, loadBalancer: { hostname: h } }))
+              : pulumi.output<NodeEndpoint>(base);
 
         this.podTemplateHash = this.statefulSet.spec.apply((spec) => createHash("sha256").update(JSON.stringify(spec?.template ?? {})).digest("hex"));
 
         this.registerOutputs({ endpoint: this.endpoint, podTemplateHash: this.podTemplateHash });
+    }
+
+    /**
+     * The Kubernetes side of the node's NLB (made by the site, `host.nodeLoadBalancers`): a Service that
+     * holds the node's fixed NodePorts and kube-proxy health check port, and a NetworkPolicy that admits
+     * what the NLB forwards.
+     *
+     * The Service is `type: LoadBalancer` with a `loadBalancerClass` no controller implements: every load
+     * balancer implementation, the in-tree AWS one included, ignores a Service that sets it
+     * (kubernetes.io/docs/concepts/services-networking/service/#load-balancer-class), and only this type
+     * with `externalTrafficPolicy: Local` has a `healthCheckNodePort` (the Kubernetes API reference,
+     * ServiceSpec: "This only applies when type is set to LoadBalancer and externalTrafficPolicy is set to
+     * Local"; a NodePort Service that sets it is rejected). Since no controller writes its status,
+     * pulumi-kubernetes must not wait for an address (`pulumi.com/skipAwait`); it waits for the NLB instead.
+     */
+    private awsNodeLoadBalancer(
+        name: string,
+        t: Topology,
+        node: AxonNode,
+        host: KubernetesHost,
+        selector: Record<string, string>,
+        meta: (objName: string, component?: Parameters<typeof nodeLabels>[3]) => { name: string; namespace: pulumi.Input<string>; labels: Record<string, string> },
+        servicePort: (port: number, portName: string) => { name: string; port: number; targetPort: string; protocol: string },
+    ): { service: k8s.core.v1.Service; networkPolicy: k8s.networking.v1.NetworkPolicy; hostname: pulumi.Output<string> } {
+        const nlb = host.nodeLoadBalancers?.[node.name];
+        if (nlb === undefined) throw new Error(`node ${node.name}: site ${node.site} made no load balancer for it`);
+        const ports = nodePortsOf(t, node);
+        const service = new k8s.core.v1.Service(
+            `${name}-internal-lb`,
+            {
+                metadata: { ...meta(`${node.name}-internal`), annotations: { [SKIP_AWAIT_ANNOTATION]: "true" } },
+                spec: {
+                    type: "LoadBalancer",
+                    loadBalancerClass: NODE_NLB_CLASS,
+                    // Only the worker running the pod answers the health check; no second hop, no SNAT.
+                    externalTrafficPolicy: "Local",
+                    healthCheckNodePort: ports.healthCheck,
+                    // Peers and clients reach the node through its NLB: Axon Server, not Kubernetes
+                    // readiness, decides whether a starting node is usable.
+                    publishNotReadyAddresses: true,
+                    selector,
+                    ports: [
+                        { ...servicePort(PORTS.grpc, PORT_NAMES.grpc), nodePort: ports.grpc },
+                        { ...servicePort(PORTS.internalGrpc, PORT_NAMES.internalGrpc), nodePort: ports.internalGrpc },
+                    ],
+                },
+            },
+            {
+                parent: this,
+                dependsOn: [this.statefulSet, ...nlb.resources],
+                // Immutable once set (ServiceSpec): a Service made by an older version of this program
+                // (in-tree NLB, no class) is replaced, and the fixed name needs the old one gone first.
+                replaceOnChanges: ["spec.loadBalancerClass", "spec.healthCheckNodePort"],
+                deleteBeforeReplace: true,
+            },
+        );
+        // The NLB does not keep the client's address: the pod sees the NLB's, from the load balancer
+        // subnets. NetworkPolicies add up (kubernetes.io/docs/concepts/services-networking/network-policies),
+        // so this one opens both ports to those subnets next to the site's policy; the NLB's security
+        // group has already filtered the client and peer ranges per port.
+        const networkPolicy = new k8s.networking.v1.NetworkPolicy(
+            `${name}-nlb-netpol`,
+            {
+                metadata: meta(`${node.name}-nlb`, "network"),
+                spec: {
+                    podSelector: { matchLabels: selector },
+                    policyTypes: ["Ingress"],
+                    ingress: [
+                        {
+                            ports: [PORTS.grpc, PORTS.internalGrpc].map((port) => ({ port, protocol: "TCP" })),
+                            from: nlb.sourceCidrs.map((cidr) => ({ ipBlock: { cidr } })),
+                        },
+                    ],
+                },
+            },
+            { parent: this },
+        );
+        return { service, networkPolicy, hostname: pulumi.output(nlb.hostname) };
     }
 }

@@ -11,8 +11,25 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { StorageTier } from "../topology/model";
 
-/** How a node is exposed to peers and clients in other sites. */
+/**
+ * How a node is exposed to peers and clients in other sites: `aws-nlb`, an internal NLB per node that
+ * the site creates (its Service only holds fixed NodePorts, `nodeLoadBalancers`); `gcp-internal`, internal
+ * load balancer Services GKE implements; `none` on existing clusters.
+ */
 export type InternalLoadBalancer = "none" | "aws-nlb" | "gcp-internal";
+
+/** A node's load balancer that the site created outside Kubernetes (`aws-nlb`). */
+export interface NodeLoadBalancer {
+    /** DNS name of the load balancer: the node's private DNS record points at it. */
+    readonly hostname: pulumi.Input<string>;
+    /**
+     * Source ranges of what the load balancer forwards, as the pod sees them (the load balancer's own
+     * subnets: it does not keep the client's address). The node's NetworkPolicy admits them.
+     */
+    readonly sourceCidrs: readonly string[];
+    /** The load balancer, its listeners and target registrations: the node's Service waits for them. */
+    readonly resources: readonly pulumi.Resource[];
+}
 
 export interface KubernetesHost {
     /** Site name from the topology. */
@@ -36,4 +53,10 @@ export interface KubernetesHost {
      * @default - none (hosts other than `gcp-internal`)
      */
     readonly loadBalancerAddresses?: Readonly<Record<string, pulumi.Input<string>>>;
+    /**
+     * `aws-nlb` only: the load balancer of each node of the site, by node name. Required for every node of
+     * an `aws-nlb` host.
+     * @default - none (hosts other than `aws-nlb`)
+     */
+    readonly nodeLoadBalancers?: Readonly<Record<string, NodeLoadBalancer>>;
 }

@@ -5,6 +5,7 @@
  * admin ranges, and every other source is a site, client or admin range.
  */
 import assert from "node:assert/strict";
+import { NODE_NLB_CLASS } from "../../components/kubernetes/axonServerNode";
 import { cidrContains } from "../../components/topology/cidr";
 import { gateSitesOfVmSite } from "../../components/topology/connectivity";
 import { Topology } from "../../components/topology/model";
@@ -45,7 +46,12 @@ function ingressOf(records: ResourceRecord[]): Ingress[] {
         const i = r.inputs as J;
         const ports = i.ipProtocol === "-1" || i.fromPort === undefined ? ALL_PORTS : { fromPort: i.fromPort, toPort: i.toPort };
         for (const src of [i.cidrIpv4, i.cidrIpv6].filter((x) => x !== undefined)) add(r, src, ports);
-        assert.equal(i.referencedSecurityGroupId ?? i.prefixListId, undefined, `${r.name}: only CIDR sources are expected`);
+        assert.equal(i.prefixListId, undefined, `${r.name}: only CIDR or security group sources are expected`);
+        if (i.referencedSecurityGroupId !== undefined) {
+            // A group of this program (the NLBs'): whatever it admits is scanned through its own rules.
+            const own = ofType(records, "aws:ec2/securityGroup:SecurityGroup").some((g) => `${g.name}-id` === i.referencedSecurityGroupId);
+            assert.ok(own, `${r.name}: admits a security group the program does not make`);
+        }
     }
     for (const r of ofType(records, "aws:ec2/securityGroup:SecurityGroup")) {
         // Inline rules would fight the separate rule resources and escape this scan's port checks.
@@ -75,6 +81,9 @@ function ingressOf(records: ResourceRecord[]): Ingress[] {
         const i = r.inputs as J;
         if (i.spec.type !== "LoadBalancer" && i.spec.type !== "NodePort") continue;
         assert.equal(i.spec.type, "LoadBalancer", `${r.name}: no NodePort Services`);
+        // No controller implements this class: the node's NLB is an AWS resource whose security group
+        // rules are scanned above; the Service only holds its NodePorts.
+        if (i.spec.loadBalancerClass === NODE_NLB_CLASS) continue;
         const annotations = i.metadata.annotations ?? {};
         const internal =
             annotations["service.beta.kubernetes.io/aws-load-balancer-internal"] === "true" || annotations["networking.gke.io/load-balancer-type"] === "Internal";
@@ -111,7 +120,8 @@ for (const stack of ["local", "dev", "prod"]) {
             // Every kind present contributed ingress entries (the scan reads the fields the program sets).
             const scanned = new Set(ingress.map((i) => i.resource.split(" ")[0]));
             const present = [...types].filter((t) => t !== "aws:ec2/securityGroup:SecurityGroup" && t !== "kubernetes:core/v1:Service");
-            if (run.records.some((r) => r.type === "kubernetes:core/v1:Service" && (r.inputs as J).spec.type === "LoadBalancer")) present.push("kubernetes:core/v1:Service");
+            const cloudLb = (r: ResourceRecord) => (r.inputs as J).spec.type === "LoadBalancer" && (r.inputs as J).spec.loadBalancerClass !== NODE_NLB_CLASS;
+            if (run.records.some((r) => r.type === "kubernetes:core/v1:Service" && cloudLb(r))) present.push("kubernetes:core/v1:Service");
             assert.deepEqual([...scanned].sort(), present.sort());
         });
 

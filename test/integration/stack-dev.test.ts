@@ -131,11 +131,12 @@ describe("stack dev (Pulumi.dev.yaml, end to end under mocks)", () => {
             { vpcId: "dev-aws-euc1-net-vpc-id", vpcRegion: "eu-central-1" },
         ]);
         const records = ofType(run.records, "aws:route53/record:Record").sort((a, b) => String(a.inputs.name).localeCompare(String(b.inputs.name)));
-        // Every node is on EKS: a CNAME to its own internal NLB (the mock's host name for the Service).
+        // Every node is on EKS: a CNAME to its own internal NLB (the mock's DNS name of the NLB).
         assert.deepEqual(
-            records.map((r) => [r.inputs.name, r.inputs.type, r.inputs.records]),
-            NODES.map((n) => [`${n}.dev.axon.internal`, "CNAME", [`${n}-internal.elb.amazonaws.com`]]),
+            records.map((r) => [r.inputs.name, r.inputs.type]),
+            NODES.map((n) => [`${n}.dev.axon.internal`, "CNAME"]),
         );
+        for (const [i, r] of records.entries()) assert.match(String((r.inputs.records as string[])[0]), new RegExp(`^dev-${NODES[i]}-[0-9a-f]+\\.elb\\.`));
         for (const r of records) {
             assert.match(String(r.inputs.zoneId), /^Z[0-9A-F]+$/);
             assert.ok(r.dependencies.includes(zone.urn), `${r.name} is in the zone`);
@@ -143,12 +144,130 @@ describe("stack dev (Pulumi.dev.yaml, end to end under mocks)", () => {
         }
     });
 
-    it("gives every node an internal NLB reachable only from peer and client ranges", () => {
-        const lbs = ofType(run.records, "kubernetes:core/v1:Service").filter((r) => (r.inputs as J).spec.type === "LoadBalancer");
-        assert.deepEqual(lbs.map((r) => r.name).sort(), NODES.map((n) => `dev-${n}-internal-lb`).sort());
-        const ranges = Object.fromEntries(lbs.map((r) => [r.name, (r.inputs as J).spec.loadBalancerSourceRanges]));
-        assert.deepEqual(ranges["dev-axon-1-internal-lb"], ["10.10.0.0/16", "10.11.0.0/16"]);
-        assert.deepEqual(ranges["dev-axon-dr-1-internal-lb"], ["10.10.0.0/16", "10.11.0.0/16"]);
+    // The nodes' load balancers, one assertion per platform rule the in-tree controller broke. They read
+    // only the recorded resources, so they run unchanged against older versions of the program.
+    describe("per-node internal NLBs", () => {
+        const nlbOf = (node: string) => one(run.records, "aws:lb/loadBalancer:LoadBalancer", `dev-${SITE_OF[node]}-nlb-${node}`);
+        const tgsOf = (node: string) => ofType(run.records, "aws:lb/targetGroup:TargetGroup").filter((r) => r.name.startsWith(`dev-${SITE_OF[node]}-nlb-${node}-`));
+        const serviceOf = (node: string) => one(run.records, "kubernetes:core/v1:Service", `dev-${node}-internal-lb`).inputs as J;
+
+        // EKS user guide ("Route internet traffic with AWS Load Balancer Controller"): the in-tree controller
+        // "is only receiving critical bug fixes". No Service may ask it (or any controller) for a load balancer.
+        it("asks no Kubernetes controller for a load balancer: no in-tree annotation, a class nobody implements", () => {
+            const services = ofType(run.records, "kubernetes:core/v1:Service");
+            for (const r of services) {
+                const annotations = Object.keys(((r.inputs as J).metadata.annotations ?? {}) as Record<string, string>);
+                assert.deepEqual(annotations.filter((a) => a.startsWith("service.beta.kubernetes.io/aws-load-balancer")), [], r.name);
+            }
+            const lbs = services.filter((r) => (r.inputs as J).spec.type === "LoadBalancer");
+            assert.deepEqual(lbs.map((r) => r.name).sort(), NODES.map((n) => `dev-${n}-internal-lb`).sort());
+            for (const r of lbs) {
+                const svc = r.inputs as J;
+                // kubernetes.io/docs/concepts/services-networking/service/#load-balancer-class: default
+                // implementations ignore a Service with a class; a prefixed one is not reserved for end users.
+                assert.equal(svc.spec.loadBalancerClass, "axonserver-multiregion/pulumi-nlb", r.name);
+                assert.equal(svc.spec.loadBalancerSourceRanges, undefined, `${r.name}: sources are the NLB security group's`);
+                // No controller writes its status: pulumi-kubernetes must not wait for an address.
+                assert.equal(svc.metadata.annotations["pulumi.com/skipAwait"], "true", r.name);
+            }
+        });
+
+        // ServiceSpec.healthCheckNodePort: "only applies when type is set to LoadBalancer and
+        // externalTrafficPolicy is set to Local"; fixed nodePorts must be unique in the cluster and inside
+        // --service-node-port-range (30000-32767), here in its static band 30000-30085
+        // (kubernetes.io/docs/concepts/services-networking/service/#avoid-nodeport-collisions).
+        it("gives each node's Service fixed NodePorts, unique in its cluster, that its target groups forward to", () => {
+            const bySite: Record<string, number[]> = {};
+            for (const node of NODES) {
+                const svc = serviceOf(node);
+                assert.equal(svc.spec.externalTrafficPolicy, "Local");
+                const ports = Object.fromEntries((svc.spec.ports as J[]).map((p) => [p.port, p.nodePort]));
+                const all = [ports[8124], ports[8224], svc.spec.healthCheckNodePort];
+                for (const p of all) assert.ok(Number.isInteger(p) && p >= 30000 && p <= 30085, `${node}: ${p}`);
+                (bySite[SITE_OF[node]] ??= []).push(...all);
+                const tgs: Record<string, J> = Object.fromEntries(tgsOf(node).map((r) => [r.name.split("-").at(-1), r.inputs as J]));
+                assert.equal(tgs["8124"].port, ports[8124]);
+                assert.equal(tgs["8224"].port, ports[8224]);
+                for (const tg of Object.values(tgs)) {
+                    // Only the worker running the pod answers kube-proxy's health check with 200.
+                    assert.deepEqual([tg.healthCheck.protocol, tg.healthCheck.path, tg.healthCheck.port], ["HTTP", "/healthz", String(svc.spec.healthCheckNodePort)]);
+                }
+            }
+            for (const [site, ports] of Object.entries(bySite)) assert.equal(new Set(ports).size, ports.length, `NodePorts unique in ${site}`);
+        });
+
+        // ELB user guide, Network Load Balancer troubleshooting ("Requests from a target to its load balancer
+        // time out"): instance targets keep the client's address, so a client on the node's own worker times
+        // out; disabling client IP preservation fixes it (node_modules/@pulumi/aws/lb/targetGroup.d.ts
+        // `preserveClientIp`).
+        it("disables client IP preservation on every target group (no hairpin timeout)", () => {
+            for (const node of NODES) {
+                assert.equal(tgsOf(node).length, 2, node);
+                for (const tg of tgsOf(node)) assert.deepEqual([(tg.inputs as J).targetType, (tg.inputs as J).preserveClientIp], ["instance", "false"], tg.name);
+            }
+        });
+
+        // node_modules/@pulumi/aws/lb/loadBalancer.d.ts `enableCrossZoneLoadBalancing`: disabled by default for
+        // network load balancers (and by the in-tree controller).
+        it("turns cross-zone load balancing on", () => {
+            for (const node of NODES) {
+                const nlb = nlbOf(node).inputs as J;
+                assert.deepEqual([nlb.loadBalancerType, nlb.internal, nlb.enableCrossZoneLoadBalancing], ["network", true, true], node);
+            }
+        });
+
+        // The in-tree controller makes NLBs without security groups (they cannot be added later:
+        // lb/loadBalancer.d.ts `securityGroups`), merges both ports' sources in one list, and writes a rule per
+        // port and range into the shared cluster security group (60 rules by default, VPC user guide "Amazon
+        // VPC quotas"). Here: 8124 from client ranges, 8224 from peer ranges, on the NLBs' own group.
+        it("filters 8124 to client ranges and 8224 to peer ranges in the NLBs' own security group", () => {
+            const rules = ofType(run.records, "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule");
+            for (const node of NODES) {
+                const groups = (nlbOf(node).inputs as J).securityGroups as string[];
+                assert.equal(groups?.length, 1, `${node}: the NLB has a security group`);
+                const own = rules.filter((r) => r.inputs.securityGroupId === groups[0]);
+                const from = (port: number) => own.filter((r) => r.inputs.fromPort === port).map((r) => r.inputs.cidrIpv4).sort();
+                assert.deepEqual(from(8224), ["10.10.0.0/16", "10.11.0.0/16"], `${node}: peers`);
+                assert.deepEqual(from(8124), SITE_OF[node] === "aws-euw1" ? ["10.10.0.0/16"] : [], `${node}: clients (eu-west-1 only)`);
+                assert.deepEqual([...new Set(own.map((r) => r.inputs.fromPort))].sort(), SITE_OF[node] === "aws-euw1" ? [8124, 8224] : [8224]);
+            }
+            // The cluster security group admits no Axon port by range: only the NodePort block, from the NLBs.
+            for (const site of ["aws-euw1", "aws-euc1"]) {
+                const clusterSg = rules.filter((r) => r.name.startsWith(`dev-${site}-cluster-sg-`));
+                assert.deepEqual(clusterSg.map((r) => r.inputs.fromPort).sort(), [443, 8024], site);
+            }
+        });
+
+        // The NLB does not keep the client's address: the pod sees the NLB's, from the subnets the NLB is in.
+        it("admits the NLB's subnets on 8124 and 8224 in a NetworkPolicy of the node's pod", () => {
+            const subnets = Object.fromEntries(ofType(run.records, "aws:ec2/subnet:Subnet").map((r) => [`${r.name}-id`, String(r.inputs.cidrBlock)]));
+            for (const node of NODES) {
+                const nlbSubnets = ((nlbOf(node).inputs as J).subnets as string[]).map((id) => subnets[id]).sort();
+                const policies = ofType(run.records, "kubernetes:networking.k8s.io/v1:NetworkPolicy").filter((r) => {
+                    const sel = (r.inputs as J).spec.podSelector.matchLabels;
+                    return sel["axonserver-multiregion/node"] === node;
+                });
+                assert.equal(policies.length, 1, node);
+                const [rule] = (policies[0].inputs as J).spec.ingress;
+                assert.deepEqual(rule.ports.map((p: J) => p.port), [8124, 8224]);
+                assert.deepEqual(rule.from.map((f: J) => f.ipBlock.cidr).sort(), nlbSubnets);
+                // The pods' own subnets (private) are not among them.
+                const privates = ofType(run.records, "aws:ec2/subnet:Subnet").filter((r) => r.name.includes("-private-")).map((r) => r.inputs.cidrBlock);
+                for (const c of nlbSubnets) assert.ok(!privates.includes(c), c);
+            }
+        });
+
+        it("points the node's DNS name at its NLB, known when the NLB is created (no Service status)", () => {
+            for (const node of NODES) {
+                const record = one(run.records, "aws:route53/record:Record", `dev-aws-dns-${node}.dev.axon.internal`);
+                const nlb = nlbOf(node);
+                assert.equal(record.inputs.type, "CNAME");
+                assert.match(String((record.inputs.records as string[])[0]), new RegExp(`^${(nlb.inputs as J).name}-[0-9a-f]+\\.elb\\.`));
+                assert.ok(record.dependencies.includes(nlb.urn), `${node}: the record waits for the NLB`);
+                const svc = one(run.records, "kubernetes:core/v1:Service", `dev-${node}-internal-lb`);
+                assert.ok(!record.dependencies.includes(svc.urn), `${node}: not for the Service`);
+            }
+        });
     });
 
     it("puts every node's StatefulSet on its site's provider, after its site's ready resources", () => {
@@ -207,8 +326,9 @@ describe("stack dev (Pulumi.dev.yaml, end to end under mocks)", () => {
             grpc: "axon-dr-1.dev.axon.internal:8124",
             http: "axon-dr-1-http.axonserver.svc.cluster.local:8024",
             internalGrpc: "axon-dr-1.dev.axon.internal:8224",
-            loadBalancer: { hostname: "axon-dr-1-internal.elb.amazonaws.com" },
+            loadBalancer: { hostname: endpoints["aws-euc1"]["axon-dr-1"].loadBalancer!.hostname },
         });
+        assert.match(endpoints["aws-euc1"]["axon-dr-1"].loadBalancer!.hostname!, /^dev-axon-dr-1-[0-9a-f]+\.elb\./);
     });
 });
 
@@ -258,12 +378,12 @@ const EXPECTED_COUNTS: Record<string, number> = {
     "axonserver:aws:AwsNetwork": 2,
     "aws:ec2/vpc:Vpc": 2,
     "aws:ec2/vpcEndpoint:VpcEndpoint": 2, // S3 gateway endpoint per VPC
-    "aws:ec2/subnet:Subnet": 2 * (3 + 2),
+    "aws:ec2/subnet:Subnet": 3 * (3 + 2), // private, public and load balancer subnet per zone
     "aws:ec2/internetGateway:InternetGateway": 2,
     "aws:ec2/eip:Eip": 2,
     "aws:ec2/natGateway:NatGateway": 2,
     "aws:ec2/routeTable:RouteTable": (1 + 3) + (1 + 2),
-    "aws:ec2/routeTableAssociation:RouteTableAssociation": 2 * (3 + 2),
+    "aws:ec2/routeTableAssociation:RouteTableAssociation": 3 * (3 + 2),
     // public + private default routes (4 + 3), peering routes in every private route table (3 + 2)
     "aws:ec2/route:Route": 7 + 5,
     // --- peering euw1 <-> euc1 (cross-region: requester, accepter, options per side) ---
@@ -284,9 +404,18 @@ const EXPECTED_COUNTS: Record<string, number> = {
     "aws:iam/rolePolicy:RolePolicy": 2 + 2 + 2,
     "aws:iam/rolePolicyAttachment:RolePolicyAttachment": 2 * 5 + 2, // + the DLM managed policy per region
     "aws:iam/openIdConnectProvider:OpenIdConnectProvider": 2,
-    "axonserver:aws:AwsIngressRules": 2,
-    // euw1: 8224 x2 peers, 8124 clients, 8024 admin, 443 admin; euc1: 8224 x2, 8024, 443
-    "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule": 5 + 4,
+    "axonserver:aws:AwsIngressRules": 2 + 2, // the cluster's and the NLBs' security group per site
+    // cluster security group: 8024 and 443 from admins, the NodePort block from the NLBs' group (per site);
+    // NLBs' group: euw1 8224 x2 peers, 8124 clients; euc1 8224 x2
+    "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule": 2 * 3 + 3 + 2,
+    // --- an internal NLB per node: a listener, target group and node group attachment per Axon port ---
+    "axonserver:aws:NodeLoadBalancers": 2,
+    "aws:ec2/securityGroup:SecurityGroup": 2,
+    "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule": 2,
+    "aws:lb/loadBalancer:LoadBalancer": 4,
+    "aws:lb/listener:Listener": 4 * 2,
+    "aws:lb/targetGroup:TargetGroup": 4 * 2,
+    "aws:autoscaling/attachment:Attachment": 4 * 2,
     "pulumi:providers:kubernetes": 2,
     "kubernetes:storage.k8s.io/v1:StorageClass": 2 * 3,
     // --- private DNS: one zone, a CNAME per node ---
@@ -307,7 +436,7 @@ const EXPECTED_COUNTS: Record<string, number> = {
     "kubernetes:core/v1:ServiceAccount": 2 + 2, // per site: the Axon pods', the roller's
     "kubernetes:rbac.authorization.k8s.io/v1:Role": 2, // the roller's, per site
     "kubernetes:rbac.authorization.k8s.io/v1:RoleBinding": 2,
-    "kubernetes:networking.k8s.io/v1:NetworkPolicy": 2,
+    "kubernetes:networking.k8s.io/v1:NetworkPolicy": 2 + 4, // per site, and per node for what its NLB forwards
     "kubernetes:policy/v1:PodDisruptionBudget": 2,
     "random:index/randomPassword:RandomPassword": 2,
     "tls:index/privateKey:PrivateKey": 1 + 4,

@@ -223,7 +223,11 @@ describe("stack prod (Pulumi.prod.yaml, end to end under mocks)", () => {
         );
         // GKE nodes: A to the internal passthrough LB; EKS nodes: CNAME to the internal NLB; the VM: its private IP.
         for (const n of GKE_NODES) assert.equal(expected[`${n}.prod.axon.internal`][0], "A", n);
-        for (const n of EKS_NODES) assert.deepEqual(expected[`${n}.prod.axon.internal`], ["CNAME", `${n}-internal.elb.amazonaws.com`]);
+        for (const n of EKS_NODES) {
+            const nlb = one(run.records, "aws:lb/loadBalancer:LoadBalancer", `prod-aws-euw1-nlb-${n}`);
+            assert.equal(expected[`${n}.prod.axon.internal`][0], "CNAME");
+            assert.match(String(expected[`${n}.prod.axon.internal`][1]), new RegExp(`^${(nlb.inputs as J).name}-[0-9a-f]+\\.elb\\.`));
+        }
         assert.match(vmIp, /^10\./);
 
         const route53 = Object.fromEntries(
@@ -360,12 +364,12 @@ const EXPECTED_COUNTS: Record<string, number> = {
     "axonserver:aws:AwsNetwork": 2,
     "aws:ec2/vpc:Vpc": 2,
     "aws:ec2/vpcEndpoint:VpcEndpoint": 2, // S3 gateway endpoint per VPC
-    "aws:ec2/subnet:Subnet": 2 * 2 + 2,
+    "aws:ec2/subnet:Subnet": 2 * 2 + 2 + 2, // + the EKS site's load balancer subnet per zone
     "aws:ec2/internetGateway:InternetGateway": 2,
     "aws:ec2/eip:Eip": 2 + 1,
     "aws:ec2/natGateway:NatGateway": 2 + 1,
     "aws:ec2/routeTable:RouteTable": 3 + 2,
-    "aws:ec2/routeTableAssociation:RouteTableAssociation": 4 + 2,
+    "aws:ec2/routeTableAssociation:RouteTableAssociation": 4 + 2 + 2,
     // default routes (3 + 2) + peering routes (2 + 1)
     "aws:ec2/route:Route": 5 + 3,
     // --- peering euw1 <-> use1 ---
@@ -387,15 +391,21 @@ const EXPECTED_COUNTS: Record<string, number> = {
     "aws:iam/rolePolicy:RolePolicy": 1 + 1 + 3 + 1,
     // EKS managed policies; SSM for the VM; the DLM managed policy per AWS region
     "aws:iam/rolePolicyAttachment:RolePolicyAttachment": 5 + 1 + 2,
-    "axonserver:aws:AwsIngressRules": 2,
-    // EKS: 8224 x3 peers, 8024, 443; VM: 8224 x3, 8024 from the admins and from the two Kubernetes sites
-    // whose gate and roller Jobs ask it
-    "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule": 5 + 4 + 2,
+    "axonserver:aws:AwsIngressRules": 3, // EKS cluster, EKS NLBs, VM
+    // EKS cluster: 8024, 443, the NodePort block from the NLBs' group; NLBs: 8224 x3 peers; VM: 8224 x3,
+    // 8024 from the admins and from the two Kubernetes sites whose gate and roller Jobs ask it
+    "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule": 3 + 3 + 4 + 2,
+    // --- an internal NLB per EKS node: a listener, target group and node group attachment per Axon port ---
+    "axonserver:aws:NodeLoadBalancers": 1,
+    "aws:lb/loadBalancer:LoadBalancer": 2,
+    "aws:lb/listener:Listener": 2 * 2,
+    "aws:lb/targetGroup:TargetGroup": 2 * 2,
+    "aws:autoscaling/attachment:Attachment": 2 * 2,
     // --- VM site aws-use1 and node axon-dr-1 ---
     "axonserver:vm:VmSite": 1,
     "axonserver:vm:VmAxonServerNode": 1,
-    "aws:ec2/securityGroup:SecurityGroup": 1,
-    "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule": 1,
+    "aws:ec2/securityGroup:SecurityGroup": 1 + 1, // the VM's; the EKS NLBs'
+    "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule": 1 + 1,
     "aws:ec2/instance:Instance": 1,
     "aws:ebs/volume:Volume": 1,
     "aws:ec2/volumeAttachment:VolumeAttachment": 1,
@@ -452,7 +462,7 @@ const EXPECTED_COUNTS: Record<string, number> = {
     "kubernetes:core/v1:ServiceAccount": 2 + 2, // per site: the Axon pods', the roller's
     "kubernetes:rbac.authorization.k8s.io/v1:Role": 2, // the roller's, per site
     "kubernetes:rbac.authorization.k8s.io/v1:RoleBinding": 2,
-    "kubernetes:networking.k8s.io/v1:NetworkPolicy": 2,
+    "kubernetes:networking.k8s.io/v1:NetworkPolicy": 2 + 2, // per site, and per EKS node for what its NLB forwards
     "kubernetes:policy/v1:PodDisruptionBudget": 3, // gcp-euw4: PRIMARY and non-voting classes; aws-euw1: ACTIVE_BACKUP
     "random:index/randomPassword:RandomPassword": 2 + 2 * 4, // tokens; a pre-shared key per tunnel
     "tls:index/privateKey:PrivateKey": 1 + 8,

@@ -9,6 +9,7 @@
 import { ConfigIssue, Site, StorageTier, Topology } from "../model";
 import { nodeAddress, siteResourcePrefix, usesPrivateDns } from "../naming";
 import { quantityMi } from "../schema";
+import { nodeLoadBalancerIssues } from "../loadBalancers";
 import { capacityIssues } from "./capacity";
 import { lookupMachineType, machineTypeNamingIssue } from "./machineTypes";
 
@@ -191,7 +192,7 @@ export const NAME_RULES = {
     /** Service names are RFC 1035 labels (k8s.io/apimachinery validation `IsDNS1035Label`). */
     k8sService: { value: { max: 63, pattern: RFC1035_LABEL }, source: "https://kubernetes.io/docs/concepts/overview/working-with-objects/names/#rfc-1035-label-names" },
     k8sLabelValue: { value: { max: 63 }, source: "https://kubernetes.io/docs/concepts/overview/working-with-objects/labels/#syntax-and-character-set" },
-    /** ELB and target group names; the in-tree controller names its NLBs itself (`a` + a hash), never from user input. */
+    /** ELB and target group names (the EKS nodes' NLBs: components/topology/loadBalancers.ts `ELB_NAME`, checked there). */
     elbName: { value: { max: 32 }, source: "https://docs.aws.amazon.com/elasticloadbalancing/latest/APIReference/API_CreateLoadBalancer.html" },
     dnsName: { value: { max: 253 }, source: "https://www.rfc-editor.org/rfc/rfc1035#section-2.3.4" },
 } as const;
@@ -423,6 +424,7 @@ export function platformIssues(topology: Topology, options: PlatformIssueOptions
     volumeIssues(topology, errors);
     nameIssues(topology, errors);
     timeIssues(topology, errors, warnings);
+    errors.push(...nodeLoadBalancerIssues(topology));
     // Capacity needs known, well-formed machine types; a naming error is already reported.
     const badTypes = new Set(errors.filter((e) => e.path.endsWith(".machineType")).map((e) => e.path));
     const capacity = capacityIssues(topology, options);

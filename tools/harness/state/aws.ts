@@ -184,6 +184,24 @@ export const STATE: Record<string, StateFn> = {
         arn: `arn:aws:dlm:${regionOf(inputs)}:${MOCK_ACCOUNT_ID}:policy/policy-${seedHex(name, 17)}`,
     }),
 
+    // --- Elastic Load Balancing (the EKS nodes' NLBs) ---
+    "aws:lb/loadBalancer:LoadBalancer": (inputs, name) => {
+        const lbName = str(inputs.name) ?? name;
+        const region = regionOf(inputs);
+        return {
+            name: lbName,
+            arn: `arn:aws:elasticloadbalancing:${region}:${MOCK_ACCOUNT_ID}:loadbalancer/net/${lbName}/${seedHex(name, 16)}`,
+            dnsName: `${lbName}-${seedHex(`dns/${name}`, 16)}.elb.${region}.amazonaws.com`,
+            zoneId: "Z2IFOLAFXWLO4F",
+        };
+    },
+    "aws:lb/targetGroup:TargetGroup": (inputs, name) => ({
+        arn: `arn:aws:elasticloadbalancing:${regionOf(inputs)}:${MOCK_ACCOUNT_ID}:targetgroup/${str(inputs.name) ?? name}/${seedHex(name, 16)}`,
+    }),
+    "aws:lb/listener:Listener": (inputs, name) => ({
+        arn: `arn:aws:elasticloadbalancing:${regionOf(inputs)}:${MOCK_ACCOUNT_ID}:listener/net/${seedHex(name, 16)}`,
+    }),
+
     // --- Route 53 ---
     "aws:route53/zone:Zone": (_inputs, name) => {
         const zoneId = `Z${seedHex(name, 20).toUpperCase()}`;

@@ -1,0 +1,219 @@
+/**
+ * The per-node internal Network Load Balancers of EKS sites, as data: the fixed NodePorts each node's
+ * Service takes, the load balancer subnets carved out of the site CIDR, the load balancer and target
+ * group names, and the load-time checks of all three. Pure, no Pulumi import: components/aws builds the
+ * load balancers from it, components/kubernetes the Services, and the loader checks it.
+ */
+import { subdivideCidr, parseCidr } from "./cidr";
+import { fitName } from "./identity";
+import { AxonNode, ConfigIssue, PORTS, Site, Topology } from "./model";
+
+/** A platform limit: its value and where it comes from (same shape as platform/limits.ts `Limit`). */
+interface Limit<T> {
+    readonly value: T;
+    readonly source: string;
+}
+
+/**
+ * The NodePort range of an EKS cluster: the API server's default `--service-node-port-range`
+ * (EKS does not let users change it). Kubernetes since 1.29 splits it into a static lower band of
+ * `min(max(16, size / 32), 128)` ports, which automatic allocation uses only once the upper band is
+ * exhausted, and a dynamic band: fixed ports in the static band do not collide with the random ports
+ * of other Services of the cluster. For 30000-32767 the static band is 30000-30085 (86 ports).
+ */
+export const NODE_PORT_RANGE: Limit<{ readonly min: number; readonly max: number; readonly staticBandEnd: number }> = {
+    value: { min: 30000, max: 32767, staticBandEnd: 30000 + Math.min(Math.max(16, Math.floor((32767 - 30000 + 1) / 32)), 128) - 1 },
+    source: "https://kubernetes.io/docs/concepts/services-networking/service/#avoid-nodeport-collisions",
+};
+
+/** The fixed ports of one node's Service: the two traffic NodePorts and the kube-proxy health check port. */
+export interface NodePorts {
+    /** NodePort of the client gRPC port (8124); the load balancer's 8124 target group forwards here. */
+    readonly grpc: number;
+    /** NodePort of the internal gRPC port (8224). */
+    readonly internalGrpc: number;
+    /**
+     * `healthCheckNodePort` of the Service (type LoadBalancer, `externalTrafficPolicy: Local`): kube-proxy
+     * answers `/healthz` here with 200 only on the worker that runs the node's pod.
+     */
+    readonly healthCheck: number;
+}
+
+/** Ports a node takes: `grpc`, `internalGrpc`, `healthCheck`. */
+const PORTS_PER_NODE = 3;
+
+/** Sites whose nodes get a per-node NLB with fixed NodePorts. */
+export function usesNodeLoadBalancers(site: Pick<Site, "cloud" | "platform">): boolean {
+    return site.cloud === "aws" && site.platform === "eks";
+}
+
+/**
+ * The NodePorts of every node of an EKS site, by node name: the `i`-th node of the site (config order)
+ * takes `30000 + 3i`, `+1`, `+2`. Unique per cluster (one cluster per site), inside the static band while
+ * the site has at most `maxNodesPerNlbSite` nodes (`nodePortIssues` rejects more). Append nodes to the
+ * config: removing or reordering one moves the ports of the site's later nodes (the Services and target
+ * groups are then updated, briefly interrupting those nodes' load balancers).
+ */
+export function siteNodePorts(topology: Pick<Topology, "nodes">, siteName: string): Record<string, NodePorts> {
+    const out: Record<string, NodePorts> = {};
+    topology.nodes
+        .filter((n) => n.site === siteName)
+        .forEach((n, i) => {
+            const base = NODE_PORT_RANGE.value.min + PORTS_PER_NODE * i;
+            out[n.name] = { grpc: base, internalGrpc: base + 1, healthCheck: base + 2 };
+        });
+    return out;
+}
+
+/** The NodePorts of one node (of an EKS site). */
+export function nodePortsOf(topology: Pick<Topology, "nodes">, node: Pick<AxonNode, "name" | "site">): NodePorts {
+    const ports = siteNodePorts(topology, node.site)[node.name];
+    if (!ports) throw new Error(`node ${node.name} is not a node of site ${node.site}`);
+    return ports;
+}
+
+/** The lowest and highest NodePort of a site's nodes (one security group rule covers them); undefined without nodes. */
+export function siteNodePortRange(topology: Pick<Topology, "nodes">, siteName: string): { from: number; to: number } | undefined {
+    const all = Object.values(siteNodePorts(topology, siteName)).flatMap((p) => [p.grpc, p.internalGrpc, p.healthCheck]);
+    return all.length === 0 ? undefined : { from: Math.min(...all), to: Math.max(...all) };
+}
+
+/**
+ * The load balancer subnets of an AWS site: one per zone, in the part of the site CIDR no other subnet
+ * uses (components/aws/awsNetwork.ts `awsSubnetLayout`: the last `/(p+3)` block holds the public
+ * subnets, zone `i` getting its `i`-th `/(p+6)`; the 8th `/(p+6)` is always free, at most 7 zones). It
+ * is cut into 8 `/(p+9)`, zone `i` getting number `i`: a `/16` site gives each zone a `/25`. Only the
+ * NLBs live there, so the NetworkPolicy admits exactly their addresses (pods take VPC addresses from
+ * the private subnets). Undefined when the site CIDR is too small (`/p` longer than `/19`).
+ */
+export function loadBalancerSubnetCidrs(cidr: string, zones: readonly string[]): string[] | undefined {
+    const parsed = parseCidr(cidr);
+    if (!parsed || parsed.prefix > LOAD_BALANCER_SUBNETS.value.maxSitePrefix) return undefined;
+    const p = parsed.prefix;
+    const spare = subdivideCidr(subdivideCidr(cidr, p + 3, 7), p + 6, 7);
+    return zones.map((_, i) => subdivideCidr(spare, p + 9, i));
+}
+
+/**
+ * Subnets: AWS keeps 5 addresses of every subnet, subnets are at least `/28`, and an internal NLB whose
+ * address Amazon picks needs 8 free addresses in each of its subnets when it is created (ELB user guide,
+ * "Availability Zones for your Network Load Balancer"). `/p+9` must be `/28` or larger: `/19` at most.
+ */
+export const LOAD_BALANCER_SUBNETS: Limit<{ readonly maxSitePrefix: number; readonly reservedPerSubnet: number; readonly freeAtCreation: number }> = {
+    value: { maxSitePrefix: 19, reservedPerSubnet: 5, freeAtCreation: 8 },
+    source: "https://docs.aws.amazon.com/elasticloadbalancing/latest/network/availability-zones.html, https://docs.aws.amazon.com/vpc/latest/userguide/subnet-sizing.html",
+};
+
+/** How many NLBs fit a load balancer subnet of `prefix` (each takes one address; 8 must be free before each). */
+export function nlbsPerSubnet(prefix: number): number {
+    const usable = 2 ** (32 - prefix) - LOAD_BALANCER_SUBNETS.value.reservedPerSubnet;
+    return Math.max(0, usable - LOAD_BALANCER_SUBNETS.value.freeAtCreation + 1);
+}
+
+/** Nodes an EKS site can have: ports of the static NodePort band, and NLBs of its load balancer subnets. */
+export function maxNodesPerNlbSite(siteCidr: string): number {
+    const band = Math.floor((NODE_PORT_RANGE.value.staticBandEnd - NODE_PORT_RANGE.value.min + 1) / PORTS_PER_NODE);
+    const parsed = parseCidr(siteCidr);
+    if (!parsed || parsed.prefix > LOAD_BALANCER_SUBNETS.value.maxSitePrefix) return 0;
+    return Math.min(band, nlbsPerSubnet(parsed.prefix + 9));
+}
+
+/**
+ * Load balancer names: at most 32 characters of letters, digits and `-`, not starting or ending with `-`,
+ * not starting with `internal-`.
+ */
+export const ELB_NAME: Limit<{ readonly max: number; readonly pattern: RegExp }> = {
+    value: { max: 32, pattern: /^(?!internal-)[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?$/ },
+    source: "https://docs.aws.amazon.com/elasticloadbalancing/latest/APIReference/API_CreateLoadBalancer.html",
+};
+
+/** Target group names: at most 32 characters of letters, digits and `-`, not starting or ending with `-`. */
+export const TARGET_GROUP_NAME: Limit<{ readonly max: number; readonly pattern: RegExp }> = {
+    value: { max: 32, pattern: /^[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?$/ },
+    source: "https://docs.aws.amazon.com/elasticloadbalancing/latest/APIReference/API_CreateTargetGroup.html",
+};
+
+/** Name of a node's NLB: `<environment>-<node>`, shortened with a hash to 32 characters. */
+export function nodeLoadBalancerName(topology: Pick<Topology, "environment">, node: Pick<AxonNode, "name">): string {
+    return fitName(`${topology.environment}-${node.name}`, ELB_NAME.value.max);
+}
+
+/**
+ * Name of a node's target group for one Axon port: `<environment>-<node>-<nodePort>`, shortened to 32.
+ * The NodePort is part of the name, so a target group replaced for a new port never clashes with the old
+ * one's name (target group names are unique per region and account).
+ */
+export function nodeTargetGroupName(topology: Pick<Topology, "environment">, node: Pick<AxonNode, "name">, nodePort: number): string {
+    return fitName(`${topology.environment}-${node.name}-${nodePort}`, TARGET_GROUP_NAME.value.max);
+}
+
+/** Every NLB and target group name of the topology, with the config path that makes it. */
+export function nodeLoadBalancerNames(
+    topology: Pick<Topology, "environment" | "nodes" | "sites">,
+): { what: string; name: string; path: string; rule: Limit<{ readonly max: number; readonly pattern: RegExp }> }[] {
+    const out: { what: string; name: string; path: string; rule: Limit<{ readonly max: number; readonly pattern: RegExp }> }[] = [];
+    const sites = new Map(topology.sites.map((s) => [s.name, s]));
+    for (const node of topology.nodes) {
+        const site = sites.get(node.site);
+        if (!site || !usesNodeLoadBalancers(site)) continue;
+        const path = `nodes[${node.index}].name`;
+        out.push({ what: "load balancer name", name: nodeLoadBalancerName(topology, node), path, rule: ELB_NAME });
+        const ports = nodePortsOf(topology, node);
+        for (const p of [ports.grpc, ports.internalGrpc]) out.push({ what: "target group name", name: nodeTargetGroupName(topology, node, p), path, rule: TARGET_GROUP_NAME });
+    }
+    return out;
+}
+
+/**
+ * Load-time checks of the EKS sites' load balancers: the site CIDR leaves room for the load balancer
+ * subnets, the site's nodes fit the static NodePort band and those subnets, and every name is valid.
+ */
+export function nodeLoadBalancerIssues(topology: Pick<Topology, "environment" | "nodes" | "sites">): ConfigIssue[] {
+    const errors: ConfigIssue[] = [];
+    for (const site of topology.sites) {
+        if (!usesNodeLoadBalancers(site)) continue;
+        const parsed = parseCidr(site.cidr);
+        if (!parsed) continue; // the schema reports a malformed CIDR
+        if (parsed.prefix > LOAD_BALANCER_SUBNETS.value.maxSitePrefix) {
+            errors.push({
+                path: `sites[${site.index}].cidr`,
+                message:
+                    `${site.cidr} is too small for an EKS site: its per-zone load balancer subnets are /${parsed.prefix + 9}, AWS subnets are at least /28 ` +
+                    `(${LOAD_BALANCER_SUBNETS.source}); use /${LOAD_BALANCER_SUBNETS.value.maxSitePrefix} or shorter`,
+            });
+            continue;
+        }
+        const nodes = topology.nodes.filter((n) => n.site === site.name);
+        const max = maxNodesPerNlbSite(site.cidr);
+        if (nodes.length > max) {
+            errors.push({
+                path: `sites[${site.index}]`,
+                message:
+                    `${nodes.length} nodes on EKS site ${site.name}, at most ${max} fit: each node takes ${PORTS_PER_NODE} fixed NodePorts of the static band ` +
+                    `${NODE_PORT_RANGE.value.min}-${NODE_PORT_RANGE.value.staticBandEnd} (${NODE_PORT_RANGE.source}) and one address per load balancer subnet ` +
+                    `(/${parsed.prefix + 9}, ${LOAD_BALANCER_SUBNETS.source}); move nodes to another site${parsed.prefix > 16 ? " or give the site a larger CIDR" : ""}`,
+            });
+        }
+    }
+    for (const n of nodeLoadBalancerNames(topology)) {
+        if (n.name.length > n.rule.value.max || !n.rule.value.pattern.test(n.name)) {
+            // Names start with the environment: a bad start is the environment's fault.
+            const path = /^[A-Za-z0-9]/.test(n.name) && !n.name.startsWith("internal-") ? n.path : "environment";
+            errors.push({
+                path,
+                message:
+                    `the ${n.what} ${JSON.stringify(n.name)} built from it is invalid: at most ${n.rule.value.max} letters, digits and "-", ` +
+                    `matching ${n.rule.value.pattern.source} (${n.rule.source})`,
+            });
+        }
+    }
+    return errors;
+}
+
+/** The Axon ports the load balancer forwards, with the NodePort each goes to. */
+export function forwardedPorts(ports: NodePorts): { port: number; nodePort: number }[] {
+    return [
+        { port: PORTS.grpc, nodePort: ports.grpc },
+        { port: PORTS.internalGrpc, nodePort: ports.internalGrpc },
+    ];
+}
