@@ -19,6 +19,7 @@ import { KubernetesHost } from "../platform/host";
 import { AxonNode, PORTS, Topology } from "../topology/model";
 import { nodeAddress } from "../topology/naming";
 import { sitePortRules } from "../topology/connectivity";
+import { PROJECT } from "../topology/identity";
 import { nodePortsOf } from "../topology/loadBalancers";
 import { nodeLabels, nodePodLabels, nodePodSelector, sitePodSelector } from "../platform/labels";
 import {
@@ -98,7 +99,7 @@ export const INTERNAL_LB_ANNOTATIONS: Readonly<Record<"gcp-internal", Readonly<R
  * `loadBalancerClass` of an AWS node's Service: implemented by no controller, so none makes a load
  * balancer for it (the NLB is Pulumi's); prefixed, as classes not reserved for end users must be.
  */
-export const NODE_NLB_CLASS = "axonserver-multiregion/pulumi-nlb";
+export const NODE_NLB_CLASS = `${PROJECT}/pulumi-nlb`;
 
 /** pulumi-kubernetes: the object is ready once created (provider/pkg/await). */
 export const SKIP_AWAIT_ANNOTATION = "pulumi.com/skipAwait";
