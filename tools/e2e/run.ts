@@ -362,27 +362,20 @@ async function podDiagnosis(site: Site): Promise<string> {
     return lines.join("\n") || "  (no pending pod, no warning event)";
 }
 
-function matches(selector: Record<string, string>, labels: Record<string, string> | undefined): boolean {
-    return Object.entries(selector).every(([k, v]) => labels?.[k] === v);
-}
-
-/** pulumi-kubernetes provider/pkg/await/service.go `DefaultServiceTimeoutMins`: a Service's await deadline. */
-const SERVICE_AWAIT_SECONDS = 10 * 60;
-
 /**
  * Problems that make a running `pulumi up` fail at an await timeout, found early from the API objects so
- * the test names the resource instead of waiting:
- * - a pod the scheduler cannot place for longer than `graceMs` (the nodes never change here, so it never
- *   will: its StatefulSet's await times out);
- * - a Service with a selector and without endpoints (pulumi-kubernetes awaits its endpoints) whose await
- *   deadline (`pulumi.com/timeoutSeconds`, else 10 minutes, counted from its creation) comes sooner than a
- *   pod could be Ready, while no matching pod exists yet: the Service's await is certain to time out.
+ * the test names the resource instead of waiting: a pod the scheduler cannot place for longer than
+ * `graceMs` (the nodes never change here, so it never will, and its StatefulSet's await times out).
+ *
+ * Services are no such problem: pulumi-kubernetes' Service await (provider/pkg/await/service.go, since
+ * pulumi/pulumi-kubernetes#3142, July 2024) waits for its Endpoints to have no not-ready address, so a
+ * Service that selects no pod yet is ready after a 10 s settling time, and one whose pods are starting
+ * waits as long as their StatefulSet does. `checkWorkloads` requires endpoints after `up`.
  */
-async function blockers(site: Site, graceMs: number, podReadyDelayMs: number): Promise<string[]> {
+async function blockers(site: Site, graceMs: number): Promise<string[]> {
     const now = Date.now();
     const out: string[] = [];
-    const pods = await list(site, "/api/v1/pods");
-    for (const p of pods) {
+    for (const p of await list(site, "/api/v1/pods")) {
         const c = ((p.status as { conditions?: { type: string; status: string; reason?: string; message?: string; lastTransitionTime?: string }[] }).conditions ?? []).find(
             (x) => x.type === "PodScheduled",
         );
@@ -392,27 +385,6 @@ async function blockers(site: Site, graceMs: number, podReadyDelayMs: number): P
             out.push(`${site.spec.name}: pod ${p.metadata.namespace}/${p.metadata.name} (${owner}) unschedulable for ${Math.round((now - since) / 1000)}s: ${c.message}; pulumi would wait for it until the StatefulSet await times out`);
         }
     }
-    const slices = await list(site, "/apis/discovery.k8s.io/v1/endpointslices");
-    for (const svc of await list(site, "/api/v1/services")) {
-        const ns = svc.metadata.namespace;
-        const spec = svc.spec as { selector?: Record<string, string>; clusterIP?: string; type?: string };
-        const selector = spec.selector;
-        // pulumi-kubernetes provider/pkg/await/service.go `shouldWaitForPods`: headless (clusterIP None),
-        // ExternalName and selector-less Services are ready without endpoints, so they block nothing.
-        const awaitsPods = selector !== undefined && Object.keys(selector).length > 0 && spec.clusterIP !== "None" && spec.type !== "ExternalName";
-        if (!awaitsPods) continue;
-        const annotated = Number((svc.metadata as { annotations?: Record<string, string> }).annotations?.["pulumi.com/timeoutSeconds"]);
-        const deadline = Date.parse(svc.metadata.creationTimestamp ?? "") + (annotated > 0 ? annotated : SERVICE_AWAIT_SECONDS) * 1000;
-        if (deadline - now > podReadyDelayMs) continue;
-        const hasEndpoint = slices.some(
-            (e) => e.metadata.namespace === ns && e.metadata.labels?.["kubernetes.io/service-name"] === svc.metadata.name && ((e as unknown as { endpoints?: unknown[] }).endpoints ?? []).length > 0,
-        );
-        if (hasEndpoint || pods.some((p) => p.metadata.namespace === ns && matches(selector, p.metadata.labels))) continue;
-        out.push(
-            `${site.spec.name}: Service ${ns}/${svc.metadata.name} has had no endpoint for ${Math.round((now - Date.parse(svc.metadata.creationTimestamp ?? "")) / 1000)}s and no matching pod exists: ` +
-                `its await ends in ${Math.max(0, Math.round((deadline - now) / 1000))}s, sooner than a pod could be Ready (${podReadyDelayMs / 1000}s); pulumi up would fail on it`,
-        );
-    }
     return out;
 }
 
@@ -420,13 +392,13 @@ async function blockers(site: Site, graceMs: number, podReadyDelayMs: number): P
  * `pulumi up` with a watchdog over `sites`: on a blocker (see `blockers`) seen twice in a row it
  * interrupts pulumi and reports the blocker. E2E_NO_WATCHDOG=1 lets the awaits run into their timeouts.
  */
-async function upWatched(stack: string, logName: string, sites: Site[], graceMs: number, podReadyDelayMs: number): Promise<{ result: Result; blocked: string[] }> {
+async function upWatched(stack: string, logName: string, sites: Site[], graceMs: number): Promise<{ result: Result; blocked: string[] }> {
     let pid = 0;
     let blocked: string[] = [];
     let strikes = 0;
     const timer = setInterval(() => {
         if (process.env.E2E_NO_WATCHDOG === "1" || pid === 0 || blocked.length > 0) return;
-        void Promise.all(sites.map((s) => blockers(s, graceMs, podReadyDelayMs).catch(() => [] as string[]))).then((found) => {
+        void Promise.all(sites.map((s) => blockers(s, graceMs).catch(() => [] as string[]))).then((found) => {
             const all = found.flat();
             strikes = all.length > 0 ? strikes + 1 : 0;
             if (strikes >= 2 && blocked.length === 0) {
@@ -560,7 +532,7 @@ async function scenarioB(ctx: Context): Promise<void> {
     const site = await ensureLocal(ctx);
     await ensureStack("local");
     const problems = await strictDryRun(site, "local", "kind");
-    const { result: up, blocked } = await upWatched("local", "b-up-local", [site], graceFor(ctx), ctx.opts.podReadyDelayMs);
+    const { result: up, blocked } = await upWatched("local", "b-up-local", [site], graceFor(ctx));
     if (blocked.length > 0) {
         problems.push(`pulumi up of local would not complete:\n  ${blocked.join("\n  ")}\npulumi output:\n${lastLines(up.stdout + up.stderr, 25)}`);
     } else if (up.code !== 0) {
@@ -596,7 +568,7 @@ async function scenarioC(ctx: Context): Promise<void> {
     const next = current.axonServer.version === "2024.2.5" ? "2024.2.6" : "2024.2.5";
     await pulumiOk(["config", "set", "--path", "axonServer.version", next, "--stack", "local"], "c-config");
     const started = Date.now();
-    const { result: up, blocked } = await upWatched("local", "c-up-version", [site], graceFor(ctx), ctx.opts.podReadyDelayMs);
+    const { result: up, blocked } = await upWatched("local", "c-up-version", [site], graceFor(ctx));
     if (blocked.length > 0) fail(`pulumi up with axonServer.version ${next} would not complete:\n  ${blocked.join("\n  ")}`);
     if (up.code !== 0) fail(`pulumi up with axonServer.version ${next} exited ${up.code}:\n${lastLines(up.stdout + up.stderr, 40)}\npods:\n${await podDiagnosis(site)}`);
     log(`c: up with axonServer.version ${next} took ${((Date.now() - started) / 1000).toFixed(0)}s`);
@@ -705,7 +677,7 @@ async function scenarioD(ctx: Context): Promise<void> {
         ctx.jobs?.attach(stack, topology, sites);
         await ensureStack(stack);
         const started = Date.now();
-        const { result: up, blocked } = await upWatched(stack, `d-up-${stack}`, sites, graceFor(ctx), ctx.opts.podReadyDelayMs);
+        const { result: up, blocked } = await upWatched(stack, `d-up-${stack}`, sites, graceFor(ctx));
         const seconds = Math.round((Date.now() - started) / 1000);
         if (blocked.length > 0) {
             problems.push(`${stack}: pulumi up would not complete:\n  ${blocked.join("\n  ")}`);
