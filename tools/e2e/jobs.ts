@@ -1,7 +1,7 @@
 /**
  * Runs the program's Job pods on this machine instead of faking their outcome: kwok has no kubelet and
- * never runs a container, so for every scheduled pod of a gate Job (label `app.kubernetes.io/component`
- * = `rolling-gate`) this runner plays the kubelet:
+ * never runs a container, so for every scheduled pod of a gate or roller Job (label
+ * `app.kubernetes.io/component` = `rolling-gate`) this runner plays the kubelet:
  *
  * - it materialises the pod's volumes (ConfigMap files, the downward-API `annotations` file, kept up to
  *   date like the kubelet does, so an operator's override annotation reaches a running gate), rewrites
@@ -10,12 +10,15 @@
  * - it reports the pod `Running`, then `Succeeded` or `Failed` with the exit code and (the pod's
  *   `FallbackToLogsOnError`) the last log lines as the termination message, through the pod's `status`
  *   subresource, so the Job controller and `pulumi up`'s Job await see a real outcome;
- * - a pod that is deleted while it runs gets its process stopped.
+ * - a pod that is deleted while it runs gets its process stopped;
+ * - a pod with the service-account volume (the roller) gets a TokenRequest token of its own
+ *   ServiceAccount, the API server's CA and `KUBERNETES_SERVICE_HOST/PORT` of its site, so it acts with
+ *   the RBAC rights the program gave it, against the real API server.
  *
- * The gate asks every Axon node's `/actuator/health` (GATE_CONFIG `endpoints`). No Axon Server runs
- * here, so those URLs are rewritten to `AxonStub`, which answers like Axon Server's health endpoint from
- * what the API servers say: a node whose pod is Ready is up, in its replication groups, and followed by
- * the leader; a node without a Ready pod does not answer. DNS names the gate must resolve (`mustResolve`)
+ * The scripts ask every Axon node's `/actuator/health` (`endpoints` of GATE_CONFIG / ROLLER_CONFIG). No
+ * Axon Server runs here, so those URLs are rewritten to this runner's stub (`axonHealth`), which answers
+ * like Axon Server's health endpoint from what the API servers say: a node whose pod is Ready is up, in
+ * its replication groups, and followed by the leader; a node without a Ready pod does not answer. DNS names the gate must resolve (`mustResolve`)
  * go through a resolver preloaded into the gate process (tools/e2e/dns-preload.cjs): an in-cluster name
  * `<service>.<namespace>.svc.cluster.local` resolves when that Service exists in the pod's API server;
  * any other name (the fake clouds' private DNS) resolves.
@@ -370,7 +373,7 @@ export class JobRunner {
         const startedAt = new Date().toISOString();
         const t0 = Date.now();
         this.running.set(uid, { pod, site, dir, logFile, child, annotationFiles, startedAt });
-        this.o.log(`jobs: ${site.spec.name}: running pod ${namespace}/${name} here (${command.join(" ")})`);
+        this.o.log(`jobs: ${site.spec.name}: running pod ${namespace}/${name} here (${command.join(" ")}${saDir ? `, as ServiceAccount ${namespace}/${pod.spec.serviceAccountName ?? "default"}` : ""})`);
         await this.patchStatus(site, pod, {
             phase: "Running",
             startTime: startedAt,

@@ -317,11 +317,17 @@ async function checkWorkloads(site: Site): Promise<string[]> {
     const sts = (await list(site, "/apis/apps/v1/statefulsets")).filter((s) => s.metadata.namespace !== "kube-system");
     if (sts.length === 0) problems.push(`${site.spec.name}: no StatefulSet at all`);
     for (const s of sts) {
-        const spec = s.spec as { replicas?: number };
-        const st = s.status as { readyReplicas?: number; currentRevision?: string; updateRevision?: string; replicas?: number };
+        const spec = s.spec as { replicas?: number; updateStrategy?: { type?: string } };
+        const st = s.status as { readyReplicas?: number; updatedReplicas?: number; currentRevision?: string; updateRevision?: string; replicas?: number };
         const want = spec.replicas ?? 1;
-        if ((st.readyReplicas ?? 0) !== want || st.currentRevision !== st.updateRevision) {
-            problems.push(`${site.spec.name}: StatefulSet ${s.metadata.namespace}/${s.metadata.name} not rolled out: ready ${st.readyReplicas ?? 0}/${want}, revision ${st.currentRevision} -> ${st.updateRevision}`);
+        // With OnDelete the controller never moves currentRevision (kubernetes pkg/controller/statefulset/
+        // stateful_set_utils.go completeRollingUpdate: RollingUpdate only); updatedReplicas counts the pods
+        // at updateRevision.
+        const updated = spec.updateStrategy?.type === "OnDelete" ? (st.updatedReplicas ?? 0) === want : st.currentRevision === st.updateRevision;
+        if ((st.readyReplicas ?? 0) !== want || !updated) {
+            problems.push(
+                `${site.spec.name}: StatefulSet ${s.metadata.namespace}/${s.metadata.name} not rolled out: ready ${st.readyReplicas ?? 0}/${want}, updated ${st.updatedReplicas ?? 0}/${want}, revision ${st.currentRevision} -> ${st.updateRevision}`,
+            );
         }
     }
     const slices = await list(site, "/apis/discovery.k8s.io/v1/endpointslices");
