@@ -9,14 +9,9 @@ import { spawn, spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as https from "node:https";
 import * as path from "node:path";
-import type { Component } from "../../components/platform/labels";
 
-/**
- * `app.kubernetes.io/component` of the gate and roller pods (components/kubernetes/rollingGate.ts
- * GATE_COMPONENT; typed by the program's own union so a rename fails the typecheck; a value import of
- * that module would load the Kubernetes SDK into the harness).
- */
-export const GATE_COMPONENT: Component = "rolling-gate";
+/** `app.kubernetes.io/component` of the gate and roller pods (components/kubernetes/rollingGate.ts GATE_COMPONENT). */
+export const GATE_COMPONENT = "rolling-gate";
 
 /** `run`: the test bed runs gate pods' scripts (tools/e2e/jobs.ts); `kwok`: a kwok stage succeeds them. */
 export type GateMode = "run" | "kwok";
