@@ -251,6 +251,9 @@ describe("kubernetes: AxonServerCluster on the local stack (existing cluster)", 
             const cfg = JSON.parse(inputs(gate).spec.template.spec.containers[0].env.find((e: J) => e.name === "GATE_CONFIG").value);
             assert.equal(cfg.after, order[i - 1]);
             assert.equal(cfg.before, order[i]);
+            // The `-http` Service is created after the StatefulSet (below): while the name does not resolve,
+            // the next node does not exist yet and its groups have nothing to lose.
+            assert.equal(cfg.beforeAddress, `${order[i]}-http.axonserver.svc.cluster.local`);
         }
         assert.deepEqual(Object.keys(run.result.gates), ["axonserver-1->axonserver-2", "axonserver-2->axonserver-3"]);
     });

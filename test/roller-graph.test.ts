@@ -24,7 +24,8 @@ import * as random from "@pulumi/random";
 import type { NodePlacer } from "../components/axonserver/placement";
 import { AxonServerCluster } from "../components/axonserver/cluster";
 import { kubernetesPlacer } from "../components/kubernetes/kubernetesPlacer";
-import { createRollers, ROLLER_RULES } from "../components/kubernetes/roller";
+import * as path from "node:path";
+import { createRollers } from "../components/kubernetes/roller";
 import { GATE_SCRIPT, ROLLER_SCRIPT } from "../components/kubernetes/rollingGate";
 import { KubernetesHost } from "../components/platform/host";
 import { retainedStorageClassArgs } from "../components/platform/storageClass";
@@ -152,6 +153,19 @@ describe("rollers in the resource graph (mocks)", () => {
         assert.equal(first.endpoints.vm, "http://vm.rg.axon.internal:8024");
     });
 
+    it("gives each roller Job a deadline past the script's longest run: the wait for `after`, then four waits per node", () => {
+        // Past activeDeadlineSeconds the Job fails with DeadlineExceeded (kubernetes.io/docs/concepts/workloads/
+        // controllers/job/#job-termination-and-cleanup), without the script's message naming the node.
+        for (const job of rollers()) {
+            const j = inputs(job);
+            const cfg = JSON.parse(j.spec.template.spec.containers[0].env.find((e: J) => e.name === "ROLLER_CONFIG").value);
+            const waits = (cfg.after !== undefined ? 1 : 0) + 4 * cfg.nodes.length;
+            const longest = waits * cfg.timeoutSeconds + cfg.nodes.length * t.axonServer.terminationGracePeriodSeconds;
+            assert.ok(j.spec.activeDeadlineSeconds > longest, `${job.name}: ${j.spec.activeDeadlineSeconds} s <= ${longest} s`);
+        }
+        assert.ok(rollers().some((job) => JSON.parse(inputs(job).spec.template.spec.containers[0].env.find((e: J) => e.name === "ROLLER_CONFIG").value).after === "vm"), "one roller waits for `after`");
+    });
+
     it("runs the roller as a restricted, awaited, one-shot Job with the service-account token it needs", () => {
         for (const job of rollers()) {
             const j = inputs(job);
@@ -160,7 +174,7 @@ describe("rollers in the resource graph (mocks)", () => {
             assert.ok(Number(j.metadata.annotations["pulumi.com/timeoutSeconds"]) > j.spec.activeDeadlineSeconds, "the script's deadline comes first");
             const pod = j.spec.template.spec;
             assert.equal(pod.restartPolicy, "Never");
-            assert.equal(pod.serviceAccountName, "axonserver-roller");
+            assert.equal(pod.serviceAccountName, `axonserver-roller-${j.metadata.labels["axonserver-multiregion/roller-segment"].split("-").pop()}`);
             assert.equal(pod.automountServiceAccountToken, true);
             assert.deepEqual(pod.securityContext.seccompProfile, { type: "RuntimeDefault" });
             const c = pod.containers[0];
@@ -185,25 +199,120 @@ describe("rollers in the resource graph (mocks)", () => {
         }
     });
 
-    it("grants the roller only what it does: read StatefulSets, read and delete pods, in its namespace", () => {
+    /**
+     * Kubernetes RBAC (https://kubernetes.io/docs/reference/access-authn-authz/rbac/): a Role's rules are
+     * additive, a request is allowed when one rule lists its API group, resource and verb and, if the rule
+     * has `resourceNames`, the object's name; a Role acts in its own namespace only. `resourceNames` cannot
+     * narrow create or deletecollection (no name in the request) and narrows list/watch only with a
+     * `metadata.name` field selector, so a rule with names must not rely on it for those verbs.
+     */
+    const allows = (rules: J[], call: Call) =>
+        rules.some((r: J) => r.apiGroups.includes(call.group) && r.resources.includes(call.resource) && r.verbs.includes(call.verb) && (!r.resourceNames?.length || r.resourceNames.includes(call.name)));
+
+    it("grants each roller exactly the calls roller.mjs makes for its own segment, no more (RBAC, run against a stub API)", async () => {
+        const roller = (await importEsm(ROLLER)) as RollerModule;
         const roles = ofType(run.records, T.role);
-        assert.equal(roles.length, 2, "one per Kubernetes site");
-        for (const r of roles) {
-            assert.deepEqual(inputs(r).rules, [
-                { apiGroups: [""], resources: ["pods"], verbs: ["get", "list", "watch", "delete"] },
-                { apiGroups: ["apps"], resources: ["statefulsets"], verbs: ["get", "list"] },
-            ]);
-            assert.equal(inputs(r).metadata.namespace, "axonserver");
+        const bindings = ofType(run.records, T.binding);
+        assert.equal(roles.length, rollers().length, "one Role per roller");
+        for (const job of rollers()) {
+            const j = inputs(job);
+            const pod = j.spec.template.spec;
+            // Job -> ServiceAccount -> RoleBinding -> Role, in the Job's namespace.
+            const binding = bindings.map(inputs).find((b: J) => b.subjects.some((x: J) => x.kind === "ServiceAccount" && x.name === pod.serviceAccountName && x.namespace === j.metadata.namespace));
+            assert.ok(binding, `${job.name}: a RoleBinding for ${pod.serviceAccountName}`);
+            assert.equal(binding.roleRef.kind, "Role");
+            const role = roles.map(inputs).find((r: J) => r.metadata.name === binding.roleRef.name && r.metadata.namespace === j.metadata.namespace);
+            assert.ok(role, `${job.name}: Role ${binding.roleRef.name}`);
+            for (const r of role.rules) {
+                if (r.resourceNames?.length) for (const v of ["list", "watch", "create", "deletecollection"]) assert.ok(!r.verbs.includes(v), `${v} cannot be narrowed by resourceNames`);
+            }
+
+            // Run the script for this segment: every pod at an old revision, every node healthy (every
+            // endpoint reachable, so each step gets as far as the delete).
+            const cfg = JSON.parse(pod.containers[0].env.find((e: J) => e.name === "ROLLER_CONFIG").value);
+            const nodes = [...new Set(cfg.groups.flatMap((g: J) => g.members.map((m: J) => m.node)))] as string[];
+            cfg.endpoints = Object.fromEntries(nodes.map((n) => [n, `stub://${n}`]));
+            cfg.intervalSeconds = 0;
+            const stub = stubApi(cfg.nodes.map((n: J) => n.statefulSet));
+            const lines: string[] = [];
+            const code = await roller.roll(cfg, { api: stub.api, health: async (n) => healthyAxon(cfg.groups, n), log: (x) => lines.push(x), readOverride: () => "", sleep: async () => undefined, now: () => 0 });
+            assert.equal(code, 0, lines.join("\n"));
+            for (const call of stub.calls) {
+                assert.equal(call.namespace, role.metadata.namespace, `${job.name}: ${call.verb} ${call.resource}/${call.name} in the Role's namespace`);
+                assert.ok(allows(role.rules, call), `${job.name}: the Role allows ${call.verb} ${call.resource}/${call.name}`);
+            }
+            // No rule, verb or name the script does not use.
+            for (const r of role.rules) {
+                for (const verb of r.verbs) {
+                    for (const name of r.resourceNames ?? [undefined]) {
+                        const used = stub.calls.some((c) => r.apiGroups.includes(c.group) && r.resources.includes(c.resource) && c.verb === verb && (name === undefined || c.name === name));
+                        assert.ok(used, `${job.name}: ${verb} ${r.resources.join(",")}${name ? `/${name}` : ""} is granted but never called`);
+                    }
+                }
+            }
+            // Another segment's pod is not in reach.
+            const others = rollers().filter((o) => o !== job).flatMap((o) => JSON.parse(inputs(o).spec.template.spec.containers[0].env.find((e: J) => e.name === "ROLLER_CONFIG").value).nodes.map((n: J) => n.statefulSet));
+            for (const o of others) assert.ok(!allows(role.rules, { verb: "delete", group: "", resource: "pods", name: `${o}-0`, namespace: cfg.namespace }), `${job.name} cannot delete ${o}-0`);
         }
-        assert.equal(ROLLER_RULES.length, 2);
-        for (const b of ofType(run.records, T.binding)) {
-            assert.deepEqual(inputs(b).roleRef, { apiGroup: "rbac.authorization.k8s.io", kind: "Role", name: "axonserver-roller" });
-            assert.deepEqual(inputs(b).subjects, [{ kind: "ServiceAccount", name: "axonserver-roller", namespace: "axonserver" }]);
-        }
-        const sas = ofType(run.records, T.sa).filter((r) => inputs(r).metadata.name === "axonserver-roller");
-        assert.equal(sas.length, 2);
     });
 });
+
+interface Call {
+    verb: string;
+    group: string;
+    resource: string;
+    name: string;
+    namespace: string;
+}
+interface RollerModule {
+    roll(cfg: object, deps: { api: { request(method: string, path: string, body?: object): Promise<{ status: number; body: unknown; text: string }> }; health: (n: string) => Promise<object | null>; log: (s: string) => void; readOverride: () => string; sleep: (ms: number) => Promise<void>; now: () => number }): Promise<number>;
+}
+const ROLLER = path.resolve(__dirname, "../components/kubernetes/gate/roller.mjs");
+// Native dynamic import (ts-node compiles `import()` to `require`, which cannot load an ES module).
+const importEsm = new Function("p", "return import(p)") as (p: string) => Promise<unknown>;
+
+/**
+ * An in-process stand-in for the API server the roller talks to (roller.test.ts runs the same script
+ * against a real HTTPS stub): StatefulSets under OnDelete with a new update revision, their pods at the old
+ * one; a DELETE makes the controller's new pod at the update revision, Ready. Records every call.
+ */
+function stubApi(statefulSets: string[]) {
+    const calls: Call[] = [];
+    const pods = new Map(statefulSets.map((s, i) => [`${s}-0`, { uid: `u${i}`, revision: `${s}-old` }]));
+    let uid = 100;
+    const api = {
+        async request(method: string, p: string) {
+            const m = /^\/(?:apis\/(apps)\/v1|api\/v1)\/namespaces\/([^/]+)\/([^/]+)\/([^/?]+)$/.exec(p);
+            assert.ok(m, `unexpected API path ${p}`);
+            const [, group = "", ns, resource, name] = m;
+            const verb = { GET: "get", DELETE: "delete" }[method];
+            assert.ok(verb, `unexpected method ${method}`);
+            calls.push({ verb, group, resource, name: decodeURIComponent(name), namespace: decodeURIComponent(ns) });
+            const ok = (body: object) => ({ status: 200, body, text: JSON.stringify(body) });
+            if (resource === "statefulsets") return ok({ metadata: { name, generation: 2 }, status: { observedGeneration: 2, updateRevision: `${name}-new` } });
+            const pod = pods.get(name);
+            if (!pod) return { status: 404, body: null, text: "" };
+            if (verb === "delete") {
+                pods.set(name, { uid: `u${++uid}`, revision: `${name.replace(/-0$/, "")}-new` });
+                return ok({});
+            }
+            return ok({ metadata: { name, uid: pod.uid, labels: { "controller-revision-hash": pod.revision } }, status: { conditions: [{ type: "Ready", status: "True" }] } });
+        },
+    };
+    return { api, calls };
+}
+
+/** Axon's `/actuator/health` for a healthy cluster: the first PRIMARY of each group leads, everyone UP. */
+function healthyAxon(groups: J[], node: string): object {
+    const details: Record<string, string> = {};
+    for (const g of groups) {
+        if (!g.members.some((m: J) => m.node === node)) continue;
+        const leader = g.members.find((m: J) => m.role === "PRIMARY").node;
+        details[`${g.name}.leader`] = leader;
+        if (node === leader) for (const m of g.members) if (m.node !== node) details[`${g.name}.follower.${m.node}.status`] = "UP";
+    }
+    return { status: "UP", components: { raft: { status: "UP", details } } };
+}
 
 describe("roller Job names (mocks): a new run exactly when a segment's pod template changes", () => {
     const namesFor = async (hashes: Record<string, string>) => {

@@ -84,6 +84,8 @@ describe("roller (script against a stub Kubernetes API and a stub of Axon's /act
     let deleted: { node: string; othersDown: string[] }[];
     let recoverAs: Health;
     let uidSeq: number;
+    /** Evicts (replaces) this node's pod just before the roller's DELETE arrives, at the given revision. */
+    let evictBeforeDelete: { node: string; revision: "old" | "new" } | undefined;
 
     const leader = () => PRIMARIES.find((n) => health[n] === "UP");
     const details = (n: string): Record<string, string> | null => {
@@ -136,8 +138,18 @@ describe("roller (script against a stub Kubernetes API and a stub of Axon's /act
                 }
                 if (kind === "pods" && req.method === "DELETE") {
                     if (!p) return void send(404, { code: 404 });
+                    if (evictBeforeDelete?.node === node) {
+                        // Someone else's delete (an eviction) won the race: the controller already made a new pod.
+                        const revision = evictBeforeDelete.revision === "new" ? sts[node].updateRevision : p.revision;
+                        evictBeforeDelete = undefined;
+                        const evicted = { uid: `uid-${++uidSeq}`, revision, ready: false };
+                        pods[node] = evicted;
+                        health[node] = "DOWN";
+                        setTimeout(() => (evicted.ready = true), 30);
+                        setTimeout(() => (health[node] = recoverAs), 60);
+                    }
                     const opts = JSON.parse(raw || "{}");
-                    if (opts.preconditions?.uid !== p.uid) return void send(409, { code: 409, reason: "Conflict" });
+                    if (opts.preconditions?.uid !== pods[node]!.uid) return void send(409, { code: 409, reason: "Conflict" });
                     deleted.push({ node, othersDown: NODES.filter((n) => n !== node && health[n] !== "UP") });
                     pods[node] = null;
                     health[node] = "DOWN";
@@ -169,6 +181,7 @@ describe("roller (script against a stub Kubernetes API and a stub of Axon's /act
     beforeEach(() => {
         uidSeq = 100;
         recoverAs = "UP";
+        evictBeforeDelete = undefined;
         deleted = [];
         health = Object.fromEntries(NODES.map((n) => [n, "UP" as Health]));
         // A spec update under OnDelete: new update revision, every pod still at the old one.
@@ -252,6 +265,52 @@ describe("roller (script against a stub Kubernetes API and a stub of Axon's /act
         assert.equal(r.code, 1, r.out);
         assert.equal(deleted.length, 0, "nothing deleted");
         assert.match(r.out, /roller eu: FAILED at a3: a3: can be lost not reached after 0\.3s: _admin cannot lose a3: without it 1\/3 PRIMARY up \(needs 2\) in leader a1's view; not UP: a2=NO_ACK_RECEIVED/);
+    });
+
+    it("never deletes a node whose other voters it cannot see (another Kubernetes cluster): fails closed, naming them and the override", async () => {
+        // 3 PRIMARY on 3 clusters: this roller sees a3 (and the backups) only; a2 is in fact down.
+        health.a2 = "DOWN";
+        const endpoints = Object.fromEntries(["a3", "ab1", "ab2", "sec"].map((n) => [n, `${axonBase}/${n}`]));
+        const r = await run(cfg(["a3"], { endpoints, timeoutSeconds: 0.3 }));
+        assert.equal(r.code, 1, r.out);
+        assert.equal(deleted.length, 0, "nothing deleted");
+        assert.match(
+            r.out,
+            /roller eu: FAILED at a3: a3: can be lost not reached after 0\.3s: _admin cannot lose a3: without it 0\/3 PRIMARY seen UP \(needs 2\) in their own views \(leader a1 not reachable from here\); not seen from this site: a1, a2 \(if they are up and caught up, override, audited: annotate this Job's pod axonserver-multiregion\/gate-override/,
+        );
+        // Even with every voter up, what it cannot see does not count: the override is the way on.
+        health.a2 = "UP";
+        assert.equal((await run(cfg(["a3"], { endpoints, timeoutSeconds: 0.3 }))).code, 1);
+        const o = await run(cfg(["a3"], { endpoints, timeoutSeconds: 5 }), `${OVERRIDE}="a3: INC-11 a1, a2 checked in the UI"\n`);
+        assert.equal(o.code, 0, o.out);
+        assert.deepEqual(
+            deleted.map((d) => d.node),
+            ["a3"],
+        );
+    });
+
+    it("a pod replaced by someone else before its DELETE (409 on the uid precondition) is followed, not a failure", async () => {
+        evictBeforeDelete = { node: "sec", revision: "new" };
+        let r = await run(cfg(["sec", "ab1"]));
+        assert.equal(r.code, 0, r.out);
+        assert.match(r.out, /sec: pod sec-0 is no longer the one checked \(HTTP 409 on the uid precondition\)/);
+        assert.match(r.out, /sec: back in its groups: passed/);
+        assert.deepEqual(
+            deleted.map((d) => d.node),
+            ["ab1"],
+            "the evicted pod came back at the update revision: only ab1 deleted",
+        );
+        // Recreated from the old revision: the roller checks again and deletes the new pod.
+        deleted = [];
+        pods.ab2 = { uid: "uid-x", revision: "ab2-old", ready: true };
+        evictBeforeDelete = { node: "ab2", revision: "old" };
+        r = await run(cfg(["ab2"]));
+        assert.equal(r.code, 0, r.out);
+        assert.deepEqual(
+            deleted.map((d) => d.node),
+            ["ab2"],
+        );
+        assert.equal(pods.ab2!.revision, "ab2-new");
     });
 
     it("a lone ACTIVE_BACKUP left: the other one may not go while the first is down", async () => {

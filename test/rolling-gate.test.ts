@@ -142,25 +142,56 @@ describe("rolling gate (script against a loopback stub of Axon's /actuator/healt
         assert.deepEqual(r.notes, ["_admin: a3 is not a member yet (new node)", "orders: a3 is not a member yet (new node)"]);
     });
 
-    it("leader on another site: 'can be lost' falls back to the voters' own views it can see", async () => {
-        // The leader a1 (and a2) are out of reach; a3 and ab are on this site. Without ab, orders keeps
-        // its PRIMARY majority as far as can be seen, but no ACTIVE_BACKUP: ab2 does not answer.
-        const groups = [{ name: "orders", members: [...GROUPS[1].members, { node: "ab2", role: "ACTIVE_BACKUP" }] }];
-        state.ab2 = null;
-        const r = await gate.evaluate(cfg("a3", "ab", endpoints("a3", "ab", "ab2"), { groups }), health);
+    it("leader on another site: 'can be lost' counts only the voters it sees UP; unseen voters are not UP (fail closed)", async () => {
+        // 3 PRIMARY on 3 Kubernetes clusters, a2 already down: this Job sees only a3. Assuming the unseen
+        // a1 and a2 UP would take a3 down and lose _admin's quorum.
+        const admin = [GROUPS[0]];
+        state.a2 = null;
+        const r = await gate.evaluate(cfg("x", "a3", endpoints("a3"), { groups: admin }), health);
         assert.equal(r.ok, false);
         assert.deepEqual(r.problems, [
-            "orders cannot lose ab: without it at most 3/3 PRIMARY up (needs 2), at most 0/2 ACTIVE_BACKUP up (needs 1) in their own views (leader a1 not reachable from here); not UP: ab2=NO_ANSWER",
+            "_admin cannot lose a3: without it 0/3 PRIMARY seen UP (needs 2) in their own views (leader a1 not reachable from here); not seen from this site: a1, a2" +
+                ' (if they are up and caught up, override, audited: annotate this Job\'s pod axonserver-multiregion/gate-override; README "Creation order and rolling changes")',
         ]);
-        // ab2 back: what can be seen allows it; the voters out of reach are named in a note.
+        // orders: ab2 answers, the PRIMARY nodes a1, a2 are still out of sight: still no.
+        const groups = [{ name: "orders", members: [...GROUPS[1].members, { node: "ab2", role: "ACTIVE_BACKUP" }] }];
+        state.a2 = healthy().a2;
         state.ab2 = { "orders.leader": "a1" };
-        const ok = await gate.evaluate(cfg("a3", "ab", endpoints("a3", "ab", "ab2"), { groups }), health);
-        assert.equal(ok.ok, true, ok.problems.join("; "));
-        assert.ok(ok.notes.includes("orders: leader a1 not reachable from this site; checked the voters' own views, assumed UP without a view from here: a1, a2"), ok.notes.join("\n"));
+        const ab = await gate.evaluate(cfg("a3", "ab", endpoints("a3", "ab", "ab2"), { groups }), health);
+        assert.equal(ab.ok, false);
+        assert.match(ab.problems[0], /^orders cannot lose ab: without it 1\/3 PRIMARY seen UP \(needs 2\), 1\/2 ACTIVE_BACKUP seen UP \(needs 1\).*not seen from this site: a1, a2 \(if they are up/);
         // A reachable PRIMARY that is BEHIND in its own view counts as down.
         state.a3 = { "_admin.leader": "a1", "orders.leader": "a1", "orders.status": "BEHIND" };
         const behind = await gate.evaluate(cfg("ab", "a2", endpoints("a3", "ab", "ab2"), { groups }), health);
-        assert.match(behind.problems.join("\n"), /orders cannot lose a2: without it at most 1\/3 PRIMARY up \(needs 2\).*not UP: a3=BEHIND/);
+        assert.match(behind.problems.join("\n"), /orders cannot lose a2: without it 0\/3 PRIMARY seen UP \(needs 2\).*not UP: a3=BEHIND/);
+    });
+
+    it("leader out of reach: passes when the voters it sees UP are a majority without the node", async () => {
+        // 5 PRIMARY, the leader p5 on another cluster: p2, p3, p4 UP in their own views are 3 of 5.
+        const groups = [{ name: "g", members: ["p1", "p2", "p3", "p4", "p5"].map((node) => ({ node, role: "PRIMARY" })) }];
+        for (const n of ["p1", "p2", "p3", "p4"]) state[n] = { "g.leader": "p5" };
+        const r = await gate.evaluate(cfg("x", "p1", endpoints("p1", "p2", "p3", "p4"), { groups }), health);
+        assert.equal(r.ok, true, r.problems.join("; "));
+        assert.deepEqual(r.notes, ["g: leader p5 not reachable from this site; enough voters UP in their own views without counting p5 (not seen from here)"]);
+        state.p4 = null;
+        assert.equal((await gate.evaluate(cfg("x", "p1", endpoints("p1", "p2", "p3", "p4"), { groups }), health)).ok, false, "p4 not answering: 2 of 5");
+    });
+
+    it("no member answers at all, not even the node to take down: fails closed, naming what it could not see", async () => {
+        state.a3 = null;
+        const r = await gate.evaluate(cfg("x", "a3", endpoints("a3"), { groups: [GROUPS[0]] }), health);
+        assert.equal(r.ok, false);
+        assert.match(r.problems[0], /^_admin: cannot verify it can lose a3: no member answers; not answering: a3; not seen from this site: a1, a2 \(if they are up and caught up, override/);
+    });
+
+    it("a node that does not exist yet (its name does not resolve) is nothing its groups can lose", async () => {
+        state.a3 = null;
+        const c = cfg("x", "a3", endpoints("a3"), { groups: [GROUPS[0]], beforeAddress: "a3-http.axonserver.svc.cluster.local" });
+        const r = await gate.evaluate(c, health, async () => false);
+        assert.equal(r.ok, true, r.problems.join("; "));
+        assert.deepEqual(r.notes, ["a3 does not exist yet (a3-http.axonserver.svc.cluster.local does not resolve): nothing to lose"]);
+        // It resolves (it exists) but nobody answers: fail closed.
+        assert.equal((await gate.evaluate(c, health, async () => true)).ok, false);
     });
 
     it("fails closed when Axon's health has no raft details for the node it must check", async () => {

@@ -37,20 +37,42 @@ import {
     gateEndpoints,
 } from "./rollingGate";
 
-/** ServiceAccount, Role and RoleBinding of the rollers in each site's Axon namespace. */
+/**
+ * ServiceAccount, Role and RoleBinding of a roller, one set per segment (`<name>-<segment index>`) in its
+ * site's Axon namespace: each roller may touch its own segment's pods only.
+ */
 export const ROLLER_RBAC_NAME = "axonserver-roller";
 /** Pod label naming the segment (`<site>-<index>`), for `kubectl annotate pod -l …` (README). */
 export const ROLLER_SEGMENT_LABEL = ROLLING_KEYS.rollerSegment;
 const ROLLER_UID = 1000;
 
+/** Name of a segment's ServiceAccount, Role and RoleBinding. */
+export function rollerAccountName(segment: RollerSegment): string {
+    return `${ROLLER_RBAC_NAME}-${segment.index}`;
+}
+
+/** One rule of a Role (rbac.authorization.k8s.io/v1 PolicyRule). */
+export interface RollerRule {
+    apiGroups: string[];
+    resources: string[];
+    verbs: string[];
+    resourceNames: string[];
+}
+
 /**
- * What the roller may do in its namespace, and nothing else: read StatefulSets (their update revision),
- * read and delete pods (the restart itself). No create/patch: the StatefulSet controller recreates the pod.
+ * What a roller does, and nothing else (roller.mjs "API calls"): GET its StatefulSets (update revision),
+ * GET and DELETE their pods `<statefulSet>-0` (the restart; the StatefulSet controller recreates the pod, so
+ * no create/patch). `resourceNames` narrows every verb here to the segment's own objects; it could not
+ * narrow list/watch/create, which the roller does not use ("rules cannot restrict create or deletecollection
+ * requests by their resource name", and list/watch only with a single-object field selector,
+ * https://kubernetes.io/docs/reference/access-authn-authz/rbac/#referring-to-resources).
  */
-export const ROLLER_RULES = [
-    { apiGroups: [""], resources: ["pods"], verbs: ["get", "list", "watch", "delete"] },
-    { apiGroups: ["apps"], resources: ["statefulsets"], verbs: ["get", "list"] },
-] as const;
+export function rollerRules(config: Pick<RollerConfig, "nodes">): RollerRule[] {
+    return [
+        { apiGroups: [""], resources: ["pods"], verbs: ["get", "delete"], resourceNames: config.nodes.map((n) => `${n.statefulSet}-0`) },
+        { apiGroups: ["apps"], resources: ["statefulsets"], verbs: ["get"], resourceNames: config.nodes.map((n) => n.statefulSet) },
+    ];
+}
 
 /** The script's configuration (the env contract in roller.mjs). */
 export interface RollerConfig {
@@ -95,11 +117,14 @@ export function rollerConfig(t: Topology, segment: RollerSegment): RollerConfig 
 }
 
 /**
- * Seconds the Job may run: per node four waits (status observed, can be lost, new pod Ready, back) of at
- * most `timeoutSeconds`, plus the pod's termination grace.
+ * Seconds the Job may run: the wait until `after` is back (when set), then per node four waits (status
+ * observed, can be lost, new pod Ready, back) of at most `timeoutSeconds` each, plus two more when the pod
+ * was replaced by someone else between the check and the delete (a 409: re-read, check again), plus the
+ * pod's termination grace. The script's own deadlines come first, so a stuck step fails with its message.
  */
 export function rollerDeadlineSeconds(t: Topology, config: RollerConfig): number {
-    return config.nodes.length * (4 * config.timeoutSeconds + t.axonServer.terminationGracePeriodSeconds) + 120;
+    const afterWait = config.after !== undefined ? config.timeoutSeconds : 0;
+    return afterWait + config.nodes.length * (6 * config.timeoutSeconds + t.axonServer.terminationGracePeriodSeconds) + 120;
 }
 
 /** Job name: `roller-<site>-<index>-<10 hex>`, at most 63 characters (it is also a label value). */
@@ -140,17 +165,16 @@ export interface Rollers {
 export function createRollers(name: string, a: RollersArgs): Rollers {
     const t = a.topology;
     const segments = rollerSegments(t);
-    const accounts: Record<string, pulumi.Output<string>> = {};
-    const account = (site: string): pulumi.Output<string> => {
-        if (accounts[site]) return accounts[site];
-        const host = a.sites[site];
+    /** The segment's ServiceAccount, Role (its own pods and StatefulSets) and RoleBinding. */
+    const account = (segment: RollerSegment, config: RollerConfig, key: string): pulumi.Output<string> => {
+        const host = a.sites[segment.site];
         const opts = { parent: a.parent, provider: host.provider };
-        const labels = siteLabels(t.environment, site, GATE_COMPONENT);
-        const meta = { name: ROLLER_RBAC_NAME, namespace: host.namespace, labels };
-        const sa = new k8s.core.v1.ServiceAccount(`${name}-${site}-roller-sa`, { metadata: meta }, opts);
-        const role = new k8s.rbac.v1.Role(`${name}-${site}-roller-role`, { metadata: meta, rules: ROLLER_RULES.map((r) => ({ ...r, apiGroups: [...r.apiGroups], resources: [...r.resources], verbs: [...r.verbs] })) }, opts);
+        const labels = { ...siteLabels(t.environment, segment.site, GATE_COMPONENT), [ROLLER_SEGMENT_LABEL]: key };
+        const meta = { name: rollerAccountName(segment), namespace: host.namespace, labels };
+        const sa = new k8s.core.v1.ServiceAccount(`${name}-roller-${key}-sa`, { metadata: meta }, opts);
+        const role = new k8s.rbac.v1.Role(`${name}-roller-${key}-role`, { metadata: meta, rules: rollerRules(config) }, opts);
         const binding = new k8s.rbac.v1.RoleBinding(
-            `${name}-${site}-roller-binding`,
+            `${name}-roller-${key}-binding`,
             {
                 metadata: meta,
                 roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "Role", name: role.metadata.name },
@@ -159,8 +183,7 @@ export function createRollers(name: string, a: RollersArgs): Rollers {
             opts,
         );
         // The Job starts only once its permissions exist (the binding's name is an input of nothing else).
-        accounts[site] = pulumi.all([sa.metadata.name, binding.metadata.name]).apply(([n]) => n);
-        return accounts[site];
+        return pulumi.all([sa.metadata.name, binding.metadata.name]).apply(([n]) => n);
     };
 
     const jobs: Record<string, k8s.batch.v1.Job> = {};
@@ -211,7 +234,7 @@ export function createRollers(name: string, a: RollersArgs): Rollers {
                         metadata: { labels },
                         spec: {
                             restartPolicy: "Never",
-                            serviceAccountName: account(segment.site),
+                            serviceAccountName: account(segment, config, key),
                             // The one Job of this project that talks to the API server: it needs the token.
                             automountServiceAccountToken: true,
                             // The kubelet sets KUBERNETES_SERVICE_HOST/PORT even without service links

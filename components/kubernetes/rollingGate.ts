@@ -71,6 +71,12 @@ export interface GateConfig {
     endpoints: Record<string, string>;
     /** DNS names that must resolve from the gate's site (peers reach `after` by them). */
     mustResolve: string[];
+    /**
+     * The name the gate reaches `before` by, when it can (its in-cluster `-http` Service, created after its
+     * StatefulSet, or a VM's private DNS record, made from the instance's address): while it does not
+     * resolve, `before` does not exist yet and its groups have nothing to lose (a new cluster).
+     */
+    beforeAddress?: string;
     timeoutSeconds: number;
     intervalSeconds: number;
     overrideAnnotation: string;
@@ -122,6 +128,7 @@ export function gateConfig(t: Topology, after: AxonNode, before: AxonNode, site:
         minActiveBackups: t.axonServer.minActiveBackups,
         endpoints,
         mustResolve: [nodeAddress(t, after).fqdn],
+        ...(endpoints[before.name] !== undefined ? { beforeAddress: new URL(endpoints[before.name]).hostname } : {}),
         timeoutSeconds: t.axonServer.startupBudgetSeconds + 600,
         intervalSeconds: 10,
         overrideAnnotation: GATE_OVERRIDE_ANNOTATION,

@@ -177,39 +177,65 @@ export async function roll(cfg, deps) {
     let previous = cfg.after;
     for (const { node, statefulSet } of cfg.nodes) {
         // The StatefulSet's status must reflect its latest spec before its revision is trusted.
-        let state;
-        const fresh = await waitFor(node, `${node}: StatefulSet ${statefulSet} observed`, async () => {
-            state = await podState(api, cfg.namespace, statefulSet);
-            return state.observed && state.updateRevision
-                ? { ok: true, problems: [] }
-                : { ok: false, problems: [`StatefulSet ${statefulSet}: status not yet observed for its latest generation`] };
-        });
-        if (!fresh) return 1;
+        const observe = async () => {
+            let st;
+            const fresh = await waitFor(node, `${node}: StatefulSet ${statefulSet} observed`, async () => {
+                st = await podState(api, cfg.namespace, statefulSet);
+                return st.observed && st.updateRevision
+                    ? { ok: true, problems: [] }
+                    : { ok: false, problems: [`StatefulSet ${statefulSet}: status not yet observed for its latest generation`] };
+            });
+            return fresh ? st : null;
+        };
+        let state = await observe();
+        if (!state) return 1;
         if (state.pod && state.pod.revision === state.updateRevision && !state.pod.deleting) {
             log(`${label}: ${node}: pod ${statefulSet}-0 already at revision ${state.updateRevision}, skipped`);
             continue;
         }
-        const what = previous ? `${node}: ${previous} back, ${node} can be lost` : `${node}: can be lost`;
-        if (!(await waitFor(node, what, axon(previous, node), true))) return 1;
+        // "Can be lost" is asked only of a pod this Job is about to delete; a missing or terminating pod is
+        // already going, and the controller recreates it whatever happens here.
+        const deleting = state.pod && !state.pod.deleting;
+        const what = previous ? `${node}: ${previous} back${deleting ? `, ${node} can be lost` : ""}` : `${node}: can be lost`;
+        if ((previous || deleting) && !(await waitFor(node, what, axon(previous, deleting ? node : undefined), true))) return 1;
         const oldUid = state.pod?.uid;
-        if (state.pod && !state.pod.deleting) {
+        let target = state.pod;
+        while (target && !target.deleting) {
             const del = await api.request("DELETE", `/api/v1/namespaces/${enc(cfg.namespace)}/pods/${enc(statefulSet)}-0`, {
                 kind: "DeleteOptions",
                 apiVersion: "v1",
-                preconditions: { uid: oldUid },
+                preconditions: { uid: target.uid },
             });
+            if (del.status === 409) {
+                // The uid precondition failed: the pod checked is gone and the controller made another (an
+                // eviction, someone else's delete). Go on with that pod's state instead of failing.
+                log(`${label}: ${node}: pod ${statefulSet}-0 is no longer the one checked (HTTP 409 on the uid precondition): re-reading it`);
+                state = await observe();
+                if (!state) return 1;
+                const p = state.pod;
+                if (!p || p.deleting || p.revision === state.updateRevision) {
+                    log(`${label}: ${node}: pod ${statefulSet}-0 ${!p ? "not recreated yet" : p.deleting ? "terminating" : `recreated at revision ${p.revision}`}: waiting for it`);
+                    break;
+                }
+                // Recreated from the old revision: it must go too, once its groups can lose it again.
+                if (!(await waitFor(node, `${node}: can be lost`, axon(undefined, node), true))) return 1;
+                target = p;
+                continue;
+            }
             // 404: the pod is already gone (the controller recreates it).
             if (del.status !== 200 && del.status !== 202 && del.status !== 404) {
                 log(`${label}: FAILED at ${node}: DELETE pod ${statefulSet}-0: HTTP ${del.status} ${del.text.slice(0, 300)}`);
                 return 1;
             }
-            log(`${label}: ${node}: deleted pod ${statefulSet}-0 (revision ${state.pod.revision} -> ${state.updateRevision})`);
+            log(`${label}: ${node}: deleted pod ${statefulSet}-0 (revision ${target.revision} -> ${state.updateRevision})`);
+            break;
         }
+        const retired = new Set([oldUid, target?.uid].filter(Boolean));
         const replaced = await waitFor(node, `${node}: new pod Ready at revision ${state.updateRevision}`, async () => {
             const s = await podState(api, cfg.namespace, statefulSet);
             const p = s.pod;
-            if (p && p.uid !== oldUid && !p.deleting && p.revision === s.updateRevision && p.ready) return { ok: true, problems: [] };
-            const why = !p ? "no pod yet" : p.uid === oldUid ? "old pod still terminating" : p.revision !== s.updateRevision ? `pod at revision ${p.revision}, expected ${s.updateRevision}` : "pod not Ready";
+            if (p && !retired.has(p.uid) && !p.deleting && p.revision === s.updateRevision && p.ready) return { ok: true, problems: [] };
+            const why = !p ? "no pod yet" : retired.has(p.uid) ? "old pod still terminating" : p.revision !== s.updateRevision ? `pod at revision ${p.revision}, expected ${s.updateRevision}` : "pod not Ready";
             return { ok: false, problems: [`${statefulSet}-0: ${why}`] };
         });
         if (!replaced) return 1;

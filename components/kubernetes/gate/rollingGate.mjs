@@ -8,7 +8,10 @@
  *      and is not behind, and the group's leader reports it as a follower with status UP; and
  *   2. the next node (`before`) can be lost by each of its groups where it votes: without it, a
  *      majority of the group's PRIMARY nodes (and `minActiveBackups` ACTIVE_BACKUP nodes, if the group
- *      has any) is up and caught up, in the leader's view.
+ *      has any) is up and caught up, in the leader's view. Fail closed: without the leader's view only
+ *      the voters this Job can see and that say so themselves count; a voter on another Kubernetes
+ *      cluster (out of reach) or that does not answer is not UP. A `before` that does not exist yet
+ *      (`beforeAddress` does not resolve) has nothing to lose.
  * It polls until both hold or `timeoutSeconds` pass; then it exits 1 naming the nodes and what Axon
  * reported. An operator can override a stuck gate by annotating its pod (see README, "Rolling changes"):
  * the annotation is read from the downward-API file and logged, so the override is in the Job's log and
@@ -115,27 +118,50 @@ export async function evaluate(cfg, health, resolves = async () => true) {
         if (!(await resolves(name))) problems.push(`${name} does not resolve yet`);
     }
 
-    // 2. `before`'s groups can lose it.
+    // 2. `before`'s groups can lose it. Fail closed: a voter this Job cannot see (another Kubernetes
+    // cluster) or that does not answer counts as not UP, so a step never takes down a node whose group
+    // might not survive it; the problem names the voters and the override.
     if (cfg.before) {
-        for (const g of groupsOf(cfg.before)) {
+        const voting = groupsOf(cfg.before).filter((g) => {
             const role = g.members.find((m) => m.node === cfg.before).role;
-            if (role !== "PRIMARY" && role !== "ACTIVE_BACKUP") continue;
+            return role === "PRIMARY" || role === "ACTIVE_BACKUP";
+        });
+        // A node that does not exist yet (its in-cluster or private DNS name does not resolve: the
+        // creation chain has not reached it) is nothing its groups can lose.
+        if (voting.length && cfg.beforeAddress && !(await resolves(cfg.beforeAddress))) {
+            notes.push(`${cfg.before} does not exist yet (${cfg.beforeAddress} does not resolve): nothing to lose`);
+            return { ok: problems.length === 0, problems, notes };
+        }
+        const overrideHint = ` (if they are up and caught up, override, audited: annotate this Job's pod ${cfg.overrideAnnotation}; README "Creation order and rolling changes")`;
+        for (const g of voting) {
             const leader = await leaderOf(g);
             if (!leader) {
-                // No reachable member knows a leader: the group does not exist yet (a new cluster) or
-                // every reachable member lost it. Tell them apart by whether any member answered at all.
+                // No member it can ask knows a leader: every one it can see is down or not created, or none
+                // is within reach. Either way nothing says the group survives losing `before`.
                 const answered = [];
-                for (const m of g.members) if ((await detailsOf(m.node)).details) answered.push(m.node);
+                const silent = [];
+                const unseen = [];
+                for (const m of g.members) {
+                    const d = await detailsOf(m.node);
+                    if (d.details) answered.push(m.node);
+                    else if (d.reachable) silent.push(m.node);
+                    else unseen.push(m.node);
+                }
                 if (answered.length) problems.push(`${g.name} has no leader (asked ${answered.join(", ")}): ${cfg.before} must not go down`);
-                else notes.push(`${g.name}: no member reachable from this site reports the group (not formed yet, or elsewhere)`);
+                else
+                    problems.push(
+                        `${g.name}: cannot verify it can lose ${cfg.before}: no member answers` +
+                            (silent.length ? `; not answering: ${silent.join(", ")}` : "") +
+                            (unseen.length ? `; not seen from this site: ${unseen.join(", ")}` : "") +
+                            overrideHint,
+                    );
                 continue;
             }
             const l = await detailsOf(leader);
             if (!l.details) {
-                // The leader's view is out of reach (another site). What can be seen from here still
-                // counts: a voter reachable from here that does not answer, knows no leader or is BEHIND
-                // in its own view is not UP. Voters out of reach are assumed UP (and noted), so this
-                // only ever adds problems, never passes what the leader would refuse.
+                // The leader's view is out of reach (another site, or it does not answer). Only the voters'
+                // own views this Job can see count: one it cannot see, that does not answer, knows no leader
+                // or is BEHIND in its own view is not UP.
                 const up = { PRIMARY: 0, ACTIVE_BACKUP: 0 };
                 const total = { PRIMARY: 0, ACTIVE_BACKUP: 0 };
                 const down = [];
@@ -146,10 +172,8 @@ export async function evaluate(cfg, health, resolves = async () => true) {
                     if (m.node === cfg.before) continue;
                     const d = await detailsOf(m.node);
                     const own = d.details?.[g.name + RAFT_KEYS.leader];
-                    if (!d.reachable) {
-                        unseen.push(m.node);
-                        up[m.role]++;
-                    } else if (!d.details) down.push(`${m.node}=${d.answered ? "NO_RAFT_DETAILS" : "NO_ANSWER"}`);
+                    if (!d.reachable) unseen.push(m.node);
+                    else if (!d.details) down.push(`${m.node}=${d.answered ? "NO_RAFT_DETAILS" : "NO_ANSWER"}`);
                     else if (!own || own === "None") down.push(`${m.node}=NO_LEADER`);
                     else if (d.details[g.name + RAFT_KEYS.status] === "BEHIND") down.push(`${m.node}=BEHIND`);
                     else up[m.role]++;
@@ -157,15 +181,14 @@ export async function evaluate(cfg, health, resolves = async () => true) {
                 const needP = majority(total.PRIMARY);
                 if (up.PRIMARY < needP || (total.ACTIVE_BACKUP > 0 && up.ACTIVE_BACKUP < cfg.minActiveBackups)) {
                     problems.push(
-                        `${g.name} cannot lose ${cfg.before}: without it at most ${up.PRIMARY}/${total.PRIMARY} PRIMARY up (needs ${needP})` +
-                            (total.ACTIVE_BACKUP ? `, at most ${up.ACTIVE_BACKUP}/${total.ACTIVE_BACKUP} ACTIVE_BACKUP up (needs ${cfg.minActiveBackups})` : "") +
-                            ` in their own views (leader ${leader} not reachable from here); not UP: ${down.join(", ")}`,
+                        `${g.name} cannot lose ${cfg.before}: without it ${up.PRIMARY}/${total.PRIMARY} PRIMARY seen UP (needs ${needP})` +
+                            (total.ACTIVE_BACKUP ? `, ${up.ACTIVE_BACKUP}/${total.ACTIVE_BACKUP} ACTIVE_BACKUP seen UP (needs ${cfg.minActiveBackups})` : "") +
+                            ` in their own views (leader ${leader} not reachable from here)` +
+                            (down.length ? `; not UP: ${down.join(", ")}` : "") +
+                            (unseen.length ? `; not seen from this site: ${unseen.join(", ")}${overrideHint}` : ""),
                     );
                 } else {
-                    notes.push(
-                        `${g.name}: leader ${leader} not reachable from this site; checked the voters' own views` +
-                            (unseen.length ? `, assumed UP without a view from here: ${unseen.join(", ")}` : ""),
-                    );
+                    notes.push(`${g.name}: leader ${leader} not reachable from this site; enough voters UP in their own views` + (unseen.length ? ` without counting ${unseen.join(", ")} (not seen from here)` : ""));
                 }
                 continue;
             }
