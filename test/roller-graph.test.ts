@@ -26,7 +26,7 @@ import { AxonServerCluster } from "../components/axonserver/cluster";
 import { kubernetesPlacer } from "../components/kubernetes/kubernetesPlacer";
 import * as path from "node:path";
 import { createRollers } from "../components/kubernetes/roller";
-import { GATE_SCRIPT, ROLLER_SCRIPT } from "../components/kubernetes/rollingGate";
+import { chainRestartFingerprint, GATE_SCRIPT, ROLLER_SCRIPT } from "../components/kubernetes/rollingGate";
 import { KubernetesHost } from "../components/platform/host";
 import { retainedStorageClassArgs } from "../components/platform/storageClass";
 import { Topology } from "../components/topology/model";
@@ -52,8 +52,12 @@ const inputs = (r: ResourceRecord): J => unwrapSecrets(r.inputs);
  * PRIMARY nodes last, `us`'s ACTIVE_BACKUP nodes between).
  */
 function topology(): Topology {
-    return buildTopology({
-        environment: "rg",
+    return buildTopology(topologyInput("rg"));
+}
+
+function topologyInput(environment: string): Parameters<typeof buildTopology>[0] {
+    return {
+        environment,
         sites: [
             { name: "eu", region: "eu-west-1", zones: ["eu-west-1a", "eu-west-1b", "eu-west-1c"] },
             { name: "us", region: "us-east-1", zones: ["us-east-1a", "us-east-1b"] },
@@ -64,7 +68,7 @@ function topology(): Topology {
             _admin: { p1: "PRIMARY", p2: "PRIMARY", p3: "PRIMARY" },
             orders: { p1: "PRIMARY", p2: "PRIMARY", p3: "PRIMARY", ab1: "ACTIVE_BACKUP", ab2: "ACTIVE_BACKUP", sec: "SECONDARY", vm: "PASSIVE_BACKUP" },
         },
-    });
+    };
 }
 
 function host(site: string): KubernetesHost {
@@ -334,5 +338,26 @@ describe("roller Job names (mocks): a new run exactly when a segment's pod templ
         assert.equal(after[0], before[0]);
         assert.notEqual(after[1], before[1], "us-1 (ab1, ab2) runs again");
         assert.equal(after[2], before[2]);
+    });
+});
+
+describe("gates run again when a StatefulSet is replaced (chainRestartFingerprint)", () => {
+    // The API server forbids "updates to statefulset spec for fields other than 'replicas', 'ordinals',
+    // 'template', 'updateStrategy', 'revisionHistoryLimit', 'persistentVolumeClaimRetentionPolicy' and
+    // 'minReadySeconds'" (kubernetes pkg/apis/apps/validation/validation.go `ValidateStatefulSetUpdate`), so
+    // Pulumi replaces the StatefulSet and its pod restarts in the chain: the gates around it must run again.
+    const p1 = (t: Topology) => t.nodes.find((n) => n.name === "p1")!;
+    const base = topology();
+    const fp = chainRestartFingerprint(base, p1(base));
+    it("changes with the selector and the claims' labels (both derive from the environment)", () => {
+        const other = buildTopology(topologyInput("rg2"));
+        assert.notEqual(chainRestartFingerprint(other, p1(other)), fp);
+    });
+    it("changes with a volume size, not with the pod template (image: OnDelete, the roller restarts it)", () => {
+        const t = topology();
+        const bigger = { ...t, nodes: t.nodes.map((n) => (n.name === "p1" ? { ...n, volumes: { ...n.volumes, events: "999Gi" } } : n)) };
+        assert.notEqual(chainRestartFingerprint(bigger, p1(bigger)), fp);
+        const image = { ...t, axonServer: { ...t.axonServer, image: "axoniq/axonserver-enterprise:9999.1.0-nonroot" } };
+        assert.equal(chainRestartFingerprint(image, p1(image)), fp);
     });
 });

@@ -26,7 +26,8 @@ import { gateSitesOfVmSite } from "../topology/connectivity";
 import { ROLLING_KEYS } from "../topology/identity";
 import { nodeAddress } from "../topology/naming";
 import { registryImage } from "../topology/images";
-import { recommendedLabels } from "../platform/labels";
+import { nodeLabels, nodePodSelector, recommendedLabels } from "../platform/labels";
+import { volumeClaimTemplates } from "./podSpec";
 
 /** The gate script, shipped in a ConfigMap and run with `node`. */
 export const GATE_SCRIPT_FILE = "rollingGate.mjs";
@@ -144,12 +145,25 @@ export function nodeFingerprint(t: Topology, node: AxonNode): string {
 
 /**
  * What restarts a node while `pulumi up` walks the creation chain: a VM's whole configuration (any change
- * replaces the instance), a StatefulSet's volume claims (they cannot be updated: the StatefulSet is
- * replaced, its pod starts anew). A pod template change restarts nothing there (`OnDelete`).
+ * replaces the instance); for a StatefulSet, the fields that cannot be updated, whose change makes Pulumi
+ * replace it so its pod starts anew. The API server forbids "updates to statefulset spec for fields other
+ * than 'replicas', 'ordinals', 'template', 'updateStrategy', 'revisionHistoryLimit',
+ * 'persistentVolumeClaimRetentionPolicy' and 'minReadySeconds'" (kubernetes
+ * pkg/apis/apps/validation/validation.go, `ValidateStatefulSetUpdate`): here `serviceName`
+ * (the headless Service, named as the node), `selector`, `podManagementPolicy` (not set: the default) and
+ * `volumeClaimTemplates` (sizes, tier, labels), built with the functions AxonServerNode builds them with.
+ * A pod template change restarts nothing there (`OnDelete`).
  */
 export function chainRestartFingerprint(t: Topology, node: AxonNode): string {
     if (node.platform === "vm") return nodeFingerprint(t, node);
-    return createHash("sha256").update(JSON.stringify(["statefulset", node.volumes, node.storage])).digest("hex");
+    const tierNames = { fast: "fast", standard: "standard", cold: "cold" } as const;
+    const immutable = {
+        serviceName: node.name,
+        selector: nodePodSelector(t.environment, node.site, node.name),
+        podManagementPolicy: null,
+        volumeClaimTemplates: volumeClaimTemplates({ node, storageClassNames: tierNames, labels: nodeLabels(t.environment, node.site, node.name, "server") }),
+    };
+    return createHash("sha256").update(JSON.stringify(["statefulset", immutable])).digest("hex");
 }
 
 /** Job name: `<after>-gate-<10 hex>`, at most 63 characters (it is also a label value). */
