@@ -433,8 +433,8 @@ const EXPECTED_COUNTS: Record<string, number> = {
     "kubernetes:batch/v1:Job": 3 + 2, // rolling gates axon-1 → axon-2 → axon-3 → axon-dr-1; a roller per site
     "kubernetes:core/v1:Secret": 4 + 2, // TLS per node, tokens per site
     "kubernetes:core/v1:Namespace": 2,
-    "kubernetes:core/v1:ServiceAccount": 2 + 2, // per site: the Axon pods', the roller's
-    "kubernetes:rbac.authorization.k8s.io/v1:Role": 2, // the roller's, per site
+    "kubernetes:core/v1:ServiceAccount": 2 + 2, // per site the Axon pods'; per roller (one per site here) its own
+    "kubernetes:rbac.authorization.k8s.io/v1:Role": 2, // per roller: its own segment's pods and StatefulSets
     "kubernetes:rbac.authorization.k8s.io/v1:RoleBinding": 2,
     "kubernetes:networking.k8s.io/v1:NetworkPolicy": 2 + 4, // per site, and per node for what its NLB forwards
     "kubernetes:policy/v1:PodDisruptionBudget": 2,

@@ -230,7 +230,7 @@ const EXPECTED_COUNTS: Record<string, number> = {
     "kubernetes:core/v1:Service": 3 * 3,
     // Per site: namespace, service account, token Secret (no license Secret: unlicensed), PDB, policy.
     "kubernetes:core/v1:Namespace": 1,
-    "kubernetes:core/v1:ServiceAccount": 1 + 1, // + the roller's, with its Role and RoleBinding
+    "kubernetes:core/v1:ServiceAccount": 1 + 1, // + the one roller's, with its Role and RoleBinding
     "kubernetes:rbac.authorization.k8s.io/v1:Role": 1,
     "kubernetes:rbac.authorization.k8s.io/v1:RoleBinding": 1,
     "kubernetes:core/v1:Secret": 1,

@@ -459,9 +459,9 @@ const EXPECTED_COUNTS: Record<string, number> = {
     "kubernetes:batch/v1:Job": 7 + 3, // a rolling gate between every two consecutive nodes of eight; a roller per visit of a site in update order
     "kubernetes:core/v1:Secret": 7 + 2, // TLS per node, tokens per site
     "kubernetes:core/v1:Namespace": 2,
-    "kubernetes:core/v1:ServiceAccount": 2 + 2, // per site: the Axon pods', the roller's
-    "kubernetes:rbac.authorization.k8s.io/v1:Role": 2, // the roller's, per site
-    "kubernetes:rbac.authorization.k8s.io/v1:RoleBinding": 2,
+    "kubernetes:core/v1:ServiceAccount": 2 + 3, // per site the Axon pods'; per roller (three segments) its own
+    "kubernetes:rbac.authorization.k8s.io/v1:Role": 3, // per roller: its own segment's pods and StatefulSets
+    "kubernetes:rbac.authorization.k8s.io/v1:RoleBinding": 3,
     "kubernetes:networking.k8s.io/v1:NetworkPolicy": 2 + 2, // per site, and per EKS node for what its NLB forwards
     "kubernetes:policy/v1:PodDisruptionBudget": 3, // gcp-euw4: PRIMARY and non-voting classes; aws-euw1: ACTIVE_BACKUP
     "random:index/randomPassword:RandomPassword": 2 + 2 * 4, // tokens; a pre-shared key per tunnel
