@@ -470,9 +470,9 @@ describe("kubernetes: AxonServerCluster across zones, sites and a VM", () => {
             [T.cm]: 5 + 1 + 2, // the client config only where clients are (eu-west-1); the gate script per site
             [T.secret]: 5 + 2 * 2, // TLS per node; tokens + license per site
             [T.ns]: 2,
-            [T.sa]: 2 + 2, // per site: the Axon pods', the roller's
-            "kubernetes:rbac.authorization.k8s.io/v1:Role": 2,
-            "kubernetes:rbac.authorization.k8s.io/v1:RoleBinding": 2,
+            [T.sa]: 2 + 3, // per site the Axon pods'; per roller (three) its own
+            "kubernetes:rbac.authorization.k8s.io/v1:Role": 3, // per roller: its segment's pods and StatefulSets
+            "kubernetes:rbac.authorization.k8s.io/v1:RoleBinding": 3,
             [T.pdb]: 3, // eu: PRIMARY and ACTIVE_BACKUP classes; us: one class
             // a gate between every two consecutive nodes of six (the VM's own gates run on a Kubernetes
             // site); a roller per visit of a site in update order
