@@ -20,7 +20,7 @@ interface Evaluation {
     notes: string[];
 }
 interface GateModule {
-    evaluate(cfg: object, health: (node: string) => Promise<object | null>, resolves?: (name: string) => Promise<boolean>): Promise<Evaluation>;
+    evaluate(cfg: object, health: (node: string) => Promise<object | null>, resolves?: (name: string) => Promise<boolean | null>): Promise<Evaluation>;
     overrideFrom(text: string, key: string): string | null;
 }
 
@@ -190,8 +190,9 @@ describe("rolling gate (script against a loopback stub of Axon's /actuator/healt
         const r = await gate.evaluate(c, health, async () => false);
         assert.equal(r.ok, true, r.problems.join("; "));
         assert.deepEqual(r.notes, ["a3 does not exist yet (a3-http.axonserver.svc.cluster.local does not resolve): nothing to lose"]);
-        // It resolves (it exists) but nobody answers: fail closed.
+        // It resolves (it exists) but nobody answers: fail closed. A DNS error (null) proves nothing either.
         assert.equal((await gate.evaluate(c, health, async () => true)).ok, false);
+        assert.equal((await gate.evaluate(c, health, async () => null)).ok, false);
     });
 
     it("fails closed when Axon's health has no raft details for the node it must check", async () => {

@@ -44,6 +44,10 @@ const majority = (n) => Math.floor(n / 2) + 1;
  * One evaluation. `health(node)` resolves to the parsed `/actuator/health` body, or null when the node
  * cannot be reached from here. Returns `{ ok, problems, notes }`.
  */
+/**
+ * `resolves(name)`: true when the name resolves, false when it does not exist, null when DNS failed
+ * otherwise (a name that must resolve then counts as not resolving; a `beforeAddress` as existing).
+ */
 export async function evaluate(cfg, health, resolves = async () => true) {
     const problems = [];
     const notes = [];
@@ -128,7 +132,8 @@ export async function evaluate(cfg, health, resolves = async () => true) {
         });
         // A node that does not exist yet (its in-cluster or private DNS name does not resolve: the
         // creation chain has not reached it) is nothing its groups can lose.
-        if (voting.length && cfg.beforeAddress && !(await resolves(cfg.beforeAddress))) {
+        // Only a definite "no such name" counts; a DNS error (null) proves nothing.
+        if (voting.length && cfg.beforeAddress && (await resolves(cfg.beforeAddress)) === false) {
             notes.push(`${cfg.before} does not exist yet (${cfg.beforeAddress} does not resolve): nothing to lose`);
             return { ok: problems.length === 0, problems, notes };
         }
@@ -249,13 +254,14 @@ export async function httpHealth(url, timeoutMs) {
     }
 }
 
+/** true: the name resolves; false: it does not exist (ENOTFOUND/ENODATA); null: DNS failed otherwise. */
 async function resolveName(name) {
     const dns = await import("node:dns/promises");
     try {
         await dns.lookup(name);
         return true;
-    } catch {
-        return false;
+    } catch (e) {
+        return e?.code === "ENOTFOUND" || e?.code === "ENODATA" ? false : null;
     }
 }
 
