@@ -25,12 +25,12 @@ import type { NodePlacer } from "../components/axonserver/placement";
 import { AxonServerCluster } from "../components/axonserver/cluster";
 import { kubernetesPlacer } from "../components/kubernetes/kubernetesPlacer";
 import * as path from "node:path";
-import { createRollers } from "../components/kubernetes/roller";
+import { createRollers, rollerConfig } from "../components/kubernetes/roller";
 import { chainRestartFingerprint, GATE_SCRIPT, ROLLER_SCRIPT } from "../components/kubernetes/rollingGate";
 import { KubernetesHost } from "../components/platform/host";
 import { retainedStorageClassArgs } from "../components/platform/storageClass";
 import { Topology } from "../components/topology/model";
-import { rollerSegments, updateOrder } from "../components/topology/rolling";
+import { rollerSegments, unverifiableRollerNodes, updateOrder } from "../components/topology/rolling";
 import { MockRun, ofType, ResourceRecord, runUnderMocks, unwrapSecrets } from "../tools/harness/mocks";
 import { buildTopology } from "./fixtures/topologies";
 
@@ -306,12 +306,12 @@ function stubApi(statefulSets: string[]) {
     return { api, calls };
 }
 
-/** Axon's `/actuator/health` for a healthy cluster: the first PRIMARY of each group leads, everyone UP. */
-function healthyAxon(groups: J[], node: string): object {
+/** Axon's `/actuator/health` for a healthy cluster: `leaderOf(group)` (default its first PRIMARY) leads, everyone UP. */
+function healthyAxon(groups: J[], node: string, leaderOf: (g: J) => string = (g) => g.members.find((m: J) => m.role === "PRIMARY").node): object {
     const details: Record<string, string> = {};
     for (const g of groups) {
         if (!g.members.some((m: J) => m.node === node)) continue;
-        const leader = g.members.find((m: J) => m.role === "PRIMARY").node;
+        const leader = leaderOf(g);
         details[`${g.name}.leader`] = leader;
         if (node === leader) for (const m of g.members) if (m.node !== node) details[`${g.name}.follower.${m.node}.status`] = "UP";
     }
@@ -359,5 +359,33 @@ describe("gates run again when a StatefulSet is replaced (chainRestartFingerprin
         assert.notEqual(chainRestartFingerprint(bigger, p1(bigger)), fp);
         const image = { ...t, axonServer: { ...t.axonServer, image: "axoniq/axonserver-enterprise:9999.1.0-nonroot" } };
         assert.equal(chainRestartFingerprint(image, p1(image)), fp);
+    });
+});
+
+describe("roller steps the Job cannot verify (report `needsOverride`) match what the gate script decides", () => {
+    // The script is the rule: in a healthy cluster, a step passes by itself exactly when it passes
+    // whichever PRIMARY leads (only a PRIMARY can lead); the report must name the others.
+    it("names exactly the nodes whose 'can be lost' check fails in a healthy cluster for some leader", async () => {
+        const gate = (await importEsm(path.resolve(__dirname, "../components/kubernetes/gate/rollingGate.mjs"))) as {
+            evaluate(cfg: object, health: (n: string) => Promise<object | null>): Promise<{ ok: boolean; problems: string[] }>;
+        };
+        const t = topology();
+        let blindSeen = 0;
+        for (const segment of rollerSegments(t)) {
+            const cfg = rollerConfig(t, segment);
+            const expected = unverifiableRollerNodes(t, segment);
+            blindSeen += expected.length;
+            for (const { node } of cfg.nodes) {
+                const primaries = [...new Set(cfg.groups.flatMap((g) => g.members.filter((m) => m.role === "PRIMARY").map((m) => m.node)))];
+                let passesAlways = true;
+                for (const leader of primaries) {
+                    const leaderOf = (g: J) => (g.members.some((m: J) => m.node === leader && m.role === "PRIMARY") ? leader : g.members.find((m: J) => m.role === "PRIMARY").node);
+                    const r = await gate.evaluate({ ...cfg, after: undefined, before: node, mustResolve: [] }, async (n) => healthyAxon(cfg.groups, n, leaderOf));
+                    passesAlways &&= r.ok;
+                }
+                assert.equal(!passesAlways, expected.includes(node), `${segment.site}-${segment.index} ${node}: script ${passesAlways ? "passes" : "stops"}, report says ${expected.includes(node) ? "override" : "none"}`);
+            }
+        }
+        assert.ok(blindSeen > 0, "the fixture has a segment (us: ACTIVE_BACKUP, PRIMARY on eu) that needs the override");
     });
 });

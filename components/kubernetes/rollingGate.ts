@@ -22,7 +22,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { renderAxonServerProperties } from "../axonserver/render/properties";
 import { AxonNode, PORTS, Topology } from "../topology/model";
-import { gateSitesOfVmSite } from "../topology/connectivity";
+import { gateSitesOfVmSite, nodesVisibleFromSite } from "../topology/connectivity";
 import { ROLLING_KEYS } from "../topology/identity";
 import { nodeAddress } from "../topology/naming";
 import { registryImage } from "../topology/images";
@@ -107,10 +107,8 @@ export function gateSite(after: AxonNode, before: AxonNode, t?: Topology): strin
  * another cluster): the gate then relies on the group leader's view or the voters' own views it can see.
  */
 export function gateEndpoints(t: Topology, site: string): Record<string, string> {
-    const vmSites = new Set(t.sites.filter((s) => gateSitesOfVmSite(t, s).some((g) => g.name === site)).map((s) => s.name));
     return Object.fromEntries(
-        t.nodes
-            .filter((n) => (n.site === site && n.platform !== "vm") || (n.platform === "vm" && vmSites.has(n.site)))
+        nodesVisibleFromSite(t, site)
             .map((n) => [
                 n.name,
                 n.platform === "vm" ? `http://${nodeAddress(t, n).fqdn}:${PORTS.http}` : `http://${n.name}-http.${t.kubernetes.namespace}.svc.cluster.local:${PORTS.http}`,

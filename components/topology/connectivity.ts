@@ -3,7 +3,7 @@
  * Derived from the topology only; the cloud components turn it into peerings, VPNs, firewall rules,
  * security groups and NetworkPolicies. Pure functions, no Pulumi import.
  */
-import { ADMIN_GROUP, PORTS, Role, Site, Topology } from "./model";
+import { ADMIN_GROUP, AxonNode, PORTS, Role, Site, Topology } from "./model";
 
 /** Roles a client application may connect to (Axon Server's `allowsClientConnect`). */
 export const CLIENT_ROLES: readonly Role[] = ["PRIMARY", "MESSAGING_ONLY"];
@@ -137,6 +137,17 @@ export function gateSitesOfVmSite(topology: Topology, vmSite: Site): Site[] {
         for (const s of sites) if (s.platform !== "vm") names.add(s.name);
     }
     return topology.sites.filter((s) => names.has(s.name));
+}
+
+/**
+ * Nodes whose `/actuator/health` (8024) a gate or roller Job on Kubernetes site `site` can ask: the
+ * site's own Kubernetes nodes (in-cluster Service) and the VM nodes whose firewall admits the site on
+ * 8024 (`gateSitesOfVmSite`). A node on another Kubernetes site is out of reach: its 8024 is a ClusterIP
+ * of another cluster.
+ */
+export function nodesVisibleFromSite(topology: Topology, site: string): AxonNode[] {
+    const vmSites = new Set(topology.sites.filter((s) => gateSitesOfVmSite(topology, s).some((g) => g.name === site)).map((s) => s.name));
+    return topology.nodes.filter((n) => (n.site === site && n.platform !== "vm") || (n.platform === "vm" && vmSites.has(n.site)));
 }
 
 /** Whether a node is reached from outside its own site (peers or clients elsewhere). */

@@ -17,7 +17,7 @@ import {
 } from "./analysis";
 import { licenseIssues, licenseNote } from "./license";
 import { ConfigIssue, LoadResult, Role } from "./model";
-import { creationOrderExplained, rollerSegments, rollingOrderExplained, updateOrderExplained } from "./rolling";
+import { creationOrderExplained, rollerSegments, rollingOrderExplained, unverifiableRollerNodes, updateOrderExplained } from "./rolling";
 
 export interface ReportNode {
     name: string;
@@ -51,6 +51,11 @@ export interface ReportRoller {
     nodes: string[];
     /** Node restarted just before; the roller first waits until Axon reports it back. */
     after?: string;
+    /**
+     * Nodes whose step the Job cannot verify (voters of their groups on another Kubernetes cluster): each
+     * stops for the audited override on every rolling change (README, "What a Job can see").
+     */
+    needsOverride?: string[];
 }
 
 export interface TopologyReport {
@@ -128,7 +133,10 @@ export function buildReport(result: LoadResult, stack?: string): TopologyReport 
     report.updateOrder = updateOrderExplained(topology);
     report.leastCriticalOrder = rollingOrderExplained(topology);
     report.gates = report.creationOrder.slice(1).map((e, i) => ({ after: report.creationOrder[i].node, before: e.node }));
-    report.rollers = rollerSegments(topology).map((r) => ({ site: r.site, nodes: [...r.nodes], ...(r.after !== undefined ? { after: r.after } : {}) }));
+    report.rollers = rollerSegments(topology).map((r) => {
+        const blind = unverifiableRollerNodes(topology, r);
+        return { site: r.site, nodes: [...r.nodes], ...(r.after !== undefined ? { after: r.after } : {}), ...(blind.length ? { needsOverride: blind } : {}) };
+    });
     report.disruptionBudgets = siteDisruptionBudgets(topology);
     report.drains = drainAnalysis(topology, report.disruptionBudgets);
     return report;
@@ -242,6 +250,9 @@ export function renderReportText(report: TopologyReport): string {
     report.updateOrder.forEach((e, i) => out.push(...wrap(`${i + 1}. ${e.node}: ${e.rank}`, "  ", "     ")));
     for (const r of report.rollers) {
         out.push(...wrap(`roller on ${r.site}: ${r.nodes.join(" -> ")}${r.after ? ` (after ${r.after} is back)` : ""}`, "  ", "    "));
+        if (r.needsOverride) {
+            out.push(...wrap(`needs the audited override at ${r.needsOverride.join(", ")}: voters of their groups are on another Kubernetes cluster, out of the Job's view`, "    ", "      "));
+        }
     }
     out.push(
         "  Each roller step: the node's groups can lose it; its pod is deleted; the new pod is Ready;",

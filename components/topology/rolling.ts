@@ -34,6 +34,7 @@
  * `leastCriticalOrder` is the same rule over every node regardless of platform: the order to stop
  * nodes by hand (e.g. before a restore).
  */
+import { nodesVisibleFromSite } from "./connectivity";
 import { ADMIN_GROUP, AxonNode, Role, Topology } from "./model";
 
 /** 0 = never votes, 1 = votes but cannot lead, 2 = can lead (Axon Server's Raft roles). */
@@ -171,4 +172,28 @@ export function rollerSegments(topology: Topology): RollerSegment[] {
         previous = node.name;
     }
     return segments.map((s, index) => ({ ...s, index }));
+}
+
+/**
+ * Nodes of a roller segment whose step the Job cannot verify on its own when its group's leader is out of
+ * view, so it stops for the audited override. The Job sees only `nodesVisibleFromSite`; a voter it cannot
+ * see counts as not UP (the gate script fails closed). A step is always verifiable when every PRIMARY of
+ * the node's voting groups is in view (the leader is a PRIMARY), or when the voters in view, without the
+ * node, are a PRIMARY majority and `minActiveBackups` ACTIVE_BACKUP nodes (if the group has any).
+ */
+export function unverifiableRollerNodes(topology: Topology, segment: Pick<RollerSegment, "site" | "nodes">): string[] {
+    const visible = new Set(nodesVisibleFromSite(topology, segment.site).map((n) => n.name));
+    const majority = (n: number) => Math.floor(n / 2) + 1;
+    return segment.nodes.filter((node) =>
+        topology.replicationGroups.some((g) => {
+            const role = g.members.find((m) => m.node === node)?.role;
+            if (role !== "PRIMARY" && role !== "ACTIVE_BACKUP") return false;
+            const primaries = g.members.filter((m) => m.role === "PRIMARY");
+            if (primaries.every((m) => visible.has(m.node))) return false;
+            const backups = g.members.filter((m) => m.role === "ACTIVE_BACKUP");
+            const seen = (ms: typeof primaries) => ms.filter((m) => m.node !== node && visible.has(m.node)).length;
+            const enough = seen(primaries) >= majority(primaries.length) && (backups.length === 0 || seen(backups) >= topology.axonServer.minActiveBackups);
+            return !enough;
+        }),
+    );
 }
