@@ -257,6 +257,42 @@ describe("stack dev (Pulumi.dev.yaml, end to end under mocks)", () => {
             }
         });
 
+        // A node's NodePorts must not depend on the other nodes: a changed healthCheckNodePort replaces the
+        // Service (the API server forbids changing it while type is LoadBalancer with externalTrafficPolicy
+        // Local: k8s.io/kubernetes pkg/apis/core/validation/validation.go
+        // `validateServiceExternalTrafficFieldsUpdate`), and the replacement cannot take a port the removed
+        // node's Service still holds ("provided port is already allocated"); meanwhile the node's NLB would
+        // forward to another node's ports.
+        describe("a node's NodePorts and target groups do not depend on the other nodes", () => {
+            type Ports = { service: J; targetGroups: J[] };
+            const portsOf = (records: ResourceRecord[], node: string): Ports => {
+                const svc = one(records, "kubernetes:core/v1:Service", `dev-${node}-internal-lb`).inputs as J;
+                return {
+                    service: { nodePorts: (svc.spec.ports as J[]).map((p) => [p.port, p.nodePort]), healthCheckNodePort: svc.spec.healthCheckNodePort },
+                    targetGroups: ofType(records, "aws:lb/targetGroup:TargetGroup")
+                        .filter((r) => r.name.startsWith(`dev-${SITE_OF[node]}-nlb-${node}-`))
+                        .map((r) => [r.name, (r.inputs as J).name, (r.inputs as J).port, (r.inputs as J).healthCheck.port])
+                        .sort(),
+                };
+            };
+            const devConfig = () => structuredClone(readStackFile("dev").config) as Record<string, J>;
+
+            it("removing the first node of an EKS site changes nothing of the site's other nodes", async () => {
+                const { nodes, replicationGroups: groups } = devConfig();
+                const without = (nodes as J[]).filter((n) => n.name !== "axon-1");
+                for (const g of groups as J[]) delete g.members["axon-1"];
+                const removed = await runStack("dev", { config: { nodes: without, replicationGroups: groups } });
+                assert.equal(ofType(removed.records, "kubernetes:core/v1:Service").filter((r) => r.name === "dev-axon-1-internal-lb").length, 0);
+                for (const node of ["axon-2", "axon-3", "axon-dr-1"]) assert.deepEqual(portsOf(removed.records, node), portsOf(run.records, node), node);
+            });
+
+            it("reordering the nodes changes no node's NodePorts or target groups", async () => {
+                const { nodes } = devConfig();
+                const reordered = await runStack("dev", { config: { nodes: [...(nodes as J[])].reverse() } });
+                for (const node of NODES) assert.deepEqual(portsOf(reordered.records, node), portsOf(run.records, node), node);
+            });
+        });
+
         it("points the node's DNS name at its NLB, known when the NLB is created (no Service status)", () => {
             for (const node of NODES) {
                 const record = one(run.records, "aws:route53/record:Record", `dev-aws-dns-${node}.dev.axon.internal`);
