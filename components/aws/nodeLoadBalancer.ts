@@ -10,7 +10,7 @@
  *   listener and an instance target group per Axon port (the node's NodePort, client IP preservation
  *   off), the health check on the Service's `healthCheckNodePort`, and the target groups attached to the
  *   Auto Scaling group of the node group of the node's zone;
- * - one rule on the workers' security group: the site's NodePort block from the NLBs' group only.
+ * - one rule on the workers' security group: the NodePort block of every slot from the NLBs' group only.
  */
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
@@ -21,9 +21,9 @@ import {
     forwardedPorts,
     loadBalancerSubnetCidrs,
     nodeLoadBalancerName,
+    nodePortBlock,
     nodePortsOf,
     nodeTargetGroupName,
-    siteNodePortRange,
     usesNodeLoadBalancers,
 } from "../topology/loadBalancers";
 import { AxonNode, PORTS, Site, Topology } from "../topology/model";
@@ -104,14 +104,14 @@ export class NodeLoadBalancers extends pulumi.ComponentResource {
         const o: pulumi.CustomResourceOptions = { parent: this, provider };
         const tags = (n: string, node?: string) => ({ ...awsSiteTags(topology, site, n), ...(node ? { [CLOUD_KEYS.node]: node } : {}) });
         const nodes = topology.nodes.filter((n) => n.site === site.name);
-        const range = siteNodePortRange(topology, site.name);
+        const range = nodePortBlock();
         const sourceCidrs = loadBalancerSubnetCidrs(site.cidr, site.zones);
         if (!sourceCidrs) throw new Error(`site ${site.name}: ${site.cidr} leaves no room for load balancer subnets`); // the loader rejects it
 
         const loadBalancers: Record<string, aws.lb.LoadBalancer> = {};
         const targetGroups: Record<string, aws.lb.TargetGroup[]> = {};
         const out: Record<string, NodeLoadBalancer> = {};
-        if (nodes.length > 0 && range) {
+        if (nodes.length > 0) {
             this.securityGroup = createNlbSecurityGroup(name, args, range, o, tags);
             this.ingressRules = new AwsIngressRules(
                 `${name}-sg-in`,
@@ -139,8 +139,9 @@ type Tags = (name: string, node?: string) => Record<string, string>;
 
 /**
  * The security group of the site's NLBs (security groups can only be given to an NLB when it is created)
- * and the two rules that tie it to the workers: the NLBs reach the site's NodePort block, and the workers
- * admit that block from the NLBs only, in one rule for the whole site.
+ * and the two rules that tie it to the workers: the NLBs reach the NodePort block of every slot, and the
+ * workers admit that block from the NLBs only, in one rule for the whole site. The block does not depend
+ * on the nodes, so adding or removing one leaves both rules alone.
  */
 function createNlbSecurityGroup(
     name: string,
@@ -178,7 +179,7 @@ function createNodeLoadBalancer(
     tags: Tags,
 ): { loadBalancer: aws.lb.LoadBalancer; targetGroups: aws.lb.TargetGroup[]; resources: pulumi.Resource[] } {
     const { topology, site, network } = args;
-    const ports = nodePortsOf(topology, node);
+    const ports = nodePortsOf(node);
     const base = `${name}-${node.name}`;
     const loadBalancer = new aws.lb.LoadBalancer(
         base,

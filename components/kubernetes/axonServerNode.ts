@@ -332,7 +332,7 @@ export class AxonServerNode extends pulumi.ComponentResource {
         );
 
         if (host.internalLoadBalancer === "aws-nlb") {
-            const lb = this.awsNodeLoadBalancer(name, t, node, host, selector, meta, servicePort);
+            const lb = this.awsNodeLoadBalancer(name, node, host, selector, meta, servicePort);
             this.internalLoadBalancer = lb.service;
             this.loadBalancerNetworkPolicy = lb.networkPolicy;
             this.loadBalancerHostname = lb.hostname;
@@ -423,7 +423,6 @@ export class AxonServerNode extends pulumi.ComponentResource {
      */
     private awsNodeLoadBalancer(
         name: string,
-        t: Topology,
         node: AxonNode,
         host: KubernetesHost,
         selector: Record<string, string>,
@@ -432,7 +431,7 @@ export class AxonServerNode extends pulumi.ComponentResource {
     ): { service: k8s.core.v1.Service; networkPolicy: k8s.networking.v1.NetworkPolicy; hostname: pulumi.Output<string> } {
         const nlb = host.nodeLoadBalancers?.[node.name];
         if (nlb === undefined) throw new Error(`node ${node.name}: site ${node.site} made no load balancer for it`);
-        const ports = nodePortsOf(t, node);
+        const ports = nodePortsOf(node);
         const service = new k8s.core.v1.Service(
             `${name}-internal-lb`,
             {
@@ -456,8 +455,14 @@ export class AxonServerNode extends pulumi.ComponentResource {
             {
                 parent: this,
                 dependsOn: [this.statefulSet, ...nlb.resources],
-                // Immutable once set (ServiceSpec): a Service made by an older version of this program
-                // (in-tree NLB, no class) is replaced, and the fixed name needs the old one gone first.
+                // The API server refuses to change either in place: `loadBalancerClass` "may not change once
+                // set" while the type stays LoadBalancer, and `healthCheckNodePort` is "field is immutable"
+                // while type LoadBalancer and externalTrafficPolicy Local (k8s.io/kubernetes
+                // pkg/apis/core/validation/validation.go, ValidateServiceUpdate: validateLoadBalancerClassField
+                // and validateServiceExternalTrafficFieldsUpdate). A Service made by an older version of this
+                // program (in-tree NLB, no class) is therefore replaced, and its fixed name and NodePorts need
+                // the old one gone first. A node's ports come from its `nodePortSlot`, so no other node's
+                // change ever replaces this Service.
                 replaceOnChanges: ["spec.loadBalancerClass", "spec.healthCheckNodePort"],
                 deleteBeforeReplace: true,
             },

@@ -519,6 +519,7 @@ function buildTopology(p: ParsedConfig, sections: Record<string, unknown>, group
             name: n.name,
             site: n.site,
             ...(n.zone !== undefined ? { zone: n.zone } : {}),
+            ...(n.nodePortSlot !== undefined ? { nodePortSlot: n.nodePortSlot } : {}),
             region: site.region,
             cloud: site.cloud,
             platform: site.platform,

@@ -42,40 +42,119 @@ export interface NodePorts {
 /** Ports a node takes: `grpc`, `internalGrpc`, `healthCheck`. */
 const PORTS_PER_NODE = 3;
 
+/**
+ * The NodePort slots of an EKS site: slot `s` is the three ports `30000 + 3s`, `+1`, `+2`, so the 28 slots
+ * 0-27 fill the static band 30000-30085 (its last two ports stay unused). A node's slot is config
+ * (`nodes[].nodePortSlot`), not its position in the list: a node keeps its ports however other nodes are
+ * added, removed or reordered.
+ */
+export const NODE_PORT_SLOTS: Limit<{ readonly count: number; readonly portsPerSlot: number }> = {
+    value: {
+        count: Math.floor((NODE_PORT_RANGE.value.staticBandEnd - NODE_PORT_RANGE.value.min + 1) / PORTS_PER_NODE),
+        portsPerSlot: PORTS_PER_NODE,
+    },
+    source: NODE_PORT_RANGE.source,
+};
+
+/** Why `nodes[].nodePortSlot` is 0-27: slot `s` is three ports, 28 slots fill the static band (with the source). */
+export function nodePortSlotWhy(): string {
+    return (
+        `slot s is the NodePorts ${NODE_PORT_RANGE.value.min} + ${PORTS_PER_NODE}s, +1, +2; ${NODE_PORT_SLOTS.value.count} slots fill the static NodePort band ` +
+        `${NODE_PORT_RANGE.value.min}-${NODE_PORT_RANGE.value.staticBandEnd}, ${NODE_PORT_SLOTS.source}`
+    );
+}
+
+/** The allowed values of `nodes[].nodePortSlot`, with their source. */
+function nodePortSlotRangeText(): string {
+    return `an integer from 0 to ${NODE_PORT_SLOTS.value.count - 1} (${nodePortSlotWhy()})`;
+}
+
 /** Sites whose nodes get a per-node NLB with fixed NodePorts. */
 export function usesNodeLoadBalancers(site: Pick<Site, "cloud" | "platform">): boolean {
     return site.cloud === "aws" && site.platform === "eks";
 }
 
+/** The NodePorts of a slot. */
+export function slotNodePorts(slot: number): NodePorts {
+    const base = NODE_PORT_RANGE.value.min + PORTS_PER_NODE * slot;
+    return { grpc: base, internalGrpc: base + 1, healthCheck: base + 2 };
+}
+
 /**
- * The NodePorts of every node of an EKS site, by node name: the `i`-th node of the site (config order)
- * takes `30000 + 3i`, `+1`, `+2`. Unique per cluster (one cluster per site), inside the static band while
- * the site has at most `maxNodesPerNlbSite` nodes (`nodePortIssues` rejects more). Append nodes to the
- * config: removing or reordering one moves the ports of the site's later nodes (the Services and target
- * groups are then updated, briefly interrupting those nodes' load balancers).
+ * The NodePorts of one node of an EKS site: those of its `nodePortSlot`, whatever the other nodes. The
+ * loader requires the slot on every such node and keeps slots unique per site (one cluster per site).
  */
+export function nodePortsOf(node: Pick<AxonNode, "name" | "site" | "nodePortSlot">): NodePorts {
+    if (node.nodePortSlot === undefined) throw new Error(`node ${node.name} of site ${node.site} has no nodePortSlot`);
+    return slotNodePorts(node.nodePortSlot);
+}
+
+/** The NodePorts of every node of an EKS site, by node name. */
 export function siteNodePorts(topology: Pick<Topology, "nodes">, siteName: string): Record<string, NodePorts> {
-    const out: Record<string, NodePorts> = {};
-    topology.nodes
-        .filter((n) => n.site === siteName)
-        .forEach((n, i) => {
-            const base = NODE_PORT_RANGE.value.min + PORTS_PER_NODE * i;
-            out[n.name] = { grpc: base, internalGrpc: base + 1, healthCheck: base + 2 };
+    return Object.fromEntries(topology.nodes.filter((n) => n.site === siteName).map((n) => [n.name, nodePortsOf(n)]));
+}
+
+/**
+ * The NodePorts of every slot, `30000`-`30083`: what the NLBs' security group may reach on the workers.
+ * The whole block, not the ports of today's nodes, so adding or removing a node never touches the rules
+ * (only the site's NLBs' group is admitted, and an NLB only forwards to its own target groups' ports).
+ */
+export function nodePortBlock(): { from: number; to: number } {
+    return { from: NODE_PORT_RANGE.value.min, to: NODE_PORT_RANGE.value.min + PORTS_PER_NODE * NODE_PORT_SLOTS.value.count - 1 };
+}
+
+/**
+ * Load-time checks of `nodes[].nodePortSlot` (its range is the schema's): required on every node of an
+ * EKS site, unique per site, and only there. Each message suggests a free slot of the site: the node's
+ * position among the site's nodes (counting from 0) when free, which is the slot that keeps the ports a
+ * node had before slots were config, else the lowest free one.
+ */
+export function nodePortSlotIssues(topology: Pick<Topology, "nodes" | "sites">): ConfigIssue[] {
+    const errors: ConfigIssue[] = [];
+    const sites = new Map(topology.sites.map((s) => [s.name, s]));
+    for (const site of topology.sites) {
+        if (!usesNodeLoadBalancers(site)) continue;
+        const nodes = topology.nodes.filter((n) => n.site === site.name);
+        const used = new Set(nodes.flatMap((n) => (n.nodePortSlot === undefined ? [] : [n.nodePortSlot])));
+        const suggest = (position: number): string => {
+            if (position < NODE_PORT_SLOTS.value.count && !used.has(position)) return `e.g. nodePortSlot: ${position} (free on site ${site.name})`;
+            const free = Array.from({ length: NODE_PORT_SLOTS.value.count }, (_, s) => s).find((s) => !used.has(s));
+            return free === undefined ? `no slot of site ${site.name} is free: move a node to another site` : `e.g. nodePortSlot: ${free} (free on site ${site.name})`;
+        };
+        const holder = new Map<number, AxonNode>();
+        nodes.forEach((node, position) => {
+            const path = `nodes[${node.index}].nodePortSlot`;
+            if (node.nodePortSlot === undefined) {
+                errors.push({
+                    path,
+                    message:
+                        `is required on node ${node.name} of EKS site ${site.name}: the slot fixes the node's NodePorts (and so its Service and NLB target groups) ` +
+                        `independently of the other nodes; ${nodePortSlotRangeText()}, unique per site, never changed once deployed; ${suggest(position)}`,
+                });
+                return;
+            }
+            const other = holder.get(node.nodePortSlot);
+            if (other) {
+                errors.push({
+                    path,
+                    message:
+                        `${node.nodePortSlot} is also the nodePortSlot of node ${other.name} (nodes[${other.index}]) on EKS site ${site.name}: ` +
+                        `two nodes of a cluster cannot share NodePorts (slots are unique per site, 0 to ${NODE_PORT_SLOTS.value.count - 1}); give node ${node.name} another slot, ${suggest(position)}`,
+                });
+                return;
+            }
+            holder.set(node.nodePortSlot, node);
         });
-    return out;
-}
-
-/** The NodePorts of one node (of an EKS site). */
-export function nodePortsOf(topology: Pick<Topology, "nodes">, node: Pick<AxonNode, "name" | "site">): NodePorts {
-    const ports = siteNodePorts(topology, node.site)[node.name];
-    if (!ports) throw new Error(`node ${node.name} is not a node of site ${node.site}`);
-    return ports;
-}
-
-/** The lowest and highest NodePort of a site's nodes (one security group rule covers them); undefined without nodes. */
-export function siteNodePortRange(topology: Pick<Topology, "nodes">, siteName: string): { from: number; to: number } | undefined {
-    const all = Object.values(siteNodePorts(topology, siteName)).flatMap((p) => [p.grpc, p.internalGrpc, p.healthCheck]);
-    return all.length === 0 ? undefined : { from: Math.min(...all), to: Math.max(...all) };
+    }
+    for (const node of topology.nodes) {
+        const site = sites.get(node.site);
+        if (node.nodePortSlot === undefined || !site || usesNodeLoadBalancers(site)) continue;
+        errors.push({
+            path: `nodes[${node.index}].nodePortSlot`,
+            message: `${node.nodePortSlot} is set on node ${node.name} of site ${site.name} (${site.cloud}/${site.platform}): only nodes of EKS sites (aws/eks) have fixed NodePorts; remove it`,
+        });
+    }
+    return errors;
 }
 
 /**
@@ -112,7 +191,7 @@ export function nlbsPerSubnet(prefix: number): number {
 
 /** Nodes an EKS site can have: ports of the static NodePort band, and NLBs of its load balancer subnets. */
 export function maxNodesPerNlbSite(siteCidr: string): number {
-    const band = Math.floor((NODE_PORT_RANGE.value.staticBandEnd - NODE_PORT_RANGE.value.min + 1) / PORTS_PER_NODE);
+    const band = NODE_PORT_SLOTS.value.count;
     const parsed = parseCidr(siteCidr);
     if (!parsed || parsed.prefix > LOAD_BALANCER_SUBNETS.value.maxSitePrefix) return 0;
     return Math.min(band, nlbsPerSubnet(parsed.prefix + 9));
@@ -158,7 +237,8 @@ export function nodeLoadBalancerNames(
         if (!site || !usesNodeLoadBalancers(site)) continue;
         const path = `nodes[${node.index}].name`;
         out.push({ what: "load balancer name", name: nodeLoadBalancerName(topology, node), path, rule: ELB_NAME });
-        const ports = nodePortsOf(topology, node);
+        if (node.nodePortSlot === undefined) continue; // nodePortSlotIssues reports it
+        const ports = nodePortsOf(node);
         for (const p of [ports.grpc, ports.internalGrpc]) out.push({ what: "target group name", name: nodeTargetGroupName(topology, node, p), path, rule: TARGET_GROUP_NAME });
     }
     return out;
@@ -166,10 +246,11 @@ export function nodeLoadBalancerNames(
 
 /**
  * Load-time checks of the EKS sites' load balancers: the site CIDR leaves room for the load balancer
- * subnets, the site's nodes fit the static NodePort band and those subnets, and every name is valid.
+ * subnets, the site's nodes fit the static NodePort band and those subnets, every node has its own
+ * NodePort slot, and every name is valid.
  */
 export function nodeLoadBalancerIssues(topology: Pick<Topology, "environment" | "nodes" | "sites">): ConfigIssue[] {
-    const errors: ConfigIssue[] = [];
+    const errors: ConfigIssue[] = [...nodePortSlotIssues(topology)];
     for (const site of topology.sites) {
         if (!usesNodeLoadBalancers(site)) continue;
         const parsed = parseCidr(site.cidr);

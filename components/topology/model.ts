@@ -151,6 +151,11 @@ export interface AxonNode {
     readonly site: string;
     /** Undefined only on a `kubernetes` site without zones. */
     readonly zone?: string;
+    /**
+     * EKS sites only (required there, unique per site): the node's fixed NodePorts are
+     * `30000 + 3 × nodePortSlot`, `+1`, `+2` (loadBalancers.ts `NODE_PORT_SLOTS`).
+     */
+    readonly nodePortSlot?: number;
     /** Copied from the site for convenience. */
     readonly region: string;
     readonly cloud: Cloud;

@@ -13,6 +13,7 @@ import { z } from "zod";
 import { ADMIN_GROUP, CLOUDS, PLATFORMS, ROLES, STORAGE_TIERS } from "./model";
 import { DNS1123_LABEL, NAME_LIMITS } from "./naming";
 import { cidrProblem, isNonPublicCidr, parseCidr } from "./cidr";
+import { NODE_PORT_SLOTS, nodePortSlotWhy } from "./loadBalancers";
 
 // ---------------------------------------------------------------------------------------------
 // Message helpers (shared with validate.ts and load.ts)
@@ -581,6 +582,8 @@ export const nodeSchema = z.strictObject({
     name: dnsName("node name", NAME_LIMITS.node, NAME_REASONS.node),
     site: z.string(),
     zone: z.string().optional(),
+    /** EKS sites: the node's NodePort slot; required there, unique per site (checked in loadBalancers.ts). */
+    nodePortSlot: intRange(0, NODE_PORT_SLOTS.value.count - 1, "nodePortSlot", nodePortSlotWhy()).optional(),
     storage: oneOf(STORAGE_TIERS, "storage tier").optional(),
     cpu: cpuQuantity.optional(),
     cpuLimit: cpuQuantity.optional(),
