@@ -10,9 +10,11 @@ import {
     loadBalancerSubnetCidrs,
     maxNodesPerNlbSite,
     NODE_PORT_RANGE,
+    NODE_PORT_SLOTS,
     nodeLoadBalancerName,
+    nodePortBlock,
+    nodePortSlotIssues,
     nodeTargetGroupName,
-    siteNodePortRange,
     siteNodePorts,
 } from "../components/topology/loadBalancers";
 import { AwsPrivateDns, dnsRecordFor } from "../components/aws/privateDns";
@@ -390,6 +392,13 @@ describe("components/aws under mocks: two EKS sites in two regions", () => {
         for (const ng of ofType(records, T.nodeGroup)) assert.equal(ng.inputs.version, "1.35", ng.name);
     });
 
+    // The nodes' fixed NodePorts sit in the static band of the default range 30000-32767; EKS lets a
+    // cluster change the range (node_modules/@pulumi/aws/types/input.d.ts
+    // `ClusterKubeApiServerConfigServiceNodePortRange`), which would move that band.
+    it("keeps the default NodePort range on every cluster (the nodes' fixed ports depend on it)", () => {
+        for (const c of ofType(records, T.cluster)) assert.equal(c.inputs.kubeApiServerConfig, undefined, c.name);
+    });
+
     // pulumi-eks / terraform-aws-eks manage coredns and kube-proxy as EKS add-ons so EKS upgrades them.
     it("manages coredns and kube-proxy as EKS add-ons, coredns after the workers; StatefulSets wait for them", () => {
         for (const addonName of ["coredns", "kube-proxy"]) {
@@ -689,7 +698,56 @@ describe("topology: fixed NodePorts and load balancer subnets of EKS sites (pure
         assert.equal(new Set(ports).size, ports.length, "unique in the cluster");
         for (const p of ports) assert.ok(p >= 30000 && p <= 30085, String(p));
         assert.deepEqual(siteNodePorts(t, "use1"), { "axon-dr-1": { grpc: 30000, internalGrpc: 30001, healthCheck: 30002 } });
-        assert.deepEqual(siteNodePortRange(t, "euw1"), { from: 30000, to: 30083 });
+        assert.deepEqual(NODE_PORT_SLOTS.value, { count: 28, portsPerSlot: 3 });
+        assert.deepEqual(nodePortBlock(), { from: 30000, to: 30083 });
+    });
+
+    // Same rule: a node's ports are its slot's, whatever the other nodes (a changed healthCheckNodePort
+    // would replace its Service: k8s.io/kubernetes pkg/apis/core/validation/validation.go
+    // `validateServiceExternalTrafficFieldsUpdate`, "field is immutable").
+    it("takes a node's NodePorts from its nodePortSlot, not from its position in the list", () => {
+        const t = buildTopology({
+            sites: [{ name: "euw1", region: "eu-west-1" }],
+            nodes: [
+                { name: "axon-1", nodePortSlot: 7 },
+                { name: "axon-2", nodePortSlot: 0 },
+            ],
+        });
+        assert.deepEqual(siteNodePorts(t, "euw1"), {
+            "axon-1": { grpc: 30021, internalGrpc: 30022, healthCheck: 30023 },
+            "axon-2": { grpc: 30000, internalGrpc: 30001, healthCheck: 30002 },
+        });
+        const without = { ...t, nodes: t.nodes.filter((n) => n.name !== "axon-1") };
+        assert.deepEqual(siteNodePorts(without, "euw1"), { "axon-2": siteNodePorts(t, "euw1")["axon-2"] });
+    });
+
+    it("requires a nodePortSlot on every EKS node, unique per site and only there, suggesting a free slot; all errors at once", () => {
+        const t = buildTopology({
+            sites: [{ name: "euw1", region: "eu-west-1" }, { name: "gcp", cloud: "gcp", region: "europe-west4" }],
+            nodes: [
+                { name: "axon-1", nodePortSlot: 1 },
+                { name: "axon-2", nodePortSlot: null },
+                { name: "axon-3", nodePortSlot: 1 },
+                { name: "axon-g", site: "gcp" },
+            ],
+        });
+        const withGcpSlot = { ...t, nodes: t.nodes.map((n) => (n.name === "axon-g" ? { ...n, nodePortSlot: 3 } : n)) };
+        const errors = nodePortSlotIssues(withGcpSlot);
+        assert.deepEqual(
+            errors.map((e) => e.path),
+            ["nodes[1].nodePortSlot", "nodes[2].nodePortSlot", "nodes[3].nodePortSlot"],
+        );
+        // axon-2 is the site's second node: slot 1 would keep its old ports, but axon-1 holds it.
+        assert.match(errors[0].message, /is required on node axon-2 of EKS site euw1: .*an integer from 0 to 27 .*30000-30085.*avoid-nodeport-collisions.*e\.g\. nodePortSlot: 0 \(free on site euw1\)/);
+        assert.match(errors[1].message, /^1 is also the nodePortSlot of node axon-1 \(nodes\[0\]\) on EKS site euw1: .*0 to 27.*give node axon-3 another slot, e\.g\. nodePortSlot: 2 \(free/);
+        assert.match(errors[2].message, /^3 is set on node axon-g of site gcp \(gcp\/gke\): only nodes of EKS sites/);
+        // The loader applies them with the other platform limits.
+        assert.deepEqual(
+            platformIssues(withGcpSlot, { backupAgent: false }).errors.filter((e) => e.path.endsWith("nodePortSlot")).map((e) => e.path),
+            errors.map((e) => e.path),
+        );
+        const full = buildTopology({ sites: [{ name: "euw1", region: "eu-west-1" }], nodes: Array.from({ length: 29 }, (_, i) => ({ name: `axon-${i}`, nodePortSlot: i === 28 ? null : i })) });
+        assert.match(nodePortSlotIssues(full)[0].message, /no slot of site euw1 is free: move a node to another site/);
     });
 
     it("carves per-zone load balancer subnets out of the one block no other subnet uses", () => {
@@ -816,14 +874,14 @@ describe("components/aws under mocks: per-node internal NLBs (no load balancer c
         assert.equal(fromNlb.length, 1);
         const [rule] = fromNlb;
         assert.match(String(rule.inputs.securityGroupId), /^sg-/, "the cluster security group EKS puts on managed nodes");
-        // Three nodes, three ports each: 30000-30008.
-        assert.deepEqual([rule.inputs.fromPort, rule.inputs.toPort, rule.inputs.cidrIpv4], [30000, 30008, undefined]);
+        // The ports of every slot (30000-30083), not of today's nodes: adding or removing a node leaves the rule alone.
+        assert.deepEqual([rule.inputs.fromPort, rule.inputs.toPort, rule.inputs.cidrIpv4], [30000, 30083, undefined]);
         const egress = one(records, T.sgEgress, "test-euw1-nlb-sg-to-workers");
         assert.deepEqual([egress.inputs.securityGroupId, egress.inputs.referencedSecurityGroupId, egress.inputs.fromPort, egress.inputs.toPort], [
             idOf("test-euw1-nlb-sg"),
             rule.inputs.securityGroupId,
             30000,
-            30008,
+            30083,
         ]);
         const clusterSgCidrRules = ofType(records, T.sgRule).filter((r) => r.inputs.securityGroupId === rule.inputs.securityGroupId && r.inputs.cidrIpv4 !== undefined);
         assert.ok(!clusterSgCidrRules.some((r) => r.inputs.fromPort === 8124 || r.inputs.fromPort === 8224), "no per-range Axon rules on the cluster group");

@@ -56,7 +56,7 @@ const CASES: Case[] = [
     {
         name: "a bad volume size does not hide the node's zone error",
         stack: "dev",
-        change: (t) => edit(t, "{ name: axon-dr-1, site: aws-euc1, zone: eu-central-1a, storage: standard }", "{ name: axon-dr-1, site: aws-euc1, zone: eu-central-1c, storage: standard, volumes: { events: lots } }"),
+        change: (t) => edit(t, "{ name: axon-dr-1, site: aws-euc1, zone: eu-central-1a, storage: standard, nodePortSlot: 0 }", "{ name: axon-dr-1, site: aws-euc1, zone: eu-central-1c, storage: standard, nodePortSlot: 0, volumes: { events: lots } }"),
         expect: [
             { path: "nodes[3].volumes.events", contains: ['"lots"', "Mi, Gi or Ti"] },
             { path: "nodes[3].zone", contains: ['"eu-central-1c"', '"aws-euc1"', '"eu-central-1a"'] },
@@ -177,7 +177,7 @@ const CASES: Case[] = [
             edit(
                 edit(
                     edit(
-                        edit(t, "{ name: axon-1, site: aws-euw1, zone: eu-west-1a }", "{ name: axon-1, site: aws-euw1, zone: eu-west-1a, storage: cold, volumes: { events: 50Gi } }"),
+                        edit(t, "{ name: axon-1, site: aws-euw1, zone: eu-west-1a, nodePortSlot: 0 }", "{ name: axon-1, site: aws-euw1, zone: eu-west-1a, nodePortSlot: 0, storage: cold, volumes: { events: 50Gi } }"),
                         "      natGateways: single\n    - name: aws-euc1",
                         "      natGateways: single\n      machineType: t3.medium\n    - name: aws-euc1",
                     ),

@@ -59,8 +59,9 @@ describe("restore plan", () => {
         // Three Axon pods per zone now: one worker each (the loader's capacity check).
         c["axonserver-multiregion:sites"][0].nodesPerZone = 3;
         const zones = ["eu-west-1a", "eu-west-1b", "eu-west-1c"];
+        // Nodes moved to an EKS site take NodePort slots the site's own nodes (axon-ab-1: 0, axon-ab-2: 1) do not hold.
         c["axonserver-multiregion:nodes"] = c["axonserver-multiregion:nodes"].map((n: { name: string; site: string }, i: number) =>
-            n.site === "gcp-euw4" ? { ...n, site: "aws-euw1", zone: zones[i % 3] } : n,
+            n.site === "gcp-euw4" ? { ...n, site: "aws-euw1", zone: zones[i % 3], nodePortSlot: 2 + i } : n,
         );
         c["axonserver-multiregion:clients"] = c["axonserver-multiregion:clients"].filter((x: { region: string }) => x.region !== "europe-west4");
         delete c["axonserver-multiregion:gcpProject"];

@@ -20,7 +20,7 @@ function base(): Cfg {
             { name: "axon-1", site: "gcp-a", zone: "europe-west4-a" },
             { name: "axon-2", site: "gcp-a", zone: "europe-west4-b" },
             { name: "axon-3", site: "gcp-a", zone: "europe-west4-c" },
-            { name: "axon-bk", site: "aws-b", zone: "eu-west-1a" },
+            { name: "axon-bk", site: "aws-b", zone: "eu-west-1a", nodePortSlot: 0 },
         ],
         replicationGroups: [
             {

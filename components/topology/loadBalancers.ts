@@ -15,8 +15,10 @@ interface Limit<T> {
 }
 
 /**
- * The NodePort range of an EKS cluster: the API server's default `--service-node-port-range`
- * (EKS does not let users change it). Kubernetes since 1.29 splits it into a static lower band of
+ * The NodePort range of an EKS cluster: the API server's default `--service-node-port-range`, which the
+ * program keeps by leaving the cluster's `kubeApiServerConfig.serviceNodePortRange` unset
+ * (node_modules/@pulumi/aws/types/input.d.ts `ClusterKubeApiServerConfigServiceNodePortRange`: default
+ * 30000-32767). Kubernetes since 1.29 (KEP-3668) splits it into a static lower band of
  * `min(max(16, size / 32), 128)` ports, which automatic allocation uses only once the upper band is
  * exhausted, and a dynamic band: fixed ports in the static band do not collide with the random ports
  * of other Services of the cluster. For 30000-32767 the static band is 30000-30085 (86 ports).
