@@ -151,7 +151,8 @@ describe("rolling gate (script against a loopback stub of Axon's /actuator/healt
         assert.equal(r.ok, false);
         assert.deepEqual(r.problems, [
             "_admin cannot lose a3: without it 0/3 PRIMARY seen UP (needs 2) in their own views (leader a1 not reachable from here); not seen from this site: a1, a2" +
-                ' (if they are up and caught up, override, audited: annotate this Job\'s pod axonserver-multiregion/gate-override; README "Creation order and rolling changes")',
+                ' (if they are up and caught up, override, audited: annotate this Job\'s pod axonserver-multiregion/gate-override="<reason>", a roller\'s' +
+                ' axonserver-multiregion/gate-override="a3: <reason>"; README "Creation order and rolling changes")',
         ]);
         // orders: ab2 answers, the PRIMARY nodes a1, a2 are still out of sight: still no.
         const groups = [{ name: "orders", members: [...GROUPS[1].members, { node: "ab2", role: "ACTIVE_BACKUP" }] }];

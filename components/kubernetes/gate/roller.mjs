@@ -18,8 +18,10 @@
  *      sets it, kubernetes pkg/controller/statefulset/stateful_set_utils.go `getPodRevision`);
  *   2. wait until the node restarted before it is back in every group and this node's groups can lose
  *      it (the rolling gate's `evaluate`, components/kubernetes/gate/rollingGate.mjs: one piece of code
- *      for "is it back" and "can it be lost");
- *   3. delete the pod (precondition: its uid, so only the pod that was checked is deleted);
+ *      for "is it back" and "can it be lost"; fail closed: a voter out of this Job's view is not UP);
+ *   3. delete the pod (precondition: its uid, so only the pod that was checked is deleted; a 409 means
+ *      someone else replaced it meanwhile: re-read it and follow the new pod, checking and deleting it
+ *      again only if it still runs the old revision);
  *   4. wait until the controller's new pod (another uid, the update revision) is Ready and Axon reports
  *      the node back in every one of its groups.
  * A step that does not pass within `timeoutSeconds` exits 1 naming the node and what Axon reported.

@@ -137,7 +137,9 @@ export async function evaluate(cfg, health, resolves = async () => true) {
             notes.push(`${cfg.before} does not exist yet (${cfg.beforeAddress} does not resolve): nothing to lose`);
             return { ok: problems.length === 0, problems, notes };
         }
-        const overrideHint = ` (if they are up and caught up, override, audited: annotate this Job's pod ${cfg.overrideAnnotation}; README "Creation order and rolling changes")`;
+        const overrideHint =
+            ` (if they are up and caught up, override, audited: annotate this Job's pod ${cfg.overrideAnnotation}="<reason>", a roller's` +
+            ` ${cfg.overrideAnnotation}="${cfg.before}: <reason>"; README "Creation order and rolling changes")`;
         for (const g of voting) {
             const leader = await leaderOf(g);
             if (!leader) {
