@@ -41,7 +41,7 @@ import { webIdentityTokenVolume } from "../components/backup/agentRuntime";
 import { backupSidecarContainer } from "../components/kubernetes/backupSidecar";
 import { AwsSnapshotPolicy, GcpSnapshotSchedule, GkeBackup } from "../components/backup/snapshots";
 import { gcpAccountId, GCP_MAX_LOGICAL_NAME } from "../components/gcp/ranges";
-import { fitName } from "../components/topology/identity";
+import { cloudIdentity, fitName } from "../components/topology/identity";
 import { AxonServerCluster } from "../components/axonserver/cluster";
 import type { NodeBackupSidecar } from "../components/kubernetes/axonServerNode";
 import { SITE_OBJECT_NAMES } from "../components/kubernetes/siteObjects";
@@ -100,7 +100,7 @@ export function createBackup(topology: Topology, sites: Sites, settings: BackupS
     const env = topology.environment;
     const ns = topology.kubernetes.namespace;
     const ksa = SITE_OBJECT_NAMES.serviceAccount;
-    const tags = { "axonserver-environment": env };
+    const tags = cloudIdentity(env);
     const awsSites = topology.sites.filter(isAwsNetworkSite);
     const awsProviders = sites.awsProviders ?? (settings.cloud === "aws" ? new AwsProviders(`${env}-aws`) : undefined);
     const needsGcp = settings.cloud === "gcp" || topology.sites.some((s) => s.cloud === "gcp" && (s.platform === "gke" || s.platform === "vm"));

@@ -13,11 +13,11 @@ export const KNOWN_CONFIG_KEYS: readonly string[] = TOP_LEVEL_KEYS;
 
 export interface StackInput {
     /** The loader's input (`loadStack`). */
-    config: StackConfigInput;
+    readonly config: StackConfigInput;
     /** Whether a license is configured as a secret; the license itself stays in `secrets`. */
-    licensed: boolean;
+    readonly licensed: boolean;
     /** Secret config values; absent tokens are generated, an absent license means unlicensed. */
-    secrets: {
+    readonly secrets: {
         license?: pulumi.Output<string>;
         adminToken?: pulumi.Output<string>;
         internalToken?: pulumi.Output<string>;

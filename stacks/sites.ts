@@ -63,7 +63,10 @@ export interface Sites {
 
 /** Site features other parts of the program need. */
 export interface SiteOptions {
-    /** Enable the Backup for GKE agent on GKE clusters (the backup wiring adds a BackupPlan). Default false. */
+    /**
+     * Enable the Backup for GKE agent on GKE clusters (the backup wiring adds a BackupPlan).
+     * @default false
+     */
     readonly gkeBackupAgent?: boolean;
 }
 

@@ -74,18 +74,19 @@ export function awsSubnetLayout(cidr: string, zones: readonly string[]): ZoneSub
 }
 
 export interface AwsNetworkArgs {
-    topology: Topology;
+    /** The environment's topology: names and tags come from it. */
+    readonly topology: Topology;
     /** An AWS site (`cloud: aws`); its `cidr`, `zones` and `cluster.natGateways` shape the network. */
-    site: Site;
+    readonly site: Site;
     /** The provider of the site's region (see `AwsProviders.forRegion`). */
-    provider: aws.Provider;
+    readonly provider: aws.Provider;
     /**
      * Name of the EKS cluster that will use this VPC: subnets then also carry
      * `kubernetes.io/cluster/<name>: shared`, which the Kubernetes AWS cloud provider uses (with the
-     * `kubernetes.io/role/*` tags) to pick subnets for load balancers. Default: `eksClusterName(topology,
-     * site)` for an `eks` site, none otherwise.
+     * `kubernetes.io/role/*` tags) to pick subnets for load balancers.
+     * @default - `eksClusterName(topology, site)` for an `eks` site, none otherwise
      */
-    eksClusterName?: string;
+    readonly eksClusterName?: string;
 }
 
 /**

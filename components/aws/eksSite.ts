@@ -5,7 +5,7 @@
 import * as aws from "@pulumi/aws";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { PART_OF } from "../platform/labels";
+import { platformLabels } from "../platform/labels";
 import { retainedStorageClassArgs } from "../platform/storageClass";
 import { KubernetesHost } from "../platform/host";
 import { tierStorageClassName } from "../topology/naming";
@@ -109,13 +109,19 @@ export function eksEndpointAccess(access: Pick<ClusterAccess, "runnerCidrs" | "p
 
 /** Inputs of the kubeconfig of an EKS cluster. */
 export interface EksKubeconfigOptions {
-    clusterName: string;
-    endpoint: string;
+    /** The EKS cluster's name (`aws eks get-token --cluster-name`). */
+    readonly clusterName: string;
+    /** The cluster's API server URL (`cluster.endpoint`). */
+    readonly endpoint: string;
     /** Base64 certificate authority data (`cluster.certificateAuthority.data`). */
-    certificateAuthorityData: string;
-    region: string;
-    /** Role `aws eks get-token` assumes (`clusterAccess.eksRoleArn`); the caller's identity when absent. */
-    roleArn?: string;
+    readonly certificateAuthorityData: string;
+    /** The cluster's region, passed to `aws eks get-token` explicitly. */
+    readonly region: string;
+    /**
+     * Role `aws eks get-token` assumes (`clusterAccess.eksRoleArn`).
+     * @default - none: the caller's identity
+     */
+    readonly roleArn?: string;
 }
 
 /**
@@ -494,7 +500,7 @@ export function createStorageClasses(
     kmsKeyArn: pulumi.Output<string>,
 ): Record<StorageTier, k8s.storage.v1.StorageClass> {
     const { name, topology, site } = ctx;
-    const scLabels = { "app.kubernetes.io/part-of": PART_OF, "app.kubernetes.io/managed-by": "pulumi", "app.kubernetes.io/instance": topology.environment };
+    const scLabels = platformLabels(topology.environment);
     const storageClasses = {} as Record<StorageTier, k8s.storage.v1.StorageClass>;
     for (const tier of STORAGE_TIERS) {
         const parameters = ebsStorageClassParameters(tier, topology.environment, site.name);

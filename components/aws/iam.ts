@@ -38,11 +38,13 @@ export function serviceTrustPolicy(service: string): string {
 
 export interface IrsaTrustPolicyOptions {
     /** ARN of the cluster's `aws.iam.OpenIdConnectProvider`. */
-    oidcProviderArn: string;
+    readonly oidcProviderArn: string;
     /** The cluster's OIDC issuer URL (`https://oidc.eks.<region>.amazonaws.com/id/<ID>`). */
-    issuerUrl: string;
-    namespace: string;
-    serviceAccount: string;
+    readonly issuerUrl: string;
+    /** Namespace of the only ServiceAccount that may assume the role. */
+    readonly namespace: string;
+    /** The only ServiceAccount (in `namespace`) that may assume the role: the token's `sub`. */
+    readonly serviceAccount: string;
 }
 
 /** The issuer without its scheme: the prefix of the `:sub` / `:aud` condition keys. */

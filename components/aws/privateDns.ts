@@ -7,27 +7,44 @@ import * as pulumi from "@pulumi/pulumi";
 
 /** Where a DNS name points: a host name (CNAME, e.g. an internal NLB) or an IPv4 address (A). */
 export interface DnsTarget {
-    hostname?: string;
-    ip?: string;
+    /**
+     * Host name for a CNAME (e.g. an internal NLB's); wins over `ip`.
+     * @default - none
+     */
+    readonly hostname?: string;
+    /**
+     * IPv4 address for an A record; used when there is no `hostname`.
+     * @default - none
+     */
+    readonly ip?: string;
 }
 
 export interface AwsPrivateDnsRecord {
     /** Fully qualified name, e.g. `axon-1.prod.axon.internal`. */
-    name: string;
-    target: pulumi.Input<DnsTarget>;
+    readonly name: string;
+    /** What the name points at; a target with neither field is an error (`dnsRecordFor`). */
+    readonly target: pulumi.Input<DnsTarget>;
 }
 
 export interface AwsPrivateDnsArgs {
     /** The private zone, e.g. `prod.axon.internal` (`privateZoneName(topology)`). */
-    zoneName: string;
+    readonly zoneName: string;
     /** Every VPC that must resolve the zone, in any region of the account. At least one. */
-    vpcs: { vpcId: pulumi.Input<string>; region: string }[];
-    records: AwsPrivateDnsRecord[];
+    readonly vpcs: readonly { readonly vpcId: pulumi.Input<string>; readonly region: string }[];
+    /** One record per Axon node. */
+    readonly records: readonly AwsPrivateDnsRecord[];
     /** Provider for the (global) Route 53 API calls, e.g. the first AWS site's. */
-    provider: aws.Provider;
-    /** Record TTL in seconds (default 60: a replaced load balancer is picked up quickly). */
-    ttl?: number;
-    tags?: Record<string, string>;
+    readonly provider: aws.Provider;
+    /**
+     * Record TTL in seconds: short, so a replaced load balancer is picked up quickly.
+     * @default 60
+     */
+    readonly ttl?: number;
+    /**
+     * Tags of the hosted zone.
+     * @default - none
+     */
+    readonly tags?: Readonly<Record<string, string>>;
 }
 
 /** The Route 53 record type and value for a target; throws when the target has neither field. */

@@ -10,12 +10,16 @@ const REGION = /^[a-z]{2}(-[a-z]+)+-\d+$/;
 export interface AwsProvidersArgs {
     /**
      * Tags the providers add to every taggable AWS resource (`defaultTags`), e.g.
-     * `{ "cost-center": "platform" }`. None by default. The components already tag their resources with
-     * `Name`, `axonserver-environment` and `axonserver-site`: do not repeat those keys here.
+     * `{ "cost-center": "platform" }`. The components already tag their resources with `Name`,
+     * `axonserver-environment` and `axonserver-site`: do not repeat those keys here.
+     * @default - none
      */
-    defaultTags?: Record<string, string>;
-    /** Regions to create providers for right away; others are created on first `forRegion`. */
-    regions?: readonly string[];
+    readonly defaultTags?: Readonly<Record<string, string>>;
+    /**
+     * Regions to create providers for right away; others are created on first `forRegion`.
+     * @default - none
+     */
+    readonly regions?: readonly string[];
 }
 
 /**

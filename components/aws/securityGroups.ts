@@ -46,12 +46,16 @@ export function ingressRuleSuffix(spec: Pick<IngressRuleSpec, "port" | "cidr">):
 
 export interface AwsIngressRulesArgs {
     /** The security group the rules go on (EKS: the cluster security group; VMs: the instances' group). */
-    securityGroupId: pulumi.Input<string>;
+    readonly securityGroupId: pulumi.Input<string>;
     /** Usually `sitePortRules(topology, site)`, plus platform-specific extras. */
-    rules: readonly PortRule[];
+    readonly rules: readonly PortRule[];
     /** Provider of the security group's region. */
-    provider: aws.Provider;
-    tags?: Record<string, string>;
+    readonly provider: aws.Provider;
+    /**
+     * Tags of every rule.
+     * @default - none
+     */
+    readonly tags?: Readonly<Record<string, string>>;
 }
 
 /**

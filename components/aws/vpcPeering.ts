@@ -15,11 +15,14 @@ export function awsPeeringName(topology: Pick<Topology, "environment">, a: strin
 
 export interface AwsVpcPeeringArgs {
     /** Requester side (its provider creates the peering connection). */
-    a: AwsNetwork;
+    readonly a: AwsNetwork;
     /** Accepter side. */
-    b: AwsNetwork;
-    /** Environment, for the `axonserver-environment` tag (omitted when absent). */
-    environment?: string;
+    readonly b: AwsNetwork;
+    /**
+     * Environment, for the `axonserver-environment` tag.
+     * @default - none: no environment tag
+     */
+    readonly environment?: string;
 }
 
 /**

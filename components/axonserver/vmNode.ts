@@ -12,7 +12,9 @@ import type { BackupSettings } from "../backup/settings";
  * (`PlacedNode.machine`) by the stack (`stacks/backup.ts`).
  */
 export interface VmNodeBackup {
+    /** The stack's backup settings: the bucket's cloud and region, and the interval of the timer. */
     readonly settings: BackupSettings;
+    /** The environment's backup plan: the node's agent (its units and start offset) comes from it. */
     readonly plan: BackupPlan;
     /** The bucket's name (rendered into the timer's environment). */
     readonly bucketName: pulumi.Input<string>;

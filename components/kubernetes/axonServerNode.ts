@@ -40,33 +40,50 @@ import {
 } from "./podSpec";
 
 export interface AxonServerNodeArgs {
-    topology: Topology;
-    node: AxonNode;
+    /** The environment's topology: the node's properties, the cluster template and names come from it. */
+    readonly topology: Topology;
+    /** The node, on a Kubernetes site (`eks`, `gke` or `kubernetes`). */
+    readonly node: AxonNode;
     /** The node's site host; every object uses its provider (pass it as `providers` in the options too). */
-    host: KubernetesHost;
+    readonly host: KubernetesHost;
     /** Namespace of the Axon Server objects (an Output of the site's Namespace, for the dependency). */
-    namespace: pulumi.Input<string>;
-    serviceAccountName: pulumi.Input<string>;
+    readonly namespace: pulumi.Input<string>;
+    /** The site's ServiceAccount the pod runs as (it carries the backup sidecar's bucket identity). */
+    readonly serviceAccountName: pulumi.Input<string>;
     /** Site Secret with `system.token` and `internal.token`. */
-    tokensSecretName: pulumi.Input<string>;
-    /** Site Secret with `axoniq.license`; absent = unlicensed. */
-    licenseSecretName?: pulumi.Input<string>;
-    /** Required when `topology.axonServer.tls`. */
-    tls?: NodeTlsMaterial;
+    readonly tokensSecretName: pulumi.Input<string>;
+    /**
+     * Site Secret with `axoniq.license`.
+     * @default - none: unlicensed
+     */
+    readonly licenseSecretName?: pulumi.Input<string>;
+    /**
+     * The node's certificate, key and CA; required when `topology.axonServer.tls`.
+     * @default - none
+     */
+    readonly tls?: NodeTlsMaterial;
     /**
      * Resources the StatefulSet waits for besides `host.readyResources`: the gate after the previous
      * node of the creation chain, so `pulumi up` creates one node at a time (restarts are the rollers').
+     * @default - none
      */
-    dependsOn?: pulumi.Resource[];
-    /** Hard pod anti-affinity between the site's Axon pods (else preferred). Default false. */
-    requireSeparateWorkers?: boolean;
-    /** The backup agent sidecar, only on the nodes that run one. Default: none. */
-    backup?: NodeBackupSidecar;
+    readonly dependsOn?: readonly pulumi.Resource[];
+    /**
+     * Hard pod anti-affinity between the site's Axon pods (else preferred).
+     * @default false
+     */
+    readonly requireSeparateWorkers?: boolean;
+    /**
+     * The backup agent sidecar, only on the nodes that run one.
+     * @default - none
+     */
+    readonly backup?: NodeBackupSidecar;
     /**
      * Extra annotations of the internal load balancer Service (a platform's own keys, e.g. health-check
-     * settings), merged over `INTERNAL_LB_ANNOTATIONS`. Default: none.
+     * settings), merged over `INTERNAL_LB_ANNOTATIONS`.
+     * @default - none
      */
-    loadBalancerAnnotations?: Readonly<Record<string, pulumi.Input<string>>>;
+    readonly loadBalancerAnnotations?: Readonly<Record<string, pulumi.Input<string>>>;
 }
 
 type Container = k8s.types.input.core.v1.Container;
@@ -75,9 +92,12 @@ type Volume = k8s.types.input.core.v1.Volume;
 /** The backup agent of a node the backup plan designates (components/backup/plan.ts). */
 export interface NodeBackupSidecar {
     /** `backupSidecarContainer(...)`, built on this pod's volume names (podSpec.ts `VOLUMES`). */
-    container: Container;
-    /** Pod volumes besides the script ConfigMap and `/tmp` (e.g. `webIdentityTokenVolume()`). */
-    extraVolumes?: Volume[];
+    readonly container: Container;
+    /**
+     * Pod volumes besides the script ConfigMap and `/tmp` (e.g. `webIdentityTokenVolume()`).
+     * @default - none
+     */
+    readonly extraVolumes?: readonly Volume[];
 }
 
 /**

@@ -11,6 +11,7 @@ import type { ClusterSecrets } from "../axonserver/secrets";
 import { KubernetesHost } from "../platform/host";
 import { NODE_LABEL, recommendedLabels, sitePodSelector, siteLabels } from "../platform/labels";
 import { serverSitesOfClient, sitePortRules } from "../topology/connectivity";
+import { ANNOTATION_KEYS, KUBERNETES_KEYS } from "../topology/identity";
 import { siteDisruptionBudgets } from "../topology/analysis";
 import { PORTS, Site, Topology } from "../topology/model";
 import { GATE_COMPONENT } from "./rollingGate";
@@ -124,7 +125,7 @@ export function createSiteObjects(
                     name: `${SITE_OBJECT_NAMES.disruptionBudget}-${b.class}`,
                     namespace: ns,
                     labels: siteLabels(env, site.name, "disruption-budget"),
-                    ...(b.reason ? { annotations: { "axonserver-multiregion/why-zero": b.reason } } : {}),
+                    ...(b.reason ? { annotations: { [ANNOTATION_KEYS.whyZero]: b.reason } } : {}),
                 },
                 spec: {
                     maxUnavailable: b.maxUnavailable,
@@ -219,7 +220,7 @@ export function networkPolicyIngress(t: Topology, site: Site): NetworkPolicyIngr
     if (grpcFrom.length > 0) ingress.push({ ports: port(PORTS.grpc), from: grpcFrom });
 
     // 8024: the admin ranges, and the rolling gate's pods in this namespace (rollingGate.ts).
-    const gatePods: NetworkPolicyPeer = { podSelector: { matchLabels: { ...pick(recommendedLabels(t.environment, GATE_COMPONENT), ["app.kubernetes.io/name", "app.kubernetes.io/instance", "app.kubernetes.io/component"]) } } };
+    const gatePods: NetworkPolicyPeer = { podSelector: { matchLabels: { ...pick(recommendedLabels(t.environment, GATE_COMPONENT), [KUBERNETES_KEYS.name, KUBERNETES_KEYS.instance, KUBERNETES_KEYS.component]) } } };
     ingress.push({ ports: port(PORTS.http), from: [...ipBlocks(cidrsOf(PORTS.http)), gatePods] });
     return ingress;
 }

@@ -32,6 +32,16 @@ export const CLOUD_EXTRA_KEYS = {
 } as const;
 
 /**
+ * Annotation keys of ours: the documented override that lets a rebuilt `first` node initialise a new
+ * cluster (components/axonserver/render/startupGuard.ts), and why a site's PodDisruptionBudget allows no
+ * disruption at all (components/kubernetes/siteObjects.ts).
+ */
+export const ANNOTATION_KEYS = {
+    allowInitialise: `${PROJECT}/allow-initialise`,
+    whyZero: `${PROJECT}/why-zero`,
+} as const;
+
+/**
  * Keys of the rolling gate and roller Jobs (components/kubernetes/rollingGate.ts, roller.ts): the pod
  * annotation an operator sets to override a stuck step (README, "Creation order and rolling changes"),
  * and the labels that find a gate's or roller's pod for it.

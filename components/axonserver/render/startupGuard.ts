@@ -22,6 +22,7 @@
  */
 
 import { ADMIN_GROUP, AxonNode, PORTS, Topology } from "../../topology/model";
+import { ANNOTATION_KEYS } from "../../topology/identity";
 import { nodeAddress } from "../../topology/naming";
 import { firstAdminPrimary } from "../../topology/rolling";
 import { AxonPaths, clusterTemplateFile, runtimeClusterTemplateFile } from "./paths";
@@ -31,9 +32,10 @@ import { clusterTemplateFirst } from "./clusterTemplate";
 export const CONTROL_DB_FILE = "axonserver-controldb.mv.db";
 
 /** Pod annotation (Kubernetes) that allows `first` to initialise a new cluster on a clean volume. */
-export const ALLOW_INITIALISE_ANNOTATION = "axonserver-multiregion/allow-initialise";
+export const ALLOW_INITIALISE_ANNOTATION = ANNOTATION_KEYS.allowInitialise;
 
 export interface StartupGuardInput {
+    /** The node the guard runs for (its log lines and error messages name it). */
     readonly nodeName: string;
     /** This node is the cluster template's `first`. */
     readonly isFirst: boolean;
@@ -52,7 +54,10 @@ export interface StartupGuardInput {
      * or a file whose content is the reason (VM).
      */
     readonly override: { readonly annotationsFile: string; readonly key: string } | { readonly file: string };
-    /** Seconds to wait for each peer's TCP answer. Default 3. */
+    /**
+     * Seconds to wait for each peer's TCP answer.
+     * @default 3
+     */
     readonly probeTimeoutSeconds?: number;
 }
 
