@@ -134,6 +134,210 @@ export interface GkeSiteArgs {
     readonly backupAgent?: boolean;
 }
 
+/** What every step of a GKE site shares: names, options (parent + provider), the site's subnet and labels. */
+interface GkeSiteContext {
+    /** The component's name: the prefix of every child's logical name. */
+    readonly name: string;
+    readonly args: GkeSiteArgs;
+    readonly topology: Topology;
+    readonly site: Site;
+    readonly project: string;
+    readonly subnet: gcp.compute.Subnetwork;
+    /** The `/28` of the private control plane (`GcpSiteRanges.master`). */
+    readonly masterRange: string;
+    readonly parent: pulumi.Resource;
+    /** `{ parent, provider }` of every GCP child. */
+    readonly opts: pulumi.CustomResourceOptions;
+    /** The same keys as every other cloud resource (components/topology/identity.ts). */
+    readonly labels: Record<string, string>;
+    /** Network tag on every node (firewall target). */
+    readonly nodeTag: string;
+}
+
+/** Throws when the site is not a GCP `gke` site or the network has no subnet for it. */
+function gkeSiteContext(name: string, args: GkeSiteArgs, parent: pulumi.Resource): GkeSiteContext {
+    const { topology, site, network, provider } = args;
+    if (site.cloud !== "gcp" || site.platform !== "gke") {
+        throw new Error(`GkeSite ${name}: site ${site.name} is ${site.cloud}/${site.platform}, not gcp/gke`);
+    }
+    const subnet = network.subnets[site.name];
+    const ranges = network.ranges[site.name];
+    if (!subnet || !ranges?.master) throw new Error(`GkeSite ${name}: network ${network.project} has no subnet for site ${site.name}`);
+    return {
+        name,
+        args,
+        topology,
+        site,
+        project: network.project,
+        subnet,
+        masterRange: ranges.master,
+        parent,
+        opts: { parent, provider },
+        labels: { ...cloudIdentity(topology.environment, site.name), [CLOUD_EXTRA_KEYS.app]: APP_NAME },
+        nodeTag: gcpSiteNetworkTag(topology, site.name),
+    };
+}
+
+/** The node service account and its project roles (`GKE_NODE_ROLES`). */
+export interface GkeNodeIdentity {
+    readonly serviceAccount: gcp.serviceaccount.Account;
+    readonly roleBindings: gcp.projects.IAMMember[];
+}
+
+export function createNodeIdentity(ctx: GkeSiteContext): GkeNodeIdentity {
+    const { name, topology, site, project, opts: o } = ctx;
+    const serviceAccount = new gcp.serviceaccount.Account(
+        `${name}-nodes-sa`,
+        {
+            project,
+            accountId: gcpAccountId(topology, site.name, "nodes"),
+            displayName: `GKE nodes of Axon Server site ${topology.environment}/${site.name}`,
+        },
+        o,
+    );
+    const roleBindings = GKE_NODE_ROLES.map(
+        (role) =>
+            new gcp.projects.IAMMember(
+                `${name}-nodes-${role.replace(/^roles\//, "").replace(/\./g, "-")}`,
+                { project, role, member: serviceAccount.member },
+                o,
+            ),
+    );
+    return { serviceAccount, roleBindings };
+}
+
+/**
+ * The private regional cluster over the site's zones: VPC-native on the site's subnet, private nodes,
+ * DNS-based control-plane endpoint, master authorized networks from `adminCidrs`, Workload Identity,
+ * Dataplane V2, the maintenance window and exclusions of the site. Created after the node roles.
+ */
+export function createGkeCluster(ctx: GkeSiteContext, identity: GkeNodeIdentity): gcp.container.Cluster {
+    const { name, args, topology, site, project, opts: o } = ctx;
+    return new gcp.container.Cluster(
+        `${name}-gke`,
+        {
+            project,
+            // Explicit (GKE allows 40 characters; this is at most 37): a replacement must be deliberate.
+            name: siteResourcePrefix(topology, site.name),
+            location: site.region,
+            nodeLocations: [...site.zones],
+            network: args.network.network.selfLink,
+            subnetwork: ctx.subnet.selfLink,
+            networkingMode: "VPC_NATIVE",
+            ipAllocationPolicy: { clusterSecondaryRangeName: POD_RANGE_NAME, servicesSecondaryRangeName: SERVICE_RANGE_NAME },
+            privateClusterConfig: {
+                enablePrivateNodes: true,
+                enablePrivateEndpoint: args.privateEndpoint ?? true,
+                masterIpv4CidrBlock: ctx.masterRange,
+                masterGlobalAccessConfig: { enabled: true },
+            },
+            // The DNS-based endpoint with user traffic allowed: `pulumi up` reaches the API from anywhere
+            // with IAM credentials, before any VPN exists (GKE docs, "About network isolation": DNS-based
+            // endpoint; @pulumi/gcp `ClusterControlPlaneEndpointsConfigDnsEndpointConfig.allowExternalTraffic`).
+            controlPlaneEndpointsConfig: { dnsEndpointConfig: { allowExternalTraffic: true } },
+            masterAuthorizedNetworksConfig: {
+                cidrBlocks: topology.adminCidrs.map((cidr) => ({ cidrBlock: cidr, displayName: `admin ${cidr}` })),
+                gcpPublicCidrsAccessEnabled: false,
+            },
+            workloadIdentityConfig: { workloadPool: `${project}.svc.id.goog` },
+            addonsConfig: {
+                gcePersistentDiskCsiDriverConfig: { enabled: true },
+                ...(args.backupAgent ? { gkeBackupAgentConfig: { enabled: true } } : {}),
+            },
+            datapathProvider: "ADVANCED_DATAPATH",
+            enableShieldedNodes: true,
+            // The default pool is replaced by the node pool (`createNodePool`; GKE needs one node to create
+            // the cluster).
+            removeDefaultNodePool: true,
+            initialNodeCount: 1,
+            // That temporary default pool runs as the site's node service account too, never as the
+            // Compute Engine default service account (Editor on the project).
+            nodeConfig: {
+                serviceAccount: identity.serviceAccount.email,
+                oauthScopes: ["https://www.googleapis.com/auth/cloud-platform"],
+                workloadMetadataConfig: { mode: "GKE_METADATA" },
+                shieldedInstanceConfig: { enableSecureBoot: true, enableIntegrityMonitoring: true },
+            },
+            deletionProtection: args.deletionProtection ?? site.cluster.deletionProtection,
+            maintenancePolicy: {
+                recurringWindow: { ...(site.cluster.maintenanceWindow ?? DEFAULT_GKE_MAINTENANCE_WINDOW) },
+                maintenanceExclusions: site.cluster.maintenanceExclusions.map((e) => ({
+                    exclusionName: e.name,
+                    startTime: e.startTime,
+                    endTime: e.endTime,
+                    exclusionOptions: { scope: e.scope },
+                })),
+            },
+            releaseChannel: { channel: args.releaseChannel ?? "REGULAR" },
+            ...(site.cluster.kubernetesVersion ? { minMasterVersion: site.cluster.kubernetesVersion } : {}),
+            resourceLabels: ctx.labels,
+        },
+        { ...o, dependsOn: identity.roleBindings },
+    );
+}
+
+/** The site's node pool: `nodesPerZone` nodes in every zone, tagged `nodeTag`, after the node roles. */
+export function createNodePool(ctx: GkeSiteContext, cluster: gcp.container.Cluster, identity: GkeNodeIdentity): gcp.container.NodePool {
+    const { name, args, site, project, labels, opts: o } = ctx;
+    return new gcp.container.NodePool(
+        `${name}-pool`,
+        {
+            project,
+            cluster: cluster.name,
+            // A generated name lets a replaced pool (new machine type) come up before the old one drains.
+            namePrefix: "axon-",
+            location: site.region,
+            nodeLocations: [...site.zones],
+            // Per zone in a regional cluster.
+            nodeCount: site.cluster.nodesPerZone,
+            management: { autoRepair: true, autoUpgrade: true },
+            nodeConfig: {
+                machineType: site.cluster.machineType,
+                diskSizeGb: args.nodeDiskSizeGb ?? 100,
+                serviceAccount: identity.serviceAccount.email,
+                // Access is limited by the service account's IAM roles (Google's recommendation).
+                oauthScopes: ["https://www.googleapis.com/auth/cloud-platform"],
+                workloadMetadataConfig: { mode: "GKE_METADATA" },
+                shieldedInstanceConfig: { enableSecureBoot: true, enableIntegrityMonitoring: true },
+                tags: [ctx.nodeTag],
+                labels,
+                resourceLabels: labels,
+            },
+        },
+        { ...o, dependsOn: identity.roleBindings },
+    );
+}
+
+/** The kubeconfig of the cluster (`gkeKubeconfig`, DNS-based endpoint) and the Kubernetes provider using it. */
+export function createKubeProvider(ctx: GkeSiteContext, cluster: gcp.container.Cluster): { kubeconfig: pulumi.Output<string>; provider: k8s.Provider } {
+    const { name, topology, site } = ctx;
+    // Lifted property access (not apply): a missing output stays undefined instead of dropping the provider.
+    const contextName = `${topology.environment}-${site.name}`;
+    const dnsEndpoint = cluster.controlPlaneEndpointsConfig.dnsEndpointConfig.endpoint;
+    const kubeconfig = pulumi.jsonStringify(dnsEndpoint.apply((e) => gkeKubeconfig(contextName, e)));
+    const provider = new k8s.Provider(`${name}-k8s`, { kubeconfig, enableServerSideApply: true }, { parent: ctx.parent });
+    return { kubeconfig, provider };
+}
+
+/** A retained PD CSI StorageClass per tier (`GKE_DISK_TYPES`). */
+export function createStorageClasses(ctx: GkeSiteContext, kubeProvider: k8s.Provider): Record<StorageTier, k8s.storage.v1.StorageClass> {
+    const { name, topology } = ctx;
+    const storageClasses = {} as Record<StorageTier, k8s.storage.v1.StorageClass>;
+    for (const tier of STORAGE_TIERS) {
+        storageClasses[tier] = new k8s.storage.v1.StorageClass(
+            `${name}-sc-${tier}`,
+            retainedStorageClassArgs({
+                name: tierStorageClassName(topology.environment, tier),
+                provisioner: GKE_PD_CSI_PROVISIONER,
+                parameters: { type: GKE_DISK_TYPES[tier] },
+                labels: platformLabels(topology.environment),
+            }),
+            { parent: ctx.parent, provider: kubeProvider },
+        );
+    }
+    return storageClasses;
+}
+
 /**
  * A GKE site: a private, regional GKE Standard cluster over the site's zones with one node pool, and the
  * Kubernetes provider plus per-tier StorageClasses the Axon Server nodes use.
@@ -147,6 +351,10 @@ export interface GkeSiteArgs {
  * - Dataplane V2 enforces Kubernetes NetworkPolicies.
  * - The firewall rule from the control plane to the nodes is created by GKE itself; Axon ports are opened by
  *   `GcpFirewall` on the node tag `gcpSiteNetworkTag(topology, site)`.
+ *
+ * The constructor only chains named steps: `createNodeIdentity` (node service account and roles),
+ * `createGkeCluster`, `createNodePool`, `createKubeProvider`, `createStorageClasses`,
+ * `reserveNodeLoadBalancerAddresses`.
  */
 export class GkeSite extends pulumi.ComponentResource {
     public readonly host: KubernetesHost;
@@ -167,152 +375,24 @@ export class GkeSite extends pulumi.ComponentResource {
 
     constructor(name: string, args: GkeSiteArgs, opts?: pulumi.ComponentResourceOptions) {
         super("axonserver:gcp:GkeSite", name, {}, opts);
-        const { topology, site, network, provider } = args;
-        if (site.cloud !== "gcp" || site.platform !== "gke") {
-            throw new Error(`GkeSite ${name}: site ${site.name} is ${site.cloud}/${site.platform}, not gcp/gke`);
-        }
-        const subnet = network.subnets[site.name];
-        const ranges = network.ranges[site.name];
-        if (!subnet || !ranges?.master) throw new Error(`GkeSite ${name}: network ${network.project} has no subnet for site ${site.name}`);
-        const project = network.project;
-        const childOpts = { parent: this, provider };
-        const privateEndpoint = args.privateEndpoint ?? true;
-        // The same keys as every other cloud resource (components/topology/identity.ts).
-        const labels = { ...cloudIdentity(topology.environment, site.name), [CLOUD_EXTRA_KEYS.app]: APP_NAME };
-        this.nodeTag = gcpSiteNetworkTag(topology, site.name);
+        const ctx = gkeSiteContext(name, args, this);
+        this.nodeTag = ctx.nodeTag;
 
-        this.nodeServiceAccount = new gcp.serviceaccount.Account(
-            `${name}-nodes-sa`,
-            {
-                project,
-                accountId: gcpAccountId(topology, site.name, "nodes"),
-                displayName: `GKE nodes of Axon Server site ${topology.environment}/${site.name}`,
-            },
-            childOpts,
-        );
-        const roleBindings = GKE_NODE_ROLES.map(
-            (role) =>
-                new gcp.projects.IAMMember(
-                    `${name}-nodes-${role.replace(/^roles\//, "").replace(/\./g, "-")}`,
-                    { project, role, member: this.nodeServiceAccount.member },
-                    childOpts,
-                ),
-        );
+        const identity = createNodeIdentity(ctx);
+        this.nodeServiceAccount = identity.serviceAccount;
+        this.cluster = createGkeCluster(ctx, identity);
+        this.nodePool = createNodePool(ctx, this.cluster, identity);
 
-        this.cluster = new gcp.container.Cluster(
-            `${name}-gke`,
-            {
-                project,
-                // Explicit (GKE allows 40 characters; this is at most 37): a replacement must be deliberate.
-                name: siteResourcePrefix(topology, site.name),
-                location: site.region,
-                nodeLocations: [...site.zones],
-                network: network.network.selfLink,
-                subnetwork: subnet.selfLink,
-                networkingMode: "VPC_NATIVE",
-                ipAllocationPolicy: { clusterSecondaryRangeName: POD_RANGE_NAME, servicesSecondaryRangeName: SERVICE_RANGE_NAME },
-                privateClusterConfig: {
-                    enablePrivateNodes: true,
-                    enablePrivateEndpoint: privateEndpoint,
-                    masterIpv4CidrBlock: ranges.master,
-                    masterGlobalAccessConfig: { enabled: true },
-                },
-                // The DNS-based endpoint with user traffic allowed: `pulumi up` reaches the API from anywhere
-                // with IAM credentials, before any VPN exists (GKE docs, "About network isolation": DNS-based
-                // endpoint; @pulumi/gcp `ClusterControlPlaneEndpointsConfigDnsEndpointConfig.allowExternalTraffic`).
-                controlPlaneEndpointsConfig: { dnsEndpointConfig: { allowExternalTraffic: true } },
-                masterAuthorizedNetworksConfig: {
-                    cidrBlocks: topology.adminCidrs.map((cidr) => ({ cidrBlock: cidr, displayName: `admin ${cidr}` })),
-                    gcpPublicCidrsAccessEnabled: false,
-                },
-                workloadIdentityConfig: { workloadPool: `${project}.svc.id.goog` },
-                addonsConfig: {
-                    gcePersistentDiskCsiDriverConfig: { enabled: true },
-                    ...(args.backupAgent ? { gkeBackupAgentConfig: { enabled: true } } : {}),
-                },
-                datapathProvider: "ADVANCED_DATAPATH",
-                enableShieldedNodes: true,
-                // The default pool is replaced by `nodePool` below (GKE needs one node to create the cluster).
-                removeDefaultNodePool: true,
-                initialNodeCount: 1,
-                // That temporary default pool runs as the site's node service account too, never as the
-                // Compute Engine default service account (Editor on the project).
-                nodeConfig: {
-                    serviceAccount: this.nodeServiceAccount.email,
-                    oauthScopes: ["https://www.googleapis.com/auth/cloud-platform"],
-                    workloadMetadataConfig: { mode: "GKE_METADATA" },
-                    shieldedInstanceConfig: { enableSecureBoot: true, enableIntegrityMonitoring: true },
-                },
-                deletionProtection: args.deletionProtection ?? site.cluster.deletionProtection,
-                maintenancePolicy: {
-                    recurringWindow: { ...(site.cluster.maintenanceWindow ?? DEFAULT_GKE_MAINTENANCE_WINDOW) },
-                    maintenanceExclusions: site.cluster.maintenanceExclusions.map((e) => ({
-                        exclusionName: e.name,
-                        startTime: e.startTime,
-                        endTime: e.endTime,
-                        exclusionOptions: { scope: e.scope },
-                    })),
-                },
-                releaseChannel: { channel: args.releaseChannel ?? "REGULAR" },
-                ...(site.cluster.kubernetesVersion ? { minMasterVersion: site.cluster.kubernetesVersion } : {}),
-                resourceLabels: labels,
-            },
-            { ...childOpts, dependsOn: roleBindings },
-        );
-
-        this.nodePool = new gcp.container.NodePool(
-            `${name}-pool`,
-            {
-                project,
-                cluster: this.cluster.name,
-                // A generated name lets a replaced pool (new machine type) come up before the old one drains.
-                namePrefix: "axon-",
-                location: site.region,
-                nodeLocations: [...site.zones],
-                // Per zone in a regional cluster.
-                nodeCount: site.cluster.nodesPerZone,
-                management: { autoRepair: true, autoUpgrade: true },
-                nodeConfig: {
-                    machineType: site.cluster.machineType,
-                    diskSizeGb: args.nodeDiskSizeGb ?? 100,
-                    serviceAccount: this.nodeServiceAccount.email,
-                    // Access is limited by the service account's IAM roles (Google's recommendation).
-                    oauthScopes: ["https://www.googleapis.com/auth/cloud-platform"],
-                    workloadMetadataConfig: { mode: "GKE_METADATA" },
-                    shieldedInstanceConfig: { enableSecureBoot: true, enableIntegrityMonitoring: true },
-                    tags: [this.nodeTag],
-                    labels,
-                    resourceLabels: labels,
-                },
-            },
-            { ...childOpts, dependsOn: roleBindings },
-        );
-
-        // Lifted property access (not apply): a missing output stays undefined instead of dropping the provider.
-        const contextName = `${topology.environment}-${site.name}`;
-        const dnsEndpoint = this.cluster.controlPlaneEndpointsConfig.dnsEndpointConfig.endpoint;
-        this.kubeconfig = pulumi.jsonStringify(dnsEndpoint.apply((e) => gkeKubeconfig(contextName, e)));
-        this.kubeProvider = new k8s.Provider(`${name}-k8s`, { kubeconfig: this.kubeconfig, enableServerSideApply: true }, { parent: this });
-
-        const storageClasses = {} as Record<StorageTier, k8s.storage.v1.StorageClass>;
-        for (const tier of STORAGE_TIERS) {
-            storageClasses[tier] = new k8s.storage.v1.StorageClass(
-                `${name}-sc-${tier}`,
-                retainedStorageClassArgs({
-                    name: tierStorageClassName(topology.environment, tier),
-                    provisioner: GKE_PD_CSI_PROVISIONER,
-                    parameters: { type: GKE_DISK_TYPES[tier] },
-                    labels: platformLabels(topology.environment),
-                }),
-                { parent: this, provider: this.kubeProvider },
-            );
-        }
+        const kube = createKubeProvider(ctx, this.cluster);
+        this.kubeconfig = kube.kubeconfig;
+        this.kubeProvider = kube.provider;
+        const storageClasses = createStorageClasses(ctx, this.kubeProvider);
         this.storageClasses = storageClasses;
 
-        this.loadBalancerAddresses = reserveNodeLoadBalancerAddresses(name, topology, site, subnet.selfLink, project, childOpts);
+        this.loadBalancerAddresses = reserveNodeLoadBalancerAddresses(name, ctx.topology, ctx.site, ctx.subnet.selfLink, ctx.project, ctx.opts);
 
         this.host = {
-            site: site.name,
+            site: ctx.site.name,
             provider: this.kubeProvider,
             storageClassNames: {
                 fast: storageClasses.fast.metadata.name,
