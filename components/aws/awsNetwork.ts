@@ -97,6 +97,10 @@ export interface AwsNetworkArgs {
  *
  * Route tables carry no inline routes: peering and VPN add `aws.ec2.Route` resources to
  * `privateRouteTables`, and inline routes would fight with them.
+ *
+ * The constructor only chains named steps: `createVpc`, `createZoneSubnets`, `createPublicRouting`,
+ * `createNatGateways`, `createPrivateRouting`, `createLoadBalancerSubnets`, `createS3Endpoint`,
+ * `attachRunnerNetwork`.
  */
 export class AwsNetwork extends pulumi.ComponentResource {
     public readonly site: Site;
@@ -128,152 +132,23 @@ export class AwsNetwork extends pulumi.ComponentResource {
 
     constructor(name: string, args: AwsNetworkArgs, opts?: pulumi.ComponentResourceOptions) {
         super("axonserver:aws:AwsNetwork", name, {}, opts);
-        const { topology, site, provider } = args;
-        if (site.cloud !== "aws") throw new Error(`AwsNetwork: site ${site.name} is on ${site.cloud}, not aws`);
-        this.site = site;
-        this.provider = provider;
-        this.layout = awsSubnetLayout(site.cidr, site.zones);
-        const o: pulumi.CustomResourceOptions = { parent: this, provider };
-        const tags = (n: string, extra: Record<string, string> = {}) => ({ ...awsSiteTags(topology, site, n), ...extra });
-        const clusterName = args.eksClusterName ?? (site.platform === "eks" ? eksClusterName(topology, site) : undefined);
-        const clusterTag: Record<string, string> = clusterName ? { [`kubernetes.io/cluster/${clusterName}`]: "shared" } : {};
+        const ctx = awsNetworkContext(name, args, this);
+        this.site = ctx.site;
+        this.provider = ctx.provider;
+        this.layout = ctx.layout;
 
-        this.vpc = new aws.ec2.Vpc(
-            `${name}-vpc`,
-            {
-                cidrBlock: site.cidr,
-                // Both are needed for private DNS (Route53 private zones) and peering DNS resolution.
-                enableDnsSupport: true,
-                enableDnsHostnames: true,
-                tags: tags(`${name}-vpc`),
-            },
-            o,
-        );
-
-        this.privateSubnets = this.layout.map(
-            (l) =>
-                new aws.ec2.Subnet(
-                    `${name}-private-${l.zone}`,
-                    {
-                        vpcId: this.vpc.id,
-                        availabilityZone: l.zone,
-                        cidrBlock: l.privateCidr,
-                        mapPublicIpOnLaunch: false,
-                        // Where a controller puts internal load balancers of other Services of the cluster (it
-                        // picks subnets by these tags); the Axon nodes' NLBs use `loadBalancerSubnets`.
-                        tags: tags(`${name}-private-${l.zone}`, { "kubernetes.io/role/internal-elb": "1", ...clusterTag }),
-                    },
-                    o,
-                ),
-        );
-        this.publicSubnets = this.layout.map(
-            (l) =>
-                new aws.ec2.Subnet(
-                    `${name}-public-${l.zone}`,
-                    {
-                        vpcId: this.vpc.id,
-                        availabilityZone: l.zone,
-                        cidrBlock: l.publicCidr,
-                        // Nothing is launched here but NAT gateways and internet-facing load balancers.
-                        mapPublicIpOnLaunch: false,
-                        tags: tags(`${name}-public-${l.zone}`, { "kubernetes.io/role/elb": "1", ...clusterTag }),
-                    },
-                    o,
-                ),
-        );
-
-        this.internetGateway = new aws.ec2.InternetGateway(`${name}-igw`, { vpcId: this.vpc.id, tags: tags(`${name}-igw`) }, o);
-
-        this.publicRouteTable = new aws.ec2.RouteTable(`${name}-public-rt`, { vpcId: this.vpc.id, tags: tags(`${name}-public-rt`) }, o);
-        new aws.ec2.Route(
-            `${name}-public-default`,
-            { routeTableId: this.publicRouteTable.id, destinationCidrBlock: "0.0.0.0/0", gatewayId: this.internetGateway.id },
-            o,
-        );
-        this.layout.forEach((l, i) => {
-            new aws.ec2.RouteTableAssociation(
-                `${name}-public-rta-${l.zone}`,
-                { routeTableId: this.publicRouteTable.id, subnetId: this.publicSubnets[i].id },
-                o,
-            );
-        });
-
-        const natZones = site.cluster.natGateways === "perZone" ? this.layout.map((_, i) => i) : [0];
-        this.natGateways = natZones.map((i) => {
-            const zone = this.layout[i].zone;
-            const eip = new aws.ec2.Eip(`${name}-nat-eip-${zone}`, { domain: "vpc", tags: tags(`${name}-nat-eip-${zone}`) }, o);
-            return new aws.ec2.NatGateway(
-                `${name}-nat-${zone}`,
-                { allocationId: eip.allocationId, subnetId: this.publicSubnets[i].id, tags: tags(`${name}-nat-${zone}`) },
-                // A NAT gateway needs the VPC's internet gateway to route out (AWS documentation).
-                { ...o, dependsOn: [this.internetGateway] },
-            );
-        });
-
-        this.privateRouteTables = this.layout.map((l, i) => {
-            const rt = new aws.ec2.RouteTable(`${name}-private-rt-${l.zone}`, { vpcId: this.vpc.id, tags: tags(`${name}-private-rt-${l.zone}`) }, o);
-            const nat = this.natGateways[site.cluster.natGateways === "perZone" ? i : 0];
-            new aws.ec2.Route(`${name}-private-default-${l.zone}`, { routeTableId: rt.id, destinationCidrBlock: "0.0.0.0/0", natGatewayId: nat.id }, o);
-            new aws.ec2.RouteTableAssociation(`${name}-private-rta-${l.zone}`, { routeTableId: rt.id, subnetId: this.privateSubnets[i].id }, o);
-            return rt;
-        });
-
-        // The NLBs of an EKS site's nodes: their own subnets, so the pods' NetworkPolicy can admit the
-        // load balancers' addresses without admitting every pod and worker of the VPC; routed like the
-        // private subnets (peerings and VPN routes reach them).
-        const lbCidrs = usesNodeLoadBalancers(site) ? loadBalancerSubnetCidrs(site.cidr, site.zones) : [];
-        if (lbCidrs === undefined) throw new Error(`site ${site.name}: ${site.cidr} leaves no room for load balancer subnets`); // the loader rejects it
-        this.loadBalancerSubnets = lbCidrs.map((cidrBlock, i) => {
-            const zone = this.layout[i].zone;
-            const subnet = new aws.ec2.Subnet(
-                `${name}-lb-${zone}`,
-                { vpcId: this.vpc.id, availabilityZone: zone, cidrBlock, mapPublicIpOnLaunch: false, tags: tags(`${name}-lb-${zone}`) },
-                o,
-            );
-            new aws.ec2.RouteTableAssociation(`${name}-lb-rta-${zone}`, { routeTableId: this.privateRouteTables[i].id, subnetId: subnet.id }, o);
-            return subnet;
-        });
-
-        const reverseDns = aws.getPartitionOutput({}, { parent: this, provider }).reverseDnsPrefix;
-        this.s3Endpoint = new aws.ec2.VpcEndpoint(
-            `${name}-s3`,
-            {
-                vpcId: this.vpc.id,
-                serviceName: pulumi.interpolate`${reverseDns}.${site.region}.s3`,
-                vpcEndpointType: "Gateway",
-                routeTableIds: this.privateRouteTables.map((r) => r.id),
-                tags: tags(`${name}-s3`),
-            },
-            o,
-        );
-
-        // Private-only EKS access: the runner network reaches the VPC through its transit gateway. Attach
-        // the VPC (one ENI per private subnet) and route the runner's ranges there from every private
-        // subnet; the cluster security group admits them on 443 (eksSite.ts `eksIngressRules`).
-        const runner = topology.clusterAccess.runnerRoutes.find((r) => r.region === site.region);
-        if (runner && site.platform === "eks") {
-            const attachment = new aws.ec2transitgateway.VpcAttachment(
-                `${name}-runner-tgw`,
-                {
-                    transitGatewayId: runner.transitGatewayId,
-                    vpcId: this.vpc.id,
-                    subnetIds: this.privateSubnets.map((s) => s.id),
-                    tags: tags(`${name}-runner-tgw`),
-                },
-                o,
-            );
-            this.runnerAttachment = attachment;
-            this.layout.forEach((l, i) =>
-                runner.cidrs.forEach(
-                    (cidr) =>
-                        new aws.ec2.Route(
-                            `${name}-runner-${l.zone}-${cidr.replace(/[./]/g, "-")}`,
-                            { routeTableId: this.privateRouteTables[i].id, destinationCidrBlock: cidr, transitGatewayId: runner.transitGatewayId },
-                            { ...o, dependsOn: [attachment] },
-                        ),
-                ),
-            );
-        }
+        this.vpc = createVpc(ctx);
+        const subnets = createZoneSubnets(ctx, this.vpc);
+        this.privateSubnets = subnets.privateSubnets;
+        this.publicSubnets = subnets.publicSubnets;
+        const publicRouting = createPublicRouting(ctx, this.vpc, this.publicSubnets);
+        this.internetGateway = publicRouting.internetGateway;
+        this.publicRouteTable = publicRouting.routeTable;
+        this.natGateways = createNatGateways(ctx, this.publicSubnets, this.internetGateway);
+        this.privateRouteTables = createPrivateRouting(ctx, this.vpc, this.privateSubnets, this.natGateways);
+        this.loadBalancerSubnets = createLoadBalancerSubnets(ctx, this.vpc, this.privateRouteTables);
+        this.s3Endpoint = createS3Endpoint(ctx, this.vpc, this.privateRouteTables);
+        this.runnerAttachment = attachRunnerNetwork(ctx, this.vpc, this.privateSubnets, this.privateRouteTables);
 
         this.registerOutputs({
             vpcId: this.vpc.id,
@@ -290,6 +165,220 @@ export class AwsNetwork extends pulumi.ComponentResource {
         if (i < 0) throw new Error(`zone ${zone} is not a zone of site ${this.site.name}`);
         return this.privateSubnets[i];
     }
+}
+
+/** What every step of an AWS network shares: names, options (parent + regional provider), tags, the subnet layout. */
+interface AwsNetworkContext {
+    /** The component's name: the prefix of every child's logical name. */
+    readonly name: string;
+    readonly topology: Topology;
+    readonly site: Site;
+    readonly provider: aws.Provider;
+    readonly parent: pulumi.Resource;
+    /** `{ parent, provider }` of every child. */
+    readonly opts: pulumi.CustomResourceOptions;
+    /** The site's tags with `Name`, plus `extra`. */
+    readonly tags: (name: string, extra?: Record<string, string>) => Record<string, string>;
+    readonly layout: readonly ZoneSubnetLayout[];
+    /** `kubernetes.io/cluster/<name>: shared` when an EKS cluster uses the VPC, else empty. */
+    readonly clusterTag: Record<string, string>;
+}
+
+/** Throws when the site is not on AWS or its CIDR and zones have no subnet layout. */
+function awsNetworkContext(name: string, args: AwsNetworkArgs, parent: pulumi.Resource): AwsNetworkContext {
+    const { topology, site, provider } = args;
+    if (site.cloud !== "aws") throw new Error(`AwsNetwork: site ${site.name} is on ${site.cloud}, not aws`);
+    const layout = awsSubnetLayout(site.cidr, site.zones);
+    const clusterName = args.eksClusterName ?? (site.platform === "eks" ? eksClusterName(topology, site) : undefined);
+    return {
+        name,
+        topology,
+        site,
+        provider,
+        parent,
+        opts: { parent, provider },
+        tags: (n: string, extra: Record<string, string> = {}) => ({ ...awsSiteTags(topology, site, n), ...extra }),
+        layout,
+        clusterTag: clusterName ? { [`kubernetes.io/cluster/${clusterName}`]: "shared" } : {},
+    };
+}
+
+export function createVpc(ctx: AwsNetworkContext): aws.ec2.Vpc {
+    const { name, site, opts: o } = ctx;
+    return new aws.ec2.Vpc(
+        `${name}-vpc`,
+        {
+            cidrBlock: site.cidr,
+            // Both are needed for private DNS (Route53 private zones) and peering DNS resolution.
+            enableDnsSupport: true,
+            enableDnsHostnames: true,
+            tags: ctx.tags(`${name}-vpc`),
+        },
+        o,
+    );
+}
+
+/** The private and the public subnet of every zone (`awsSubnetLayout`), in `site.zones` order. */
+export function createZoneSubnets(ctx: AwsNetworkContext, vpc: aws.ec2.Vpc): { privateSubnets: aws.ec2.Subnet[]; publicSubnets: aws.ec2.Subnet[] } {
+    const { name, layout, clusterTag, opts: o } = ctx;
+    const privateSubnets = layout.map(
+        (l) =>
+            new aws.ec2.Subnet(
+                `${name}-private-${l.zone}`,
+                {
+                    vpcId: vpc.id,
+                    availabilityZone: l.zone,
+                    cidrBlock: l.privateCidr,
+                    mapPublicIpOnLaunch: false,
+                    // Where a controller puts internal load balancers of other Services of the cluster (it
+                    // picks subnets by these tags); the Axon nodes' NLBs use `loadBalancerSubnets`.
+                    tags: ctx.tags(`${name}-private-${l.zone}`, { "kubernetes.io/role/internal-elb": "1", ...clusterTag }),
+                },
+                o,
+            ),
+    );
+    const publicSubnets = layout.map(
+        (l) =>
+            new aws.ec2.Subnet(
+                `${name}-public-${l.zone}`,
+                {
+                    vpcId: vpc.id,
+                    availabilityZone: l.zone,
+                    cidrBlock: l.publicCidr,
+                    // Nothing is launched here but NAT gateways and internet-facing load balancers.
+                    mapPublicIpOnLaunch: false,
+                    tags: ctx.tags(`${name}-public-${l.zone}`, { "kubernetes.io/role/elb": "1", ...clusterTag }),
+                },
+                o,
+            ),
+    );
+    return { privateSubnets, publicSubnets };
+}
+
+/** The internet gateway and the public route table (default route to it) of every public subnet. */
+export function createPublicRouting(
+    ctx: AwsNetworkContext,
+    vpc: aws.ec2.Vpc,
+    publicSubnets: readonly aws.ec2.Subnet[],
+): { internetGateway: aws.ec2.InternetGateway; routeTable: aws.ec2.RouteTable } {
+    const { name, opts: o } = ctx;
+    const internetGateway = new aws.ec2.InternetGateway(`${name}-igw`, { vpcId: vpc.id, tags: ctx.tags(`${name}-igw`) }, o);
+
+    const routeTable = new aws.ec2.RouteTable(`${name}-public-rt`, { vpcId: vpc.id, tags: ctx.tags(`${name}-public-rt`) }, o);
+    new aws.ec2.Route(`${name}-public-default`, { routeTableId: routeTable.id, destinationCidrBlock: "0.0.0.0/0", gatewayId: internetGateway.id }, o);
+    ctx.layout.forEach((l, i) => {
+        new aws.ec2.RouteTableAssociation(`${name}-public-rta-${l.zone}`, { routeTableId: routeTable.id, subnetId: publicSubnets[i].id }, o);
+    });
+    return { internetGateway, routeTable };
+}
+
+/** A NAT gateway with its Elastic IP in every zone's public subnet, or in the first zone's only (`site.cluster.natGateways`). */
+export function createNatGateways(ctx: AwsNetworkContext, publicSubnets: readonly aws.ec2.Subnet[], internetGateway: aws.ec2.InternetGateway): aws.ec2.NatGateway[] {
+    const { name, site, layout, opts: o } = ctx;
+    const natZones = site.cluster.natGateways === "perZone" ? layout.map((_, i) => i) : [0];
+    return natZones.map((i) => {
+        const zone = layout[i].zone;
+        const eip = new aws.ec2.Eip(`${name}-nat-eip-${zone}`, { domain: "vpc", tags: ctx.tags(`${name}-nat-eip-${zone}`) }, o);
+        return new aws.ec2.NatGateway(
+            `${name}-nat-${zone}`,
+            { allocationId: eip.allocationId, subnetId: publicSubnets[i].id, tags: ctx.tags(`${name}-nat-${zone}`) },
+            // A NAT gateway needs the VPC's internet gateway to route out (AWS documentation).
+            { ...o, dependsOn: [internetGateway] },
+        );
+    });
+}
+
+/** One private route table per zone, default route to the zone's NAT gateway (or the single one), on the zone's private subnet. */
+export function createPrivateRouting(
+    ctx: AwsNetworkContext,
+    vpc: aws.ec2.Vpc,
+    privateSubnets: readonly aws.ec2.Subnet[],
+    natGateways: readonly aws.ec2.NatGateway[],
+): aws.ec2.RouteTable[] {
+    const { name, site, opts: o } = ctx;
+    return ctx.layout.map((l, i) => {
+        const rt = new aws.ec2.RouteTable(`${name}-private-rt-${l.zone}`, { vpcId: vpc.id, tags: ctx.tags(`${name}-private-rt-${l.zone}`) }, o);
+        const nat = natGateways[site.cluster.natGateways === "perZone" ? i : 0];
+        new aws.ec2.Route(`${name}-private-default-${l.zone}`, { routeTableId: rt.id, destinationCidrBlock: "0.0.0.0/0", natGatewayId: nat.id }, o);
+        new aws.ec2.RouteTableAssociation(`${name}-private-rta-${l.zone}`, { routeTableId: rt.id, subnetId: privateSubnets[i].id }, o);
+        return rt;
+    });
+}
+
+/**
+ * The NLBs of an EKS site's nodes: their own subnets, so the pods' NetworkPolicy can admit the load
+ * balancers' addresses without admitting every pod and worker of the VPC; routed like the private
+ * subnets (peerings and VPN routes reach them). None on other sites.
+ */
+export function createLoadBalancerSubnets(ctx: AwsNetworkContext, vpc: aws.ec2.Vpc, privateRouteTables: readonly aws.ec2.RouteTable[]): aws.ec2.Subnet[] {
+    const { name, site, layout, opts: o } = ctx;
+    const lbCidrs = usesNodeLoadBalancers(site) ? loadBalancerSubnetCidrs(site.cidr, site.zones) : [];
+    if (lbCidrs === undefined) throw new Error(`site ${site.name}: ${site.cidr} leaves no room for load balancer subnets`); // the loader rejects it
+    return lbCidrs.map((cidrBlock, i) => {
+        const zone = layout[i].zone;
+        const subnet = new aws.ec2.Subnet(
+            `${name}-lb-${zone}`,
+            { vpcId: vpc.id, availabilityZone: zone, cidrBlock, mapPublicIpOnLaunch: false, tags: ctx.tags(`${name}-lb-${zone}`) },
+            o,
+        );
+        new aws.ec2.RouteTableAssociation(`${name}-lb-rta-${zone}`, { routeTableId: privateRouteTables[i].id, subnetId: subnet.id }, o);
+        return subnet;
+    });
+}
+
+/** The S3 gateway endpoint on the private route tables (see `AwsNetwork.s3Endpoint`). */
+export function createS3Endpoint(ctx: AwsNetworkContext, vpc: aws.ec2.Vpc, privateRouteTables: readonly aws.ec2.RouteTable[]): aws.ec2.VpcEndpoint {
+    const { name, site, opts: o } = ctx;
+    const reverseDns = aws.getPartitionOutput({}, { parent: ctx.parent, provider: ctx.provider }).reverseDnsPrefix;
+    return new aws.ec2.VpcEndpoint(
+        `${name}-s3`,
+        {
+            vpcId: vpc.id,
+            serviceName: pulumi.interpolate`${reverseDns}.${site.region}.s3`,
+            vpcEndpointType: "Gateway",
+            routeTableIds: privateRouteTables.map((r) => r.id),
+            tags: ctx.tags(`${name}-s3`),
+        },
+        o,
+    );
+}
+
+/**
+ * Private-only EKS access: the runner network reaches the VPC through its transit gateway. Attaches the
+ * VPC (one ENI per private subnet) and routes the runner's ranges there from every private subnet; the
+ * cluster security group admits them on 443 (eksSite.ts `eksIngressRules`). Nothing (undefined) unless
+ * the site is `eks` and `clusterAccess.runnerRoutes` has a route of its region.
+ */
+export function attachRunnerNetwork(
+    ctx: AwsNetworkContext,
+    vpc: aws.ec2.Vpc,
+    privateSubnets: readonly aws.ec2.Subnet[],
+    privateRouteTables: readonly aws.ec2.RouteTable[],
+): aws.ec2transitgateway.VpcAttachment | undefined {
+    const { name, topology, site, opts: o } = ctx;
+    const runner = topology.clusterAccess.runnerRoutes.find((r) => r.region === site.region);
+    if (!runner || site.platform !== "eks") return undefined;
+    const attachment = new aws.ec2transitgateway.VpcAttachment(
+        `${name}-runner-tgw`,
+        {
+            transitGatewayId: runner.transitGatewayId,
+            vpcId: vpc.id,
+            subnetIds: privateSubnets.map((s) => s.id),
+            tags: ctx.tags(`${name}-runner-tgw`),
+        },
+        o,
+    );
+    ctx.layout.forEach((l, i) =>
+        runner.cidrs.forEach(
+            (cidr) =>
+                new aws.ec2.Route(
+                    `${name}-runner-${l.zone}-${cidr.replace(/[./]/g, "-")}`,
+                    { routeTableId: privateRouteTables[i].id, destinationCidrBlock: cidr, transitGatewayId: runner.transitGatewayId },
+                    { ...o, dependsOn: [attachment] },
+                ),
+        ),
+    );
+    return attachment;
 }
 
 /**
