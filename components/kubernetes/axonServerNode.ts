@@ -127,7 +127,12 @@ export const SKIP_AWAIT_ANNOTATION = "pulumi.com/skipAwait";
 /** Pod-template annotation carrying the hash of the node's properties: a change restarts the pod. */
 export const PROPERTIES_HASH_ANNOTATION = "axonserver-multiregion/properties-sha256";
 
-/** A single Axon Server node. Type `axonserver:index:AxonServerNode`. */
+/**
+ * A single Axon Server node. Type `axonserver:index:AxonServerNode`. The constructor only chains named
+ * steps: `createNodeConfig`, `createTlsSecret`, `createBackupConfigMap`, `createHeadlessService`,
+ * `createStatefulSet`, `createClusterServices`, then the node's load balancer on a cloud host
+ * (`createAwsNodeLoadBalancer` or `createGkeNodeLoadBalancers`) and its `nodeEndpoint`.
+ */
 export class AxonServerNode extends pulumi.ComponentResource {
     readonly statefulSet: k8s.apps.v1.StatefulSet;
     readonly configMap: k8s.core.v1.ConfigMap;
@@ -163,351 +168,469 @@ export class AxonServerNode extends pulumi.ComponentResource {
 
     constructor(name: string, args: AxonServerNodeArgs, opts?: pulumi.ComponentResourceOptions) {
         super("axonserver:index:AxonServerNode", name, {}, opts);
-        const { topology: t, node, host } = args;
-        const env = t.environment;
-        const addr = nodeAddress(t, node);
-        const ns = args.namespace;
-        const child = { parent: this };
-        const selector = nodePodSelector(env, node.site, node.name);
-        const meta = (objName: string, component: Parameters<typeof nodeLabels>[3] = "server") => ({
-            name: objName,
-            namespace: ns,
-            labels: nodeLabels(env, node.site, node.name, component),
+        const ctx = nodeContext(name, args, this);
+
+        const config = createNodeConfig(ctx);
+        this.configMap = config.configMap;
+        this.tlsSecret = createTlsSecret(ctx);
+        this.backupConfigMap = createBackupConfigMap(ctx);
+        this.headlessService = createHeadlessService(ctx);
+        this.statefulSet = createStatefulSet(ctx, {
+            properties: config.properties,
+            configMap: this.configMap,
+            headlessService: this.headlessService,
+            tlsSecret: this.tlsSecret,
+            backupConfigMap: this.backupConfigMap,
         });
+        const services = createClusterServices(ctx, this.statefulSet);
+        this.grpcService = services.grpc;
+        this.httpService = services.http;
 
-        if (t.axonServer.tls && !args.tls) throw new Error(`node ${node.name}: TLS is on but no certificate was given`);
-
-        // Config: never a secret here (the renderers write none; the tests check the ConfigMap inputs).
-        const properties = renderAxonServerProperties(t, node);
-        this.configMap = new k8s.core.v1.ConfigMap(
-            `${name}-config`,
-            {
-                metadata: meta(`${node.name}-config`, "config"),
-                data: { [FILES.properties]: properties, [FILES.clusterTemplate]: renderClusterTemplate(t) },
-            },
-            child,
-        );
-
-        if (args.tls) {
-            this.tlsSecret = new k8s.core.v1.Secret(
-                `${name}-tls`,
-                {
-                    metadata: meta(`${node.name}-tls`, "tls"),
-                    type: "kubernetes.io/tls",
-                    stringData: {
-                        [FILES.tlsCert]: pulumi.secret(args.tls.certPem),
-                        [FILES.tlsKey]: pulumi.secret(args.tls.privateKeyPem),
-                        [FILES.tlsCa]: pulumi.output(args.tls.caCertPem),
-                    },
-                },
-                child,
-            );
-        }
-
-        if (args.backup) {
-            // Not hashed into the pod annotations: a new script reaches the sidecar through the
-            // ConfigMap volume update, without restarting Axon Server.
-            this.backupConfigMap = new k8s.core.v1.ConfigMap(
-                `${name}-backup-agent`,
-                { metadata: meta(`${node.name}-backup-agent`, "config"), data: backupScriptConfigMapData() },
-                child,
-            );
-        }
-
-        const servicePort = (port: number, portName: string) => ({ name: portName, port, targetPort: portName, protocol: "TCP" });
-
-        // Governing Service of the StatefulSet. publishNotReadyAddresses: peers must resolve a node that
-        // is starting (or not ready), otherwise Kubernetes, not Axon Server, decides who is reachable.
-        this.headlessService = new k8s.core.v1.Service(
-            `${name}-headless`,
-            {
-                metadata: meta(node.name),
-                spec: {
-                    clusterIP: "None",
-                    publishNotReadyAddresses: true,
-                    selector,
-                    ports: [servicePort(PORTS.grpc, PORT_NAMES.grpc), servicePort(PORTS.internalGrpc, PORT_NAMES.internalGrpc)],
-                },
-            },
-            child,
-        );
-        const licensed = args.licenseSecretName !== undefined;
-        const probes = axonProbes(t.axonServer.startupBudgetSeconds);
-        const podLabels = nodePodLabels(env, node.site, node.name);
-        // pulumi-kubernetes waits 10 minutes for a StatefulSet by default: longer than
-        // that would fail `pulumi up` while the startup probe still allows the node to start.
-        const awaitSeconds = Math.max(600, t.axonServer.startupBudgetSeconds + 600);
-
-        this.statefulSet = new k8s.apps.v1.StatefulSet(
-            `${name}-sts`,
-            {
-                metadata: { ...meta(node.name), annotations: { "pulumi.com/timeoutSeconds": String(awaitSeconds) } },
-                spec: {
-                    replicas: 1, // singleton: never scale; add a node to the topology instead
-                    // A changed pod template restarts nothing by itself ("Users must manually delete Pods",
-                    // kubernetes.io/docs/concepts/workloads/controllers/statefulset/#update-strategies), and
-                    // pulumi-kubernetes counts the update done once the replica is ready
-                    // (provider/pkg/await/statefulset.go, OnDelete with generation > 1). The roller Jobs restart
-                    // the pods afterwards in update order, least critical first (components/kubernetes/roller.ts).
-                    // A new StatefulSet (generation 1) is still awaited until its pod is ready.
-                    updateStrategy: { type: "OnDelete" },
-                    serviceName: this.headlessService.metadata.name,
-                    selector: { matchLabels: selector },
-                    // Deleting or replacing the StatefulSet keeps the PVCs; they are re-adopted by name.
-                    persistentVolumeClaimRetentionPolicy: { whenDeleted: "Retain", whenScaled: "Retain" },
-                    volumeClaimTemplates: volumeClaimTemplates({
-                        node,
-                        storageClassNames: host.storageClassNames,
-                        labels: nodeLabels(env, node.site, node.name, "server"),
-                    }),
-                    template: {
-                        metadata: {
-                            labels: podLabels,
-                            // Only the properties: the cluster template is read once, on the first clean
-                            // start, so changing it must not restart every node.
-                            annotations: { [PROPERTIES_HASH_ANNOTATION]: createHash("sha256").update(properties).digest("hex") },
-                        },
-                        spec: {
-                            serviceAccountName: args.serviceAccountName,
-                            automountServiceAccountToken: false,
-                            // No <SERVICE>_PORT env vars injected into a Spring Boot process.
-                            enableServiceLinks: false,
-                            // SIGTERM makes Axon Server flush and close its files; SIGKILL after a short
-                            // grace leaves the control DB and indexes inconsistent.
-                            terminationGracePeriodSeconds: t.axonServer.terminationGracePeriodSeconds,
-                            securityContext: podSecurityContext(),
-                            affinity: axonAffinity({
-                                zone: node.zone,
-                                sitePodSelector: sitePodSelector(env, node.site),
-                                requireSeparateWorkers: args.requireSeparateWorkers ?? false,
-                            }),
-                            initContainers: [
-                                startupGuardInitContainer(
-                                    t.axonServer.image,
-                                    startupGuardFor(t, node, CONTAINER_PATHS, { annotationsFile: POD_ANNOTATIONS_FILE, key: ALLOW_INITIALISE_ANNOTATION }),
-                                ),
-                                controlDbBackupDirInitContainer(t.axonServer.image),
-                            ],
-                            containers: [
-                                {
-                                    name: "axonserver",
-                                    image: t.axonServer.image,
-                                    imagePullPolicy: "IfNotPresent",
-                                    ports: containerPorts(),
-                                    env: axonEnv({ node, hostname: addr.hostname, tokensSecretName: args.tokensSecretName, licensed }),
-                                    resources: containerResources(node),
-                                    ...probes,
-                                    securityContext: containerSecurityContext(),
-                                    volumeMounts: volumeMounts({ licensed, tls: args.tls !== undefined }),
-                                },
-                                ...(args.backup ? [args.backup.container] : []),
-                            ],
-                            volumes: [
-                                ...podVolumes({
-                                    configMapName: this.configMap.metadata.name,
-                                    tokensSecretName: args.tokensSecretName,
-                                    licenseSecretName: args.licenseSecretName,
-                                    tlsSecretName: this.tlsSecret?.metadata.name,
-                                }),
-                                ...(this.backupConfigMap ? backupSidecarVolumes(this.backupConfigMap.metadata.name) : []),
-                                ...(args.backup?.extraVolumes ?? []),
-                            ],
-                        },
-                    },
-                },
-            },
-            { parent: this, dependsOn: [...host.readyResources, ...(args.dependsOn ?? [])] },
-        );
-
-        // Created after the StatefulSet: pulumi-kubernetes waits until a non-headless Service's endpoints
-        // target a pod (and a LoadBalancer has an address) before the Service counts as created
-        // (provider/pkg/await/service.go, `serviceInitAwaiter.checkAndLogStatus`; 10 minutes by default). The
-        // pod exists only once the StatefulSet is created, which the rolling chain may do long after the
-        // Services would otherwise start waiting. The headless Service is exempt (`isHeadlessService`).
-        const afterPod = { parent: this, dependsOn: [this.statefulSet] };
-        this.grpcService = new k8s.core.v1.Service(
-            `${name}-grpc`,
-            {
-                metadata: meta(`${node.name}-grpc`),
-                spec: { type: "ClusterIP", publishNotReadyAddresses: true, selector, ports: [servicePort(PORTS.grpc, PORT_NAMES.grpc)] },
-            },
-            afterPod,
-        );
-        // Access control is always on: the UI session lives on one node, hence ClientIP affinity
-        // ("Axon Server with access control enabled requires session affinity").
-        this.httpService = new k8s.core.v1.Service(
-            `${name}-http`,
-            {
-                metadata: meta(`${node.name}-http`),
-                spec: {
-                    type: "ClusterIP",
-                    sessionAffinity: "ClientIP",
-                    // The rolling gate asks a node that is starting (not ready) for its Raft state.
-                    publishNotReadyAddresses: true,
-                    selector,
-                    ports: [servicePort(PORTS.http, PORT_NAMES.http)],
-                },
-            },
-            afterPod,
-        );
-
-        if (host.internalLoadBalancer === "aws-nlb") {
-            const lb = this.awsNodeLoadBalancer(name, node, host, selector, meta, servicePort);
+        if (args.host.internalLoadBalancer === "aws-nlb") {
+            const lb = createAwsNodeLoadBalancer(ctx, this.statefulSet);
             this.internalLoadBalancer = lb.service;
             this.loadBalancerNetworkPolicy = lb.networkPolicy;
             this.loadBalancerHostname = lb.hostname;
-        } else if (host.internalLoadBalancer === "gcp-internal") {
-            // One load balancer per node, never a shared one: every node must be individually
-            // addressable (Axon Server's "Network requirements"). Created for every node of a cloud
-            // host, not only those reached from other sites: the node's private DNS record (the
-            // address peers, clients and the node itself use) points at it.
-            const site = t.sites.find((s) => s.name === node.site)!;
-            const rules = sitePortRules(t, site);
-            const sourcesOf = (ports: number[]): string[] => {
-                const cidrs = rules.filter((r) => ports.includes(r.port)).flatMap((r) => r.cidrs);
-                // An empty list would mean "no restriction" to Kubernetes: fall back to the site's own range.
-                return [...new Set(cidrs.length > 0 ? cidrs : [site.cidr])].sort();
-            };
-            const lbService = (logical: string, objName: string, ports: number[], loadBalancerIP: pulumi.Input<string>) =>
-                new k8s.core.v1.Service(
-                    logical,
-                    {
-                        metadata: {
-                            ...meta(objName),
-                            annotations: { ...INTERNAL_LB_ANNOTATIONS["gcp-internal"], ...(args.loadBalancerAnnotations ?? {}) },
-                        },
-                        spec: {
-                            type: "LoadBalancer",
-                            loadBalancerIP,
-                            // Peers and clients reach the node through this address: Axon Server, not
-                            // Kubernetes readiness, decides whether a starting node is usable.
-                            publishNotReadyAddresses: true,
-                            // Local keeps the client source IP (no kube-proxy SNAT), so the NetworkPolicy sees it.
-                            externalTrafficPolicy: "Local",
-                            loadBalancerSourceRanges: sourcesOf(ports),
-                            selector,
-                            ports: ports.map((p) => servicePort(p, p === PORTS.grpc ? PORT_NAMES.grpc : PORT_NAMES.internalGrpc)),
-                        },
-                    },
-                    afterPod,
-                );
-            // GKE turns `loadBalancerSourceRanges` into VPC firewall rules for every port of the Service
-            // (cloud.google.com/kubernetes-engine/docs/concepts/service-load-balancer-parameters,
-            // "Firewall rules and source IP address allowlist"): one Service per port, so 8124 admits only
-            // client ranges and 8224 only peer ranges. Both name the node's reserved
-            // SHARED_LOADBALANCER_VIP address in `spec.loadBalancerIP`
-            // (cloud.google.com/kubernetes-engine/docs/how-to/internal-load-balancing, "Enabling Shared
-            // IP"), so the node's one DNS name serves both ports.
-            const address = host.loadBalancerAddresses?.[node.name];
-            if (address === undefined) throw new Error(`node ${node.name}: site ${node.site} reserved no internal load balancer address for it`);
-            this.loadBalancerAddress = pulumi.output(address);
-            this.internalLoadBalancer = lbService(`${name}-internal-lb`, `${node.name}-internal`, [PORTS.grpc], address);
-            this.internalPeerLoadBalancer = lbService(`${name}-internal-peer-lb`, `${node.name}-internal-peer`, [PORTS.internalGrpc], address);
+        } else if (args.host.internalLoadBalancer === "gcp-internal") {
+            const lb = createGkeNodeLoadBalancers(ctx, this.statefulSet);
+            this.loadBalancerAddress = lb.address;
+            this.internalLoadBalancer = lb.service;
+            this.internalPeerLoadBalancer = lb.peerService;
         }
         this.internalLoadBalancers = [this.internalLoadBalancer, this.internalPeerLoadBalancer].filter((s): s is k8s.core.v1.Service => s !== undefined);
 
-        const base = {
-            site: node.site,
-            fqdn: addr.fqdn,
-            grpc: `${addr.fqdn}:${PORTS.grpc}`,
-            http: `${node.name}-http.${t.kubernetes.namespace}.svc.cluster.local:${PORTS.http}`,
-            internalGrpc: `${addr.fqdn}:${PORTS.internalGrpc}`,
-        };
-        // Both addresses are known once the load balancer (AWS) or the address (GKE) exists: nothing waits
-        // for a Service status.
-        const reserved = this.loadBalancerAddress;
-        const hostname = this.loadBalancerHostname;
-        this.endpoint = reserved
-            ? reserved.apply((ip): NodeEndpoint => ({ ...base, loadBalancer: { ip } }))
-            : hostname
-              ? hostname.apply((h): NodeEndpoint => ({ ...base, loadBalancer: { hostname: h } }))
-              : pulumi.output<NodeEndpoint>(base);
-
+        this.endpoint = nodeEndpoint(ctx, this.loadBalancerAddress, this.loadBalancerHostname);
         this.podTemplateHash = this.statefulSet.spec.apply((spec) => createHash("sha256").update(JSON.stringify(spec?.template ?? {})).digest("hex"));
 
         this.registerOutputs({ endpoint: this.endpoint, podTemplateHash: this.podTemplateHash });
     }
+}
 
-    /**
-     * The Kubernetes side of the node's NLB (made by the site, `host.nodeLoadBalancers`): a Service that
-     * holds the node's fixed NodePorts and kube-proxy health check port, and a NetworkPolicy that admits
-     * what the NLB forwards.
-     *
-     * The Service is `type: LoadBalancer` with a `loadBalancerClass` no controller implements: every load
-     * balancer implementation, the in-tree AWS one included, ignores a Service that sets it
-     * (kubernetes.io/docs/concepts/services-networking/service/#load-balancer-class), and only this type
-     * with `externalTrafficPolicy: Local` has a `healthCheckNodePort` (the Kubernetes API reference,
-     * ServiceSpec: "This only applies when type is set to LoadBalancer and externalTrafficPolicy is set to
-     * Local"; a NodePort Service that sets it is rejected). Since no controller writes its status,
-     * pulumi-kubernetes must not wait for an address (`pulumi.com/skipAwait`); it waits for the NLB instead.
-     */
-    private awsNodeLoadBalancer(
-        name: string,
-        node: AxonNode,
-        host: KubernetesHost,
-        selector: Record<string, string>,
-        meta: (objName: string, component?: Parameters<typeof nodeLabels>[3]) => { name: string; namespace: pulumi.Input<string>; labels: Record<string, string> },
-        servicePort: (port: number, portName: string) => { name: string; port: number; targetPort: string; protocol: string },
-    ): { service: k8s.core.v1.Service; networkPolicy: k8s.networking.v1.NetworkPolicy; hostname: pulumi.Output<string> } {
-        const nlb = host.nodeLoadBalancers?.[node.name];
-        if (nlb === undefined) throw new Error(`node ${node.name}: site ${node.site} made no load balancer for it`);
-        const ports = nodePortsOf(node);
-        const service = new k8s.core.v1.Service(
-            `${name}-internal-lb`,
+/** Metadata of one of the node's objects: name, namespace, the node's labels. */
+interface NodeObjectMeta {
+    name: string;
+    namespace: pulumi.Input<string>;
+    labels: Record<string, string>;
+}
+
+/** What every step of a node shares: names, the node's labels and selector, the parent. */
+interface NodeContext {
+    /** The component's name: the prefix of every child's logical name. */
+    readonly name: string;
+    readonly args: AxonServerNodeArgs;
+    readonly topology: Topology;
+    readonly node: AxonNode;
+    readonly host: KubernetesHost;
+    readonly parent: pulumi.Resource;
+    /** `{ parent }` of the children that wait for nothing else. */
+    readonly child: pulumi.CustomResourceOptions;
+    /** The node's pod selector (`nodePodSelector`). */
+    readonly selector: Record<string, string>;
+    /** Metadata of an object named `objName`, labelled as the node's `component`. */
+    readonly meta: (objName: string, component?: Parameters<typeof nodeLabels>[3]) => NodeObjectMeta;
+}
+
+/** Throws when TLS is on and the node got no certificate. */
+function nodeContext(name: string, args: AxonServerNodeArgs, parent: pulumi.Resource): NodeContext {
+    const { topology: t, node } = args;
+    const env = t.environment;
+    const ctx: NodeContext = {
+        name,
+        args,
+        topology: t,
+        node,
+        host: args.host,
+        parent,
+        child: { parent },
+        selector: nodePodSelector(env, node.site, node.name),
+        meta: (objName, component = "server") => ({
+            name: objName,
+            namespace: args.namespace,
+            labels: nodeLabels(env, node.site, node.name, component),
+        }),
+    };
+    if (t.axonServer.tls && !args.tls) throw new Error(`node ${node.name}: TLS is on but no certificate was given`);
+    return ctx;
+}
+
+/** A Service port targeting the container port of the same name. */
+function servicePort(port: number, portName: string) {
+    return { name: portName, port, targetPort: portName, protocol: "TCP" };
+}
+
+/** The node's `axonserver.properties` and cluster template, in a ConfigMap. */
+export function createNodeConfig(ctx: NodeContext): { properties: string; configMap: k8s.core.v1.ConfigMap } {
+    const { name, topology: t, node } = ctx;
+    // Config: never a secret here (the renderers write none; the tests check the ConfigMap inputs).
+    const properties = renderAxonServerProperties(t, node);
+    const configMap = new k8s.core.v1.ConfigMap(
+        `${name}-config`,
+        {
+            metadata: ctx.meta(`${node.name}-config`, "config"),
+            data: { [FILES.properties]: properties, [FILES.clusterTemplate]: renderClusterTemplate(t) },
+        },
+        ctx.child,
+    );
+    return { properties, configMap };
+}
+
+/** The node's certificate, key and CA as a `kubernetes.io/tls` Secret; none without TLS. */
+export function createTlsSecret(ctx: NodeContext): k8s.core.v1.Secret | undefined {
+    const { name, node, args } = ctx;
+    if (!args.tls) return undefined;
+    return new k8s.core.v1.Secret(
+        `${name}-tls`,
+        {
+            metadata: ctx.meta(`${node.name}-tls`, "tls"),
+            type: "kubernetes.io/tls",
+            stringData: {
+                [FILES.tlsCert]: pulumi.secret(args.tls.certPem),
+                [FILES.tlsKey]: pulumi.secret(args.tls.privateKeyPem),
+                [FILES.tlsCa]: pulumi.output(args.tls.caCertPem),
+            },
+        },
+        ctx.child,
+    );
+}
+
+/** The backup agent script ConfigMap, when the node runs the backup sidecar. */
+export function createBackupConfigMap(ctx: NodeContext): k8s.core.v1.ConfigMap | undefined {
+    const { name, node, args } = ctx;
+    if (!args.backup) return undefined;
+    // Not hashed into the pod annotations: a new script reaches the sidecar through the
+    // ConfigMap volume update, without restarting Axon Server.
+    return new k8s.core.v1.ConfigMap(`${name}-backup-agent`, { metadata: ctx.meta(`${node.name}-backup-agent`, "config"), data: backupScriptConfigMapData() }, ctx.child);
+}
+
+/**
+ * Governing Service of the StatefulSet. publishNotReadyAddresses: peers must resolve a node that is
+ * starting (or not ready), otherwise Kubernetes, not Axon Server, decides who is reachable.
+ */
+export function createHeadlessService(ctx: NodeContext): k8s.core.v1.Service {
+    return new k8s.core.v1.Service(
+        `${ctx.name}-headless`,
+        {
+            metadata: ctx.meta(ctx.node.name),
+            spec: {
+                clusterIP: "None",
+                publishNotReadyAddresses: true,
+                selector: ctx.selector,
+                ports: [servicePort(PORTS.grpc, PORT_NAMES.grpc), servicePort(PORTS.internalGrpc, PORT_NAMES.internalGrpc)],
+            },
+        },
+        ctx.child,
+    );
+}
+
+/** The objects the StatefulSet's pod refers to. */
+export interface NodePodInputs {
+    /** The rendered properties (their hash restarts the pod). */
+    readonly properties: string;
+    readonly configMap: k8s.core.v1.ConfigMap;
+    readonly headlessService: k8s.core.v1.Service;
+    readonly tlsSecret?: k8s.core.v1.Secret;
+    readonly backupConfigMap?: k8s.core.v1.ConfigMap;
+}
+
+/**
+ * The node's singleton StatefulSet (`OnDelete`, PVCs retained), after the host's ready resources and
+ * `args.dependsOn` (the gate of the creation chain).
+ */
+export function createStatefulSet(ctx: NodeContext, inputs: NodePodInputs): k8s.apps.v1.StatefulSet {
+    const { name, args, topology: t, node, host, selector } = ctx;
+    const env = t.environment;
+    const addr = nodeAddress(t, node);
+    const licensed = args.licenseSecretName !== undefined;
+    const probes = axonProbes(t.axonServer.startupBudgetSeconds);
+    const podLabels = nodePodLabels(env, node.site, node.name);
+    // pulumi-kubernetes waits 10 minutes for a StatefulSet by default: longer than
+    // that would fail `pulumi up` while the startup probe still allows the node to start.
+    const awaitSeconds = Math.max(600, t.axonServer.startupBudgetSeconds + 600);
+
+    return new k8s.apps.v1.StatefulSet(
+        `${name}-sts`,
+        {
+            metadata: { ...ctx.meta(node.name), annotations: { "pulumi.com/timeoutSeconds": String(awaitSeconds) } },
+            spec: {
+                replicas: 1, // singleton: never scale; add a node to the topology instead
+                // A changed pod template restarts nothing by itself ("Users must manually delete Pods",
+                // kubernetes.io/docs/concepts/workloads/controllers/statefulset/#update-strategies), and
+                // pulumi-kubernetes counts the update done once the replica is ready
+                // (provider/pkg/await/statefulset.go, OnDelete with generation > 1). The roller Jobs restart
+                // the pods afterwards in update order, least critical first (components/kubernetes/roller.ts).
+                // A new StatefulSet (generation 1) is still awaited until its pod is ready.
+                updateStrategy: { type: "OnDelete" },
+                serviceName: inputs.headlessService.metadata.name,
+                selector: { matchLabels: selector },
+                // Deleting or replacing the StatefulSet keeps the PVCs; they are re-adopted by name.
+                persistentVolumeClaimRetentionPolicy: { whenDeleted: "Retain", whenScaled: "Retain" },
+                volumeClaimTemplates: volumeClaimTemplates({
+                    node,
+                    storageClassNames: host.storageClassNames,
+                    labels: nodeLabels(env, node.site, node.name, "server"),
+                }),
+                template: {
+                    metadata: {
+                        labels: podLabels,
+                        // Only the properties: the cluster template is read once, on the first clean
+                        // start, so changing it must not restart every node.
+                        annotations: { [PROPERTIES_HASH_ANNOTATION]: createHash("sha256").update(inputs.properties).digest("hex") },
+                    },
+                    spec: {
+                        serviceAccountName: args.serviceAccountName,
+                        automountServiceAccountToken: false,
+                        // No <SERVICE>_PORT env vars injected into a Spring Boot process.
+                        enableServiceLinks: false,
+                        // SIGTERM makes Axon Server flush and close its files; SIGKILL after a short
+                        // grace leaves the control DB and indexes inconsistent.
+                        terminationGracePeriodSeconds: t.axonServer.terminationGracePeriodSeconds,
+                        securityContext: podSecurityContext(),
+                        affinity: axonAffinity({
+                            zone: node.zone,
+                            sitePodSelector: sitePodSelector(env, node.site),
+                            requireSeparateWorkers: args.requireSeparateWorkers ?? false,
+                        }),
+                        initContainers: [
+                            startupGuardInitContainer(
+                                t.axonServer.image,
+                                startupGuardFor(t, node, CONTAINER_PATHS, { annotationsFile: POD_ANNOTATIONS_FILE, key: ALLOW_INITIALISE_ANNOTATION }),
+                            ),
+                            controlDbBackupDirInitContainer(t.axonServer.image),
+                        ],
+                        containers: [
+                            {
+                                name: "axonserver",
+                                image: t.axonServer.image,
+                                imagePullPolicy: "IfNotPresent",
+                                ports: containerPorts(),
+                                env: axonEnv({ node, hostname: addr.hostname, tokensSecretName: args.tokensSecretName, licensed }),
+                                resources: containerResources(node),
+                                ...probes,
+                                securityContext: containerSecurityContext(),
+                                volumeMounts: volumeMounts({ licensed, tls: args.tls !== undefined }),
+                            },
+                            ...(args.backup ? [args.backup.container] : []),
+                        ],
+                        volumes: [
+                            ...podVolumes({
+                                configMapName: inputs.configMap.metadata.name,
+                                tokensSecretName: args.tokensSecretName,
+                                licenseSecretName: args.licenseSecretName,
+                                tlsSecretName: inputs.tlsSecret?.metadata.name,
+                            }),
+                            ...(inputs.backupConfigMap ? backupSidecarVolumes(inputs.backupConfigMap.metadata.name) : []),
+                            ...(args.backup?.extraVolumes ?? []),
+                        ],
+                    },
+                },
+            },
+        },
+        { parent: ctx.parent, dependsOn: [...host.readyResources, ...(args.dependsOn ?? [])] },
+    );
+}
+
+/**
+ * Options of the Services created after the StatefulSet: pulumi-kubernetes waits until a non-headless
+ * Service's endpoints target a pod (and a LoadBalancer has an address) before the Service counts as
+ * created (provider/pkg/await/service.go, `serviceInitAwaiter.checkAndLogStatus`; 10 minutes by default).
+ * The pod exists only once the StatefulSet is created, which the rolling chain may do long after the
+ * Services would otherwise start waiting. The headless Service is exempt (`isHeadlessService`).
+ */
+function afterPod(ctx: NodeContext, statefulSet: k8s.apps.v1.StatefulSet): pulumi.CustomResourceOptions {
+    return { parent: ctx.parent, dependsOn: [statefulSet] };
+}
+
+/** The client gRPC (8124) and HTTP (8024) ClusterIP Services, after the StatefulSet (`afterPod`). */
+export function createClusterServices(ctx: NodeContext, statefulSet: k8s.apps.v1.StatefulSet): { grpc: k8s.core.v1.Service; http: k8s.core.v1.Service } {
+    const { name, node, selector } = ctx;
+    const opts = afterPod(ctx, statefulSet);
+    const grpc = new k8s.core.v1.Service(
+        `${name}-grpc`,
+        {
+            metadata: ctx.meta(`${node.name}-grpc`),
+            spec: { type: "ClusterIP", publishNotReadyAddresses: true, selector, ports: [servicePort(PORTS.grpc, PORT_NAMES.grpc)] },
+        },
+        opts,
+    );
+    // Access control is always on: the UI session lives on one node, hence ClientIP affinity
+    // ("Axon Server with access control enabled requires session affinity").
+    const http = new k8s.core.v1.Service(
+        `${name}-http`,
+        {
+            metadata: ctx.meta(`${node.name}-http`),
+            spec: {
+                type: "ClusterIP",
+                sessionAffinity: "ClientIP",
+                // The rolling gate asks a node that is starting (not ready) for its Raft state.
+                publishNotReadyAddresses: true,
+                selector,
+                ports: [servicePort(PORTS.http, PORT_NAMES.http)],
+            },
+        },
+        opts,
+    );
+    return { grpc, http };
+}
+
+/**
+ * The Kubernetes side of the node's NLB (made by the site, `host.nodeLoadBalancers`): a Service that
+ * holds the node's fixed NodePorts and kube-proxy health check port, and a NetworkPolicy that admits
+ * what the NLB forwards.
+ *
+ * The Service is `type: LoadBalancer` with a `loadBalancerClass` no controller implements: every load
+ * balancer implementation, the in-tree AWS one included, ignores a Service that sets it
+ * (kubernetes.io/docs/concepts/services-networking/service/#load-balancer-class), and only this type
+ * with `externalTrafficPolicy: Local` has a `healthCheckNodePort` (the Kubernetes API reference,
+ * ServiceSpec: "This only applies when type is set to LoadBalancer and externalTrafficPolicy is set to
+ * Local"; a NodePort Service that sets it is rejected). Since no controller writes its status,
+ * pulumi-kubernetes must not wait for an address (`pulumi.com/skipAwait`); it waits for the NLB instead.
+ */
+export function createAwsNodeLoadBalancer(
+    ctx: NodeContext,
+    statefulSet: k8s.apps.v1.StatefulSet,
+): { service: k8s.core.v1.Service; networkPolicy: k8s.networking.v1.NetworkPolicy; hostname: pulumi.Output<string> } {
+    const { name, node, host, selector } = ctx;
+    const nlb = host.nodeLoadBalancers?.[node.name];
+    if (nlb === undefined) throw new Error(`node ${node.name}: site ${node.site} made no load balancer for it`);
+    const ports = nodePortsOf(node);
+    const service = new k8s.core.v1.Service(
+        `${name}-internal-lb`,
+        {
+            metadata: { ...ctx.meta(`${node.name}-internal`), annotations: { [SKIP_AWAIT_ANNOTATION]: "true" } },
+            spec: {
+                type: "LoadBalancer",
+                loadBalancerClass: NODE_NLB_CLASS,
+                // Only the worker running the pod answers the health check; no second hop, no SNAT.
+                externalTrafficPolicy: "Local",
+                healthCheckNodePort: ports.healthCheck,
+                // Peers and clients reach the node through its NLB: Axon Server, not Kubernetes
+                // readiness, decides whether a starting node is usable.
+                publishNotReadyAddresses: true,
+                selector,
+                ports: [
+                    { ...servicePort(PORTS.grpc, PORT_NAMES.grpc), nodePort: ports.grpc },
+                    { ...servicePort(PORTS.internalGrpc, PORT_NAMES.internalGrpc), nodePort: ports.internalGrpc },
+                ],
+            },
+        },
+        {
+            parent: ctx.parent,
+            dependsOn: [statefulSet, ...nlb.resources],
+            // The API server refuses to change either in place: `loadBalancerClass` "may not change once
+            // set" while the type stays LoadBalancer, and `healthCheckNodePort` is "field is immutable"
+            // while type LoadBalancer and externalTrafficPolicy Local (k8s.io/kubernetes
+            // pkg/apis/core/validation/validation.go, ValidateServiceUpdate: validateLoadBalancerClassField
+            // and validateServiceExternalTrafficFieldsUpdate). A Service made by an older version of this
+            // program (in-tree NLB, no class) is therefore replaced, and its fixed name and NodePorts need
+            // the old one gone first. A node's ports come from its `nodePortSlot`, so no other node's
+            // change ever replaces this Service.
+            replaceOnChanges: ["spec.loadBalancerClass", "spec.healthCheckNodePort"],
+            deleteBeforeReplace: true,
+        },
+    );
+    // The NLB does not keep the client's address: the pod sees the NLB's, from the load balancer
+    // subnets. NetworkPolicies add up (kubernetes.io/docs/concepts/services-networking/network-policies),
+    // so this one opens both ports to those subnets next to the site's policy; the NLB's security
+    // group has already filtered the client and peer ranges per port.
+    const networkPolicy = new k8s.networking.v1.NetworkPolicy(
+        `${name}-nlb-netpol`,
+        {
+            metadata: ctx.meta(`${node.name}-nlb`, "network"),
+            spec: {
+                podSelector: { matchLabels: selector },
+                policyTypes: ["Ingress"],
+                ingress: [
+                    {
+                        ports: [PORTS.grpc, PORTS.internalGrpc].map((port) => ({ port, protocol: "TCP" })),
+                        from: nlb.sourceCidrs.map((cidr) => ({ ipBlock: { cidr } })),
+                    },
+                ],
+            },
+        },
+        ctx.child,
+    );
+    return { service, networkPolicy, hostname: pulumi.output(nlb.hostname) };
+}
+
+/**
+ * The node's two GKE internal load balancers (8124 for clients, 8224 for peers) on the site's reserved
+ * address for the node, after the StatefulSet (`afterPod`).
+ *
+ * One load balancer per node, never a shared one: every node must be individually addressable (Axon
+ * Server's "Network requirements"). Created for every node of a cloud host, not only those reached from
+ * other sites: the node's private DNS record (the address peers, clients and the node itself use) points
+ * at it.
+ */
+export function createGkeNodeLoadBalancers(
+    ctx: NodeContext,
+    statefulSet: k8s.apps.v1.StatefulSet,
+): { address: pulumi.Output<string>; service: k8s.core.v1.Service; peerService: k8s.core.v1.Service } {
+    const { name, args, topology: t, node, host, selector } = ctx;
+    const site = t.sites.find((s) => s.name === node.site)!;
+    const rules = sitePortRules(t, site);
+    const sourcesOf = (ports: number[]): string[] => {
+        const cidrs = rules.filter((r) => ports.includes(r.port)).flatMap((r) => r.cidrs);
+        // An empty list would mean "no restriction" to Kubernetes: fall back to the site's own range.
+        return [...new Set(cidrs.length > 0 ? cidrs : [site.cidr])].sort();
+    };
+    const opts = afterPod(ctx, statefulSet);
+    const lbService = (logical: string, objName: string, ports: number[], loadBalancerIP: pulumi.Input<string>) =>
+        new k8s.core.v1.Service(
+            logical,
             {
-                metadata: { ...meta(`${node.name}-internal`), annotations: { [SKIP_AWAIT_ANNOTATION]: "true" } },
+                metadata: {
+                    ...ctx.meta(objName),
+                    annotations: { ...INTERNAL_LB_ANNOTATIONS["gcp-internal"], ...(args.loadBalancerAnnotations ?? {}) },
+                },
                 spec: {
                     type: "LoadBalancer",
-                    loadBalancerClass: NODE_NLB_CLASS,
-                    // Only the worker running the pod answers the health check; no second hop, no SNAT.
-                    externalTrafficPolicy: "Local",
-                    healthCheckNodePort: ports.healthCheck,
-                    // Peers and clients reach the node through its NLB: Axon Server, not Kubernetes
-                    // readiness, decides whether a starting node is usable.
+                    loadBalancerIP,
+                    // Peers and clients reach the node through this address: Axon Server, not
+                    // Kubernetes readiness, decides whether a starting node is usable.
                     publishNotReadyAddresses: true,
+                    // Local keeps the client source IP (no kube-proxy SNAT), so the NetworkPolicy sees it.
+                    externalTrafficPolicy: "Local",
+                    loadBalancerSourceRanges: sourcesOf(ports),
                     selector,
-                    ports: [
-                        { ...servicePort(PORTS.grpc, PORT_NAMES.grpc), nodePort: ports.grpc },
-                        { ...servicePort(PORTS.internalGrpc, PORT_NAMES.internalGrpc), nodePort: ports.internalGrpc },
-                    ],
+                    ports: ports.map((p) => servicePort(p, p === PORTS.grpc ? PORT_NAMES.grpc : PORT_NAMES.internalGrpc)),
                 },
             },
-            {
-                parent: this,
-                dependsOn: [this.statefulSet, ...nlb.resources],
-                // The API server refuses to change either in place: `loadBalancerClass` "may not change once
-                // set" while the type stays LoadBalancer, and `healthCheckNodePort` is "field is immutable"
-                // while type LoadBalancer and externalTrafficPolicy Local (k8s.io/kubernetes
-                // pkg/apis/core/validation/validation.go, ValidateServiceUpdate: validateLoadBalancerClassField
-                // and validateServiceExternalTrafficFieldsUpdate). A Service made by an older version of this
-                // program (in-tree NLB, no class) is therefore replaced, and its fixed name and NodePorts need
-                // the old one gone first. A node's ports come from its `nodePortSlot`, so no other node's
-                // change ever replaces this Service.
-                replaceOnChanges: ["spec.loadBalancerClass", "spec.healthCheckNodePort"],
-                deleteBeforeReplace: true,
-            },
+            opts,
         );
-        // The NLB does not keep the client's address: the pod sees the NLB's, from the load balancer
-        // subnets. NetworkPolicies add up (kubernetes.io/docs/concepts/services-networking/network-policies),
-        // so this one opens both ports to those subnets next to the site's policy; the NLB's security
-        // group has already filtered the client and peer ranges per port.
-        const networkPolicy = new k8s.networking.v1.NetworkPolicy(
-            `${name}-nlb-netpol`,
-            {
-                metadata: meta(`${node.name}-nlb`, "network"),
-                spec: {
-                    podSelector: { matchLabels: selector },
-                    policyTypes: ["Ingress"],
-                    ingress: [
-                        {
-                            ports: [PORTS.grpc, PORTS.internalGrpc].map((port) => ({ port, protocol: "TCP" })),
-                            from: nlb.sourceCidrs.map((cidr) => ({ ipBlock: { cidr } })),
-                        },
-                    ],
-                },
-            },
-            { parent: this },
-        );
-        return { service, networkPolicy, hostname: pulumi.output(nlb.hostname) };
-    }
+    // GKE turns `loadBalancerSourceRanges` into VPC firewall rules for every port of the Service
+    // (cloud.google.com/kubernetes-engine/docs/concepts/service-load-balancer-parameters,
+    // "Firewall rules and source IP address allowlist"): one Service per port, so 8124 admits only
+    // client ranges and 8224 only peer ranges. Both name the node's reserved
+    // SHARED_LOADBALANCER_VIP address in `spec.loadBalancerIP`
+    // (cloud.google.com/kubernetes-engine/docs/how-to/internal-load-balancing, "Enabling Shared
+    // IP"), so the node's one DNS name serves both ports.
+    const address = host.loadBalancerAddresses?.[node.name];
+    if (address === undefined) throw new Error(`node ${node.name}: site ${node.site} reserved no internal load balancer address for it`);
+    return {
+        address: pulumi.output(address),
+        service: lbService(`${name}-internal-lb`, `${node.name}-internal`, [PORTS.grpc], address),
+        peerService: lbService(`${name}-internal-peer-lb`, `${node.name}-internal-peer`, [PORTS.internalGrpc], address),
+    };
+}
+
+/**
+ * The node's endpoint: its DNS names and ports, plus its load balancer's address (GKE: the reserved IP)
+ * or DNS name (AWS: the NLB's). Both are known once the load balancer (AWS) or the address (GKE) exists:
+ * nothing waits for a Service status.
+ */
+function nodeEndpoint(ctx: NodeContext, reserved: pulumi.Output<string> | undefined, hostname: pulumi.Output<string> | undefined): pulumi.Output<NodeEndpoint> {
+    const { topology: t, node } = ctx;
+    const addr = nodeAddress(t, node);
+    const base = {
+        site: node.site,
+        fqdn: addr.fqdn,
+        grpc: `${addr.fqdn}:${PORTS.grpc}`,
+        http: `${node.name}-http.${t.kubernetes.namespace}.svc.cluster.local:${PORTS.http}`,
+        internalGrpc: `${addr.fqdn}:${PORTS.internalGrpc}`,
+    };
+    return reserved
+        ? reserved.apply((ip): NodeEndpoint => ({ ...base, loadBalancer: { ip } }))
+        : hostname
+          ? hostname.apply((h): NodeEndpoint => ({ ...base, loadBalancer: { hostname: h } }))
+          : pulumi.output<NodeEndpoint>(base);
 }
