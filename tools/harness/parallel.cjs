@@ -5,8 +5,8 @@
  *
  * runs `typecheck` while `lint` then `test:unit` run one after the other. Each chain stops at its first
  * failing script. The last chain's output streams; the others' is printed when they end, so lines never
- * interleave. Exit code 1 when any script failed. Typecheck and the tests are each single-threaded, so
- * on two cores this takes about as long as the longer chain instead of the sum.
+ * interleave. Exit code 1 when any script failed. Typecheck is single-threaded and the unit tests run in
+ * two mocha workers, so on two cores this takes about as long as the longer chain instead of the sum.
  */
 /* global require, process, console, Buffer */
 /* eslint-disable @typescript-eslint/no-require-imports -- plain Node, runs before any TypeScript */
