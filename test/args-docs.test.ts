@@ -13,6 +13,7 @@ import assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import ts from "typescript";
+import { sourceFiles } from "./support/sources";
 
 const ROOT = path.resolve(__dirname, "..");
 
@@ -31,15 +32,7 @@ const LITERAL = /^(true|false|null|undefined|-?\d[\d_]*(\.\d+)?|"[^"\n]*"|'[^'\n
 /** A default written in prose in the comment body: a second notation next to (or instead of) the tag. */
 const PROSE_DEFAULT = /\bdefaults?\s*(?::|=|is\b)/i;
 
-function sources(dir: string): string[] {
-    const out: string[] = [];
-    for (const e of fs.readdirSync(path.join(ROOT, dir), { withFileTypes: true })) {
-        const rel = path.posix.join(dir, e.name);
-        if (e.isDirectory()) out.push(...sources(rel));
-        else if (e.name.endsWith(".ts") && !e.name.endsWith(".d.ts")) out.push(rel);
-    }
-    return out;
-}
+const sources = (dir: string): string[] => sourceFiles(dir);
 
 function parse(file: string, text = fs.readFileSync(path.join(ROOT, file), "utf8")): ts.SourceFile {
     return ts.createSourceFile(file, text, ts.ScriptTarget.Latest, true, ts.ScriptKind.TS);

@@ -13,6 +13,7 @@ import assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import ts from "typescript";
+import { sourceFiles } from "./support/sources";
 
 const ROOT = path.resolve(__dirname, "..");
 /** The one place. */
@@ -33,15 +34,7 @@ const OWN_KEY = (key: string) => key !== "Name" && !key.includes("/");
 /** Folders whose maps hold no key of ours. */
 const NO_RESOURCES = ["components/topology/", "tools/e2e/"];
 
-function sources(dir: string): string[] {
-    const out: string[] = [];
-    for (const e of fs.readdirSync(path.join(ROOT, dir), { withFileTypes: true })) {
-        const rel = path.posix.join(dir, e.name);
-        if (e.isDirectory()) out.push(...sources(rel));
-        else if (e.name.endsWith(".ts") && !e.name.endsWith(".d.ts")) out.push(rel);
-    }
-    return out;
-}
+const sources = (dir: string): string[] => sourceFiles(dir);
 
 const nameOf = (n: ts.Node | undefined): string | undefined =>
     n && (ts.isIdentifier(n) || ts.isStringLiteral(n) || ts.isNoSubstitutionTemplateLiteral(n)) ? n.text : undefined;

@@ -6,6 +6,7 @@
 import assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as path from "node:path";
+import { sourceFiles } from "./support/sources";
 
 const ROOT = path.resolve(__dirname, "..");
 
@@ -38,15 +39,7 @@ interface Import {
     spec: string;
 }
 
-function sources(dir: string): string[] {
-    const out: string[] = [];
-    for (const e of fs.readdirSync(path.join(ROOT, dir), { withFileTypes: true })) {
-        const rel = path.posix.join(dir, e.name);
-        if (e.isDirectory()) out.push(...sources(rel));
-        else if (/\.(ts|mts|cts)$/.test(e.name) && !e.name.endsWith(".d.ts")) out.push(rel);
-    }
-    return out;
-}
+const sources = (dir: string): string[] => sourceFiles(dir, /\.(ts|mts|cts)$/);
 
 /** Static imports, re-exports, `import()` and `require()` of one file. */
 function specifiers(file: string): string[] {

@@ -24,13 +24,14 @@
  */
 import type * as k8s from "@pulumi/kubernetes";
 import type * as pulumi from "@pulumi/pulumi";
-import { AXON_UID, CONTAINER_PATHS, CONTROLDB_BACKUP_SUBDIR, systemTokenFile } from "../axonserver/render/paths";
+import { CONTAINER_PATHS, CONTROLDB_BACKUP_SUBDIR, systemTokenFile } from "../axonserver/render/paths";
 import { AGENT_SCRIPT_NAME, renderBackupAgent } from "../backup/agent";
 import { agentEnv, backupAgentImage, SCRIPT_DIR, SIDECAR_NAME, WEB_IDENTITY } from "../backup/agentRuntime";
 import { BackupPlan, planBackups } from "../backup/plan";
 import { BackupSettings } from "../backup/settings";
 import { AxonNode, Topology } from "../topology/model";
 import { BACKUP_AGENT_RESOURCES } from "../topology/platform/capacity";
+import { containerSecurityContext } from "./podSpec";
 
 type Container = k8s.types.input.core.v1.Container;
 type Volume = k8s.types.input.core.v1.Volume;
@@ -136,16 +137,8 @@ export function backupSidecarContainer(o: BackupSidecarOptions): Container | und
         ],
         // The loader's per-zone capacity check counts the same requests (one sidecar per Axon pod).
         resources: { requests: { ...BACKUP_AGENT_RESOURCES.requests }, limits: { ...BACKUP_AGENT_RESOURCES.limits } },
-        securityContext: {
-            runAsNonRoot: true,
-            // Axon Server's uid: the agent reads the files Axon Server writes and deletes its older zips.
-            runAsUser: AXON_UID,
-            runAsGroup: AXON_UID,
-            allowPrivilegeEscalation: false,
-            privileged: false,
-            readOnlyRootFilesystem: true,
-            capabilities: { drop: ["ALL"] },
-            seccompProfile: { type: "RuntimeDefault" },
-        },
+        // Axon Server's own container security (its uid): the agent reads the files Axon Server writes and
+        // deletes its older zips.
+        securityContext: containerSecurityContext(),
     };
 }

@@ -24,17 +24,15 @@ import { ROLLING_KEYS } from "../topology/identity";
 import { AxonNode, Topology } from "../topology/model";
 import { RollerSegment, rollerSegments } from "../topology/rolling";
 import { recommendedLabels, siteLabels } from "../platform/labels";
-import { registryImage } from "../topology/images";
 import {
     GATE_COMPONENT,
-    GATE_IMAGE,
     GATE_OVERRIDE_ANNOTATION,
     GATE_SCRIPT,
     nodeFingerprint,
     REPLACE_UNREADY_ANNOTATION,
     ROLLER_SCRIPT,
-    ROLLER_SCRIPT_FILE,
     gateEndpoints,
+    scriptJobPodSpec,
 } from "./rollingGate";
 
 /**
@@ -44,7 +42,6 @@ import {
 export const ROLLER_RBAC_NAME = "axonserver-roller";
 /** Pod label naming the segment (`<site>-<index>`), for `kubectl annotate pod -l …` (README). */
 export const ROLLER_SEGMENT_LABEL = ROLLING_KEYS.rollerSegment;
-const ROLLER_UID = 1000;
 
 /** Name of a segment's ServiceAccount, Role and RoleBinding. */
 export function rollerAccountName(segment: RollerSegment): string {
@@ -208,15 +205,6 @@ export function createRollers(name: string, a: RollersArgs): Rollers {
         const key = `${segment.site}-${segment.index}`;
         const labels = { ...recommendedLabels(t.environment, GATE_COMPONENT), [ROLLER_SEGMENT_LABEL]: key };
         const deadline = rollerDeadlineSeconds(t, config);
-        const restricted = {
-            runAsNonRoot: true,
-            runAsUser: ROLLER_UID,
-            runAsGroup: ROLLER_UID,
-            allowPrivilegeEscalation: false,
-            readOnlyRootFilesystem: true,
-            capabilities: { drop: ["ALL"] },
-            seccompProfile: { type: "RuntimeDefault" },
-        };
         const job = new k8s.batch.v1.Job(
             `${name}-roller-${key}`,
             {
@@ -232,42 +220,8 @@ export function createRollers(name: string, a: RollersArgs): Rollers {
                     activeDeadlineSeconds: deadline,
                     template: {
                         metadata: { labels },
-                        spec: {
-                            restartPolicy: "Never",
-                            serviceAccountName: account(segment, config, key),
-                            // The one Job of this project that talks to the API server: it needs the token.
-                            automountServiceAccountToken: true,
-                            // The kubelet sets KUBERNETES_SERVICE_HOST/PORT even without service links
-                            // (kubernetes pkg/kubelet/kubelet_pods.go, getServiceEnvVarMap: the master service
-                            // is always included).
-                            enableServiceLinks: false,
-                            securityContext: { runAsNonRoot: true, runAsUser: ROLLER_UID, runAsGroup: ROLLER_UID, seccompProfile: { type: "RuntimeDefault" } },
-                            containers: [
-                                {
-                                    name: "roller",
-                                    image: registryImage(t.imageRegistry, GATE_IMAGE),
-                                    imagePullPolicy: "IfNotPresent",
-                                    command: ["node", `/gate/${ROLLER_SCRIPT_FILE}`],
-                                    env: [
-                                        { name: "ROLLER_CONFIG", value: configJson },
-                                        { name: "ROLLER_OVERRIDE_FILE", value: "/etc/pod-info/annotations" },
-                                    ],
-                                    // The last log lines (node, step, what Axon reported) become the message
-                                    // the Job awaiter shows when the roller fails.
-                                    terminationMessagePolicy: "FallbackToLogsOnError",
-                                    resources: { requests: { cpu: "10m", memory: "32Mi" }, limits: { cpu: "200m", memory: "128Mi" } },
-                                    securityContext: restricted,
-                                    volumeMounts: [
-                                        { name: "gate", mountPath: "/gate", readOnly: true },
-                                        { name: "pod-info", mountPath: "/etc/pod-info", readOnly: true },
-                                    ],
-                                },
-                            ],
-                            volumes: [
-                                { name: "gate", configMap: { name: host.scriptConfigMap } },
-                                { name: "pod-info", downwardAPI: { items: [{ path: "annotations", fieldRef: { fieldPath: "metadata.annotations" } }] } },
-                            ],
-                        },
+                        // The one Job of this project that talks to the API server: it gets its segment's token.
+                        spec: scriptJobPodSpec({ topology: t, script: "roller", config: configJson, scriptConfigMap: host.scriptConfigMap, serviceAccountName: account(segment, config, key) }),
                     },
                 },
             },

@@ -49,7 +49,8 @@ export const REPLACE_UNREADY_ANNOTATION = { "pulumi.com/replaceUnready": "true" 
  * (`imageRegistry`) like the other images; its `node` user has uid 1000.
  */
 export const GATE_IMAGE = "library/node:20-alpine";
-const GATE_UID = 1000;
+/** uid of the image's `node` user, which runs both scripts. */
+const SCRIPT_UID = 1000;
 
 /** Pod annotation an operator sets on a stuck gate's pod to let `pulumi up` continue (README). */
 export const GATE_OVERRIDE_ANNOTATION = ROLLING_KEYS.override;
@@ -222,15 +223,6 @@ export function rollingGateJob(name: string, a: RollingGateArgs): k8s.batch.v1.J
             ),
         );
     const labels = { ...recommendedLabels(t.environment, GATE_COMPONENT), [ROLLING_KEYS.gateAfter]: a.after.name, [ROLLING_KEYS.gateBefore]: a.before.name };
-    const restricted = {
-        runAsNonRoot: true,
-        runAsUser: GATE_UID,
-        runAsGroup: GATE_UID,
-        allowPrivilegeEscalation: false,
-        readOnlyRootFilesystem: true,
-        capabilities: { drop: ["ALL"] },
-        seccompProfile: { type: "RuntimeDefault" },
-    };
     return new k8s.batch.v1.Job(
         name,
         {
@@ -247,40 +239,78 @@ export function rollingGateJob(name: string, a: RollingGateArgs): k8s.batch.v1.J
                 activeDeadlineSeconds: config.timeoutSeconds + 120,
                 template: {
                     metadata: { labels },
-                    spec: {
-                        restartPolicy: "Never",
-                        automountServiceAccountToken: false,
-                        enableServiceLinks: false,
-                        securityContext: { runAsNonRoot: true, runAsUser: GATE_UID, runAsGroup: GATE_UID, seccompProfile: { type: "RuntimeDefault" } },
-                        containers: [
-                            {
-                                name: "gate",
-                                image: registryImage(t.imageRegistry, GATE_IMAGE),
-                                imagePullPolicy: "IfNotPresent",
-                                command: ["node", `/gate/${GATE_SCRIPT_FILE}`],
-                                env: [
-                                    { name: "GATE_CONFIG", value: configJson },
-                                    { name: "GATE_OVERRIDE_FILE", value: "/etc/pod-info/annotations" },
-                                ],
-                                // The last log lines (what Axon reported) become the termination message the
-                                // Job awaiter shows when the gate fails.
-                                terminationMessagePolicy: "FallbackToLogsOnError",
-                                resources: { requests: { cpu: "10m", memory: "32Mi" }, limits: { cpu: "200m", memory: "128Mi" } },
-                                securityContext: restricted,
-                                volumeMounts: [
-                                    { name: "gate", mountPath: "/gate", readOnly: true },
-                                    { name: "pod-info", mountPath: "/etc/pod-info", readOnly: true },
-                                ],
-                            },
-                        ],
-                        volumes: [
-                            { name: "gate", configMap: { name: a.scriptConfigMap } },
-                            { name: "pod-info", downwardAPI: { items: [{ path: "annotations", fieldRef: { fieldPath: "metadata.annotations" } }] } },
-                        ],
-                    },
+                    spec: scriptJobPodSpec({ topology: t, script: "gate", config: configJson, scriptConfigMap: a.scriptConfigMap }),
                 },
             },
         },
         { parent: a.parent, provider: a.provider, dependsOn: a.dependsOn },
     );
+}
+
+/** What differs between the gate's and the roller's Job pod. */
+export interface ScriptJobPod {
+    /** The topology (its image registry). */
+    readonly topology: Topology;
+    /** Which script runs: the container's name and the prefix of its environment (`GATE_*`, `ROLLER_*`). */
+    readonly script: "gate" | "roller";
+    /** The script's JSON configuration. */
+    readonly config: pulumi.Input<string>;
+    /** The site's ConfigMap holding both scripts. */
+    readonly scriptConfigMap: pulumi.Input<string>;
+    /**
+     * ServiceAccount whose token the pod gets: only the roller talks to the API server.
+     * @default - none; no token is mounted
+     */
+    readonly serviceAccountName?: pulumi.Input<string>;
+}
+
+/**
+ * The pod of a gate or roller Job: one `node` container running its script from the site's ConfigMap
+ * under PodSecurity `restricted`, with the pod's own annotations as a file (the audited override).
+ */
+export function scriptJobPodSpec(a: ScriptJobPod): k8s.types.input.core.v1.PodSpec {
+    const restricted = {
+        runAsNonRoot: true,
+        runAsUser: SCRIPT_UID,
+        runAsGroup: SCRIPT_UID,
+        allowPrivilegeEscalation: false,
+        readOnlyRootFilesystem: true,
+        capabilities: { drop: ["ALL"] },
+        seccompProfile: { type: "RuntimeDefault" },
+    };
+    const prefix = a.script === "gate" ? "GATE" : "ROLLER";
+    return {
+        restartPolicy: "Never",
+        ...(a.serviceAccountName !== undefined ? { serviceAccountName: a.serviceAccountName } : {}),
+        automountServiceAccountToken: a.serviceAccountName !== undefined,
+        // The kubelet sets KUBERNETES_SERVICE_HOST/PORT even without service links
+        // (kubernetes pkg/kubelet/kubelet_pods.go, getServiceEnvVarMap: the master service is always included).
+        enableServiceLinks: false,
+        securityContext: { runAsNonRoot: true, runAsUser: SCRIPT_UID, runAsGroup: SCRIPT_UID, seccompProfile: { type: "RuntimeDefault" } },
+        containers: [
+            {
+                name: a.script,
+                image: registryImage(a.topology.imageRegistry, GATE_IMAGE),
+                imagePullPolicy: "IfNotPresent",
+                command: ["node", `/gate/${a.script === "gate" ? GATE_SCRIPT_FILE : ROLLER_SCRIPT_FILE}`],
+                env: [
+                    { name: `${prefix}_CONFIG`, value: a.config },
+                    { name: `${prefix}_OVERRIDE_FILE`, value: "/etc/pod-info/annotations" },
+                ],
+                // The last log lines (the node, the step, what Axon reported) become the termination
+                // message the Job awaiter shows when the script fails.
+                terminationMessagePolicy: "FallbackToLogsOnError",
+                resources: { requests: { cpu: "10m", memory: "32Mi" }, limits: { cpu: "200m", memory: "128Mi" } },
+                securityContext: restricted,
+                volumeMounts: [
+                    { name: "gate", mountPath: "/gate", readOnly: true },
+                    { name: "pod-info", mountPath: "/etc/pod-info", readOnly: true },
+                ],
+            },
+        ],
+        volumes: [
+            { name: "gate", configMap: { name: a.scriptConfigMap } },
+            { name: "pod-info", downwardAPI: { items: [{ path: "annotations", fieldRef: { fieldPath: "metadata.annotations" } }] } },
+        ],
+    };
 }

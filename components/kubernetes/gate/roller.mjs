@@ -47,9 +47,7 @@
  * API calls: GET apps/v1 statefulsets/<name>, GET and DELETE core/v1 pods/<name> in `namespace`.
  * Exit code: 0 done (or overridden), 1 a step failed, 2 bad environment.
  */
-import { realpathSync } from "node:fs";
-import { fileURLToPath } from "node:url";
-import { evaluate, httpHealth, overrideFrom } from "./rollingGate.mjs";
+import { evaluate, httpHealth, isMain, overrideFrom } from "./rollingGate.mjs";
 
 export const REVISION_LABEL = "controller-revision-hash";
 export const DEFAULT_SERVICEACCOUNT_DIR = "/var/run/secrets/kubernetes.io/serviceaccount";
@@ -282,20 +280,7 @@ export async function main(env = process.env, log = console.log) {
     }
 }
 
-/**
- * Run as a program: compare real paths. A ConfigMap volume mounts each key as a symlink into a `..data`
- * directory, and Node resolves the main module to its real path (`import.meta.url`) while `argv[1]` keeps
- * the link: a plain comparison would never run `main` and the Job would pass without checking anything.
- */
-function isMain() {
-    if (!process.argv[1]) return false;
-    try {
-        return realpathSync(process.argv[1]) === fileURLToPath(import.meta.url);
-    } catch {
-        return false;
-    }
-}
-
-if (isMain()) {
+// Run as a program (`isMain` explains why it compares real paths).
+if (isMain(import.meta.url)) {
     main().then((code) => process.exit(code));
 }

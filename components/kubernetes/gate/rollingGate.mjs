@@ -307,15 +307,15 @@ export async function main(env = process.env, log = console.log) {
  * directory, and Node resolves the main module to its real path (`import.meta.url`) while `argv[1]` keeps
  * the link: a plain comparison would never run `main` and the Job would pass without checking anything.
  */
-function isMain() {
+export function isMain(moduleUrl) {
     if (!process.argv[1]) return false;
     try {
-        return realpathSync(process.argv[1]) === fileURLToPath(import.meta.url);
+        return realpathSync(process.argv[1]) === fileURLToPath(moduleUrl);
     } catch {
         return false;
     }
 }
 
-if (isMain()) {
+if (isMain(import.meta.url)) {
     main().then((code) => process.exit(code));
 }
