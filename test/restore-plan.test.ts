@@ -8,6 +8,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import YAML from "yaml";
 import { renderRecoveryJson, restoreMinutes, restorePlan, RestorePlanError, WEB_IDENTITY_ROLE_PLACEHOLDER } from "../components/backup/restorePlan";
+import { restoreJobManifest } from "../components/kubernetes/restoreJob";
 import { AGENT_IMAGES } from "../components/backup/agentRuntime";
 import { loadTopologyOrThrow } from "../components/topology/load";
 import { readStackFile, REPO_ROOT, stackConfigFromFile } from "../tools/config/stackFile";
@@ -76,7 +77,7 @@ describe("restore plan", () => {
         const mirror = "123456789012.dkr.ecr.eu-west-1.amazonaws.com/docker-hub";
         const cfg = stackConfigFromFile(readStackFile("dev")).raw;
         const source = loadTopologyOrThrow({ ...cfg, imageRegistry: mirror }).topology;
-        const plan = restorePlan({ source, settings: SETTINGS, bucketUrl: "s3://b" });
+        const plan = restorePlan({ source, settings: SETTINGS, bucketUrl: "s3://b", kubernetesJob: restoreJobManifest });
         const images = plan.nodes.filter((n) => n.job).map((n) => (n.job as J).spec.template.spec.containers[0].image);
         assert.ok(images.length > 0);
         for (const image of images) assert.equal(image, `${mirror}/${AGENT_IMAGES.aws}`);
@@ -93,7 +94,7 @@ describe("restore plan", () => {
         // Each node is restored with its own control DB (docs.axoniq.io, Backups: "each node gets restored
         // the ConfigDB backed up for that node").
         const source = loadTopologyOrThrow(stackConfigFromFile(readStackFile("prod")).raw).topology;
-        const plan = restorePlan({ source, settings: SETTINGS, bucketUrl: "s3://b" });
+        const plan = restorePlan({ source, settings: SETTINGS, bucketUrl: "s3://b", kubernetesJob: restoreJobManifest });
         for (const nr of plan.nodes) assert.equal(nr.env.RESTORE_SOURCE, `s3://b/prod/${nr.node}`);
         const dr = plan.nodes.find((n) => n.node === "axon-dr-1")!;
         assert.equal(dr.job, undefined);
@@ -128,7 +129,7 @@ describe("restore plan", () => {
         golden("restore-prod-to-euw1.txt", r.out.split(dir).join("<out-dir>"));
         const source = loadTopologyOrThrow(stackConfigFromFile(readStackFile("prod", tmp)).raw).topology;
         const target = loadTopologyOrThrow(stackConfigFromFile(readStackFile("prod-euw1", tmp)).raw).topology;
-        const plan = restorePlan({ source, target, settings: SETTINGS, bucketUrl: "s3://acme-axon-prod-backup" });
+        const plan = restorePlan({ source, target, settings: SETTINGS, bucketUrl: "s3://acme-axon-prod-backup", kubernetesJob: restoreJobManifest });
         assert.ok(plan.steps.every((s) => s.minutes > 0));
         assert.ok(restoreMinutes(plan) <= 15, `${restoreMinutes(plan)} minutes`);
         assert.match(r.out, /^# Restore of prod backups into prod \(expected \d+ minutes end to end\)$/m);
@@ -150,7 +151,7 @@ describe("restore plan", () => {
         assert.match(r.out, /WARNING: the target environment drill differs from the source dev: .* read access to dev\/<node>\//);
         const source = loadTopologyOrThrow(stackConfigFromFile(readStackFile("dev", tmp)).raw).topology;
         const target = loadTopologyOrThrow(stackConfigFromFile(readStackFile("drill", tmp)).raw).topology;
-        const plan = restorePlan({ source, target, settings: SETTINGS, bucketUrl: "s3://dev-backup" });
+        const plan = restorePlan({ source, target, settings: SETTINGS, bucketUrl: "s3://dev-backup", kubernetesJob: restoreJobManifest });
         const json = renderRecoveryJson(plan.recovery!);
         golden("recovery-dev-to-drill.json", json);
         // docs.axoniq.io administration/recovery: the internal port key is internalGrpcPort.
@@ -170,7 +171,7 @@ describe("restore plan", () => {
         assert.equal(r.code, 1);
         assert.match(r.err, /same node names .* missing in target: axon-dr-1; not in source: axon-dr-9/);
         const source = loadTopologyOrThrow(stackConfigFromFile(readStackFile("dev", tmp)).raw).topology;
-        assert.throws(() => restorePlan({ source, target: { ...source, nodes: source.nodes.slice(1) }, settings: SETTINGS, bucketUrl: "x" }), RestorePlanError);
+        assert.throws(() => restorePlan({ source, target: { ...source, nodes: source.nodes.slice(1) }, settings: SETTINGS, bucketUrl: "x", kubernetesJob: restoreJobManifest }), RestorePlanError);
         assert.equal(run([]).code, 2);
         assert.equal(run(["--stack", "nope"]).code, 2);
         assert.deepEqual(parseArgs(["--stack=prod", "--out", "r.json"]), { stack: "prod", targetStack: undefined, bucketUrl: undefined, out: "r.json", outDir: undefined });

@@ -14,6 +14,7 @@ import * as path from "node:path";
 import YAML from "yaml";
 import { BACKUP_DEFAULTS } from "../components/backup/settings";
 import { RECOVERY_FILE_NAME, renderRecoveryJson, renderRestorePlan, restoreJobName, restorePlan, RestorePlan, RestorePlanError } from "../components/backup/restorePlan";
+import { restoreJobManifest } from "../components/kubernetes/restoreJob";
 import { formatConfigErrors } from "../components/topology/load";
 import { Topology } from "../components/topology/model";
 import { loadStackFile } from "./topology";
@@ -90,7 +91,7 @@ export function main(
     const firstCloud = source.sites[0]?.cloud;
     const settings = source.backup ?? { ...BACKUP_DEFAULTS, cloud: firstCloud === "gcp" ? "gcp" : "aws", drRegion: "<dr-region>" };
     try {
-        const plan = restorePlan({ source, target, settings, bucketUrl: args.bucketUrl ?? "<bucket-url>" });
+        const plan = restorePlan({ source, target, settings, bucketUrl: args.bucketUrl ?? "<bucket-url>", kubernetesJob: restoreJobManifest });
         if (args.out && plan.recovery) fs.writeFileSync(args.out, renderRecoveryJson(plan.recovery));
         if (args.outDir) writeRestoreFiles(plan, args.outDir);
         out(renderRestorePlan(plan, args.outDir ? { filesWrittenTo: args.outDir } : {}));

@@ -11,17 +11,17 @@
  * where `axoniq.axonserver.recoveryfile` (always set, properties.ts) points.
  *
  * What performs it: the agent script in `--restore` mode, per Kubernetes node as a Job mounting the node's
- * PVCs while its StatefulSet is scaled to 0, per VM node as commands. Each step has an expected duration.
+ * PVCs while its StatefulSet is scaled to 0 (built by the caller's `kubernetesJob`, the Kubernetes adapter in
+ * components/kubernetes/restoreJob.ts), per VM node as commands. Each step has an expected duration.
  */
 import { ADMIN_GROUP, AxonNode, PORTS, Topology } from "../topology/model";
-import { APP_NAME, KUBERNETES_KEYS } from "../topology/identity";
 import { nodeAddress } from "../topology/naming";
 import { firstAdminPrimary, rollingOrder } from "../topology/rolling";
-import { AXON_UID, nodePaths, VOLUMES } from "../axonserver/render/paths";
-import { AGENT_ENV, AGENT_LAYOUT, AGENT_SCRIPT_NAME, RESTORE_ENV } from "./agent";
+import { nodePaths } from "../axonserver/render/paths";
+import { AGENT_ENV, AGENT_LAYOUT, RESTORE_ENV } from "./agent";
 import { nodePrefix, planBackups } from "./plan";
 import { BackupSettings } from "./settings";
-import { backupAgentImage, SCRIPT_DIR, SIDECAR_NAME, VM_AGENT_PATH, WEB_IDENTITY, webIdentityTokenVolume } from "./agentRuntime";
+import { SIDECAR_NAME, VM_AGENT_PATH } from "./agentRuntime";
 
 /**
  * One element of `recovery.json` (docs.axoniq.io `administration/recovery`: `name`, `oldName`,
@@ -102,7 +102,13 @@ export const scriptConfigMapName = (node: string): string => `${node}-backup-age
  * The ordered restore of `source`'s backups (bucket root `bucketUrl`, e.g. `s3://…`) into `target`
  * (default: the same topology, i.e. restore in place).
  */
-export function restorePlan(o: { source: Topology; target?: Topology; settings: RestoreSettings; bucketUrl: string }): RestorePlan {
+/**
+ * Builds the Kubernetes Job that runs `agent.sh --restore` for one node on its PVCs. The platform's
+ * adapter (components/kubernetes/restoreJob.ts) supplies it: the plan itself knows no Kubernetes.
+ */
+export type RestoreJobBuilder = (target: Topology, node: AxonNode, env: Readonly<Record<string, string>>, settings: RestoreSettings) => Record<string, unknown>;
+
+export function restorePlan(o: { source: Topology; target?: Topology; settings: RestoreSettings; bucketUrl: string; kubernetesJob: RestoreJobBuilder }): RestorePlan {
     const source = o.source;
     const target = o.target ?? source;
     const srcNames = source.nodes.map((n) => n.name);
@@ -139,7 +145,7 @@ export function restorePlan(o: { source: Topology; target?: Topology; settings: 
     for (const n of target.nodes.filter((x) => !backedUp.has(x.name))) {
         warnings.push(`node ${n.name} has no backup (no agent in the source): delete its volumes before step 4 so it rejoins clean`);
     }
-    const nodes = target.nodes.filter((n) => backedUp.has(n.name)).map((node) => nodeRestore(target, node, prefix(node.name), o.settings, recovery));
+    const nodes = target.nodes.filter((n) => backedUp.has(n.name)).map((node) => nodeRestore(target, node, prefix(node.name), o.settings, o.kubernetesJob, recovery));
 
     const first = firstAdminPrimary(target).name;
     const admins = new Set(target.replicationGroups.find((g) => g.name === ADMIN_GROUP)?.members.map((m) => m.node) ?? []);
@@ -172,7 +178,7 @@ function restoreEnv(node: AxonNode, source: string, settings: RestoreSettings, r
     };
 }
 
-function nodeRestore(target: Topology, node: AxonNode, source: string, settings: RestoreSettings, recovery?: readonly RecoveryEntry[]): NodeRestore {
+function nodeRestore(target: Topology, node: AxonNode, source: string, settings: RestoreSettings, kubernetesJob: RestoreJobBuilder, recovery?: readonly RecoveryEntry[]): NodeRestore {
     const env = restoreEnv(node, source, settings, recovery);
     const base = { node: node.name, site: node.site, platform: node.platform, source, env };
     if (node.platform === "vm") {
@@ -182,81 +188,15 @@ function nodeRestore(target: Topology, node: AxonNode, source: string, settings:
             commands: [`sudo -u axonserver env ${assignments.join(" ")} bash ${VM_AGENT_PATH} --restore`],
         };
     }
-    return { ...base, job: restoreJob(target, node, env, settings) };
+    return { ...base, job: kubernetesJob(target, node, env, settings) };
 }
 
 function shellQuote(v: string): string {
     return /^[A-Za-z0-9_./:=@-]+$/.test(v) ? v : `'${v.replace(/'/g, `'\\''`)}'`;
 }
 
-/** The Kubernetes Job restoring one node into its PVCs (the StatefulSet must be at 0 replicas). */
-function restoreJob(target: Topology, node: AxonNode, env: Record<string, string>, settings: RestoreSettings): Record<string, unknown> {
-    const p = nodePaths(node);
-    // A GKE pod reads S3 like its sidecar: the AWS role through the pod's projected ServiceAccount token.
-    const webIdentity = needsWebIdentity(node, settings);
-    // The environment's one key (`instance`) like every object of the environment; the node in its own key.
-    const labels = { [KUBERNETES_KEYS.name]: APP_NAME, [KUBERNETES_KEYS.instance]: target.environment, [KUBERNETES_KEYS.component]: "restore", [KUBERNETES_KEYS.node]: node.name };
-    return {
-        apiVersion: "batch/v1",
-        kind: "Job",
-        metadata: {
-            name: restoreJobName(node.name),
-            namespace: target.kubernetes.namespace,
-            labels,
-        },
-        spec: {
-            backoffLimit: 2,
-            ttlSecondsAfterFinished: 86400,
-            template: {
-                metadata: { labels },
-                spec: {
-                    restartPolicy: "Never",
-                    // The pods' ServiceAccount carries the bucket identity of the node's agent (IRSA / Workload Identity).
-                    serviceAccountName: "axonserver",
-                    securityContext: { runAsNonRoot: true, runAsUser: AXON_UID, runAsGroup: AXON_UID, fsGroup: AXON_UID, seccompProfile: { type: "RuntimeDefault" } },
-                    containers: [
-                        {
-                            name: "restore",
-                            image: backupAgentImage(settings, target.imageRegistry),
-                            command: ["bash", `${SCRIPT_DIR}/${AGENT_SCRIPT_NAME}`, "--restore"],
-                            env: [
-                                ...Object.entries(env).map(([name, value]) => ({ name, value })),
-                                { name: "HOME", value: "/tmp" },
-                                { name: "TMPDIR", value: "/tmp" },
-                                ...(settings.cloud === "gcp" ? [{ name: "CLOUDSDK_CONFIG", value: "/tmp/gcloud" }] : []),
-                                ...(webIdentity
-                                    ? [
-                                          { name: "AWS_ROLE_ARN", value: WEB_IDENTITY_ROLE_PLACEHOLDER },
-                                          { name: "AWS_WEB_IDENTITY_TOKEN_FILE", value: `${WEB_IDENTITY.mountPath}/${WEB_IDENTITY.file}` },
-                                      ]
-                                    : []),
-                            ],
-                            volumeMounts: [
-                                { name: VOLUMES.events, mountPath: p.events },
-                                { name: VOLUMES.data, mountPath: p.data },
-                                { name: VOLUMES.log, mountPath: p.log },
-                                { name: "backup-agent", mountPath: SCRIPT_DIR, readOnly: true },
-                                { name: "tmp", mountPath: "/tmp" },
-                                ...(webIdentity ? [{ name: WEB_IDENTITY.volume, mountPath: WEB_IDENTITY.mountPath, readOnly: true }] : []),
-                            ],
-                            securityContext: { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ["ALL"] } },
-                        },
-                    ],
-                    volumes: [
-                        { name: VOLUMES.events, persistentVolumeClaim: { claimName: pvcName(VOLUMES.events, node.name) } },
-                        { name: VOLUMES.data, persistentVolumeClaim: { claimName: pvcName(VOLUMES.data, node.name) } },
-                        { name: VOLUMES.log, persistentVolumeClaim: { claimName: pvcName(VOLUMES.log, node.name) } },
-                        { name: "backup-agent", configMap: { name: scriptConfigMapName(node.name), defaultMode: 0o555 } },
-                        { name: "tmp", emptyDir: { sizeLimit: "1Gi" } },
-                        ...(webIdentity ? [webIdentityTokenVolume()] : []),
-                    ],
-                },
-            },
-        },
-    };
-}
-
-function needsWebIdentity(node: Pick<AxonNode, "platform">, settings: RestoreSettings): boolean {
+/** A GKE pod reads an S3 bucket like its sidecar: the AWS role through a projected ServiceAccount token. */
+export function needsWebIdentity(node: Pick<AxonNode, "platform">, settings: RestoreSettings): boolean {
     return node.platform === "gke" && settings.cloud === "aws";
 }
 

@@ -12,6 +12,7 @@ import * as path from "node:path";
 import { AGENT_ENV, AGENT_SCRIPT_NAME, renderBackupAgent, RESTORE_ENV } from "../../components/backup/agent";
 import { planBackups } from "../../components/backup/plan";
 import { restorePlan } from "../../components/backup/restorePlan";
+import { restoreJobManifest } from "../../components/kubernetes/restoreJob";
 import { agentEnv } from "../../components/backup/agentRuntime";
 import { BACKUP_DEFAULTS, BackupSettings } from "../../components/backup/settings";
 import { loadTopologyOrThrow } from "../../components/topology/load";
@@ -103,7 +104,7 @@ function loseEverything(drill: Drill): void {
  * at exactly the paths in that env).
  */
 async function restore(source: Topology, drill: Drill, target: Topology = source): Promise<{ node: string; code: number; stderr: string }[]> {
-    const plan = restorePlan({ source, target, settings: SETTINGS, bucketUrl: `file://${drill.bucket}` });
+    const plan = restorePlan({ source, target, settings: SETTINGS, bucketUrl: `file://${drill.bucket}`, kubernetesJob: restoreJobManifest });
     const script = path.join(drill.tmp, AGENT_SCRIPT_NAME);
     return Promise.all(
         plan.nodes.map(async (nr) => {
@@ -130,7 +131,7 @@ async function restore(source: Topology, drill: Drill, target: Topology = source
 
 /** Restores one node from a given run id (what an operator overriding RESTORE_RUN would do). */
 async function restoreRun(source: Topology, drill: Drill, node: string, run: string): Promise<{ code: number; stderr: string }> {
-    const plan = restorePlan({ source, settings: SETTINGS, bucketUrl: `file://${drill.bucket}` });
+    const plan = restorePlan({ source, settings: SETTINGS, bucketUrl: `file://${drill.bucket}`, kubernetesJob: restoreJobManifest });
     const nr = plan.nodes.find((n) => n.node === node)!;
     const n = drill.nodes.get(node)!;
     return runScript(path.join(drill.tmp, AGENT_SCRIPT_NAME), ["--restore"], {
