@@ -381,6 +381,26 @@ export function apiClient(host: string, ca: Buffer): Site["api"] {
 }
 
 /**
+ * The selector of a scheduled pod kwok has not started yet, split by whether it is a gate/roller Job pod
+ * (`In`) or not (`NotIn`): the two pod stages take disjoint halves of the same set.
+ */
+function scheduledPendingPods(component: "In" | "NotIn", comment?: string): string {
+    return `  selector:
+    matchExpressions:
+    - key: '.metadata.deletionTimestamp'
+      operator: 'DoesNotExist'
+    - key: '.spec.nodeName'
+      operator: 'Exists'
+    - key: '.status.phase'
+      operator: 'In'
+      values: ['Pending']
+${comment !== undefined ? `    # ${comment}\n` : ""}    - key: '.metadata.labels["app.kubernetes.io/component"]'
+      operator: '${component}'
+      values: ['${GATE_COMPONENT}']
+`;
+}
+
+/**
  * kwok Stages (kwok.x-k8s.io/v1alpha1, sigs.k8s.io/kwok pkg/apis/v1alpha1/stage_types.go): a scheduled
  * pod becomes Running and Ready after `delayMs` (a simulated start-up: no container ever runs), and a
  * deleted pod goes away at once (there is no kubelet to confirm the deletion), and a node turns Ready
@@ -421,21 +441,7 @@ spec:
   resourceRef:
     apiGroup: v1
     kind: Pod
-  selector:
-    matchExpressions:
-    - key: '.metadata.deletionTimestamp'
-      operator: 'DoesNotExist'
-    - key: '.spec.nodeName'
-      operator: 'Exists'
-    - key: '.status.phase'
-      operator: 'In'
-      values: ['Pending']
-    # Gate Job pods never get this stage (a missing label is "not in" for kwok's selector,
-    # sigs.k8s.io/kwok pkg/utils/expression/selector.go): see gateStage.
-    - key: '.metadata.labels["app.kubernetes.io/component"]'
-      operator: 'NotIn'
-      values: ['${GATE_COMPONENT}']
-  delay:
+${scheduledPendingPods("NotIn", "Gate Job pods never get this stage (a missing label is \"not in\" for kwok's selector,\n    # sigs.k8s.io/kwok pkg/utils/expression/selector.go): see gateStage.")}  delay:
     durationMilliseconds: ${delayMs}
   next:
     statusTemplate: |
@@ -518,19 +524,7 @@ spec:
   resourceRef:
     apiGroup: v1
     kind: Pod
-  selector:
-    matchExpressions:
-    - key: '.metadata.deletionTimestamp'
-      operator: 'DoesNotExist'
-    - key: '.spec.nodeName'
-      operator: 'Exists'
-    - key: '.status.phase'
-      operator: 'In'
-      values: ['Pending']
-    - key: '.metadata.labels["app.kubernetes.io/component"]'
-      operator: 'In'
-      values: ['${GATE_COMPONENT}']
-  delay:
+${scheduledPendingPods("In")}  delay:
     durationMilliseconds: 1000
   next:
     statusTemplate: |
