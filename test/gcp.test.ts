@@ -177,7 +177,7 @@ describe("GCP sites of Pulumi.prod.yaml under mocks", () => {
             gcpPublicCidrsAccessEnabled: false,
         });
         assert.deepEqual(c.inputs.workloadIdentityConfig, { workloadPool: "acme-axon-prod.svc.id.goog" });
-        assert.deepEqual(c.inputs.addonsConfig, { gcePersistentDiskCsiDriverConfig: { enabled: true } });
+        assert.deepEqual(c.inputs.addonsConfig, { gcePersistentDiskCsiDriverConfig: { enabled: true }, httpLoadBalancing: { disabled: false } });
         assert.deepEqual(c.inputs.ipAllocationPolicy, { clusterSecondaryRangeName: "pods", servicesSecondaryRangeName: "services" });
         assert.equal(c.inputs.networkingMode, "VPC_NATIVE");
         assert.equal(c.inputs.removeDefaultNodePool, true);
@@ -294,6 +294,20 @@ describe("GCP sites of Pulumi.prod.yaml under mocks", () => {
         assert.equal(await outputValue(site.storageClasses.cold.metadata.name), "axonserver-prod-cold");
     });
 
+    it("turns GKE subsetting on, so the L4 controller that reads networking.gke.io/load-balancer-ip-addresses owns the node ILBs", () => {
+        // GKE, "Create an internal load balancer" (cloud.google.com/kubernetes-engine/docs/how-to/internal-load-balancing),
+        // requirements: GKE subsetting can be enabled "in new and existing Standard clusters in GKE versions
+        // 1.18.19-gke.1400 and later", "cannot be disabled once it has been enabled", and "requires that the
+        // HttpLoadBalancing add-on is enabled". With it, internal LoadBalancer Services get GCE_VM_IP NEG
+        // backends ("LoadBalancer Service parameters", Internal passthrough Network Load Balancer row), i.e. the
+        // ingress-gce L4 controller, whose pkg/l4/address/to_use.go `IPv4ToUse` reads the annotation first.
+        // Without it the instance-group controller (kubernetes/cloud-provider-gcp
+        // providers/gce/gce_loadbalancer_internal.go `ilbIPToUse`) reads only `spec.loadBalancerIP`.
+        const c = one(run.records, "gcp:container/cluster:Cluster", "prod-gcp-euw4-gke");
+        assert.equal(c.inputs.enableL4IlbSubsetting, true);
+        assert.deepEqual((c.inputs.addonsConfig as Record<string, unknown>).httpLoadBalancing, { disabled: false });
+    });
+
     it("reserves one shared internal load balancer address per node of the site, in the site's subnet", async () => {
         // GKE, "Enabling Shared IP" (cloud.google.com/kubernetes-engine/docs/how-to/internal-load-balancing):
         // internal LoadBalancer Services share an address reserved in the cluster's subnet with
@@ -307,7 +321,10 @@ describe("GCP sites of Pulumi.prod.yaml under mocks", () => {
             assert.deepEqual([r.inputs.addressType, r.inputs.purpose, r.inputs.region], ["INTERNAL", "SHARED_LOADBALANCER_VIP", "europe-west4"], node);
             assert.equal(r.inputs.subnetwork, await outputValue(run.result.network.subnets["gcp-euw4"].selfLink), node);
             assert.equal(r.parent, siteUrn, node);
-            assert.equal(await outputValue(pulumi.output(site.host.loadBalancerAddresses![node])), await outputValue(site.loadBalancerAddresses[node].address), node);
+            // The host hands over the address and its name: the Services name it, the DNS record holds the IP.
+            const handed = site.host.loadBalancerAddresses![node];
+            assert.equal(await outputValue(pulumi.output(handed.address)), await outputValue(site.loadBalancerAddresses[node].address), node);
+            assert.equal(await outputValue(pulumi.output(handed.name)), await outputValue(site.loadBalancerAddresses[node].name), node);
         }
     });
 

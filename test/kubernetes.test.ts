@@ -6,7 +6,7 @@ import * as random from "@pulumi/random";
 import { AxonServerCluster } from "../components/axonserver/cluster";
 import type { NodePlacer, PlacementStep } from "../components/axonserver/placement";
 import { kubernetesPlacer } from "../components/kubernetes/kubernetesPlacer";
-import { INTERNAL_LB_ANNOTATIONS, PROPERTIES_HASH_ANNOTATION } from "../components/kubernetes/axonServerNode";
+import { GKE_LB_IP_ADDRESSES_ANNOTATION, INTERNAL_LB_ANNOTATIONS, PROPERTIES_HASH_ANNOTATION } from "../components/kubernetes/axonServerNode";
 import { existingClusterHost } from "../components/kubernetes/existingCluster";
 import { nodePodLabels, sitePodSelector } from "../components/platform/labels";
 import { PROBE_PATH } from "../components/kubernetes/podSpec";
@@ -400,6 +400,8 @@ const EU_LB_SUBNETS = ["10.0.252.0/25", "10.0.252.128/25", "10.0.253.0/25"];
 
 /** The internal address a GKE site reserved for axon-us (GkeSite reserves it; any value under test). */
 const US_LB_ADDRESS = "10.1.200.7";
+/** The name of that reserved address resource (GkeSite's `gcp.compute.Address` name; any value under test). */
+const US_LB_ADDRESS_NAME = "mz-us-axon-us-ilb-1a2b3c4";
 
 describe("kubernetes: AxonServerCluster across zones, sites and a VM", () => {
     let run: MockRun<{ cluster: AxonServerCluster; vmCalls: { node: string; step: PlacementStep; licensed: boolean }[] }>;
@@ -422,7 +424,7 @@ describe("kubernetes: AxonServerCluster across zones, sites and a VM", () => {
                     storageClassNames: { fast: classes.fast.metadata.name, standard: classes.standard.metadata.name, cold: classes.cold.metadata.name },
                     readyResources: [classes.fast, classes.standard, classes.cold],
                     internalLoadBalancer: lb,
-                    ...(lb === "gcp-internal" ? { loadBalancerAddresses: { "axon-us": US_LB_ADDRESS } } : {}),
+                    ...(lb === "gcp-internal" ? { loadBalancerAddresses: { "axon-us": { address: US_LB_ADDRESS, name: US_LB_ADDRESS_NAME } } } : {}),
                     // What EksSite's NodeLoadBalancers hand over: the NLB's DNS name and subnets.
                     ...(lb === "aws-nlb"
                         ? {
@@ -596,16 +598,15 @@ describe("kubernetes: AxonServerCluster across zones, sites and a VM", () => {
         // GKE writes one VPC firewall rule per LoadBalancer Service from `loadBalancerSourceRanges`, for all
         // of its ports (cloud.google.com/kubernetes-engine/docs/concepts/service-load-balancer-parameters,
         // "Firewall rules and source IP address allowlist"): one Service per port keeps 8124 to client
-        // ranges and 8224 to peer ranges. Both name the node's SHARED_LOADBALANCER_VIP address in
-        // `spec.loadBalancerIP` (cloud.google.com/kubernetes-engine/docs/how-to/internal-load-balancing,
-        // "Enabling Shared IP"), so one DNS name serves both ports.
+        // ranges and 8224 to peer ranges. Both name the node's SHARED_LOADBALANCER_VIP address (one
+        // internal address across up to ten forwarding rules: cloud.google.com/load-balancing/docs/internal/
+        // multiple-forwarding-rules-same-ip), so one DNS name serves both ports.
         const client = inputs(one(run.records, T.svc, "mz-axon-us-internal-lb"));
         const peer = inputs(one(run.records, T.svc, "mz-axon-us-internal-peer-lb"));
         assert.deepEqual([client.metadata.name, peer.metadata.name], ["axon-us-internal", "axon-us-internal-peer"]);
         for (const svc of [client, peer]) {
-            assert.deepEqual(svc.metadata.annotations, INTERNAL_LB_ANNOTATIONS["gcp-internal"]);
+            assert.deepEqual(svc.metadata.annotations, { ...INTERNAL_LB_ANNOTATIONS["gcp-internal"], [GKE_LB_IP_ADDRESSES_ANNOTATION]: US_LB_ADDRESS_NAME });
             assert.equal(svc.metadata.annotations["networking.gke.io/internal-load-balancer-allow-global-access"], "true");
-            assert.equal(svc.spec.loadBalancerIP, US_LB_ADDRESS);
             assert.equal(svc.spec.externalTrafficPolicy, "Local");
         }
         assert.deepEqual(client.spec.ports.map((p: J) => [p.port, p.targetPort]), [[8124, "grpc"]]);
@@ -617,6 +618,27 @@ describe("kubernetes: AxonServerCluster across zones, sites and a VM", () => {
         assert.deepEqual(client.spec.loadBalancerSourceRanges, [cidr("us")]);
         // AWS keeps one NLB with both ports.
         assert.equal(ofType(run.records, T.svc).filter((r) => r.name === "mz-axon-1-internal-peer-lb").length, 0);
+    });
+
+    it("pins a GKE node's load balancers to the reserved address by name (annotation), not by the deprecated spec.loadBalancerIP", () => {
+        // Kubernetes Service API (kubernetes.io/docs/reference/kubernetes-api/service-resources/service-v1/):
+        // `loadBalancerIP` "Deprecated: This field was under-specified and its meaning varies across
+        // implementations ... Users are encouraged to use implementation-specific annotations when available."
+        // GKE's is `networking.gke.io/load-balancer-ip-addresses`, the names of reserved regional addresses
+        // (ingress-gce pkg/l4/annotations/l4_static_address.go `StaticL4AddressesAnnotationKey`, "comma separate
+        // names of IP Addresses reserved in google cloud"); the L4 ILB controller takes it before
+        // `.Spec.LoadBalancerIP` ("old field, was deprecated") and records a "MixedStaticIP" event when both are
+        // set ("Consider using annotation only"; pkg/l4/address/to_use.go `IPv4ToUse`). The controller holds a
+        // named address as the user's (never releases it: pkg/l4/address/manager.go `HoldAddress`).
+        for (const logical of ["mz-axon-us-internal-lb", "mz-axon-us-internal-peer-lb"]) {
+            const svc = inputs(one(run.records, T.svc, logical));
+            assert.equal(svc.metadata.annotations[GKE_LB_IP_ADDRESSES_ANNOTATION], US_LB_ADDRESS_NAME, logical);
+            assert.equal(GKE_LB_IP_ADDRESSES_ANNOTATION, "networking.gke.io/load-balancer-ip-addresses");
+            assert.equal(svc.spec.loadBalancerIP, undefined, logical);
+            // Still the internal passthrough NLB annotation GKE documents for "all supported versions".
+            assert.equal(svc.metadata.annotations["networking.gke.io/load-balancer-type"], "Internal", logical);
+            assert.equal(svc.spec.loadBalancerClass, undefined, logical);
+        }
     });
 
     it("exposes every node as a handle, the VM included; the DNS target is the NLB's host name on AWS and the reserved address on GKE", async () => {

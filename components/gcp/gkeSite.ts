@@ -242,8 +242,19 @@ export function createGkeCluster(ctx: GkeSiteContext, identity: GkeNodeIdentity)
             workloadIdentityConfig: { workloadPool: `${project}.svc.id.goog` },
             addonsConfig: {
                 gcePersistentDiskCsiDriverConfig: { enabled: true },
+                // GKE subsetting (below) "requires that the HttpLoadBalancing add-on is enabled": on by
+                // default, stated so nobody turns it off.
+                httpLoadBalancing: { disabled: false },
                 ...(args.backupAgent ? { gkeBackupAgentConfig: { enabled: true } } : {}),
             },
+            // GKE subsetting: internal LoadBalancer Services get GCE_VM_IP NEG backends and are run by the
+            // L4 controller that reads `networking.gke.io/load-balancer-ip-addresses` (the node Services pin
+            // their reserved address with it; the instance-group controller reads only the deprecated
+            // `spec.loadBalancerIP`: kubernetes/cloud-provider-gcp providers/gce/gce_loadbalancer_internal.go
+            // `ilbIPToUse`). GKE docs, "Create an internal load balancer", requirements: available "in new and
+            // existing Standard clusters in GKE versions 1.18.19-gke.1400 and later", and it "cannot be
+            // disabled once it has been enabled"; on by default from GKE 1.36. An in-place update.
+            enableL4IlbSubsetting: true,
             datapathProvider: "ADVANCED_DATAPATH",
             enableShieldedNodes: true,
             // The default pool is replaced by the node pool (`createNodePool`; GKE needs one node to create
@@ -401,7 +412,7 @@ export class GkeSite extends pulumi.ComponentResource {
             },
             readyResources: [this.nodePool, ...STORAGE_TIERS.map((t) => storageClasses[t])],
             internalLoadBalancer: "gcp-internal",
-            loadBalancerAddresses: Object.fromEntries(Object.entries(this.loadBalancerAddresses).map(([n, a]) => [n, a.address])),
+            loadBalancerAddresses: Object.fromEntries(Object.entries(this.loadBalancerAddresses).map(([n, a]) => [n, { address: a.address, name: a.name }])),
         };
 
         this.registerOutputs({
@@ -415,11 +426,13 @@ export class GkeSite extends pulumi.ComponentResource {
 
 /**
  * A reserved internal address per node of the site, shared by the node's per-port internal LoadBalancer
- * Services. GKE (cloud.google.com/kubernetes-engine/docs/how-to/internal-load-balancing, "Enabling Shared
- * IP"): several internal LoadBalancer Services can use one internal address reserved with
- * `--purpose SHARED_LOADBALANCER_VIP` in the cluster's subnet, each Service naming it, and "GKE only
- * preserves the IP address of an internal passthrough Network Load Balancer if the Service references an
- * internal IP address with that purpose". A stable address also lets the DNS record point at it directly.
+ * Services. An internal address can serve up to ten forwarding rules when its purpose is
+ * `SHARED_LOADBALANCER_VIP` (cloud.google.com/load-balancing/docs/internal/multiple-forwarding-rules-same-ip:
+ * "To share an IP address, you set the purpose of the IP address to SHARED_LOADBALANCER_VIP"). Each Service
+ * names it in `networking.gke.io/load-balancer-ip-addresses` (by name, in the cluster's project and
+ * region: ingress-gce pkg/l4/annotations/l4_static_address.go looks it up with `GetRegionAddress`), and
+ * the L4 controller treats a named address as the user's: it never releases it (pkg/l4/address/manager.go
+ * `HoldAddress`). A stable address also lets the DNS record point at it directly.
  */
 export function reserveNodeLoadBalancerAddresses(
     name: string,

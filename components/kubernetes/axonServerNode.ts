@@ -80,7 +80,7 @@ export interface AxonServerNodeArgs {
     readonly backup?: NodeBackupSidecar;
     /**
      * Extra annotations of the internal load balancer Service (a platform's own keys, e.g. health-check
-     * settings), merged over `INTERNAL_LB_ANNOTATIONS`.
+     * settings), merged over `INTERNAL_LB_ANNOTATIONS` (never over `GKE_LB_IP_ADDRESSES_ANNOTATION`).
      * @default - none
      */
     readonly loadBalancerAnnotations?: Readonly<Record<string, pulumi.Input<string>>>;
@@ -114,6 +114,17 @@ export const INTERNAL_LB_ANNOTATIONS: Readonly<Record<"gcp-internal", Readonly<R
         "networking.gke.io/internal-load-balancer-allow-global-access": "true",
     },
 };
+
+/**
+ * GKE's annotation naming the reserved regional address(es) a LoadBalancer Service's forwarding rule uses
+ * (at most one IPv4 and one IPv6, comma-separated names). It replaces the deprecated `spec.loadBalancerIP`
+ * (Kubernetes Service API: "Deprecated ... Users are encouraged to use implementation-specific
+ * annotations when available"); the GKE L4 controller reads it first and the old field only without it
+ * (kubernetes/ingress-gce pkg/l4/annotations/l4_static_address.go `StaticL4AddressesAnnotationKey`,
+ * pkg/l4/address/to_use.go `IPv4ToUse`). That controller runs internal load balancers with GKE subsetting,
+ * which `GkeSite` turns on.
+ */
+export const GKE_LB_IP_ADDRESSES_ANNOTATION = "networking.gke.io/load-balancer-ip-addresses";
 
 /**
  * `loadBalancerClass` of an AWS node's Service: implemented by no controller, so none makes a load
@@ -574,17 +585,17 @@ export function createGkeNodeLoadBalancers(
         return [...new Set(cidrs.length > 0 ? cidrs : [site.cidr])].sort();
     };
     const opts = afterPod(ctx, statefulSet);
-    const lbService = (logical: string, objName: string, ports: number[], loadBalancerIP: pulumi.Input<string>) =>
+    const lbService = (logical: string, objName: string, ports: number[], addressName: pulumi.Input<string>) =>
         new k8s.core.v1.Service(
             logical,
             {
                 metadata: {
                     ...ctx.meta(objName),
-                    annotations: { ...INTERNAL_LB_ANNOTATIONS["gcp-internal"], ...(args.loadBalancerAnnotations ?? {}) },
+                    // The address annotation last: extra annotations may not move the node's address.
+                    annotations: { ...INTERNAL_LB_ANNOTATIONS["gcp-internal"], ...(args.loadBalancerAnnotations ?? {}), [GKE_LB_IP_ADDRESSES_ANNOTATION]: addressName },
                 },
                 spec: {
                     type: "LoadBalancer",
-                    loadBalancerIP,
                     // Peers and clients reach the node through this address: Axon Server, not
                     // Kubernetes readiness, decides whether a starting node is usable.
                     publishNotReadyAddresses: true,
@@ -600,16 +611,17 @@ export function createGkeNodeLoadBalancers(
     // GKE turns `loadBalancerSourceRanges` into VPC firewall rules for every port of the Service
     // (cloud.google.com/kubernetes-engine/docs/concepts/service-load-balancer-parameters,
     // "Firewall rules and source IP address allowlist"): one Service per port, so 8124 admits only
-    // client ranges and 8224 only peer ranges. Both name the node's reserved
-    // SHARED_LOADBALANCER_VIP address in `spec.loadBalancerIP`
-    // (cloud.google.com/kubernetes-engine/docs/how-to/internal-load-balancing, "Enabling Shared
-    // IP"), so the node's one DNS name serves both ports.
-    const address = host.loadBalancerAddresses?.[node.name];
-    if (address === undefined) throw new Error(`node ${node.name}: site ${node.site} reserved no internal load balancer address for it`);
+    // client ranges and 8224 only peer ranges (ingress-gce pkg/l4/resources/l4.go: one firewall rule
+    // per Service, its ports, `loadBalancerSourceRanges` as sources, the Service's IP as destination).
+    // Both name the node's reserved SHARED_LOADBALANCER_VIP address in
+    // `networking.gke.io/load-balancer-ip-addresses` (not the deprecated `spec.loadBalancerIP`), so the
+    // node's one DNS name serves both ports.
+    const reserved = host.loadBalancerAddresses?.[node.name];
+    if (reserved === undefined) throw new Error(`node ${node.name}: site ${node.site} reserved no internal load balancer address for it`);
     return {
-        address: pulumi.output(address),
-        service: lbService(`${name}-internal-lb`, `${node.name}-internal`, [PORTS.grpc], address),
-        peerService: lbService(`${name}-internal-peer-lb`, `${node.name}-internal-peer`, [PORTS.internalGrpc], address),
+        address: pulumi.output(reserved.address),
+        service: lbService(`${name}-internal-lb`, `${node.name}-internal`, [PORTS.grpc], reserved.name),
+        peerService: lbService(`${name}-internal-peer-lb`, `${node.name}-internal-peer`, [PORTS.internalGrpc], reserved.name),
     };
 }
 

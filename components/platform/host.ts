@@ -18,6 +18,17 @@ import { StorageTier } from "../topology/model";
  */
 export type InternalLoadBalancer = "none" | "aws-nlb" | "gcp-internal";
 
+/**
+ * A node's reserved internal address on a `gcp-internal` host (a `gcp.compute.Address` with purpose
+ * `SHARED_LOADBALANCER_VIP`): the node's load balancer Services name it, its DNS record holds the IP.
+ */
+export interface ReservedLoadBalancerAddress {
+    /** The IP address: the node's private DNS A record points at it. */
+    readonly address: pulumi.Input<string>;
+    /** The address resource's name in the cluster's project and region: what the Services reference. */
+    readonly name: pulumi.Input<string>;
+}
+
 /** A node's load balancer that the site created outside Kubernetes (`aws-nlb`). */
 export interface NodeLoadBalancer {
     /** DNS name of the load balancer: the node's private DNS record points at it. */
@@ -52,7 +63,7 @@ export interface KubernetesHost {
      * private DNS record points at it. Required for every node of a `gcp-internal` host.
      * @default - none (hosts other than `gcp-internal`)
      */
-    readonly loadBalancerAddresses?: Readonly<Record<string, pulumi.Input<string>>>;
+    readonly loadBalancerAddresses?: Readonly<Record<string, ReservedLoadBalancerAddress>>;
     /**
      * `aws-nlb` only: the load balancer of each node of the site, by node name. Required for every node of
      * an `aws-nlb` host.

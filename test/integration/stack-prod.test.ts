@@ -248,8 +248,9 @@ describe("stack prod (Pulumi.prod.yaml, end to end under mocks)", () => {
         // ports (cloud.google.com/kubernetes-engine/docs/concepts/service-load-balancer-parameters,
         // "Firewall rules and source IP address allowlist"): per-port Services keep each port to its own
         // sources, the same as the site's Axon firewall rules. Both Services name the node's
-        // SHARED_LOADBALANCER_VIP address (cloud.google.com/kubernetes-engine/docs/how-to/internal-load-balancing,
-        // "Enabling Shared IP"); the Cloud DNS and Route 53 A records point at it.
+        // SHARED_LOADBALANCER_VIP address by its resource name in `networking.gke.io/load-balancer-ip-addresses`
+        // (kubernetes/ingress-gce pkg/l4/annotations/l4_static_address.go), not in the deprecated
+        // `spec.loadBalancerIP`; the Cloud DNS and Route 53 A records point at its IP.
         const firewall = Object.fromEntries(
             ofType(run.records, "gcp:compute/firewall:Firewall").map((r) => [(r.inputs as J).allows[0].ports[0], (r.inputs as J).sourceRanges as string[]]),
         );
@@ -265,7 +266,11 @@ describe("stack prod (Pulumi.prod.yaml, end to end under mocks)", () => {
             assert.deepEqual(peer.spec.ports.map((p: J) => p.port), [8224], node);
             assert.deepEqual(client.spec.loadBalancerSourceRanges, firewall["8124"], node);
             assert.deepEqual(peer.spec.loadBalancerSourceRanges, firewall["8224"], node);
-            assert.deepEqual([client.spec.loadBalancerIP, peer.spec.loadBalancerIP], [ip, ip], node);
+            const name = await outputValue(run.result.sites.gkeSites["gcp-euw4"].loadBalancerAddresses[node].name);
+            for (const svc of [client, peer]) {
+                assert.equal(svc.metadata.annotations["networking.gke.io/load-balancer-ip-addresses"], name, node);
+                assert.equal(svc.spec.loadBalancerIP, undefined, node);
+            }
             for (const svc of [client, peer]) assert.equal(svc.metadata.annotations["networking.gke.io/internal-load-balancer-allow-global-access"], "true", node);
             const fqdn = `${node}.prod.axon.internal`;
             assert.deepEqual([cloudDns[`${fqdn}.`].type, cloudDns[`${fqdn}.`].rrdatas], ["A", [ip]], node);
