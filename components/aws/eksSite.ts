@@ -350,6 +350,11 @@ export function createAdminAccessEntries(ctx: EksSiteContext, cluster: aws.eks.C
 /**
  * One managed node group per zone (in `site.zones` order), so a node pinned to a zone always has a
  * worker there and its zonal EBS volume can attach.
+ *
+ * No `nodeGroupName`: the provider makes a unique one, so a change that needs a new group (instance type,
+ * subnet, node role: ForceNew in terraform-provider-aws internal/service/eks/node_group.go) creates the
+ * new group before the old one is deleted, and the NLB target groups' attachments to its Auto Scaling
+ * group follow it in the same update (`NodeLoadBalancers`, README "Load balancers").
  */
 export function createNodeGroups(ctx: EksSiteContext, cluster: aws.eks.Cluster, roles: EksRoles): aws.eks.NodeGroup[] {
     const { name, site, network, opts: o } = ctx;

@@ -61,13 +61,36 @@ export function nlbPortRules(topology: Topology, site: Site): PortRule[] {
     return sitePortRules(topology, site).filter((r) => r.port === PORTS.grpc || r.port === PORTS.internalGrpc);
 }
 
-/** The name of the Auto Scaling group of an EKS managed node group (its `resources` output). */
+/** What EKS reports of a managed node group's resources (`aws.eks.NodeGroup.resources`). */
+export interface ManagedNodeGroupResources {
+    readonly autoscalingGroups?: readonly { readonly name?: string }[];
+}
+
+/**
+ * The one Auto Scaling group of an EKS managed node group, from what EKS reports (`resources[]
+ * .autoscalingGroups[]`, a list in the EKS API: `Nodegroup.resources.autoScalingGroups`). EKS makes one
+ * per node group and keeps it for the group's life: a version or AMI update adds a launch template
+ * version to "the Auto Scaling Group that's associated with your node group" (EKS user guide, "Understand
+ * each phase of node updates", setup phase), and a group whose Auto Scaling group is gone is reported as
+ * `AutoScalingGroupNotFound`, not re-created (EKS API reference, `Issue`). A change that needs a new group
+ * (instance type, subnets, node role: ForceNew in terraform-provider-aws internal/service/eks/node_group.go)
+ * is a new node group with a new name, so its attachments are replaced with it. Anything else than
+ * exactly one group fails the update with the node group's name, instead of attaching the target groups
+ * to one of several and leaving the others' workers unregistered.
+ */
+export function managedNodeGroupAsgName(nodeGroupName: string, resources: readonly ManagedNodeGroupResources[] | undefined): string {
+    const names = (resources ?? []).flatMap((r) => r.autoscalingGroups ?? []).map((g) => g.name ?? "");
+    if (names.length !== 1 || names[0] === "") {
+        throw new Error(
+            `EKS node group ${nodeGroupName} reports ${names.length} Auto Scaling groups (${names.join(", ") || "none"}); its NLB target groups can only follow exactly one (README "Load balancers")`,
+        );
+    }
+    return names[0];
+}
+
+/** The name of the Auto Scaling group of an EKS managed node group (`managedNodeGroupAsgName`). */
 export function nodeGroupAsgName(nodeGroup: aws.eks.NodeGroup): pulumi.Output<string> {
-    return nodeGroup.resources.apply((r) => {
-        const name = r?.[0]?.autoscalingGroups?.[0]?.name;
-        if (!name) throw new Error("the EKS node group reported no Auto Scaling group");
-        return name;
-    });
+    return pulumi.all([nodeGroup.nodeGroupName, nodeGroup.resources]).apply(([name, resources]) => managedNodeGroupAsgName(name, resources));
 }
 
 export interface NodeLoadBalancersArgs {
