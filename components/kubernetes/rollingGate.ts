@@ -22,7 +22,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { renderAxonServerProperties } from "../axonserver/render/properties";
 import { AxonNode, PORTS, Topology } from "../topology/model";
-import { gateSitesOfVmSite, nodesVisibleFromSite } from "../topology/connectivity";
+import { chainGateSite, nodesVisibleFromSite } from "../topology/connectivity";
 import { ROLLING_KEYS } from "../topology/identity";
 import { nodeAddress } from "../topology/naming";
 import { registryImage } from "../topology/images";
@@ -85,25 +85,19 @@ export interface GateConfig {
 }
 
 /**
- * The site a gate runs in: `after`'s if it is on Kubernetes, else `before`'s; for two VM nodes, the first
- * Kubernetes site whose Jobs can reach both VMs' 8024 (`gateSitesOfVmSite`; needs `t`), else none.
+ * The site a gate runs in: `after`'s if it is on Kubernetes, else `before`'s; for two VM nodes, a
+ * Kubernetes site with a network path to both VM sites (`chainGateSite`; needs `t`), else none.
  */
 export function gateSite(after: AxonNode, before: AxonNode, t?: Topology): string | undefined {
     if (after.platform !== "vm") return after.site;
     if (before.platform !== "vm") return before.site;
-    if (!t) return undefined;
-    const siteOf = (name: string) => t.sites.find((s) => s.name === name);
-    const a = siteOf(after.site);
-    const b = siteOf(before.site);
-    if (!a || !b) return undefined;
-    const reachB = new Set(gateSitesOfVmSite(t, b).map((s) => s.name));
-    return gateSitesOfVmSite(t, a).find((s) => reachB.has(s.name))?.name;
+    return t ? chainGateSite(t, after, before) : undefined;
 }
 
 /**
  * `/actuator` base URL of every node a gate or roller Job on `site` can ask: the site's own Kubernetes
  * nodes through their in-cluster `-http` Service, and the VM nodes whose firewall admits this site on 8024
- * (`gateSitesOfVmSite`: VM sites sharing a replication group with it) at their private DNS name (8024 is
+ * (`gateSitesOfVmSite`: the VMs this site's Jobs ask and can route to) at their private DNS name (8024 is
  * plain HTTP on VMs too). Nodes on other Kubernetes sites are out of reach (their 8024 is a ClusterIP of
  * another cluster): the gate then relies on the group leader's view or the voters' own views it can see.
  */

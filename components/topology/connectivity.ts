@@ -3,7 +3,8 @@
  * Derived from the topology only; the cloud components turn it into peerings, VPNs, firewall rules,
  * security groups and NetworkPolicies. Pure functions, no Pulumi import.
  */
-import { ADMIN_GROUP, AxonNode, PORTS, Role, Site, Topology } from "./model";
+import { ADMIN_GROUP, AxonNode, ConfigIssue, PORTS, Role, Site, Topology } from "./model";
+import { creationOrder, rollerSegments } from "./rolling";
 
 /** Roles a client application may connect to (Axon Server's `allowsClientConnect`). */
 export const CLIENT_ROLES: readonly Role[] = ["PRIMARY", "MESSAGING_ONLY"];
@@ -122,20 +123,131 @@ export function sitePortRules(topology: Topology, site: Site): PortRule[] {
     return rules.filter((r) => r.cidrs.length > 0);
 }
 
+/** Sites on the environment's one GCP network (GKE clusters and Compute Engine VMs). */
+const onGcpNetwork = (s: Site) => s.cloud === "gcp" && (s.platform === "gke" || s.platform === "vm");
+/** Sites with a VPC of their own that this program builds (EKS clusters and EC2 VMs). */
+const onAwsVpc = (s: Site) => s.cloud === "aws" && (s.platform === "eks" || s.platform === "vm");
+
+/**
+ * Whether traffic between two sites is routed by the networks the program builds (or, for an existing
+ * cluster, by the routing it tells the user to provide). Firewalls aside: a rule admitting the source is
+ * then all that is missing.
+ * - A pair of `connectedSitePairs`: AWS↔AWS VPC peering, AWS↔GCP HA VPN, or for an existing cluster the
+ *   routing stacks/connectivity.ts warns the user to provide.
+ * - Two sites on the environment's GCP network: one global VPC routes between all its subnets.
+ * - An AWS site with an HA VPN link (it is paired with some GCP network site, components/connectivity/
+ *   vpnPlan.ts `crossCloudLinks`) and any GCP network site: the link's Cloud Router advertises every GCP
+ *   site CIDR and the network routes globally (components/connectivity/crossCloudVpn.ts).
+ * Peering is not transitive: two AWS sites are routed only as a pair.
+ */
+export function sitesRouted(topology: Topology, x: Site, y: Site): boolean {
+    return routing(topology)(x, y);
+}
+
+function routing(topology: Topology): (x: Site, y: Site) => boolean {
+    const pairs = new Set(connectedSitePairs(topology).flatMap((p) => [`${p.a.name}|${p.b.name}`, `${p.b.name}|${p.a.name}`]));
+    const paired = (x: Site, y: Site) => pairs.has(`${x.name}|${y.name}`);
+    const hasVpn = (aws: Site) => onAwsVpc(aws) && topology.sites.some((g) => onGcpNetwork(g) && paired(aws, g));
+    return (x, y) =>
+        x.name === y.name ||
+        paired(x, y) ||
+        (onGcpNetwork(x) && onGcpNetwork(y)) ||
+        (onGcpNetwork(y) && hasVpn(x)) ||
+        (onGcpNetwork(x) && hasVpn(y));
+}
+
+/** Kubernetes sites where gate and roller Jobs can run: those with Axon nodes (their namespace holds the scripts). */
+function jobSites(topology: Topology): Site[] {
+    return topology.sites.filter((s) => s.platform !== "vm" && topology.nodes.some((n) => n.site === s.name));
+}
+
+/** Whether some replication group has members on both sites. */
+function shareGroup(topology: Topology, x: Site, y: Site): boolean {
+    return topology.replicationGroups.some((g) => {
+        const sites = new Set(g.members.map((m) => nodeSite(topology, m.node)));
+        return sites.has(x.name) && sites.has(y.name);
+    });
+}
+
+/**
+ * The Kubernetes site whose Job gates the chain step `after` → `before`: `after`'s site if it is on
+ * Kubernetes, else `before`'s; for two VM nodes, a site with Axon nodes routed to both VM sites
+ * (`sitesRouted`), preferring one that shares a replication group with both, then topology order;
+ * undefined when there is none (the step has no gate: `vmGateWarnings`).
+ */
+export function chainGateSite(topology: Topology, after: AxonNode, before: AxonNode): string | undefined {
+    if (after.platform !== "vm") return after.site;
+    if (before.platform !== "vm") return before.site;
+    const routed = routing(topology);
+    const a = siteNamed(topology, after.site);
+    const b = siteNamed(topology, before.site);
+    const candidates = jobSites(topology).filter((k) => routed(k, a) && routed(k, b));
+    return (candidates.find((k) => shareGroup(topology, k, a) && shareGroup(topology, k, b)) ?? candidates[0])?.name;
+}
+
+function siteNamed(topology: Topology, name: string): Site {
+    const s = topology.sites.find((x) => x.name === name);
+    if (!s) throw new Error(`unknown site ${name}`); // the loader guarantees references resolve
+    return s;
+}
+
+/** A gate or roller Job: its Kubernetes site, and the nodes it asks (every member of the groups it checks). */
+interface RollingJob {
+    readonly site: string;
+    readonly asks: readonly string[];
+}
+
+/**
+ * Every gate and roller Job and what it asks: a gate, every member of `after`'s and `before`'s groups
+ * (components/kubernetes/rollingGate.ts `gateConfig`); a roller, every member of its nodes' groups and,
+ * when the node before it is a VM (the first roller), of that VM's groups (roller.ts `rollerConfig`).
+ */
+function rollingJobs(topology: Topology): RollingJob[] {
+    const membersOf = (nodes: readonly string[]) => [
+        ...new Set(topology.replicationGroups.filter((g) => g.members.some((m) => nodes.includes(m.node))).flatMap((g) => g.members.map((m) => m.node))),
+    ];
+    const chain = creationOrder(topology);
+    const jobs: RollingJob[] = [];
+    chain.slice(1).forEach((before, i) => {
+        const site = chainGateSite(topology, chain[i], before);
+        if (site !== undefined) jobs.push({ site, asks: membersOf([chain[i].name, before.name]) });
+    });
+    for (const segment of rollerSegments(topology)) {
+        const vmAfter = topology.nodes.find((n) => n.name === segment.after && n.platform === "vm");
+        jobs.push({ site: segment.site, asks: membersOf([...segment.nodes, ...(vmAfter ? [vmAfter.name] : [])]) });
+    }
+    return jobs;
+}
+
+/**
+ * The one decision of who may ask a VM node's `/actuator/health` (8024): per VM site, the Kubernetes sites
+ * that run a gate or roller Job asking one of its nodes and are routed to it (`sitesRouted`). The VM
+ * firewall (`sitePortRules`) admits exactly these sites' CIDRs on 8024, and the Jobs get exactly these VM
+ * nodes as endpoints (`nodesVisibleFromSite`), so the two cannot disagree. A Job's pods send from their
+ * site's CIDR, the source the 8224 rule admits too.
+ */
+function vmAskers(topology: Topology): Map<string, Set<string>> {
+    const routed = routing(topology);
+    const askers = new Map(topology.sites.filter((s) => s.platform === "vm").map((s) => [s.name, new Set<string>()]));
+    for (const job of rollingJobs(topology)) {
+        const jobSite = siteNamed(topology, job.site);
+        for (const node of job.asks) {
+            const site = nodeSite(topology, node);
+            if (askers.has(site) && routed(jobSite, siteNamed(topology, site))) askers.get(site)!.add(job.site);
+        }
+    }
+    return askers;
+}
+
 /**
  * Kubernetes sites whose rolling gate and roller Jobs ask a VM site's nodes for their Raft state
- * (`GET /actuator/health` on 8024): those sharing a replication group with it. They are already
- * connected to it for 8224 (peering/VPN) and their pods' traffic comes from their site CIDR, the same
- * source the 8224 rule admits, so opening 8024 to these CIDRs is all a gate needs to see a VM node.
+ * (`GET /actuator/health` on 8024), in topology order: see `vmAskers`. Every Kubernetes site sharing a
+ * replication group with the VM site is one (its roller checks that group); so is the site that gates
+ * two consecutive VM nodes (`chainGateSite`), and the site of the roller after the last VM, when routed.
  */
 export function gateSitesOfVmSite(topology: Topology, vmSite: Site): Site[] {
     if (vmSite.platform !== "vm") return [];
-    const names = new Set<string>();
-    for (const g of topology.replicationGroups) {
-        const sites = sitesOfGroup(topology, g.name);
-        if (!sites.some((s) => s.name === vmSite.name)) continue;
-        for (const s of sites) if (s.platform !== "vm") names.add(s.name);
-    }
+    const names = vmAskers(topology).get(vmSite.name) ?? new Set<string>();
     return topology.sites.filter((s) => names.has(s.name));
 }
 
@@ -146,8 +258,66 @@ export function gateSitesOfVmSite(topology: Topology, vmSite: Site): Site[] {
  * of another cluster.
  */
 export function nodesVisibleFromSite(topology: Topology, site: string): AxonNode[] {
-    const vmSites = new Set(topology.sites.filter((s) => gateSitesOfVmSite(topology, s).some((g) => g.name === site)).map((s) => s.name));
-    return topology.nodes.filter((n) => (n.site === site && n.platform !== "vm") || (n.platform === "vm" && vmSites.has(n.site)));
+    const askers = vmAskers(topology);
+    return topology.nodes.filter((n) => (n.site === site && n.platform !== "vm") || (n.platform === "vm" && askers.get(n.site)?.has(site)));
+}
+
+/**
+ * Where a VM node is replaced without Axon's say, or a Job cannot see the VM it must check (load-time
+ * warnings; `pulumi up` deploys anyway: a topology of VM sites only has no Kubernetes site to run a Job):
+ * - two consecutive VM nodes of the chain without a gate site (`chainGateSite`): the second is replaced
+ *   right after the first;
+ * - a gate next to a VM node on a site not routed to it: the gate cannot ask that VM;
+ * - the first roller after the last VM on a site not routed to it: it does not wait for that VM.
+ */
+export function vmGateWarnings(topology: Topology): ConfigIssue[] {
+    const routed = routing(topology);
+    const q = (s: string) => JSON.stringify(s);
+    const at = (n: AxonNode) => `${q(n.name)} (site ${q(n.site)})`;
+    const byHand = `README "Checking a node's groups by hand"`;
+    const linking = (k: string, vmSites: string) => `connect ${k} to ${vmSites}: a replication group or clients linking them, or on GCP a GKE site on the environment's network`;
+    const out: ConfigIssue[] = [];
+    const chain = creationOrder(topology);
+    chain.slice(1).forEach((before, i) => {
+        const after = chain[i];
+        const site = chainGateSite(topology, after, before);
+        if (site === undefined) {
+            out.push({
+                path: `nodes[${before.index}]`,
+                message:
+                    `no rolling gate between VM nodes ${at(after)} and ${at(before)}: no Kubernetes site with Axon nodes has a network path to both, ` +
+                    `so pulumi up replaces ${q(before.name)} right after ${q(after.name)} without asking Axon whether ${q(after.name)} is back in its groups ` +
+                    `and ${q(before.name)}'s groups can lose it. ` +
+                    `To gate it, ${linking("a Kubernetes site that runs Axon nodes", after.site === before.site ? q(after.site) : `both ${q(after.site)} and ${q(before.site)}`)}; ` +
+                    `or accept it and, after each pulumi up that replaces them, check by hand that both are back in their groups (${byHand})`,
+            });
+            return;
+        }
+        for (const vm of [after, before].filter((n) => n.platform === "vm")) {
+            if (routed(siteNamed(topology, site), siteNamed(topology, vm.site))) continue;
+            const cannot =
+                vm === after
+                    ? `it cannot check that ${q(vm.name)} is back in its groups (it passes on what it sees); or accept it and, after each pulumi up that replaces ${q(vm.name)}, check that by hand (${byHand})`
+                    : `it cannot check that ${q(vm.name)}'s groups can lose it, so where ${q(vm.name)} votes the gate stops for the audited override; or accept that and check by hand before you override (${byHand})`;
+            out.push({
+                path: `nodes[${vm.index}]`,
+                message:
+                    `the rolling gate ${q(after.name)} -> ${q(before.name)} runs on site ${q(site)}, which has no network path to ${q(vm.name)}'s site ${q(vm.site)}. ` +
+                    `To let it ask ${q(vm.name)}, ${linking(q(site), q(vm.site))}. Otherwise ${cannot}`,
+            });
+        }
+    });
+    const first = rollerSegments(topology)[0];
+    const vmAfter = first && topology.nodes.find((n) => n.name === first.after && n.platform === "vm");
+    if (first && vmAfter && !routed(siteNamed(topology, first.site), siteNamed(topology, vmAfter.site))) {
+        out.push({
+            path: `nodes[${vmAfter.index}]`,
+            message:
+                `the roller on site ${q(first.site)} does not check that ${at(vmAfter)} is back before it restarts its first node: ${q(first.site)} has no network path to ${q(vmAfter.site)}. ` +
+                `To let it, ${linking(q(first.site), q(vmAfter.site))}; or accept it and, after each pulumi up that replaces ${q(vmAfter.name)}, check by hand that it is back (${byHand})`,
+        });
+    }
+    return out;
 }
 
 /** Whether a node is reached from outside its own site (peers or clients elsewhere). */

@@ -32,6 +32,7 @@ import {
     TOP_LEVEL_KEYS,
 } from "./schema";
 import { clusterAccessIssues } from "./clusterAccess";
+import { vmGateWarnings } from "./connectivity";
 import { registryImage } from "./images";
 import { effectiveCpu, Indexed, isRecord, ParsedConfig, ResolvedGroup, topologyWarnings, validateBackup, backupWiringIssues, validateConfig } from "./validate";
 
@@ -331,6 +332,9 @@ export function loadTopology(raw: Record<string, unknown>, options: LoadOptions 
     const platform = options.platformChecks ? options.platformChecks(topology, { backupAgent: topology.backup !== undefined }) : { errors: [], warnings: [] };
     late.push(...platform.errors);
     const warnings = topologyWarnings(topology, new Map(semantic.groups.map((g) => [g.name, g.path])));
+    // VM nodes no Kubernetes site can gate or check: a warning, not an error (a topology of VM sites only
+    // has no site to run a gate Job on, and must still deploy).
+    warnings.push(...vmGateWarnings(topology));
     warnings.push(...platform.warnings);
     if (topology.backup && options.backupPlan) {
         // Which node runs an agent follows from the whole topology (components/backup/plan.ts).
