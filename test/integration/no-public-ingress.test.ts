@@ -141,8 +141,8 @@ for (const stack of ["local", "dev", "prod"]) {
         });
 
         it("admits HTTP (8024) only from admin ranges, and on VM sites from the Kubernetes sites whose gates ask them", () => {
-            // The rolling gate and roller Jobs read a VM node's /actuator/health from the Kubernetes sites that
-            // share a replication group with it (their private site ranges; never a public one).
+            // The rolling gate and roller Jobs read a VM node's /actuator/health from the Kubernetes sites whose
+            // Jobs check it and are routed to it (their private site ranges; never a public one).
             const gateSources = run.result.sites.flatMap((s) => gateSitesOfVmSite(run.result, s).map((g) => g.cidr));
             const bad = ingress.filter((i) => i.fromPort <= 8024 && 8024 <= i.toPort && !within(i.source, [...adminCidrs, ...gateSources]));
             assert.deepEqual(bad, []);
