@@ -309,9 +309,11 @@ describe("GCP sites of Pulumi.prod.yaml under mocks", () => {
     });
 
     it("reserves one shared internal load balancer address per node of the site, in the site's subnet", async () => {
-        // GKE, "Enabling Shared IP" (cloud.google.com/kubernetes-engine/docs/how-to/internal-load-balancing):
-        // internal LoadBalancer Services share an address reserved in the cluster's subnet with
-        // `--purpose SHARED_LOADBALANCER_VIP`; GKE keeps an ILB's IP only when it is such an address.
+        // Several internal forwarding rules (here: a node's two per-port ILBs) share one internal address only
+        // when its purpose is SHARED_LOADBALANCER_VIP, up to ten rules (cloud.google.com/load-balancing/docs/
+        // internal/multiple-forwarding-rules-same-ip). The GKE L4 controller looks a named address up in the
+        // cluster's region (ingress-gce pkg/l4/annotations/l4_static_address.go `GetRegionAddress`) and
+        // requires an INTERNAL address for an ILB (pkg/l4/address/manager.go `validateAddress`).
         const site = run.result.gke["gcp-euw4"];
         const nodes = topology.nodes.filter((n) => n.site === "gcp-euw4").map((n) => n.name);
         assert.deepEqual(Object.keys(site.loadBalancerAddresses).sort(), [...nodes].sort());
