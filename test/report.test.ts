@@ -69,9 +69,9 @@ describe("buildReport", () => {
             { site: "main", nodes: ["axon-2", "axon-3", "axon-1"], after: "axon-dr" },
         ]);
         assert.deepEqual(json.gates, [
-            { after: "axon-1", before: "axon-2" },
-            { after: "axon-2", before: "axon-3" },
-            { after: "axon-3", before: "axon-dr" },
+            { after: "axon-1", before: "axon-2", site: "main" },
+            { after: "axon-2", before: "axon-3", site: "main" },
+            { after: "axon-3", before: "axon-dr", site: "main" },
         ]);
         assert.deepEqual(json.disruptionBudgets.map((b) => [b.site, b.class, b.nodes, b.maxUnavailable]), [
             ["main", "primary", ["axon-1", "axon-2", "axon-3"], 1],

@@ -237,6 +237,12 @@ describe("the gate between two VM nodes in the resource graph (mocks)", () => {
 
     it("creates a gate Job v1 -> v2 on site k: after v1's instance, before v2's", () => {
         assert.deepEqual(Object.keys(run.result.gates), ["a->d", "d->b", "b->c", "c->v1", "v1->v2", "v2->e"]);
+        // The report says where each gate runs, as the graph does.
+        const report = buildReport({ topology: t, errors: [], warnings: [] });
+        assert.deepEqual(
+            report.gates.map((g) => `${g.after}->${g.before}@${g.site}`),
+            ["a->d@k", "d->b@k2", "b->c@k", "c->v1@k", "v1->v2@k", "v2->e@k"],
+        );
         const gate = job("vg-gate-v2");
         assert.equal(providerName(gate), "vg-k-k8s", "runs on k's cluster");
         assert.ok(gate.dependencies.includes(pet("v1").urn), "waits for v1's replacement");
@@ -307,8 +313,13 @@ describe("no Kubernetes site can gate or check a VM node: a load-time warning, p
         assert.equal(report.valid, true);
         assert.equal(ungated(report.warnings).length, 2);
         assert.deepEqual(Object.keys(report.warnings[0]), ["path", "message"], "the Issue shape of schema 3");
+        assert.deepEqual(report.gates, [
+            { after: "v1", before: "v2" },
+            { after: "v2", before: "v3" },
+        ], "no site: no gate");
         const text = renderReportText(report);
         assert.match(text, /nodes\[1\]: no rolling gate between VM nodes "v1" \(site "vm-a"\) and "v2"/);
+        assert.match(text, /No gate between v1 -> v2, v2 -> v3: no Kubernetes site has a network path to both VM nodes/);
     });
 
     it("warns when a Job's site cannot reach the VM it must check (a VM next to a node of an unrouted site)", () => {

@@ -17,7 +17,8 @@ import {
 } from "./analysis";
 import { licenseIssues, licenseNote } from "./license";
 import { ConfigIssue, LoadResult, Role } from "./model";
-import { creationOrderExplained, rollerSegments, rollingOrderExplained, unverifiableRollerNodes, updateOrderExplained } from "./rolling";
+import { chainGateSite } from "./connectivity";
+import { creationOrder, creationOrderExplained, rollerSegments, rollingOrderExplained, unverifiableRollerNodes, updateOrderExplained } from "./rolling";
 
 export interface ReportNode {
     name: string;
@@ -42,6 +43,11 @@ export interface ReportGate {
     after: string;
     /** …and this node's groups must be able to lose it, before `pulumi up` creates (or replaces) it. */
     before: string;
+    /**
+     * Kubernetes site whose Job runs the gate. Absent: no gate (two VM nodes no Kubernetes site has a
+     * network path to both; a warning names them), `pulumi up` goes straight on.
+     */
+    site?: string;
 }
 
 /** A roller Job: restarts these Kubernetes nodes of one site, in this order, one at a time. */
@@ -132,7 +138,11 @@ export function buildReport(result: LoadResult, stack?: string): TopologyReport 
     report.creationOrder = creationOrderExplained(topology);
     report.updateOrder = updateOrderExplained(topology);
     report.leastCriticalOrder = rollingOrderExplained(topology);
-    report.gates = report.creationOrder.slice(1).map((e, i) => ({ after: report.creationOrder[i].node, before: e.node }));
+    const chain = creationOrder(topology);
+    report.gates = chain.slice(1).map((before, i) => {
+        const site = chainGateSite(topology, chain[i], before);
+        return { after: chain[i].name, before: before.name, ...(site !== undefined ? { site } : {}) };
+    });
     report.rollers = rollerSegments(topology).map((r) => {
         const blind = unverifiableRollerNodes(topology, r);
         return { site: r.site, nodes: [...r.nodes], ...(r.after !== undefined ? { after: r.after } : {}), ...(blind.length ? { needsOverride: blind } : {}) };
@@ -244,9 +254,12 @@ export function renderReportText(report: TopologyReport): string {
     out.push(
         "  A gate between two nodes waits until Axon reports the first back and caught up in all its groups,",
         "  and until the next node's groups can lose it (README, \"Creation order and rolling changes\").",
-        "",
-        "Update order (restarts on a change, one node at a time, least critical first)",
     );
+    const ungated = report.gates.filter((g) => g.site === undefined).map((g) => `${g.after} -> ${g.before}`);
+    if (ungated.length) {
+        out.push(...wrap(`No gate between ${ungated.join(", ")}: no Kubernetes site has a network path to both VM nodes (see the warnings).`, "  ", "    "));
+    }
+    out.push("", "Update order (restarts on a change, one node at a time, least critical first)");
     report.updateOrder.forEach((e, i) => out.push(...wrap(`${i + 1}. ${e.node}: ${e.rank}`, "  ", "     ")));
     for (const r of report.rollers) {
         out.push(...wrap(`roller on ${r.site}: ${r.nodes.join(" -> ")}${r.after ? ` (after ${r.after} is back)` : ""}`, "  ", "    "));
