@@ -142,7 +142,7 @@ describe("capacity check", () => {
     });
 
     describe("per zone", () => {
-        // The review's finding on prod: e2-standard-4 workers, one per zone, zone a holding axon-1 and axon-sec-1
+        // prod as first written: e2-standard-4 workers, one per zone, zone a holding axon-1 and axon-sec-1
         // with 2 CPU / 8Gi each. GKE reserves CPU and memory (plan-node-sizes above), so they cannot both fit.
         it("rejects prod's GKE zones with one e2-standard-4 worker for two 2-CPU/8Gi pods, naming zone, pods, numbers and fixes", () => {
             const raw = stackRaw("prod");

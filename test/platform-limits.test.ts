@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { ebsStorageClassParameters, eksClusterName } from "../components/aws/eksSite";
-import { GKE_DISK_TYPES } from "../components/gcp/gkeSite";
+import { DEFAULT_GKE_MAINTENANCE_WINDOW, GKE_DISK_TYPES } from "../components/gcp/gkeSite";
 import { gcpSiteNetworkTag } from "../components/gcp/ranges";
 import { loadTopology as loadStackConfig } from "../components/backup/stackLoader";
 import { loadTopology } from "../components/topology/load";
@@ -9,6 +9,7 @@ import {
     DLM_DESCRIPTION,
     EBS_SIZE_GIB,
     generatedNames,
+    gkeMaintenanceAvailabilityHours,
     platformIssues,
     VOLUME_TYPE_BY_TIER,
 } from "../components/topology/platform/limits";
@@ -328,6 +329,41 @@ describe("platform limits", () => {
             const r = check(raw);
             assert.deepEqual(r.errors, []);
             assert.match(at(r.warnings, "axonServer.terminationGracePeriodSeconds")[0]?.message ?? "", /PodEvictionFailure/);
+        });
+    });
+
+    // https://cloud.google.com/kubernetes-engine/docs/maintenance-window: "You must allow at least 48 hours of
+    // maintenance availability in a 32-day rolling window. Only contiguous availability windows of at least
+    // four hours are considered." GKE rejects the cluster otherwise ("maintenance policy would go longer than
+    // 32d without 48h maintenance availability").
+    describe("GKE maintenance window", () => {
+        const withWindow = (startTime: string, endTime: string, recurrence: string) => {
+            const { raw } = stackRaw("prod");
+            list(raw, "sites")[0].maintenanceWindow = { startTime, endTime, recurrence };
+            return check(raw);
+        };
+        const path = "sites[0].maintenanceWindow";
+
+        it("accepts the default window and rejects one with less than 48 hours of 4-hour stretches in 32 days", () => {
+            assert.equal(gkeMaintenanceAvailabilityHours(DEFAULT_GKE_MAINTENANCE_WINDOW), 48, "Saturday and Sunday 02:00-08:00: exactly the minimum");
+            assert.deepEqual(at(withWindow("2026-01-03T02:00:00Z", "2026-01-03T08:00:00Z", "FREQ=WEEKLY;BYDAY=SA,SU").errors, path), []);
+            // Every day, but 3 hours: no stretch counts.
+            const short = at(withWindow("2026-01-03T01:00:00Z", "2026-01-03T04:00:00Z", "FREQ=DAILY").errors, path);
+            assert.equal(short.length, 1);
+            assert.match(short[0].message, /leaves 0 hours of maintenance availability in the worst 32 days \(only stretches of at least 4 hours count\); GKE needs at least 48/);
+            // Saturdays only, 6 hours: 4 or 5 Saturdays in 32 days.
+            assert.match(at(withWindow("2026-01-03T02:00:00Z", "2026-01-03T08:00:00Z", "FREQ=WEEKLY;BYDAY=SA").errors, path)[0]?.message ?? "", /leaves 24 hours/);
+        });
+
+        it("counts stretches across midnight and weekdays' 4-hour windows", () => {
+            assert.equal(gkeMaintenanceAvailabilityHours({ startTime: "2026-01-05T22:00:00Z", endTime: "2026-01-06T02:00:00Z", recurrence: "FREQ=DAILY" }), 128);
+            assert.equal(gkeMaintenanceAvailabilityHours({ startTime: "2026-01-05T20:00:00Z", endTime: "2026-01-06T00:00:00Z", recurrence: "FREQ=WEEKLY;BYDAY=MO,TU,WE,TH,FR" }), 88);
+        });
+
+        it("warns that a recurrence it cannot evaluate is not checked", () => {
+            const r = withWindow("2026-01-03T02:00:00Z", "2026-01-05T02:00:00Z", "FREQ=MONTHLY;BYMONTHDAY=1");
+            assert.deepEqual(at(r.errors, path), []);
+            assert.match(at(r.warnings, path)[0]?.message ?? "", /cannot be checked at load time/);
         });
     });
 

@@ -6,7 +6,7 @@
  * AWS, GCP and Kubernetes accept, so that a bad topology fails at `npm run topology` with a config
  * path instead of at `pulumi up`.
  */
-import { ConfigIssue, Site, StorageTier, Topology } from "../model";
+import { ConfigIssue, MaintenanceWindow, Site, StorageTier, Topology } from "../model";
 import { nodeAddress, siteResourcePrefix, usesPrivateDns } from "../naming";
 import { quantityMi } from "../schema";
 import { nodeLoadBalancerIssues } from "../loadBalancers";
@@ -337,6 +337,99 @@ function timeIssues(topology: Topology, errors: ConfigIssue[], warnings: ConfigI
 }
 
 // ---------------------------------------------------------------------------------------------
+// GKE maintenance window
+
+/**
+ * GKE rejects a maintenance policy that leaves too little time for maintenance: "You must allow at least
+ * 48 hours of maintenance availability in a 32-day rolling window. Only contiguous availability windows
+ * of at least four hours are considered." (the API error reads "maintenance policy would go longer than
+ * 32d without 48h maintenance availability").
+ */
+export const GKE_MAINTENANCE_AVAILABILITY: Limit<{ readonly hours: number; readonly days: number; readonly minContiguousHours: number }> = {
+    value: { hours: 48, days: 32, minContiguousHours: 4 },
+    source: "https://cloud.google.com/kubernetes-engine/docs/maintenance-window",
+};
+
+const WEEK_MINUTES = 7 * 1440;
+const RRULE_DAYS = ["MO", "TU", "WE", "TH", "FR", "SA", "SU"];
+
+/**
+ * Hours of maintenance availability in the worst `GKE_MAINTENANCE_AVAILABILITY.days`-day stretch of a
+ * recurring window, counting only contiguous stretches of at least `minContiguousHours`; undefined when
+ * the recurrence is not one this evaluates (FREQ=DAILY, or FREQ=WEEKLY with an optional BYDAY list).
+ */
+export function gkeMaintenanceAvailabilityHours(window: MaintenanceWindow): number | undefined {
+    const parts = new Map(window.recurrence.split(";").map((p) => p.split("=") as [string, string]));
+    const freq = parts.get("FREQ");
+    const interval = parts.get("INTERVAL") ?? "1";
+    if (interval !== "1" || [...parts.keys()].some((k) => k !== "FREQ" && k !== "INTERVAL" && !(k === "BYDAY" && freq === "WEEKLY"))) return undefined;
+    const start = new Date(window.startTime);
+    const minutes = Math.min(WEEK_MINUTES, Math.round((Date.parse(window.endTime) - start.getTime()) / 60000));
+    if (!(minutes > 0)) return undefined;
+    const startDay = (start.getUTCDay() + 6) % 7; // Monday 0
+    let days: number[];
+    if (freq === "DAILY") days = [0, 1, 2, 3, 4, 5, 6];
+    else if (freq === "WEEKLY") {
+        const byDay = parts.get("BYDAY")?.split(",") ?? [RRULE_DAYS[startDay]];
+        if (byDay.some((d) => !RRULE_DAYS.includes(d))) return undefined;
+        days = byDay.map((d) => RRULE_DAYS.indexOf(d));
+    } else return undefined;
+    // One week, minute by minute: 1 where a window is open.
+    const open = new Uint8Array(WEEK_MINUTES);
+    const startOfDay = start.getUTCHours() * 60 + start.getUTCMinutes();
+    for (const d of days) for (let m = 0; m < minutes; m++) open[(d * 1440 + startOfDay + m) % WEEK_MINUTES] = 1;
+    // Keep only contiguous stretches of at least the minimum (the week wraps around).
+    const kept = new Uint8Array(WEEK_MINUTES);
+    const firstClosed = open.indexOf(0);
+    if (firstClosed < 0) kept.fill(1);
+    else {
+        for (let i = 1, run: number[] = []; i <= WEEK_MINUTES; i++) {
+            const m = (firstClosed + i) % WEEK_MINUTES;
+            if (open[m]) run.push(m);
+            if (!open[m] || i === WEEK_MINUTES) {
+                if (run.length >= GKE_MAINTENANCE_AVAILABILITY.value.minContiguousHours * 60) for (const r of run) kept[r] = 1;
+                run = [];
+            }
+        }
+    }
+    // A 32-day stretch is 4 whole weeks plus 4 days: the worst case is the 4-day stretch with the least.
+    const weekly = kept.reduce((s, v) => s + v, 0);
+    const restMinutes = GKE_MAINTENANCE_AVAILABILITY.value.days * 1440 - 4 * WEEK_MINUTES;
+    let inRest = 0;
+    for (let m = 0; m < restMinutes; m++) inRest += kept[m];
+    let worstRest = inRest;
+    for (let o = 1; o < WEEK_MINUTES; o++) {
+        inRest += kept[(o + restMinutes - 1) % WEEK_MINUTES] - kept[o - 1];
+        worstRest = Math.min(worstRest, inRest);
+    }
+    return (4 * weekly + worstRest) / 60;
+}
+
+function maintenanceIssues(topology: Topology, errors: ConfigIssue[], warnings: ConfigIssue[]): void {
+    const lim = GKE_MAINTENANCE_AVAILABILITY;
+    for (const site of topology.sites) {
+        const w = site.cluster.maintenanceWindow;
+        if (site.platform !== "gke" || !w || !(Date.parse(w.endTime) > Date.parse(w.startTime))) continue;
+        const path = `sites[${site.index}].maintenanceWindow`;
+        const hours = gkeMaintenanceAvailabilityHours(w);
+        if (hours === undefined) {
+            warnings.push({
+                path,
+                message: `the recurrence ${JSON.stringify(w.recurrence)} cannot be checked at load time against GKE's minimum of ${lim.value.hours} hours of maintenance availability in ${lim.value.days} days (${lim.source})`,
+            });
+        } else if (hours < lim.value.hours) {
+            errors.push({
+                path,
+                message:
+                    `${JSON.stringify(w.recurrence)} from ${w.startTime} to ${w.endTime} leaves ${Math.round(hours * 10) / 10} hours of maintenance availability in the worst ${lim.value.days} days ` +
+                    `(only stretches of at least ${lim.value.minContiguousHours} hours count); GKE needs at least ${lim.value.hours} (${lim.source}): make the window longer or recur more often, ` +
+                    `e.g. startTime 02:00, endTime 08:00, recurrence "FREQ=WEEKLY;BYDAY=SA,SU"`,
+            });
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
 // Sites: zones, machine types, VM sizes
 
 function siteIssues(topology: Topology, errors: ConfigIssue[], warnings: ConfigIssue[]): void {
@@ -413,7 +506,8 @@ export interface PlatformIssueOptions {
 
 /**
  * Every platform limit applied to a loaded topology: zones per EKS site, machine-type names, volume
- * sizes per volume type, names built from user input, integer and time fields, and the capacity of
+ * sizes per volume type, names built from user input, integer and time fields, GKE maintenance
+ * windows, and the capacity of
  * every zone of the EKS/GKE sites (`capacity.ts`). Each issue has the config path as the user wrote it,
  * the bad value and what is allowed.
  */
@@ -424,6 +518,7 @@ export function platformIssues(topology: Topology, options: PlatformIssueOptions
     volumeIssues(topology, errors);
     nameIssues(topology, errors);
     timeIssues(topology, errors, warnings);
+    maintenanceIssues(topology, errors, warnings);
     errors.push(...nodeLoadBalancerIssues(topology));
     // Capacity needs known, well-formed machine types; a naming error is already reported.
     const badTypes = new Set(errors.filter((e) => e.path.endsWith(".machineType")).map((e) => e.path));
