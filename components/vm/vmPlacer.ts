@@ -6,8 +6,9 @@
  *
  * Pulumi cannot wait for Axon Server on a VM to become ready; the gate after a VM node (a Job on a
  * Kubernetes site whose firewall path reaches the VM's 8024) waits until Axon reports it back. Two
- * consecutive VM nodes get a gate only when one Kubernetes site reaches both; otherwise the chain only
- * orders their replacements (README, "Creation order and rolling changes"). A VM is replaced in the
+ * consecutive VM nodes get a gate only when a Kubernetes site with Axon nodes has a network path to both
+ * (`chainGateSite`); otherwise the chain only orders their replacements and the topology warns
+ * (`vmGateWarnings`; README, "Creation order and rolling changes"). A VM is replaced in the
  * creation chain, so VM nodes restart before the Kubernetes rollers run (`updateOrder`).
  */
 import * as gcp from "@pulumi/gcp";

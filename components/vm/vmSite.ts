@@ -5,7 +5,8 @@
  * own instance, data disk, identity and secrets (`VmAxonServerNode`).
  *
  * - AWS: a security group per site with the Axon ports from `sitePortRules` (8224 from peer sites, 8124
- *   from client ranges, 8024 from admin ranges; never port 22, never `0.0.0.0/0`) and all egress (jar
+ *   from client ranges, 8024 from admin ranges and the Kubernetes sites whose gate and roller Jobs ask
+ *   these VMs, `gateSitesOfVmSite`; never port 22, never `0.0.0.0/0`) and all egress (jar
  *   download, package mirrors, Secrets Manager through the NAT gateway). Shell access is AWS Systems
  *   Manager Session Manager (the node role gets `AmazonSSMManagedInstanceCore`), not SSH.
  * - GCP: the site's subnet of the environment's `GcpNetwork` and `GcpFirewall` rules on the site's network
