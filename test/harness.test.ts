@@ -114,7 +114,7 @@ describe("tools/harness/mocks", () => {
     });
 
     it("assertUniqueUrns lists duplicates", () => {
-        const rec = { type: "t", name: "n", urn: "urn:x", parent: "", provider: "", custom: true, remote: false, dependencies: [], inputs: {}, protect: false, retainOnDelete: false, ignoreChanges: [], deleteBeforeReplace: false };
+        const rec = { type: "t", name: "n", urn: "urn:x", parent: "", provider: "", custom: true, remote: false, dependencies: [], inputs: {}, protect: false, retainOnDelete: false, ignoreChanges: [], deleteBeforeReplace: false, replaceOnChanges: [] };
         assert.throws(() => assertUniqueUrns([rec, { ...rec }]), /urn:x x2/);
     });
 });

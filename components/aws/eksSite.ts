@@ -7,7 +7,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { platformLabels } from "../platform/labels";
 import { retainedStorageClassArgs } from "../platform/storageClass";
-import { KubernetesHost } from "../platform/host";
+import { KubernetesHost, WorkerPoolPin } from "../platform/host";
 import { tierStorageClassName } from "../topology/naming";
 import { PortRule, sitePortRules } from "../topology/connectivity";
 import { ClusterAccess, PORTS, Site, STORAGE_TIERS, StorageTier, Topology } from "../topology/model";
@@ -356,6 +356,20 @@ export function createAdminAccessEntries(ctx: EksSiteContext, cluster: aws.eks.C
  * new group before the old one is deleted, and the NLB target groups' attachments to its Auto Scaling
  * group follow it in the same update (`NodeLoadBalancers`, README "Load balancers").
  */
+/**
+ * One managed node group per zone, each named by the provider (no `nodeGroupName`: "If omitted, the
+ * provider will assign a random, unique name"), so a change that forces a new group (instance type,
+ * subnets, node role: ForceNew in terraform-provider-aws internal/service/eks/node_group.go) creates the
+ * new group beside the old one. The Axon pods are pinned to their zone's group by its name
+ * (`eksWorkerPool`), so the roller moves them onto the new group before Pulumi deletes the old one at
+ * the end of the update; EKS itself drains a deleted group's nodes all at once and waits for no
+ * PodDisruptionBudget for long (README "Changing the worker machine type").
+ *
+ * In-place updates (Kubernetes version, AMI) are EKS rolling updates, one node at a time
+ * (`maxUnavailable: 1`): EKS honours PodDisruptionBudgets and, without the force flag
+ * (`forceUpdateVersion`, deliberately unset), fails the update with `PodEvictionFailure` after
+ * 15 minutes instead of evicting (EKS user guide, "Understand each phase of node updates").
+ */
 export function createNodeGroups(ctx: EksSiteContext, cluster: aws.eks.Cluster, roles: EksRoles): aws.eks.NodeGroup[] {
     const { name, site, network, opts: o } = ctx;
     return site.zones.map(
@@ -380,6 +394,24 @@ export function createNodeGroups(ctx: EksSiteContext, cluster: aws.eks.Cluster, 
                 { ...o, dependsOn: roles.nodePolicies },
             ),
     );
+}
+
+/**
+ * The label EKS puts on every node of a managed node group, valued with the group's name
+ * (`eks.amazonaws.com/nodegroup=$nodeGroupName`, EKS user guide, "Understand each phase of node updates").
+ */
+export const EKS_NODEGROUP_LABEL = "eks.amazonaws.com/nodegroup";
+
+/** The Axon pods of a zone run on that zone's node group (`nodeGroups` in `zones` order). */
+export function eksWorkerPool(zones: readonly string[], nodeGroups: readonly aws.eks.NodeGroup[]): WorkerPoolPin {
+    return {
+        labelKey: EKS_NODEGROUP_LABEL,
+        poolNameOfZone: (zone) => {
+            const i = zones.indexOf(zone);
+            if (i < 0 || !nodeGroups[i]) throw new Error(`EKS site has no node group in zone ${zone} (zones: ${zones.join(", ")})`);
+            return nodeGroups[i].nodeGroupName;
+        },
+    };
 }
 
 /** IRSA for the EBS CSI controller and its managed add-on. */
@@ -631,6 +663,7 @@ export class EksSite extends pulumi.ComponentResource {
             readyResources: [this.ebsCsiAddon, this.vpcCniAddon, ...this.coreAddons, ...STORAGE_TIERS.map((t) => storageClasses[t]), ...this.nodeGroups],
             internalLoadBalancer: "aws-nlb",
             nodeLoadBalancers: this.nodeLoadBalancers.nodes,
+            workerPool: eksWorkerPool(site.zones, this.nodeGroups),
         };
 
         this.registerOutputs({

@@ -7,7 +7,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { platformLabels } from "../platform/labels";
 import { retainedStorageClassArgs } from "../platform/storageClass";
-import { KubernetesHost } from "../platform/host";
+import { KubernetesHost, WorkerPoolPin } from "../platform/host";
 import { APP_NAME, CLOUD_EXTRA_KEYS, cloudIdentity, fitName } from "../topology/identity";
 import { Site, STORAGE_TIERS, StorageTier, Topology } from "../topology/model";
 import { siteResourcePrefix, tierStorageClassName } from "../topology/naming";
@@ -287,6 +287,28 @@ export function createGkeCluster(ctx: GkeSiteContext, identity: GkeNodeIdentity)
     );
 }
 
+/**
+ * Node pool fields GKE would change in place by recreating every node under the pool's surge upgrade
+ * (terraform-provider-google google/services/container/node_config.go `nodePoolNodeConfigUpdate`: one
+ * `UpdateNodePool` call for `machine_type`, `disk_size_gb`, `disk_type`), which waits for
+ * PodDisruptionBudgets, that count a pod back once it is Ready, not once Axon has caught up. The program
+ * replaces the pool instead (`replaceOnChanges`), so the roller moves the Axon pods, Axon-gated, onto
+ * the new pool before the old one is deleted (README "Changing the worker machine type").
+ */
+export const GKE_POOL_REPLACE_ON_CHANGES: readonly string[] = ["nodeConfig.machineType", "nodeConfig.diskSizeGb"];
+
+/**
+ * The label GKE puts on every node of a pool, valued with the pool's name ("Each node in the pool has a
+ * Kubernetes node label, cloud.google.com/gke-nodepool, which has the node pool's name as its value",
+ * cloud.google.com/kubernetes-engine/docs/concepts/node-pools).
+ */
+export const GKE_NODEPOOL_LABEL = "cloud.google.com/gke-nodepool";
+
+/** The Axon pods of every zone run on the site's one (regional) pool. */
+export function gkeWorkerPool(nodePool: gcp.container.NodePool): WorkerPoolPin {
+    return { labelKey: GKE_NODEPOOL_LABEL, poolNameOfZone: () => nodePool.name };
+}
+
 /** The site's node pool: `nodesPerZone` nodes in every zone, tagged `nodeTag`, after the node roles. */
 export function createNodePool(ctx: GkeSiteContext, cluster: gcp.container.Cluster, identity: GkeNodeIdentity): gcp.container.NodePool {
     const { name, args, site, project, labels, opts: o } = ctx;
@@ -295,7 +317,8 @@ export function createNodePool(ctx: GkeSiteContext, cluster: gcp.container.Clust
         {
             project,
             cluster: cluster.name,
-            // A generated name lets a replaced pool (new machine type) come up before the old one drains.
+            // A generated name lets a replaced pool (new machine type) come up beside the old one: Pulumi
+            // creates the replacement first and deletes the old pool at the end of the update.
             namePrefix: "axon-",
             location: site.region,
             nodeLocations: [...site.zones],
@@ -315,7 +338,7 @@ export function createNodePool(ctx: GkeSiteContext, cluster: gcp.container.Clust
                 resourceLabels: labels,
             },
         },
-        { ...o, dependsOn: identity.roleBindings },
+        { ...o, dependsOn: identity.roleBindings, replaceOnChanges: [...GKE_POOL_REPLACE_ON_CHANGES] },
     );
 }
 
@@ -412,6 +435,7 @@ export class GkeSite extends pulumi.ComponentResource {
             },
             readyResources: [this.nodePool, ...STORAGE_TIERS.map((t) => storageClasses[t])],
             internalLoadBalancer: "gcp-internal",
+            workerPool: gkeWorkerPool(this.nodePool),
             loadBalancerAddresses: Object.fromEntries(Object.entries(this.loadBalancerAddresses).map(([n, a]) => [n, { address: a.address, name: a.name }])),
         };
 

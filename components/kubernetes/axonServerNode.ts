@@ -400,6 +400,10 @@ export function createStatefulSet(ctx: NodeContext, inputs: NodePodInputs): k8s.
                             zone: node.zone,
                             sitePodSelector: sitePodSelector(env, node.site),
                             requireSeparateWorkers: args.requireSeparateWorkers ?? false,
+                            workerPool:
+                                host.workerPool && node.zone !== undefined
+                                    ? { labelKey: host.workerPool.labelKey, poolName: host.workerPool.poolNameOfZone(node.zone) }
+                                    : undefined,
                         }),
                         initContainers: [
                             startupGuardInitContainer(

@@ -293,11 +293,20 @@ export const HOSTNAME_LABEL = "kubernetes.io/hostname";
 
 /**
  * Node affinity pins the pod to its zone (its disks are zonal: `WaitForFirstConsumer` creates them in
- * the zone of first scheduling, so the pod must never move zones). Pod anti-affinity keeps two Axon
- * pods of the site off one worker: `required` when the site has enough workers for it, else
- * `preferred` (a single-worker kind cluster would otherwise leave pods Pending forever).
+ * the zone of first scheduling, so the pod must never move zones) and, on cloud sites, to the worker
+ * pool of that zone by the pool's name (`workerPool`, see `WorkerPoolPin` in components/platform/host.ts:
+ * a replaced pool changes the pod template, so the roller moves the pod before the old pool goes). Pod
+ * anti-affinity keeps two Axon pods of the site off one worker: `required` when the site has enough
+ * workers for it, else `preferred` (a single-worker kind cluster would otherwise leave pods Pending
+ * forever).
  */
-export function axonAffinity(o: { zone?: string; sitePodSelector: Record<string, string>; requireSeparateWorkers: boolean }): Affinity {
+export function axonAffinity(o: {
+    zone?: string;
+    sitePodSelector: Record<string, string>;
+    requireSeparateWorkers: boolean;
+    /** The pool's node label and its name for this zone; only with `zone`. */
+    workerPool?: { labelKey: string; poolName: pulumi.Input<string> };
+}): Affinity {
     const term = { labelSelector: { matchLabels: o.sitePodSelector }, topologyKey: HOSTNAME_LABEL };
     const affinity: Affinity = {
         podAntiAffinity: o.requireSeparateWorkers
@@ -307,7 +316,15 @@ export function axonAffinity(o: { zone?: string; sitePodSelector: Record<string,
     if (o.zone !== undefined) {
         affinity.nodeAffinity = {
             requiredDuringSchedulingIgnoredDuringExecution: {
-                nodeSelectorTerms: [{ matchExpressions: [{ key: ZONE_LABEL, operator: "In", values: [o.zone] }] }],
+                // One term: its expressions are ANDed (zone and pool), terms would be ORed.
+                nodeSelectorTerms: [
+                    {
+                        matchExpressions: [
+                            { key: ZONE_LABEL, operator: "In", values: [o.zone] },
+                            ...(o.workerPool ? [{ key: o.workerPool.labelKey, operator: "In", values: [o.workerPool.poolName] }] : []),
+                        ],
+                    },
+                ],
             },
         };
     }

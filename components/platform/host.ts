@@ -42,6 +42,23 @@ export interface NodeLoadBalancer {
     readonly resources: readonly pulumi.Resource[];
 }
 
+/**
+ * The worker pool an Axon pod of a zone must run on, named by the node label the platform itself puts on
+ * every worker of the pool (EKS `eks.amazonaws.com/nodegroup`, GKE `cloud.google.com/gke-nodepool`).
+ *
+ * Why: a change that replaces a pool (EKS: new instance type, subnets or node role; GKE: new machine type)
+ * creates the new pool beside the old one, and Pulumi deletes the old pool only at the end of the update,
+ * when neither EKS nor GKE waits for PodDisruptionBudgets for long. Pinning the pod to its pool's *name*
+ * makes that replacement a pod-template change, so the site's roller moves every Axon pod onto the new
+ * pool one at a time, Axon-gated, before the old pool is deleted.
+ */
+export interface WorkerPoolPin {
+    /** The node label whose value is the pool's name. */
+    readonly labelKey: string;
+    /** The pool's name for the workers of `zone` (a resource output: it changes when the pool is replaced). */
+    readonly poolNameOfZone: (zone: string) => pulumi.Input<string>;
+}
+
 export interface KubernetesHost {
     /** Site name from the topology. */
     readonly site: string;
@@ -70,4 +87,9 @@ export interface KubernetesHost {
      * @default - none (hosts other than `aws-nlb`)
      */
     readonly nodeLoadBalancers?: Readonly<Record<string, NodeLoadBalancer>>;
+    /**
+     * Cloud sites: the worker pool each zone's Axon pods are pinned to (`WorkerPoolPin`).
+     * @default - none: pods are pinned to their zone only (existing clusters)
+     */
+    readonly workerPool?: WorkerPoolPin;
 }

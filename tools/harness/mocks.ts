@@ -45,6 +45,8 @@ export interface ResourceRecord {
     retainOnDelete: boolean;
     ignoreChanges: string[];
     deleteBeforeReplace: boolean;
+    /** The `replaceOnChanges` resource option (property paths). */
+    replaceOnChanges: string[];
 }
 
 export interface MockRun<T> {
@@ -94,6 +96,7 @@ interface RegisterResourceRequestView {
     getRetainondelete(): boolean | undefined;
     getIgnorechangesList(): string[];
     getDeletebeforereplace(): boolean;
+    getReplaceonchangesList(): string[];
 }
 interface RegisterResourceResponseView {
     getUrn(): string;
@@ -179,6 +182,7 @@ async function runScrubbed<T>(o: RunUnderMocksOptions, program: () => T | Promis
             retainOnDelete: req.getRetainondelete() ?? false,
             ignoreChanges: req.getIgnorechangesList(),
             deleteBeforeReplace: req.getDeletebeforereplace(),
+            replaceOnChanges: req.getReplaceonchangesList(),
         };
         records.push(rec);
         return original(req, (err, resp) => {
