@@ -8,7 +8,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { platformLabels } from "../platform/labels";
 import { retainedStorageClassArgs } from "../platform/storageClass";
 import { KubernetesHost, WorkerPoolPin } from "../platform/host";
-import { tierStorageClassName } from "../topology/naming";
+import { EKS_NODEGROUP_LABEL, eksNodeGroupResourceName, tierStorageClassName } from "../topology/naming";
 import { PortRule, sitePortRules } from "../topology/connectivity";
 import { ClusterAccess, PORTS, Site, STORAGE_TIERS, StorageTier, Topology } from "../topology/model";
 import { AWS_TAG_KEYS, AwsNetwork, awsSiteTags, eksClusterName } from "./awsNetwork";
@@ -375,7 +375,7 @@ export function createNodeGroups(ctx: EksSiteContext, cluster: aws.eks.Cluster, 
     return site.zones.map(
         (zone) =>
             new aws.eks.NodeGroup(
-                `${name}-ng-${zone}`,
+                eksNodeGroupResourceName(name, zone),
                 {
                     clusterName: cluster.name,
                     nodeRoleArn: roles.nodeRole.arn,
@@ -389,18 +389,12 @@ export function createNodeGroups(ctx: EksSiteContext, cluster: aws.eks.Cluster, 
                     },
                     // Replace workers one at a time: each may host an Axon node of a quorum.
                     updateConfig: { maxUnavailable: 1 },
-                    tags: ctx.tags(`${name}-ng-${zone}`),
+                    tags: ctx.tags(eksNodeGroupResourceName(name, zone)),
                 },
                 { ...o, dependsOn: roles.nodePolicies },
             ),
     );
 }
-
-/**
- * The label EKS puts on every node of a managed node group, valued with the group's name
- * (`eks.amazonaws.com/nodegroup=$nodeGroupName`, EKS user guide, "Understand each phase of node updates").
- */
-export const EKS_NODEGROUP_LABEL = "eks.amazonaws.com/nodegroup";
 
 /** The Axon pods of a zone run on that zone's node group (`nodeGroups` in `zones` order). */
 export function eksWorkerPool(zones: readonly string[], nodeGroups: readonly aws.eks.NodeGroup[]): WorkerPoolPin {

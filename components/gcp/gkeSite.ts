@@ -10,7 +10,7 @@ import { retainedStorageClassArgs } from "../platform/storageClass";
 import { KubernetesHost, WorkerPoolPin } from "../platform/host";
 import { APP_NAME, CLOUD_EXTRA_KEYS, cloudIdentity, fitName } from "../topology/identity";
 import { Site, STORAGE_TIERS, StorageTier, Topology } from "../topology/model";
-import { siteResourcePrefix, tierStorageClassName } from "../topology/naming";
+import { GKE_NODEPOOL_LABEL, gkeNodePoolResourceName, siteResourcePrefix, tierStorageClassName } from "../topology/naming";
 import { GcpNetwork } from "./gcpNetwork";
 import { GCP_MAX_LOGICAL_NAME, gcpAccountId, gcpSiteNetworkTag, POD_RANGE_NAME, SERVICE_RANGE_NAME } from "./ranges";
 
@@ -297,13 +297,6 @@ export function createGkeCluster(ctx: GkeSiteContext, identity: GkeNodeIdentity)
  */
 export const GKE_POOL_REPLACE_ON_CHANGES: readonly string[] = ["nodeConfig.machineType", "nodeConfig.diskSizeGb"];
 
-/**
- * The label GKE puts on every node of a pool, valued with the pool's name ("Each node in the pool has a
- * Kubernetes node label, cloud.google.com/gke-nodepool, which has the node pool's name as its value",
- * cloud.google.com/kubernetes-engine/docs/concepts/node-pools).
- */
-export const GKE_NODEPOOL_LABEL = "cloud.google.com/gke-nodepool";
-
 /** The Axon pods of every zone run on the site's one (regional) pool. */
 export function gkeWorkerPool(nodePool: gcp.container.NodePool): WorkerPoolPin {
     return { labelKey: GKE_NODEPOOL_LABEL, poolNameOfZone: () => nodePool.name };
@@ -313,7 +306,7 @@ export function gkeWorkerPool(nodePool: gcp.container.NodePool): WorkerPoolPin {
 export function createNodePool(ctx: GkeSiteContext, cluster: gcp.container.Cluster, identity: GkeNodeIdentity): gcp.container.NodePool {
     const { name, args, site, project, labels, opts: o } = ctx;
     return new gcp.container.NodePool(
-        `${name}-pool`,
+        gkeNodePoolResourceName(name),
         {
             project,
             cluster: cluster.name,

@@ -61,6 +61,29 @@ export function siteResourcePrefix(topology: Pick<Topology, "environment">, site
     return `${topology.environment}-${siteName}`;
 }
 
+/** Logical name of an EKS site's managed node group in `zone` (`sitePrefix`: `siteResourcePrefix`). */
+export function eksNodeGroupResourceName(sitePrefix: string, zone: string): string {
+    return `${sitePrefix}-ng-${zone}`;
+}
+
+/** Logical name of a GKE site's node pool (`sitePrefix`: `siteResourcePrefix`). */
+export function gkeNodePoolResourceName(sitePrefix: string): string {
+    return `${sitePrefix}-pool`;
+}
+
+/**
+ * The node label EKS puts on every node of a managed node group, valued with the group's name
+ * (`eks.amazonaws.com/nodegroup=$nodeGroupName`, EKS user guide, "Understand each phase of node updates").
+ */
+export const EKS_NODEGROUP_LABEL = "eks.amazonaws.com/nodegroup";
+
+/**
+ * The node label GKE puts on every node of a pool ("Each node in the pool has a Kubernetes node label,
+ * cloud.google.com/gke-nodepool, which has the node pool's name as its value",
+ * cloud.google.com/kubernetes-engine/docs/concepts/node-pools).
+ */
+export const GKE_NODEPOOL_LABEL = "cloud.google.com/gke-nodepool";
+
 /** StorageClass name of a tier on the clusters the program creates (EKS, GKE): `axonserver-<environment>-<tier>`. */
 export function tierStorageClassName(environment: string, tier: StorageTier): string {
     return `axonserver-${environment}-${tier}`;

@@ -28,6 +28,7 @@ import { ControlPlane, GateMode, KwokNode, Site, SiteSpec, tail, waitFor } from 
 import { JobRunner } from "./jobs";
 import { allocatableOf } from "./machines";
 import { KUBERNETES_KEYS } from "../../components/topology/identity";
+import { EKS_NODEGROUP_LABEL, eksNodeGroupResourceName, GKE_NODEPOOL_LABEL, gkeNodePoolResourceName, siteResourcePrefix } from "../../components/topology/naming";
 
 /** Label of every object of one Axon node (StatefulSet, pod): the node's name. */
 const NODE_LABEL = KUBERNETES_KEYS.node;
@@ -256,7 +257,9 @@ function loadTopology(stack: string): Topology {
 }
 
 /** Nodes of an EKS/GKE site: `nodesPerZone` workers per zone, labelled as the clouds label them. */
-function cloudSiteSpec(site: TopologySite, environment: string): SiteSpec {
+function cloudSiteSpec(site: TopologySite, topology: Topology): SiteSpec {
+    const environment = topology.environment;
+    const prefix = siteResourcePrefix(topology, site.name);
     const nodes: KwokNode[] = [];
     for (const zone of site.zones) {
         for (let i = 0; i < site.cluster.nodesPerZone; i++) {
@@ -270,6 +273,11 @@ function cloudSiteSpec(site: TopologySite, environment: string): SiteSpec {
                     "node.kubernetes.io/instance-type": site.cluster.machineType,
                     "topology.kubernetes.io/region": site.region,
                     "topology.kubernetes.io/zone": zone,
+                    // The pool-name label the cloud puts on its workers (the Axon pods are pinned to it); the
+                    // fake provider names a node group or node pool after its logical name.
+                    ...(site.platform === "eks"
+                        ? { [EKS_NODEGROUP_LABEL]: eksNodeGroupResourceName(prefix, zone) }
+                        : { [GKE_NODEPOOL_LABEL]: gkeNodePoolResourceName(prefix) }),
                     type: "kwok",
                 },
                 allocatable: { ...allocatableOf(site.cloud, site.cluster.machineType), "ephemeral-storage": "100Gi" },
@@ -678,7 +686,7 @@ async function scenarioD(ctx: Context): Promise<void> {
         const k8sSites = topology.sites.filter((s) => s.platform === "eks" || s.platform === "gke");
         const sites: Site[] = [];
         for (const s of k8sSites) {
-            const site = await ctx.cp.startSite(cloudSiteSpec(s, topology.environment));
+            const site = await ctx.cp.startSite(cloudSiteSpec(s, topology));
             sites.push(site);
             // The fake cloud provider hands this server out as the cluster named `<environment>-<site>`.
             clusterMap[`${topology.environment}-${s.name}`] = { host: site.host, caData: site.caData };
