@@ -6,6 +6,7 @@
 import assert from "node:assert/strict";
 import {
     assertAwaitedServicesWaitForTheirPods,
+    assertAxonPodsPinnedToTheirPool,
     assertDlmDescriptionsValid,
     assertEksApiReachableFromRunner,
     assertEksClustersSpanTwoZones,
@@ -106,5 +107,38 @@ describe("whole-stack platform-rule checks on hand-made renders", () => {
             });
         assert.throws(() => assertPodsFitTheirWorkers([pool(1), pod("a"), pod("b")]), /zone europe-west4-a: pod of b requests 2000m CPU \/ 8192Mi memory, but no worker has that much left/);
         assertPodsFitTheirWorkers([pool(2), pod("a"), pod("b")]);
+    });
+
+    it("pool pin: a pod pinned to its zone only, or to another zone's node group, fails; its own zone's group, depended on, passes", () => {
+        const subnets = [subnet("sa", "eu-west-1a"), subnet("sb", "eu-west-1b")];
+        const ng = (name: string, subnetId: string) => r("aws:eks/nodeGroup:NodeGroup", name, { subnetIds: [subnetId] });
+        const groups = [ng("ng-a", "sa-id"), ng("ng-b", "sb-id")];
+        const pinned = (extra: J[], dependencies: string[] = []) =>
+            r(
+                "kubernetes:apps/v1:StatefulSet",
+                "axon-1-sts",
+                {
+                    spec: {
+                        template: {
+                            spec: {
+                                affinity: {
+                                    nodeAffinity: {
+                                        requiredDuringSchedulingIgnoredDuringExecution: {
+                                            nodeSelectorTerms: [{ matchExpressions: [{ key: "topology.kubernetes.io/zone", operator: "In", values: ["eu-west-1a"] }, ...extra] }],
+                                        },
+                                    },
+                                },
+                                containers: [],
+                            },
+                        },
+                    },
+                },
+                { dependencies },
+            );
+        const pin = (name: string) => ({ key: "eks.amazonaws.com/nodegroup", operator: "In", values: [name] });
+        assert.throws(() => assertAxonPodsPinnedToTheirPool([...subnets, ...groups, pinned([])]), /axon-1-sts: pinned to zone eu-west-1a but not to its pool \(eks.amazonaws.com\/nodegroup=ng-a\)/);
+        assert.throws(() => assertAxonPodsPinnedToTheirPool([...subnets, ...groups, pinned([pin("ng-b")], [groups[1].urn])]), /names no pool of zone eu-west-1a/);
+        assert.throws(() => assertAxonPodsPinnedToTheirPool([...subnets, ...groups, pinned([pin("ng-a")])]), /does not depend on its pool ng-a/);
+        assertAxonPodsPinnedToTheirPool([...subnets, ...groups, pinned([pin("ng-a")], [groups[0].urn])]);
     });
 });

@@ -11,6 +11,7 @@ import { runStack, runStackFile } from "../../tools/harness/stacks";
 import { IAP_TCP_FORWARDING_RANGE } from "../../components/vm/vmSite";
 import {
     assertAwaitedServicesWaitForTheirPods,
+    assertAxonPodsPinnedToTheirPool,
     assertDlmDescriptionsValid,
     assertEksApiReachableFromRunner,
     assertEksClustersSpanTwoZones,
@@ -48,6 +49,10 @@ for (const stack of ["dev", "prod"]) {
 
         it("every zone's pinned pods fit its workers' allocatable capacity, and the Job pods still fit", async () => {
             assertPodsFitTheirWorkers((await runStack(stack)).records);
+        });
+
+        it("every Axon Server pod is pinned to its zone's node group or node pool by name, after that pool", async () => {
+            assertAxonPodsPinnedToTheirPool((await runStack(stack)).records);
         });
 
         if (stack === "prod") {

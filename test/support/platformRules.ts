@@ -360,3 +360,49 @@ export function assertPodsFitTheirWorkers(records: readonly RenderedResource[]):
         assert.ok(clusterWorkers.some((w) => w.cpu >= need.cpu && w.mem >= need.mem), `Job ${job.name}: its pod (${need.cpu}m / ${Math.round(need.mem)}Mi) fits no worker once the Axon Server pods run`);
     }
 }
+
+/**
+ * A pool that is replaced (EKS: a new instance type, subnet or node role; GKE: the program's
+ * `replaceOnChanges`) is deleted at the end of `pulumi up` with no wait for PodDisruptionBudgets: EKS
+ * forces termination of a worker not drained after 5 minutes
+ * (https://docs.aws.amazon.com/eks/latest/userguide/delete-managed-node-group.html), GKE "PodDisruptionBudget
+ * settings are not honored during node pool deletion"
+ * (https://cloud.google.com/kubernetes-engine/docs/concepts/node-pools). So every Axon Server pod pinned to a
+ * zone of a pool the program made must also be pinned, in the same node selector term (expressions ANDed),
+ * to that pool by the label the platform puts on its workers (`eks.amazonaws.com/nodegroup`,
+ * `cloud.google.com/gke-nodepool`, valued with the pool's name), and its StatefulSet must depend on that
+ * pool: a replaced pool then changes the pod template and the roller moves the pod before the delete.
+ * Under the harness's mocks a pool's provider-made name is its logical name.
+ */
+export function assertAxonPodsPinnedToTheirPool(records: readonly RenderedResource[]): void {
+    const subnets = byMockId(records, T.subnet);
+    const gkeClusters = ofType(records, T.gkeCluster);
+    /** zone → the pools of that zone: label key, name, URN. */
+    const pools = new Map<string, { key: string; name: string; urn: string }[]>();
+    const add = (zone: string, p: { key: string; name: string; urn: string }) => pools.set(zone, [...(pools.get(zone) ?? []), p]);
+    for (const ng of ofType(records, T.nodeGroup)) {
+        for (const id of inputs(ng).subnetIds as string[]) add(inputs(subnets.get(id)!).availabilityZone, { key: "eks.amazonaws.com/nodegroup", name: ng.name, urn: ng.urn });
+    }
+    for (const pool of ofType(records, T.nodePool)) {
+        const i = inputs(pool);
+        const cluster = gkeClusters.find((c) => inputs(c).name === i.cluster);
+        for (const zone of (i.nodeLocations ?? (cluster && inputs(cluster).nodeLocations) ?? []) as string[]) add(zone, { key: "cloud.google.com/gke-nodepool", name: pool.name, urn: pool.urn });
+    }
+    let checked = 0;
+    for (const sts of ofType(records, "kubernetes:apps/v1:StatefulSet")) {
+        const pod = inputs(sts).spec.template.spec;
+        const zone = pinnedZone(pod);
+        if (!zone || !pools.has(zone)) continue; // an existing cluster: its workers are not the program's
+        checked++;
+        const terms: J[] = pod.affinity?.nodeAffinity?.requiredDuringSchedulingIgnoredDuringExecution?.nodeSelectorTerms ?? [];
+        assert.equal(terms.length, 1, `${sts.name}: one required node selector term (terms are ORed)`);
+        const candidates = pools.get(zone)!;
+        const pin = (terms[0].matchExpressions ?? []).find((e: J) => candidates.some((p) => p.key === e.key));
+        assert.ok(pin, `${sts.name}: pinned to zone ${zone} but not to its pool (${candidates.map((p) => `${p.key}=${p.name}`).join(", ")}): a replaced pool would be deleted under it`);
+        assert.equal(pin.operator, "In", sts.name);
+        const pool = candidates.find((p) => p.key === pin.key && pin.values.length === 1 && pin.values[0] === p.name);
+        assert.ok(pool, `${sts.name}: ${pin.key} In ${JSON.stringify(pin.values)} names no pool of zone ${zone} (${candidates.map((p) => p.name).join(", ")})`);
+        assert.ok(sts.dependencies.includes(pool.urn), `${sts.name}: does not depend on its pool ${pool.name}`);
+    }
+    assert.ok(checked > 0, "the stack has Axon Server pods on a pool the program made");
+}
