@@ -363,9 +363,11 @@ describe("gates run again when a StatefulSet is replaced (chainRestartFingerprin
 });
 
 describe("roller steps the Job cannot verify (report `needsOverride`) match what the gate script decides", () => {
-    // The script is the rule: in a healthy cluster, a step passes by itself exactly when it passes
-    // whichever PRIMARY leads (only a PRIMARY can lead); the report must name the others.
-    it("names exactly the nodes whose 'can be lost' check fails in a healthy cluster for some leader", async () => {
+    // The script is the rule: in a healthy cluster, a step passes by itself exactly when each of its checks
+    // ("previous node back", "can be lost", and "back" after the restart) passes whichever PRIMARY leads
+    // (only a PRIMARY can lead); the report must name the others. The segment's `after` is checked first,
+    // under its own name.
+    it("names exactly the nodes whose checks fail in a healthy cluster for some leader", async () => {
         const gate = (await importEsm(path.resolve(__dirname, "../components/kubernetes/gate/rollingGate.mjs"))) as {
             evaluate(cfg: object, health: (n: string) => Promise<object | null>): Promise<{ ok: boolean; problems: string[] }>;
         };
@@ -375,15 +377,24 @@ describe("roller steps the Job cannot verify (report `needsOverride`) match what
             const cfg = rollerConfig(t, segment);
             const expected = unverifiableRollerNodes(t, segment);
             blindSeen += expected.length;
-            for (const { node } of cfg.nodes) {
-                const primaries = [...new Set(cfg.groups.flatMap((g) => g.members.filter((m) => m.role === "PRIMARY").map((m) => m.node)))];
-                let passesAlways = true;
+            const primaries = [...new Set(cfg.groups.flatMap((g) => g.members.filter((m) => m.role === "PRIMARY").map((m) => m.node)))];
+            /** Whether every check passes for every possible leader. */
+            const always = async (checks: { after?: string; before?: string }[]) => {
                 for (const leader of primaries) {
                     const leaderOf = (g: J) => (g.members.some((m: J) => m.node === leader && m.role === "PRIMARY") ? leader : g.members.find((m: J) => m.role === "PRIMARY").node);
-                    const r = await gate.evaluate({ ...cfg, after: undefined, before: node, mustResolve: [] }, async (n) => healthyAxon(cfg.groups, n, leaderOf));
-                    passesAlways &&= r.ok;
+                    for (const c of checks) {
+                        const r = await gate.evaluate({ ...cfg, after: c.after, before: c.before, mustResolve: [] }, async (n) => healthyAxon(cfg.groups, n, leaderOf));
+                        if (!r.ok) return false;
+                    }
                 }
-                assert.equal(!passesAlways, expected.includes(node), `${segment.site}-${segment.index} ${node}: script ${passesAlways ? "passes" : "stops"}, report says ${expected.includes(node) ? "override" : "none"}`);
+                return true;
+            };
+            const steps: { node: string; checks: { after?: string; before?: string }[] }[] = [];
+            if (cfg.after !== undefined) steps.push({ node: cfg.after, checks: [{ after: cfg.after }] });
+            cfg.nodes.forEach(({ node }, i) => steps.push({ node, checks: [{ after: i > 0 ? cfg.nodes[i - 1].node : cfg.after, before: node }, { after: node }] }));
+            for (const { node, checks } of steps) {
+                const passes = await always(checks);
+                assert.equal(!passes, expected.includes(node), `${segment.site}-${segment.index} ${node}: script ${passes ? "passes" : "stops"}, report says ${expected.includes(node) ? "override" : "none"}`);
             }
         }
         assert.ok(blindSeen > 0, "the fixture has a segment (us: ACTIVE_BACKUP, PRIMARY on eu) that needs the override");

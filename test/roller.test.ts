@@ -289,6 +289,24 @@ describe("roller (script against a stub Kubernetes API and a stub of Axon's /act
         );
     });
 
+    it("'previous node back' fails closed when its group's leader cannot be asked: waits, then stops naming node, group, leader and override", async () => {
+        // sec (restarted just before) says it follows a1 and is not behind, but only a1 knows whether it is
+        // caught up; a1 is out of this Job's reach. The old fallback to sec's own view deleted ab1 here.
+        const endpoints = Object.fromEntries(["a2", "a3", "ab1", "ab2", "sec"].map((n) => [n, `${axonBase}/${n}`]));
+        const r = await run(cfg(["ab1"], { after: "sec", endpoints, timeoutSeconds: 0.3 }));
+        assert.equal(r.code, 1, r.out);
+        assert.equal(deleted.length, 0, "nothing deleted");
+        assert.match(
+            r.out,
+            /roller eu: FAILED at sec: sec: back in its groups not reached after 0\.3s: sec back in orders cannot be verified: its leader a1 could not be asked \(not reachable from this site\); sec's own view \(leader known, not behind\) is not enough \(if it reports sec UP, override, audited: .*gate-override="sec: <reason>"/,
+        );
+        // The same check between two steps of one segment names the step's node in the override.
+        const between = await run(cfg(["sec", "ab1"], { endpoints, timeoutSeconds: 0.3 }));
+        assert.equal(between.code, 1, between.out);
+        assert.match(between.out, /FAILED at sec: sec: back in its groups not reached after 0\.3s: sec back in orders cannot be verified: its leader a1 could not be asked.*gate-override="sec: <reason>"/);
+        assert.deepEqual(deleted.map((d) => d.node), ["sec"], "ab1 never deleted");
+    });
+
     it("a pod replaced by someone else before its DELETE (409 on the uid precondition) is followed, not a failure", async () => {
         evictBeforeDelete = { node: "sec", revision: "new" };
         let r = await run(cfg(["sec", "ab1"]));

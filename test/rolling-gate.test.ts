@@ -160,7 +160,9 @@ describe("rolling gate (script against a loopback stub of Axon's /actuator/healt
         state.ab2 = { "orders.leader": "a1" };
         const ab = await gate.evaluate(cfg("a3", "ab", endpoints("a3", "ab", "ab2"), { groups }), health);
         assert.equal(ab.ok, false);
-        assert.match(ab.problems[0], /^orders cannot lose ab: without it 1\/3 PRIMARY seen UP \(needs 2\), 1\/2 ACTIVE_BACKUP seen UP \(needs 1\).*not seen from this site: a1, a2 \(if they are up/);
+        // (a3 back cannot be verified either: its leader a1 is out of sight.)
+        assert.match(ab.problems.join("\n"), /^a3 back in orders cannot be verified: its leader a1 could not be asked/);
+        assert.match(ab.problems[1], /^orders cannot lose ab: without it 1\/3 PRIMARY seen UP \(needs 2\), 1\/2 ACTIVE_BACKUP seen UP \(needs 1\).*not seen from this site: a1, a2 \(if they are up/);
         // A reachable PRIMARY that is BEHIND in its own view counts as down.
         state.a3 = { "_admin.leader": "a1", "orders.leader": "a1", "orders.status": "BEHIND" };
         const behind = await gate.evaluate(cfg("ab", "a2", endpoints("a3", "ab", "ab2"), { groups }), health);
@@ -176,6 +178,37 @@ describe("rolling gate (script against a loopback stub of Axon's /actuator/healt
         assert.deepEqual(r.notes, ["g: leader p5 not reachable from this site; enough voters UP in their own views without counting p5 (not seen from here)"]);
         state.p4 = null;
         assert.equal((await gate.evaluate(cfg("x", "p1", endpoints("p1", "p2", "p3", "p4"), { groups }), health)).ok, false, "p4 not answering: 2 of 5");
+    });
+
+    it("previous node back, its group's leader out of reach: fails closed (never A's own view alone), naming node, group, leader and override", async () => {
+        // a2 says it follows a1 and is not behind, but only the leader knows whether a2 is caught up
+        // (`<g>.follower.<a2>.status`): without asking a1 the step must wait, then stop.
+        const hint =
+            ' (if it reports a2 UP, override, audited: annotate this Job\'s pod axonserver-multiregion/gate-override="<reason>", a roller\'s' +
+            ' axonserver-multiregion/gate-override="x: <reason>"; README "Creation order and rolling changes")';
+        const unseen = await gate.evaluate(cfg("a2", "x", endpoints("a2", "a3")), health);
+        assert.equal(unseen.ok, false);
+        assert.deepEqual(unseen.problems, [
+            `a2 back in _admin cannot be verified: its leader a1 could not be asked (not reachable from this site); a2's own view (leader known, not behind) is not enough${hint}`,
+            `a2 back in orders cannot be verified: its leader a1 could not be asked (not reachable from this site); a2's own view (leader known, not behind) is not enough${hint}`,
+        ]);
+        assert.deepEqual(unseen.notes, []);
+        // The leader is in reach but does not answer: the same.
+        state.a1 = null;
+        const silent = await gate.evaluate(cfg("a2", "x", endpoints("a1", "a2")), health);
+        assert.equal(silent.ok, false);
+        assert.match(silent.problems[0], /^a2 back in _admin cannot be verified: its leader a1 could not be asked \(it does not answer \/actuator\/health\)/);
+        // The override names the step's node: the one it takes down (here `x`), for a roller the node of its
+        // step (`overrideNode`), which may differ from the node checked back.
+        state.a1 = healthy().a1;
+        const roller = await gate.evaluate(cfg("a2", undefined as unknown as string, endpoints("a2"), { overrideNode: "a3", groups: [GROUPS[0]] }), health);
+        assert.match(roller.problems[0], /a roller's axonserver-multiregion\/gate-override="a3: <reason>"/);
+    });
+
+    it("previous node back, no member of its group in reach at all: fails closed", async () => {
+        const r = await gate.evaluate(cfg("a2", "x", endpoints("ab"), { groups: [GROUPS[0]] }), health);
+        assert.equal(r.ok, false);
+        assert.match(r.problems[0], /^a2 back in _admin cannot be verified: no member of _admin can be asked from this site \(not seen from this site: a1, a2, a3\) \(if/);
     });
 
     it("no member answers at all, not even the node to take down: fails closed, naming what it could not see", async () => {

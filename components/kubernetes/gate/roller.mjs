@@ -169,11 +169,12 @@ export async function roll(cfg, deps) {
             await sleep(cfg.intervalSeconds * 1000);
         }
     };
-    const axon = (after, before) => () => evaluate({ ...cfg, after, before, mustResolve: [] }, health);
+    // `step`: the node whose override passes this check (the waitFor's node), named in the gate's hints.
+    const axon = (after, before, step) => () => evaluate({ ...cfg, after, before, overrideNode: step, mustResolve: [] }, health);
 
     // The node changed just before this Job (a replaced VM) must be back first, even when every pod here
     // is already up to date: nothing else checks it when it ends the creation chain.
-    if (cfg.after && !(await waitFor(cfg.after, `${cfg.after}: back in its groups`, axon(cfg.after, undefined), true))) return 1;
+    if (cfg.after && !(await waitFor(cfg.after, `${cfg.after}: back in its groups`, axon(cfg.after, undefined, cfg.after), true))) return 1;
     let previous = cfg.after;
     for (const { node, statefulSet } of cfg.nodes) {
         // The StatefulSet's status must reflect its latest spec before its revision is trusted.
@@ -197,7 +198,7 @@ export async function roll(cfg, deps) {
         // already going, and the controller recreates it whatever happens here.
         const deleting = state.pod && !state.pod.deleting;
         const what = previous ? `${node}: ${previous} back${deleting ? `, ${node} can be lost` : ""}` : `${node}: can be lost`;
-        if ((previous || deleting) && !(await waitFor(node, what, axon(previous, deleting ? node : undefined), true))) return 1;
+        if ((previous || deleting) && !(await waitFor(node, what, axon(previous, deleting ? node : undefined, node), true))) return 1;
         const oldUid = state.pod?.uid;
         let target = state.pod;
         while (target && !target.deleting) {
@@ -218,7 +219,7 @@ export async function roll(cfg, deps) {
                     break;
                 }
                 // Recreated from the old revision: it must go too, once its groups can lose it again.
-                if (!(await waitFor(node, `${node}: can be lost`, axon(undefined, node), true))) return 1;
+                if (!(await waitFor(node, `${node}: can be lost`, axon(undefined, node, node), true))) return 1;
                 target = p;
                 continue;
             }
@@ -239,7 +240,7 @@ export async function roll(cfg, deps) {
             return { ok: false, problems: [`${statefulSet}-0: ${why}`] };
         });
         if (!replaced) return 1;
-        if (!(await waitFor(node, `${node}: back in its groups`, axon(node, undefined), true))) return 1;
+        if (!(await waitFor(node, `${node}: back in its groups`, axon(node, undefined, node), true))) return 1;
         previous = node;
     }
     log(`${label}: done`);

@@ -77,6 +77,15 @@ export async function evaluate(cfg, health, resolves = async () => true) {
     };
 
     const groupsOf = (node) => cfg.groups.filter((g) => g.members.some((m) => m.node === node));
+    /**
+     * How to go on when the Job cannot establish a fact (`condition` would establish it): the audited
+     * override. A roller passes only an override naming its step's node (`overrideNode`, else the node
+     * the step takes down, else the node it checks back).
+     */
+    const overrideNode = cfg.overrideNode ?? cfg.before ?? cfg.after;
+    const overrideHint = (condition) =>
+        ` (if ${condition}, override, audited: annotate this Job's pod ${cfg.overrideAnnotation}="<reason>", a roller's` +
+        ` ${cfg.overrideAnnotation}="${overrideNode}: <reason>"; README "Creation order and rolling changes")`;
 
     // 1. `after` is back in each of its groups.
     if (cfg.after) {
@@ -102,15 +111,34 @@ export async function evaluate(cfg, health, resolves = async () => true) {
             const leader = ownLeader ?? (await leaderOf(g));
             if (!leader) {
                 const answered = [];
-                for (const m of g.members) if ((await detailsOf(m.node)).details) answered.push(m.node);
+                const silent = [];
+                const unseen = [];
+                for (const m of g.members) {
+                    const d = await detailsOf(m.node);
+                    if (d.details) answered.push(m.node);
+                    else if (d.reachable) silent.push(m.node);
+                    else unseen.push(m.node);
+                }
                 if (answered.length) problems.push(`no member of ${g.name} reports a leader (asked ${answered.join(", ")})`);
-                else notes.push(`${g.name}: no member reachable from this site; ${cfg.after} cannot be verified here`);
+                else
+                    problems.push(
+                        `${cfg.after} back in ${g.name} cannot be verified: no member of ${g.name} can be asked from this site (` +
+                            [silent.length ? `not answering: ${silent.join(", ")}` : "", unseen.length ? `not seen from this site: ${unseen.join(", ")}` : ""].filter(Boolean).join("; ") +
+                            `)${overrideHint(`they report ${cfg.after} UP`)}`,
+                    );
                 continue;
             }
             const st = await followerStatus(g, leader, cfg.after);
             if (st === null) {
-                if (!own.details) problems.push(`neither ${cfg.after} nor the leader ${leader} of ${g.name} can be reached from this site`);
-                else notes.push(`${g.name}: leader ${leader} not reachable from this site; ${cfg.after}'s own view: leader known, not behind`);
+                // Fail closed: only the leader knows whether `after` is caught up (`<g>.follower.<after>.status`);
+                // its own view (a leader known, not behind) says nothing about what the leader received.
+                const l = await detailsOf(leader);
+                const why = !l.reachable ? "not reachable from this site" : l.answered ? "its /actuator/health has no raft details" : "it does not answer /actuator/health";
+                problems.push(
+                    `${cfg.after} back in ${g.name} cannot be verified: its leader ${leader} could not be asked (${why}); ` +
+                        (own.details ? `${cfg.after}'s own view (leader known, not behind) is not enough` : `${cfg.after} is not reachable from this site either`) +
+                        overrideHint(`it reports ${cfg.after} UP`),
+                );
             } else if (st !== "UP" && st !== "LEADER") {
                 problems.push(`leader ${leader} reports ${cfg.after} in ${g.name} as ${st}`);
             }
@@ -137,9 +165,6 @@ export async function evaluate(cfg, health, resolves = async () => true) {
             notes.push(`${cfg.before} does not exist yet (${cfg.beforeAddress} does not resolve): nothing to lose`);
             return { ok: problems.length === 0, problems, notes };
         }
-        const overrideHint =
-            ` (if they are up and caught up, override, audited: annotate this Job's pod ${cfg.overrideAnnotation}="<reason>", a roller's` +
-            ` ${cfg.overrideAnnotation}="${cfg.before}: <reason>"; README "Creation order and rolling changes")`;
         for (const g of voting) {
             const leader = await leaderOf(g);
             if (!leader) {
@@ -160,7 +185,7 @@ export async function evaluate(cfg, health, resolves = async () => true) {
                         `${g.name}: cannot verify it can lose ${cfg.before}: no member answers` +
                             (silent.length ? `; not answering: ${silent.join(", ")}` : "") +
                             (unseen.length ? `; not seen from this site: ${unseen.join(", ")}` : "") +
-                            overrideHint,
+                            overrideHint("they are up and caught up"),
                     );
                 continue;
             }
@@ -192,7 +217,7 @@ export async function evaluate(cfg, health, resolves = async () => true) {
                             (total.ACTIVE_BACKUP ? `, ${up.ACTIVE_BACKUP}/${total.ACTIVE_BACKUP} ACTIVE_BACKUP seen UP (needs ${cfg.minActiveBackups})` : "") +
                             ` in their own views (leader ${leader} not reachable from here)` +
                             (down.length ? `; not UP: ${down.join(", ")}` : "") +
-                            (unseen.length ? `; not seen from this site: ${unseen.join(", ")}${overrideHint}` : ""),
+                            (unseen.length ? `; not seen from this site: ${unseen.join(", ")}${overrideHint("they are up and caught up")}` : ""),
                     );
                 } else {
                     notes.push(`${g.name}: leader ${leader} not reachable from this site; enough voters UP in their own views` + (unseen.length ? ` without counting ${unseen.join(", ")} (not seen from here)` : ""));
