@@ -11,6 +11,7 @@ import {
     maxNodesPerNlbSite,
     NODE_PORT_RANGE,
     NODE_PORT_SLOTS,
+    slotNodePorts,
     nodeLoadBalancerName,
     nodePortBlock,
     nodePortSlotIssues,
@@ -276,19 +277,20 @@ describe("components/aws under mocks: two EKS sites in two regions", () => {
             [T.options]: 2,
             [T.zone]: 1,
             [T.record]: 4,
-            // One NLB per node (3 + 1), a listener and target group per Axon port, attached to the node
-            // group of the node's zone; one security group per site.
+            // One NLB per node (3 + 1), a listener and target group per forwarded port (8124, 8224 and the
+            // health relay's 8025: the sites share a group), attached to the node group of the node's zone;
+            // one security group per site.
             [T.nlb]: 4,
-            [T.listener]: 8,
-            [T.targetGroup]: 8,
-            [T.asgAttachment]: 8,
+            [T.listener]: 12,
+            [T.targetGroup]: 12,
+            [T.asgAttachment]: 12,
             [T.sg]: 2,
             [T.sgEgress]: 2,
         };
         for (const [type, n] of Object.entries(expected)) assert.equal(counts[type] ?? 0, n, `count of ${type}`);
         // Cluster security groups: 8024 x2, 443 x2 per site, and the NodePort block from the NLBs' group;
-        // NLBs' groups: euw1 8224 x2, 8124 x2; use1 8224 x2 (no clients connect to it).
-        assert.equal(counts[T.sgRule], 2 * (4 + 1) + 4 + 2);
+        // NLBs' groups: euw1 8224 x2, 8124 x2, 8025 x1 (use1); use1 8224 x2 (no clients connect to it), 8025 x1 (euw1).
+        assert.equal(counts[T.sgRule], 2 * (4 + 1) + 5 + 3);
         for (const component of ["AwsNetwork", "EksSite", "AwsVpcPeering", "AwsPrivateDns", "AwsProviders", "AwsIngressRules", "NodeLoadBalancers"]) {
             assert.ok(counts[`axonserver:aws:${component}`] > 0, component);
         }
@@ -690,16 +692,30 @@ describe("topology: fixed NodePorts and load balancer subnets of EKS sites (pure
     // (30000-32767 on EKS); fixed ports in the static band (30000-30085 for that range) do not collide with
     // the ports Kubernetes allocates to other Services
     // (kubernetes.io/docs/concepts/services-networking/service/#avoid-nodeport-collisions).
-    it("gives every node of a site three distinct ports of the static band, per cluster", () => {
+    it("gives every node of a site four distinct ports of the static band (the health relay's included), per cluster", () => {
         assert.deepEqual(NODE_PORT_RANGE.value, { min: 30000, max: 32767, staticBandEnd: 30085 });
         const t = manyNodes(maxNodesPerNlbSite("10.10.0.0/16"));
-        const ports = Object.values(siteNodePorts(t, "euw1")).flatMap((p) => [p.grpc, p.internalGrpc, p.healthCheck]);
-        assert.equal(ports.length, 3 * 28);
+        const ports = Object.values(siteNodePorts(t, "euw1")).flatMap((p) => [p.grpc, p.internalGrpc, p.healthCheck, p.healthRelay]);
+        assert.equal(ports.length, 4 * 21);
         assert.equal(new Set(ports).size, ports.length, "unique in the cluster");
         for (const p of ports) assert.ok(p >= 30000 && p <= 30085, String(p));
-        assert.deepEqual(siteNodePorts(t, "use1"), { "axon-dr-1": { grpc: 30000, internalGrpc: 30001, healthCheck: 30002 } });
-        assert.deepEqual(NODE_PORT_SLOTS.value, { count: 28, portsPerSlot: 3 });
+        assert.deepEqual(siteNodePorts(t, "use1"), { "axon-dr-1": { grpc: 30000, internalGrpc: 30001, healthCheck: 30002, healthRelay: 30063 } });
+        assert.deepEqual(NODE_PORT_SLOTS.value, { count: 21, portsPerSlot: 4 });
+        // The block the workers admit from the NLBs is the same as with three ports per slot.
         assert.deepEqual(nodePortBlock(), { from: 30000, to: 30083 });
+        for (const p of ports) assert.ok(p >= nodePortBlock().from && p <= nodePortBlock().to, String(p));
+    });
+
+    // A node's first three ports must not move when the relay's port is added: the API server refuses to
+    // change a `healthCheckNodePort` in place ("field is immutable", k8s.io/kubernetes
+    // pkg/apis/core/validation/validation.go `validateServiceExternalTrafficFieldsUpdate`), so a moved port
+    // would replace the node's Service and its target groups.
+    it("keeps every slot's first three ports where they were with three ports per slot (30000 + 3s, +1, +2)", () => {
+        for (let s = 0; s < NODE_PORT_SLOTS.value.count; s++) {
+            const p = slotNodePorts(s);
+            assert.deepEqual([p.grpc, p.internalGrpc, p.healthCheck], [30000 + 3 * s, 30001 + 3 * s, 30002 + 3 * s], `slot ${s}`);
+            assert.equal(p.healthRelay, 30063 + s, `slot ${s}`);
+        }
     });
 
     // Same rule: a node's ports are its slot's, whatever the other nodes (a changed healthCheckNodePort
@@ -714,8 +730,8 @@ describe("topology: fixed NodePorts and load balancer subnets of EKS sites (pure
             ],
         });
         assert.deepEqual(siteNodePorts(t, "euw1"), {
-            "axon-1": { grpc: 30021, internalGrpc: 30022, healthCheck: 30023 },
-            "axon-2": { grpc: 30000, internalGrpc: 30001, healthCheck: 30002 },
+            "axon-1": { grpc: 30021, internalGrpc: 30022, healthCheck: 30023, healthRelay: 30070 },
+            "axon-2": { grpc: 30000, internalGrpc: 30001, healthCheck: 30002, healthRelay: 30063 },
         });
         const without = { ...t, nodes: t.nodes.filter((n) => n.name !== "axon-1") };
         assert.deepEqual(siteNodePorts(without, "euw1"), { "axon-2": siteNodePorts(t, "euw1")["axon-2"] });
@@ -738,15 +754,15 @@ describe("topology: fixed NodePorts and load balancer subnets of EKS sites (pure
             ["nodes[1].nodePortSlot", "nodes[2].nodePortSlot", "nodes[3].nodePortSlot"],
         );
         // axon-2 is the site's second node: slot 1 would keep its old ports, but axon-1 holds it.
-        assert.match(errors[0].message, /is required on node axon-2 of EKS site euw1: .*an integer from 0 to 27 .*30000-30085.*avoid-nodeport-collisions.*e\.g\. nodePortSlot: 0 \(free on site euw1\)/);
-        assert.match(errors[1].message, /^1 is also the nodePortSlot of node axon-1 \(nodes\[0\]\) on EKS site euw1: .*0 to 27.*give node axon-3 another slot, e\.g\. nodePortSlot: 2 \(free/);
+        assert.match(errors[0].message, /is required on node axon-2 of EKS site euw1: .*an integer from 0 to 20 .*health relay's 30063 \+ s.*30000-30085.*avoid-nodeport-collisions.*e\.g\. nodePortSlot: 0 \(free on site euw1\)/);
+        assert.match(errors[1].message, /^1 is also the nodePortSlot of node axon-1 \(nodes\[0\]\) on EKS site euw1: .*0 to 20.*give node axon-3 another slot, e\.g\. nodePortSlot: 2 \(free/);
         assert.match(errors[2].message, /^3 is set on node axon-g of site gcp \(gcp\/gke\): only nodes of EKS sites/);
         // The loader applies them with the other platform limits.
         assert.deepEqual(
             platformIssues(withGcpSlot, { backupAgent: false }).errors.filter((e) => e.path.endsWith("nodePortSlot")).map((e) => e.path),
             errors.map((e) => e.path),
         );
-        const full = buildTopology({ sites: [{ name: "euw1", region: "eu-west-1" }], nodes: Array.from({ length: 29 }, (_, i) => ({ name: `axon-${i}`, nodePortSlot: i === 28 ? null : i })) });
+        const full = buildTopology({ sites: [{ name: "euw1", region: "eu-west-1" }], nodes: Array.from({ length: 22 }, (_, i) => ({ name: `axon-${i}`, nodePortSlot: i === 21 ? null : i })) });
         assert.match(nodePortSlotIssues(full)[0].message, /no slot of site euw1 is free: move a node to another site/);
     });
 
@@ -772,9 +788,9 @@ describe("topology: fixed NodePorts and load balancer subnets of EKS sites (pure
         assert.equal(maxNodesPerNlbSite("10.10.0.0/19"), 4);
         assert.deepEqual(issues(manyNodes(4, "10.10.0.0/19")), []);
         assert.deepEqual(issues(manyNodes(5, "10.10.0.0/19")).map((e) => e.path), ["sites[0]"]);
-        const many = issues(manyNodes(29));
+        const many = issues(manyNodes(22));
         assert.deepEqual(many.map((e) => e.path), ["sites[0]"]);
-        assert.match(many[0].message, /29 nodes on EKS site euw1, at most 28 fit: .*static band 30000-30085/);
+        assert.match(many[0].message, /22 nodes on EKS site euw1, at most 21 fit: each node takes 4 fixed NodePorts of the static band 30000-30085/);
     });
 
     it("names NLBs and target groups within 32 characters, never starting with internal-", () => {
@@ -839,7 +855,8 @@ describe("components/aws under mocks: per-node internal NLBs (no load balancer c
     // node_modules/@pulumi/aws/lb/targetGroup.d.ts `preserveClientIp` (a string, "true" | "false").
     it("disables client IP preservation on every instance target group (no hairpin timeouts)", () => {
         const tgs = ofType(records, T.targetGroup);
-        assert.equal(tgs.length, 2 * nodes.length);
+        // 8124, 8224 and the health relay's 8025 (both sites share a group: each asks the other's nodes).
+        assert.equal(tgs.length, 3 * nodes.length);
         for (const tg of tgs) {
             assert.equal(tg.inputs.preserveClientIp, "false", tg.name);
             assert.equal(tg.inputs.targetType, "instance", tg.name);
@@ -849,7 +866,11 @@ describe("components/aws under mocks: per-node internal NLBs (no load balancer c
 
     // NLB security groups can only be given at creation (node_modules/@pulumi/aws/lb/loadBalancer.d.ts
     // `securityGroups`: "cannot be added if none are currently present"); the in-tree controller makes NLBs
-    // without one and merges the sources of both ports. Here: 8124 only from clients, 8224 only from peers.
+    // without one and merges the sources of both ports. An NLB's inbound rule admits "client IP address
+    // range" on the "listener port" (ELB user guide, "Update the security groups for your Network Load
+    // Balancer", https://docs.aws.amazon.com/elasticloadbalancing/latest/network/load-balancer-security-groups.html).
+    // Here: 8124 only from clients, 8224 only from peers, the health relay's 8025 only from the other
+    // Kubernetes site sharing a group (its gate/roller Jobs), never 8024.
     it("filters sources per port in the NLBs' own security group", () => {
         const sg = one(records, T.sg, "test-euw1-nlb-sg");
         assert.equal(sg.inputs.vpcId, idOf("test-euw1-net-vpc"));
@@ -862,7 +883,11 @@ describe("components/aws under mocks: per-node internal NLBs (no load balancer c
         assert.deepEqual(byPort(8224), model(8224));
         assert.deepEqual(byPort(8124), ["10.10.0.0/16", "10.60.0.0/16"]);
         assert.deepEqual(byPort(8224), ["10.10.0.0/16", "10.20.0.0/16"]);
-        assert.deepEqual([...new Set(rules.map((r) => r.inputs.fromPort))].sort(), [8124, 8224], "no other port, never 8024");
+        assert.deepEqual(byPort(8025), model(8025));
+        assert.deepEqual(byPort(8025), ["10.20.0.0/16"], "the other site only: not its own range, not the clients'");
+        assert.deepEqual([...new Set(rules.map((r) => r.inputs.fromPort))].sort(), [8025, 8124, 8224], "no other port, never 8024");
+        const use1 = ofType(records, T.sgRule).filter((r) => r.inputs.securityGroupId === idOf("test-use1-nlb-sg") && r.inputs.fromPort === 8025);
+        assert.deepEqual(use1.map((r) => r.inputs.cidrIpv4), ["10.10.0.0/16"]);
         for (const r of rules) assert.equal(r.inputs.toPort, r.inputs.fromPort);
     });
 
@@ -887,15 +912,23 @@ describe("components/aws under mocks: per-node internal NLBs (no load balancer c
         assert.ok(!clusterSgCidrRules.some((r) => r.inputs.fromPort === 8124 || r.inputs.fromPort === 8224), "no per-range Axon rules on the cluster group");
     });
 
-    it("forwards 8124 and 8224 to the node's fixed NodePorts, health-checking kube-proxy on its healthCheckNodePort", () => {
-        for (const [node, base] of [
-            ["axon-1", 30000],
-            ["axon-2", 30003],
-            ["axon-3", 30006],
+    // A listener "checks for connection requests from clients, using the protocol and port that you
+    // configure, and forwards requests to a target group" (ELB user guide, "Listeners for your Network Load
+    // Balancers", https://docs.aws.amazon.com/elasticloadbalancing/latest/network/load-balancer-listeners.html);
+    // an instance target group sends to the port it is given on each registered instance (CreateTargetGroup
+    // `Port`, https://docs.aws.amazon.com/elasticloadbalancing/latest/APIReference/API_CreateTargetGroup.html),
+    // here the Service's NodePort, which kube-proxy opens on every worker
+    // (https://kubernetes.io/docs/concepts/services-networking/service/#type-nodeport).
+    it("forwards 8124, 8224 and the health relay's 8025 to the node's fixed NodePorts, health-checking kube-proxy on its healthCheckNodePort", () => {
+        for (const [node, base, relay] of [
+            ["axon-1", 30000, 30063],
+            ["axon-2", 30003, 30064],
+            ["axon-3", 30006, 30065],
         ] as const) {
             for (const [port, nodePort] of [
                 [8124, base],
                 [8224, base + 1],
+                [8025, relay],
             ]) {
                 const tg = one(records, T.targetGroup, `test-euw1-nlb-${node}-${port}`);
                 assert.equal(tg.inputs.port, nodePort);
@@ -910,6 +943,7 @@ describe("components/aws under mocks: per-node internal NLBs (no load balancer c
             }
         }
         assert.equal(one(records, T.targetGroup, "test-use1-nlb-axon-dr-1-8224").inputs.port, 30001, "ports are per cluster: use1 starts again");
+        assert.equal(one(records, T.targetGroup, "test-use1-nlb-axon-dr-1-8025").inputs.port, 30063);
     });
 
     // EKS exposes a managed node group's Auto Scaling group (node_modules/@pulumi/aws/eks/nodeGroup.d.ts
@@ -917,7 +951,7 @@ describe("components/aws under mocks: per-node internal NLBs (no load balancer c
     // `lbTargetGroupArn`) registers every worker the group launches. Only the node's zone can host its pod.
     it("registers the workers of the node's zone through its node group's Auto Scaling group", () => {
         for (const node of topology.nodes.filter((n) => n.site === "euw1")) {
-            for (const port of [8124, 8224]) {
+            for (const port of [8124, 8224, 8025]) {
                 const a = one(records, T.asgAttachment, `test-euw1-nlb-${node.name}-${port}`);
                 const ngName = (AWS_STATE["aws:eks/nodeGroup:NodeGroup"]({}, `test-euw1-ng-${node.zone}`) as { resources: { autoscalingGroups: { name: string }[] }[] }).resources[0]
                     .autoscalingGroups[0].name;
@@ -935,8 +969,8 @@ describe("components/aws under mocks: per-node internal NLBs (no load balancer c
         const lbSubnets = ["eu-west-1a", "eu-west-1b", "eu-west-1c"].map((z) => String(one(records, T.subnet, `test-euw1-net-lb-${z}`).inputs.cidrBlock));
         assert.deepEqual(lb.sourceCidrs, lbSubnets);
         assert.deepEqual(lbSubnets, ["10.10.252.0/25", "10.10.252.128/25", "10.10.253.0/25"]);
-        // 1 NLB + 2 listeners + 2 attachments.
-        assert.equal(lb.resources.length, 5);
+        // 1 NLB + 3 listeners (8124, 8224, 8025) + 3 attachments.
+        assert.equal(lb.resources.length, 7);
     });
 
     // The NetworkPolicy admits the load balancer subnets: pods get VPC addresses from the private subnets
@@ -958,6 +992,27 @@ describe("components/aws under mocks: per-node internal NLBs (no load balancer c
             const a = one(records, T.rta, `test-euw1-net-lb-rta-${zone}`);
             assert.deepEqual([a.inputs.routeTableId, a.inputs.subnetId], [idOf(`test-euw1-net-private-rt-${zone}`), idOf(`test-euw1-net-lb-${zone}`)]);
         }
+    });
+});
+
+describe("components/aws under mocks: EKS sites that share no replication group", () => {
+    // Neither site's Jobs ask the other's nodes: no health relay, so no 8025 listener, target group or
+    // security group rule (a port without sources stays closed, `sitePortRules`).
+    it("give no NLB a health relay listener and admit 8025 nowhere", async () => {
+        const t = buildTopology({
+            environment: "test",
+            sites: [
+                { name: "euw1", region: "eu-west-1", zones: ["eu-west-1a"], cidr: "10.10.0.0/16" },
+                { name: "use1", region: "us-east-1", zones: ["us-east-1a"], cidr: "10.20.0.0/16" },
+            ],
+            nodes: ["axon-1", { name: "axon-us", site: "use1" }],
+            groups: { _admin: { "axon-1": "PRIMARY" }, audit: { "axon-us": "PRIMARY" } },
+        });
+        const { records } = await runUnderMocks({ stack: "aws-nopeer" }, () => deployAws(t));
+        assert.deepEqual(ofType(records, T.listener).map((r) => r.inputs.port).sort(), [8124, 8124, 8224, 8224].sort());
+        assert.ok(!ofType(records, T.targetGroup).some((r) => String(r.name).endsWith("-8025")));
+        assert.ok(!ofType(records, T.sgRule).some((r) => r.inputs.fromPort === 8025), "no 8025 rule anywhere");
+        for (const site of t.sites) assert.equal(sitePortRules(t, site).find((r) => r.port === 8025), undefined, site.name);
     });
 });
 

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { parseBackupSettings } from "../components/backup/settings";
 import { backupSidecarContainer } from "../components/kubernetes/backupSidecar";
+import { healthRelayContainer } from "../components/kubernetes/healthRelay";
 import { requireSeparateWorkers } from "../components/kubernetes/siteObjects";
 import { containerResources } from "../components/kubernetes/podSpec";
 import { loadTopology } from "../components/topology/load";
@@ -10,6 +11,7 @@ import {
     axonPodRequests,
     BACKUP_AGENT_RESOURCES,
     capacityIssues,
+    HEALTH_RELAY_RESOURCES,
     eksMaxPods,
     gkeReservedMemoryMi,
     requiresSeparateWorkers,
@@ -129,6 +131,33 @@ describe("capacity check", () => {
             assert.deepEqual(c.resources, BACKUP_AGENT_RESOURCES);
         });
 
+        it("HEALTH_RELAY_RESOURCES are the resources of the rendered health relay sidecar, counted on top of the Axon container", () => {
+            const t = load(stackRaw("prod"));
+            assert.deepEqual(healthRelayContainer(t).resources, HEALTH_RELAY_RESOURCES);
+            const plain = axonPodRequests(t.nodes[0], { backupAgent: false });
+            const relay = axonPodRequests(t.nodes[0], { backupAgent: false, healthRelay: true });
+            assert.equal(relay.cpuMilli - plain.cpuMilli, cpuMillis(HEALTH_RELAY_RESOURCES.requests.cpu));
+            assert.equal(relay.memoryMi - plain.memoryMi, quantityMi(HEALTH_RELAY_RESOURCES.requests.memory));
+        });
+
+        it("counts the health relay on the sites whose nodes run it (another Kubernetes site's Jobs ask them), not elsewhere", () => {
+            const raw = stackRaw("dev");
+            const withRelay = load(raw);
+            const relayMi = quantityMi(HEALTH_RELAY_RESOURCES.requests.memory);
+            for (const z of zoneCapacities(withRelay, { backupAgent: false })) {
+                for (const p of z.pods) assert.equal(p.memoryMi, quantityMi(withRelay.nodes.find((n) => n.name === p.node)!.resources.memory) + relayMi, p.node);
+            }
+            // Without the DR site: aws-euw1 alone, no other site's Job asks its nodes.
+            const groups = raw.replicationGroups as { name: string; members: Record<string, string> }[];
+            delete groups.find((g) => g.name === "default")!.members["axon-dr-1"];
+            raw.nodes = nodes(raw).filter((n) => n.name !== "axon-dr-1");
+            raw.sites = sites(raw).filter((x) => x.name !== "aws-euc1");
+            const without = load(raw);
+            for (const z of zoneCapacities(without, { backupAgent: false })) {
+                for (const p of z.pods) assert.equal(p.memoryMi, quantityMi(without.nodes.find((n) => n.name === p.node)!.resources.memory), p.node);
+            }
+        });
+
         it("decides one Axon pod per worker exactly like the Kubernetes component", () => {
             for (const stack of ["dev", "prod", "local"]) {
                 const t = load(stackRaw(stack));
@@ -151,7 +180,7 @@ describe("capacity check", () => {
             assert.equal(r.errors.length, 2);
             const a = at(r.errors, "sites[0].zones[0]")[0]?.message ?? "";
             assert.match(a, /zone "europe-west4-a" of site "gcp-euw4"/);
-            assert.match(a, /axon-1 \(2050m CPU \/ 8320Mi\), axon-sec-1 \(2050m CPU \/ 8320Mi\) \(backup agent sidecar included\)/);
+            assert.match(a, /axon-1 \(2060m CPU \/ 8368Mi\), axon-sec-1 \(2060m CPU \/ 8368Mi\) \(backup agent and health relay sidecars included\)/);
             assert.match(a, /1 worker of type e2-standard-4 \(4 vCPU \/ 16 GiB\); allocatable 3920m CPU \/ \d+Mi per worker/);
             assert.match(a, /axon-sec-1 would stay Pending/);
             assert.match(a, /Set machineType: e2-standard-8 or nodesPerZone: 2/);
@@ -179,7 +208,7 @@ describe("capacity check", () => {
             nodes(raw)[2].cpu = "5"; // axon-3, alone in europe-west4-c
             const r = capacityIssues(load(raw), { backupAgent: false });
             const e = at(r.errors, "sites[0].zones[2]")[0]?.message ?? "";
-            assert.match(e, /axon-3 \(5000m CPU/);
+            assert.match(e, /axon-3 \(5010m CPU \/ \d+Mi\) \(health relay sidecar included\)/);
             assert.match(e, /3 workers of type e2-standard-4/);
             assert.match(e, /machineType: e2-standard-8/);
         });
@@ -199,7 +228,8 @@ describe("capacity check", () => {
             const raw = stackRaw("dev");
             const t0 = load(raw);
             const z = zoneCapacities(t0, { backupAgent: false })[0];
-            const free = z.allocatable!.memoryMi - z.system.memoryMi;
+            // The health relay runs there too (aws-euc1's Jobs ask these nodes).
+            const free = z.allocatable!.memoryMi - z.system.memoryMi - quantityMi(HEALTH_RELAY_RESOURCES.requests.memory);
             nodes(raw)[0].memory = `${free}Mi`;
             const t = load(raw);
             assert.deepEqual(capacityIssues(t, { backupAgent: false }).errors, []);

@@ -117,7 +117,7 @@ describe("GCP sites of Pulumi.prod.yaml under mocks", () => {
             "axonserver:gcp:GcpPrivateDns": 1,
             "axonserver:gcp:GkeSite": 1,
             "gcp:compute/address:Address": 5, // one reserved internal LB address per Axon node of the GKE site
-            "gcp:compute/firewall:Firewall": 3,
+            "gcp:compute/firewall:Firewall": 4,
             "gcp:compute/network:Network": 1,
             "gcp:compute/router:Router": 1,
             "gcp:compute/routerNat:RouterNat": 1,
@@ -330,10 +330,16 @@ describe("GCP sites of Pulumi.prod.yaml under mocks", () => {
         }
     });
 
-    it("opens each Axon port to exactly its sources, on the site's node tag, never to the world", () => {
+    // An internal passthrough Network Load Balancer delivers packets with the client's source address, so
+    // the backends' VPC firewall must admit the client ranges on the port ("Internal passthrough Network
+    // Load Balancer overview", firewall rules, https://cloud.google.com/load-balancing/docs/internal#firewall_rules).
+    // The health relay's 8025: only aws-euw1, the other Kubernetes site sharing a group (its Jobs ask these
+    // nodes); not the site itself, not the VM site (its Jobs never run), not the clients.
+    it("opens each Axon port (and the health relay's) to exactly its sources, on the site's node tag, never to the world", () => {
         const rules = ofType(run.records, "gcp:compute/firewall:Firewall");
         const byPort = Object.fromEntries(rules.map((r) => [(r.inputs.allows as { ports: string[] }[])[0].ports[0], r.inputs]));
-        assert.deepEqual(Object.keys(byPort).sort(), ["8024", "8124", "8224"]);
+        assert.deepEqual(Object.keys(byPort).sort(), ["8024", "8025", "8124", "8224"]);
+        assert.deepEqual(byPort["8025"].sourceRanges, ["10.40.0.0/16"]);
         assert.deepEqual(byPort["8224"].sourceRanges, ["10.30.0.0/16", "10.40.0.0/16", "10.50.0.0/16"]);
         assert.deepEqual(byPort["8124"].sourceRanges, ["10.30.0.0/16", "10.40.0.0/16"]);
         assert.deepEqual(byPort["8024"].sourceRanges, ["10.99.0.0/24"]);

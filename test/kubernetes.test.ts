@@ -15,7 +15,10 @@ import { KubernetesHost } from "../components/platform/host";
 import { loadTopologyOrThrow } from "../components/topology/load";
 import { Topology } from "../components/topology/model";
 import { creationOrder } from "../components/topology/rolling";
-import { GATE_SCRIPT } from "../components/kubernetes/rollingGate";
+import { GATE_IMAGE, GATE_SCRIPT } from "../components/kubernetes/rollingGate";
+import { containerSecurityContext } from "../components/kubernetes/podSpec";
+import { registryImage } from "../components/topology/images";
+import { HEALTH_RELAY_RESOURCES } from "../components/topology/platform/capacity";
 import { ALLOW_INITIALISE_ANNOTATION, startupGuardFor } from "../components/axonserver/render/startupGuard";
 import { CONTAINER_PATHS } from "../components/axonserver/render/paths";
 import { POD_ANNOTATIONS_FILE } from "../components/kubernetes/podSpec";
@@ -467,9 +470,11 @@ describe("kubernetes: AxonServerCluster across zones, sites and a VM", () => {
             "axonserver:index:AxonServerTls": 1,
             [T.sts]: 5,
             // headless, gRPC, HTTP and an internal load balancer per node (every node on a cloud host); the GKE
-            // node (axon-us) has two, one per port.
-            [T.svc]: 5 * 4 + 1,
-            [T.cm]: 5 + 1 + 2, // the client config only where clients are (eu-west-1); the gate script per site
+            // node (axon-us) has three, one per port: 8124, 8224 and the health relay's 8025.
+            [T.svc]: 5 * 4 + 2,
+            // config per node; the client config only where clients are (eu-west-1); the gate script per
+            // site; the health relay script per node (eu and us share a group: each site's Jobs ask the other's)
+            [T.cm]: 5 + 1 + 2 + 5,
             [T.secret]: 5 + 2 * 2, // TLS per node; tokens + license per site
             [T.ns]: 2,
             [T.sa]: 2 + 3, // per site the Axon pods'; per roller (three) its own
@@ -585,13 +590,14 @@ describe("kubernetes: AxonServerCluster across zones, sites and a VM", () => {
             "mz-axon-2-internal-lb",
             "mz-axon-3-internal-lb",
             "mz-axon-4-internal-lb",
+            "mz-axon-us-internal-health-lb",
             "mz-axon-us-internal-lb",
             "mz-axon-us-internal-peer-lb",
         ]);
         const aws = inputs(one(run.records, T.svc, "mz-axon-1-internal-lb"));
         assert.equal(aws.metadata.name, "axon-1-internal");
         assert.equal(aws.spec.externalTrafficPolicy, "Local");
-        assert.deepEqual(aws.spec.ports.map((p: J) => p.port), [8124, 8224]);
+        assert.deepEqual(aws.spec.ports.map((p: J) => p.port), [8124, 8224, 8025]);
     });
 
     it("splits a GKE node's internal load balancer per port, on one reserved shared address", () => {
@@ -616,7 +622,15 @@ describe("kubernetes: AxonServerCluster across zones, sites and a VM", () => {
         assert.deepEqual(peer.spec.loadBalancerSourceRanges, [cidr("eu"), cidr("us"), cidr("dr")].sort());
         // 8124: no client connects to us; an empty list would mean "from anywhere", so only its own range.
         assert.deepEqual(client.spec.loadBalancerSourceRanges, [cidr("us")]);
-        // AWS keeps one NLB with both ports.
+        // The health relay's port: its own Service (so GKE admits only its sources on it), on the same
+        // address, from the other Kubernetes sites sharing a group (eu), never the VM site or the node's own.
+        const health = inputs(one(run.records, T.svc, "mz-axon-us-internal-health-lb"));
+        assert.equal(health.metadata.name, "axon-us-internal-health");
+        assert.deepEqual(health.metadata.annotations, { ...INTERNAL_LB_ANNOTATIONS["gcp-internal"], [GKE_LB_IP_ADDRESSES_ANNOTATION]: US_LB_ADDRESS_NAME });
+        assert.deepEqual([health.spec.type, health.spec.externalTrafficPolicy, health.spec.publishNotReadyAddresses], ["LoadBalancer", "Local", true]);
+        assert.deepEqual(health.spec.ports.map((p: J) => [p.port, p.targetPort, p.protocol]), [[8025, "health-relay", "TCP"]]);
+        assert.deepEqual(health.spec.loadBalancerSourceRanges, [cidr("eu")]);
+        // AWS keeps one NLB with every port.
         assert.equal(ofType(run.records, T.svc).filter((r) => r.name === "mz-axon-1-internal-peer-lb").length, 0);
     });
 
@@ -630,7 +644,7 @@ describe("kubernetes: AxonServerCluster across zones, sites and a VM", () => {
         // `.Spec.LoadBalancerIP` ("old field, was deprecated") and records a "MixedStaticIP" event when both are
         // set ("Consider using annotation only"; pkg/l4/address/to_use.go `IPv4ToUse`). The controller holds a
         // named address as the user's (never releases it: pkg/l4/address/manager.go `HoldAddress`).
-        for (const logical of ["mz-axon-us-internal-lb", "mz-axon-us-internal-peer-lb"]) {
+        for (const logical of ["mz-axon-us-internal-lb", "mz-axon-us-internal-peer-lb", "mz-axon-us-internal-health-lb"]) {
             const svc = inputs(one(run.records, T.svc, logical));
             assert.equal(svc.metadata.annotations[GKE_LB_IP_ADDRESSES_ANNOTATION], US_LB_ADDRESS_NAME, logical);
             assert.equal(GKE_LB_IP_ADDRESSES_ANNOTATION, "networking.gke.io/load-balancer-ip-addresses");
@@ -639,6 +653,44 @@ describe("kubernetes: AxonServerCluster across zones, sites and a VM", () => {
             assert.equal(svc.metadata.annotations["networking.gke.io/load-balancer-type"], "Internal", logical);
             assert.equal(svc.spec.loadBalancerClass, undefined, logical);
         }
+    });
+
+    // The relay sidecar shares the pod's network namespace: it reaches Axon Server on 127.0.0.1:8024
+    // ("Containers in the same Pod ... can communicate with one another using localhost",
+    // https://kubernetes.io/docs/concepts/workloads/pods/#pod-networking), and a Service's `targetPort` may
+    // name a container port of any container of the selected pods ("you can reference these names in the
+    // targetPort attribute of a Service", https://kubernetes.io/docs/concepts/services-networking/service/#field-spec-ports).
+    // An EKS node's Service holds the relay's NodePort for the NLB's 8025 target group; kube-proxy opens a
+    // NodePort on every worker (https://kubernetes.io/docs/concepts/services-networking/service/#type-nodeport).
+    it("runs the health relay sidecar in every Axon pod of both Kubernetes sites, restricted, counted, on its named port", () => {
+        for (const node of ["axon-1", "axon-4", "axon-us"]) {
+            const sts = inputs(one(run.records, T.sts, `mz-${node}-sts`));
+            const relay = sts.spec.template.spec.containers.find((c: J) => c.name === "health-relay");
+            assert.ok(relay, `${node} runs the relay`);
+            assert.equal(relay.image, registryImage(topology.imageRegistry, GATE_IMAGE), "the gate Jobs' official Node.js image");
+            assert.deepEqual(relay.command, ["node", "/relay/healthRelay.mjs"]);
+            const env = Object.fromEntries(relay.env.map((e: J) => [e.name, e.value]));
+            assert.deepEqual([env.RELAY_PORT, env.RELAY_UPSTREAM], ["8025", "http://127.0.0.1:8024"]);
+            assert.deepEqual(relay.ports, [{ name: "health-relay", containerPort: 8025, protocol: "TCP" }]);
+            assert.deepEqual(relay.securityContext, containerSecurityContext());
+            assert.deepEqual(relay.resources, HEALTH_RELAY_RESOURCES);
+            assert.equal(relay.livenessProbe, undefined);
+            const volume = sts.spec.template.spec.volumes.find((v: J) => v.name === "health-relay");
+            assert.deepEqual(volume.configMap, { name: `${node}-health-relay`, defaultMode: 0o444, items: [{ key: "healthRelay.mjs", path: "healthRelay.mjs" }, { key: "rollingGate.mjs", path: "rollingGate.mjs" }] });
+            assert.deepEqual(relay.volumeMounts, [{ name: "health-relay", mountPath: "/relay", readOnly: true }]);
+            const cm = inputs(one(run.records, T.cm, `mz-${node}-health-relay`));
+            assert.deepEqual(Object.keys(cm.data).sort(), ["healthRelay.mjs", "rollingGate.mjs"]);
+            assert.equal(cm.data["rollingGate.mjs"], GATE_SCRIPT, "the module it imports isMain from");
+            // No other container listens on 8025 (Axon Server: 8024, 8124, 8224).
+            const others = sts.spec.template.spec.containers.filter((c: J) => c !== relay).flatMap((c: J) => (c.ports ?? []).map((p: J) => p.containerPort));
+            assert.ok(!others.includes(8025));
+        }
+        const aws = inputs(one(run.records, T.svc, "mz-axon-2-internal-lb"));
+        const slot = topology.nodes.find((n) => n.name === "axon-2")!.nodePortSlot!;
+        assert.deepEqual(aws.spec.ports.find((p: J) => p.port === 8025), { name: "health-relay", port: 8025, targetPort: "health-relay", protocol: "TCP", nodePort: 30063 + slot });
+        // What the NLB forwards arrives from its subnets (no client IP preservation): 8025 too.
+        const nlbPolicy = inputs(one(run.records, T.netpol, "mz-axon-2-nlb-netpol"));
+        assert.deepEqual(nlbPolicy.spec.ingress[0].ports.map((p: J) => p.port), [8124, 8224, 8025]);
     });
 
     it("exposes every node as a handle, the VM included; the DNS target is the NLB's host name on AWS and the reserved address on GKE", async () => {
@@ -653,6 +705,7 @@ describe("kubernetes: AxonServerCluster across zones, sites and a VM", () => {
             one(run.records, T.sts, "mz-axon-us-sts").urn,
             one(run.records, T.svc, "mz-axon-us-internal-lb").urn,
             one(run.records, T.svc, "mz-axon-us-internal-peer-lb").urn,
+            one(run.records, T.svc, "mz-axon-us-internal-health-lb").urn,
         ]);
         assert.equal(nodes["axon-1"].machine, undefined, "pods run as the site's ServiceAccount");
     });
@@ -676,8 +729,10 @@ describe("kubernetes: AxonServerCluster across zones, sites and a VM", () => {
         ]);
         assert.deepEqual(byPort[8224].slice(1), [{ ipBlock: { cidr: "10.0.0.0/16" } }, { ipBlock: { cidr: "10.1.0.0/16" } }, { ipBlock: { cidr: "10.2.0.0/16" } }]);
         const us = inputs(one(run.records, T.netpol, "mz-us-netpol"));
-        // us holds no client-facing role: 8124 stays closed.
-        assert.deepEqual(us.spec.ingress.map((r: J) => r.ports[0].port), [8224, 8024]);
+        // us holds no client-facing role: 8124 stays closed; the relay admits eu's Jobs (GKE keeps their address).
+        assert.deepEqual(us.spec.ingress.map((r: J) => r.ports[0].port), [8224, 8024, 8025]);
+        assert.deepEqual(us.spec.ingress[2].from, [{ ipBlock: { cidr: topology.sites.find((x) => x.name === "eu")!.cidr } }]);
+        assert.deepEqual(byPort[8025], [{ ipBlock: { cidr: topology.sites.find((x) => x.name === "us")!.cidr } }]);
     });
 
     it("generates secret tokens and keeps them out of ConfigMaps and env", async () => {

@@ -65,8 +65,9 @@ describe("buildReport", () => {
         assert.deepEqual(json.updateOrder.map((e) => e.node), ["axon-dr", "axon-2", "axon-3", "axon-1"]);
         assert.deepEqual(json.leastCriticalOrder.map((e) => e.node), ["axon-dr", "axon-2", "axon-3", "axon-1"]);
         assert.deepEqual(json.rollers, [
-            // axon-dr back after its restart: only the leader on `main` (another cluster) can say.
-            { site: "dr", nodes: ["axon-dr"], needsOverride: ["axon-dr"] },
+            // axon-dr back after its restart: only the leader on `main` (another cluster) can say, and dr's Job
+            // asks it through its health relay (the two sites share `orders`).
+            { site: "dr", nodes: ["axon-dr"] },
             { site: "main", nodes: ["axon-2", "axon-3", "axon-1"], after: "axon-dr" },
         ]);
         assert.deepEqual(json.gates, [

@@ -13,9 +13,9 @@
  *   roller Jobs: VM nodes restart first.
  */
 import assert from "node:assert/strict";
-import { gateEndpoints, gateSite } from "../components/kubernetes/rollingGate";
+import { gateConfig, gateEndpoints, gateSite } from "../components/kubernetes/rollingGate";
 import { rollerConfig, rollerDeadlineSeconds, rollerJobName } from "../components/kubernetes/roller";
-import { gateSitesOfVmSite, sitePortRules } from "../components/topology/connectivity";
+import { gateSitesOfVmSite, healthRelaySourceSites, sitePortRules } from "../components/topology/connectivity";
 import { loadTopologyOrThrow } from "../components/topology/load";
 import { Topology } from "../components/topology/model";
 import { creationOrder, rollerSegments, updateOrder, updateOrderExplained } from "../components/topology/rolling";
@@ -103,10 +103,13 @@ describe("rollers: segments of the update order, one Job per visit of a site", (
             first.groups.map((g) => g.name),
             ["orders"],
         );
-        // axon-sec-2 is another cluster's pod: out of reach, and the previous roller already saw it back.
+        // axon-sec-2 is another cluster's pod: the previous roller, on its site, already saw it back.
         assert.equal(backups.after, undefined);
-        assert.deepEqual(Object.keys(backups.endpoints).sort(), ["axon-ab-1", "axon-ab-2", "axon-dr-1"]);
+        assert.equal(backups.endpoints["axon-sec-2"], "http://axon-sec-2.prod.axon.internal:8025");
+        assert.deepEqual(Object.keys(backups.endpoints).sort(), t.nodes.map((n) => n.name).sort(), "every member of its groups, the PRIMARY nodes on gcp-euw4 included (health relay)");
         assert.equal(primaries.after, undefined, "axon-ab-2 is on aws-euw1");
+        assert.equal(primaries.endpoints["axon-ab-2"], "http://axon-ab-2.prod.axon.internal:8025");
+        assert.equal(primaries.endpoints["axon-1"], "http://axon-1-http.axonserver.svc.cluster.local:8024", "its own site's nodes in the cluster");
         assert.equal(primaries.timeoutSeconds, t.axonServer.startupBudgetSeconds + 600);
         assert.equal(primaries.overrideAnnotation, "axonserver-multiregion/gate-override");
         assert.ok(rollerDeadlineSeconds(t, primaries) > 3 * (2 * primaries.timeoutSeconds), "the Job outlives every step's own deadline");
@@ -118,6 +121,53 @@ describe("rollers: segments of the update order, one Job per visit of a site", (
         assert.ok(name.length <= 63, name);
         assert.match(name, /-12-0123456789$/);
         assert.equal(rollerJobName({ site: "kind", index: 0, nodes: [] }, "abcdef0123456789"), "roller-kind-0-abcdef0123");
+    });
+});
+
+describe("gates and rollers reach other Kubernetes sites' nodes through the health relay (8025), never their 8024", () => {
+    it("prod: each Kubernetes site's Jobs see every node of the other, at its private DNS name on the relay's port", () => {
+        const t = stack("prod");
+        const site = (n: string) => t.sites.find((s) => s.name === n)!;
+        assert.deepEqual(healthRelaySourceSites(t, site("gcp-euw4")).map((s) => s.name), ["aws-euw1"]);
+        assert.deepEqual(healthRelaySourceSites(t, site("aws-euw1")).map((s) => s.name), ["gcp-euw4"]);
+        assert.deepEqual(healthRelaySourceSites(t, site("aws-use1")), [], "a VM site: Jobs ask its 8024");
+        assert.deepEqual(sitePortRules(t, site("gcp-euw4")).find((r) => r.port === 8025)!.cidrs, ["10.40.0.0/16"]);
+        assert.deepEqual(sitePortRules(t, site("aws-euw1")).find((r) => r.port === 8025)!.cidrs, ["10.30.0.0/16"]);
+        assert.equal(sitePortRules(t, site("aws-use1")).find((r) => r.port === 8025), undefined);
+        const fromAws = gateEndpoints(t, "aws-euw1");
+        assert.deepEqual(Object.keys(fromAws).sort(), t.nodes.map((n) => n.name).sort());
+        assert.equal(fromAws["axon-1"], "http://axon-1.prod.axon.internal:8025");
+        assert.equal(fromAws["axon-ab-1"], "http://axon-ab-1-http.axonserver.svc.cluster.local:8024");
+        assert.equal(fromAws["axon-dr-1"], "http://axon-dr-1.prod.axon.internal:8024");
+        assert.ok(!Object.values(fromAws).some((u) => /prod\.axon\.internal:8024/.test(u) && !u.includes("axon-dr-1")), "no Kubernetes node's 8024 across clusters");
+    });
+
+    it("a gate does not take a relay name for proof that the next node exists (its load balancer's record exists first)", () => {
+        const t = stack("prod");
+        const node = (n: string) => t.nodes.find((x) => x.name === n)!;
+        // axon-3 -> axon-ab-1 runs on gcp-euw4; axon-ab-1's private name resolves before its pod exists.
+        const cfg = gateConfig(t, node("axon-3"), node("axon-ab-1"), "gcp-euw4");
+        assert.equal(cfg.endpoints["axon-ab-1"], "http://axon-ab-1.prod.axon.internal:8025");
+        assert.equal(cfg.beforeAddress, undefined);
+        assert.equal(gateConfig(t, node("axon-1"), node("axon-2"), "gcp-euw4").beforeAddress, "axon-2-http.axonserver.svc.cluster.local");
+    });
+
+    it("a site sharing no group, or an existing cluster (no per-node load balancer), gets no relay rule and stays out of view", () => {
+        const t = buildTopology({
+            sites: ["k8s", "other", { name: "kind", platform: "kubernetes" }],
+            nodes: ["a", "b", "c", { name: "o", site: "other" }, { name: "x", site: "kind" }],
+            groups: { _admin: { a: "PRIMARY", b: "PRIMARY", c: "PRIMARY" }, solo: { o: "PRIMARY" }, shared: { a: "PRIMARY", x: "PASSIVE_BACKUP" } },
+        });
+        const site = (n: string) => t.sites.find((s) => s.name === n)!;
+        assert.deepEqual(healthRelaySourceSites(t, site("other")), []);
+        assert.equal(sitePortRules(t, site("other")).find((r) => r.port === 8025), undefined, "not peered: no rule");
+        assert.deepEqual(Object.keys(gateEndpoints(t, "other")), ["o"]);
+        assert.ok(!("o" in gateEndpoints(t, "k8s")));
+        // kind shares a group with k8s: k8s's relay admits kind's Jobs, but kind's nodes have no load balancer.
+        assert.deepEqual(healthRelaySourceSites(t, site("k8s")).map((s) => s.name), ["kind"]);
+        assert.deepEqual(healthRelaySourceSites(t, site("kind")), []);
+        assert.ok(!("x" in gateEndpoints(t, "k8s")));
+        assert.ok("a" in gateEndpoints(t, "kind"));
     });
 });
 

@@ -10,7 +10,7 @@ import { retainedStorageClassArgs } from "../platform/storageClass";
 import { KubernetesHost, WorkerPoolPin } from "../platform/host";
 import { EKS_NODEGROUP_LABEL, eksNodeGroupResourceName, tierStorageClassName } from "../topology/naming";
 import { PortRule, sitePortRules } from "../topology/connectivity";
-import { ClusterAccess, PORTS, Site, STORAGE_TIERS, StorageTier, Topology } from "../topology/model";
+import { ClusterAccess, HEALTH_RELAY_PORT, PORTS, Site, STORAGE_TIERS, StorageTier, Topology } from "../topology/model";
 import { AWS_TAG_KEYS, AwsNetwork, awsSiteTags, eksClusterName } from "./awsNetwork";
 import {
     accountRootKeyPolicy,
@@ -164,12 +164,13 @@ export function eksKubeconfig(o: EksKubeconfigOptions): Record<string, unknown> 
 
 /**
  * The CIDR rules of an EKS site's cluster security group: the HTTP port from the admin ranges and the API
- * on 443 from the admin and runner ranges. 8124 and 8224 reach the workers only through the nodes' NLBs,
- * whose security group filters the client and peer ranges (`NodeLoadBalancers`): the cluster security
- * group admits the NodePorts from that group alone, instead of one rule per port and range.
+ * on 443 from the admin and runner ranges. 8124, 8224 and the health relay's 8025 reach the workers only
+ * through the nodes' NLBs, whose security group filters the client, peer and relay ranges
+ * (`NodeLoadBalancers`): the cluster security group admits the NodePorts from that group alone, instead
+ * of one rule per port and range.
  */
 export function eksIngressRules(topology: Topology, site: Site): PortRule[] {
-    const rules = sitePortRules(topology, site).filter((r) => r.port !== PORTS.grpc && r.port !== PORTS.internalGrpc);
+    const rules = sitePortRules(topology, site).filter((r) => r.port !== PORTS.grpc && r.port !== PORTS.internalGrpc && r.port !== HEALTH_RELAY_PORT);
     const runner = topology.clusterAccess.runnerRoutes.filter((r) => r.region === site.region).flatMap((r) => r.cidrs);
     const apiSources = [...new Set([...topology.adminCidrs, ...runner])].sort();
     if (apiSources.length > 0) {

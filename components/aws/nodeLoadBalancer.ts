@@ -5,18 +5,20 @@
  * front of them:
  *
  * - one security group for the site's NLBs with one rule per port and source range: 8124 from the
- *   client ranges, 8224 from the peer sites' ranges (`sitePortRules`), and egress to the workers only;
+ *   client ranges, 8224 from the peer sites' ranges, 8025 (the health relay) from the other Kubernetes
+ *   sites sharing a replication group (`sitePortRules`), and egress to the workers only;
  * - per node: an internal NLB in the site's load balancer subnets with cross-zone load balancing, a TCP
- *   listener and an instance target group per Axon port (the node's NodePort, client IP preservation
- *   off), the health check on the Service's `healthCheckNodePort`, and the target groups attached to the
- *   Auto Scaling group of the node group of the node's zone;
+ *   listener and an instance target group per forwarded port (the node's NodePort, client IP preservation
+ *   off; 8025 only on a site whose nodes run the health relay), the health check on the Service's
+ *   `healthCheckNodePort`, and the target groups attached to the Auto Scaling group of the node group of
+ *   the node's zone;
  * - one rule on the workers' security group: the NodePort block of every slot from the NLBs' group only.
  */
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { NodeLoadBalancer } from "../platform/host";
 import { CLOUD_KEYS } from "../topology/identity";
-import { PortRule, sitePortRules } from "../topology/connectivity";
+import { hasHealthRelay, PortRule, sitePortRules } from "../topology/connectivity";
 import {
     forwardedPorts,
     loadBalancerSubnetCidrs,
@@ -26,7 +28,7 @@ import {
     nodeTargetGroupName,
     usesNodeLoadBalancers,
 } from "../topology/loadBalancers";
-import { AxonNode, PORTS, Site, Topology } from "../topology/model";
+import { AxonNode, HEALTH_RELAY_PORT, PORTS, Site, Topology } from "../topology/model";
 import { AwsNetwork, awsSiteTags } from "./awsNetwork";
 import { AwsIngressRules } from "./securityGroups";
 
@@ -56,9 +58,12 @@ export const NLB_TARGET_GROUP = {
     healthCheck: { protocol: "HTTP", path: "/healthz", interval: 10, healthyThreshold: 2, unhealthyThreshold: 2 },
 } as const;
 
-/** The port rules of the NLBs' security group: 8124 from client ranges and 8224 from peer ranges (8024 never). */
+/**
+ * The port rules of the NLBs' security group: 8124 from client ranges, 8224 from peer ranges, 8025 (the
+ * health relay) from the other Kubernetes sites sharing a replication group; 8024 never.
+ */
 export function nlbPortRules(topology: Topology, site: Site): PortRule[] {
-    return sitePortRules(topology, site).filter((r) => r.port === PORTS.grpc || r.port === PORTS.internalGrpc);
+    return sitePortRules(topology, site).filter((r) => NLB_PORTS.has(r.port));
 }
 
 /** What EKS reports of a managed node group's resources (`aws.eks.NodeGroup.resources`). */
@@ -88,6 +93,9 @@ export function managedNodeGroupAsgName(nodeGroupName: string, resources: readon
     return names[0];
 }
 
+/** The ports an NLB may listen on (`forwardedPorts`). */
+const NLB_PORTS: ReadonlySet<number> = new Set([PORTS.grpc, PORTS.internalGrpc, HEALTH_RELAY_PORT]);
+
 /** The name of the Auto Scaling group of an EKS managed node group (`managedNodeGroupAsgName`). */
 export function nodeGroupAsgName(nodeGroup: aws.eks.NodeGroup): pulumi.Output<string> {
     return pulumi.all([nodeGroup.nodeGroupName, nodeGroup.resources]).apply(([name, resources]) => managedNodeGroupAsgName(name, resources));
@@ -115,7 +123,7 @@ export class NodeLoadBalancers extends pulumi.ComponentResource {
     public readonly ingressRules?: AwsIngressRules;
     /** By node name. */
     public readonly loadBalancers: Readonly<Record<string, aws.lb.LoadBalancer>>;
-    /** By node name: the 8124 and 8224 target groups. */
+    /** By node name: the 8124 and 8224 target groups (and 8025's, with the health relay). */
     public readonly targetGroups: Readonly<Record<string, readonly aws.lb.TargetGroup[]>>;
     /** What the node's Kubernetes objects need, by node name (`KubernetesHost.nodeLoadBalancers`). */
     public readonly nodes: Readonly<Record<string, NodeLoadBalancer>>;
@@ -192,7 +200,7 @@ function createNlbSecurityGroup(
     return sg;
 }
 
-/** One node's NLB, its two listeners and target groups, and the target groups' attachments. */
+/** One node's NLB, its listeners and target groups (8124, 8224, with the health relay 8025), and the target groups' attachments. */
 function createNodeLoadBalancer(
     name: string,
     args: NodeLoadBalancersArgs,
@@ -225,7 +233,7 @@ function createNodeLoadBalancer(
     const groups = zoneIndex >= 0 ? [args.nodeGroups[zoneIndex]] : [...args.nodeGroups];
     const targetGroups: aws.lb.TargetGroup[] = [];
     const resources: pulumi.Resource[] = [loadBalancer];
-    for (const { port, nodePort } of forwardedPorts(ports)) {
+    for (const { port, nodePort } of forwardedPorts(ports, hasHealthRelay(topology, site))) {
         const logical = `${base}-${port}`;
         const targetGroup = new aws.lb.TargetGroup(
             logical,

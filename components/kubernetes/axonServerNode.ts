@@ -16,9 +16,10 @@ import { FILES } from "../axonserver/render/paths";
 import type { NodeEndpoint, NodeTlsMaterial } from "../axonserver/placement";
 import { backupScriptConfigMapData, backupSidecarVolumes } from "./backupSidecar";
 import { KubernetesHost } from "../platform/host";
-import { AxonNode, PORTS, Topology } from "../topology/model";
+import { AxonNode, HEALTH_RELAY_PORT, PORTS, Topology } from "../topology/model";
 import { nodeAddress } from "../topology/naming";
-import { sitePortRules } from "../topology/connectivity";
+import { hasHealthRelay, sitePortRules } from "../topology/connectivity";
+import { HEALTH_RELAY_NAMES, healthRelayConfigMapData, healthRelayContainer, healthRelayVolume } from "./healthRelay";
 import { PROJECT } from "../topology/identity";
 import { nodePortsOf } from "../topology/loadBalancers";
 import { nodeLabels, nodePodLabels, nodePodSelector, sitePodSelector } from "../platform/labels";
@@ -166,13 +167,20 @@ export class AxonServerNode extends pulumi.ComponentResource {
     readonly loadBalancerHostname?: pulumi.Output<string>;
     /** GKE only: the node's 8224 internal load balancer (peers' ranges), on the same address as 8124. */
     readonly internalPeerLoadBalancer?: k8s.core.v1.Service;
-    /** Every internal load balancer Service of the node (none, one, or two on GKE). */
+    /**
+     * GKE only, on a site whose nodes run the health relay: the node's internal load balancer for the
+     * relay's port (the other Kubernetes sites' ranges), on the same address as 8124.
+     */
+    readonly internalHealthLoadBalancer?: k8s.core.v1.Service;
+    /** Every internal load balancer Service of the node (none, one, or two or three on GKE). */
     readonly internalLoadBalancers: readonly k8s.core.v1.Service[];
     /** GKE only: the reserved internal address both load balancers use; the DNS record points at it. */
     readonly loadBalancerAddress?: pulumi.Output<string>;
     readonly tlsSecret?: k8s.core.v1.Secret;
     /** The backup agent script, when the node runs the backup sidecar. */
     readonly backupConfigMap?: k8s.core.v1.ConfigMap;
+    /** The health relay script, when the node runs the relay sidecar (`hasHealthRelay`). */
+    readonly healthRelayConfigMap?: k8s.core.v1.ConfigMap;
     readonly endpoint: pulumi.Output<NodeEndpoint>;
     /** SHA-256 of the StatefulSet's pod template: changes exactly when `pulumi up` restarts the pod. */
     readonly podTemplateHash: pulumi.Output<string>;
@@ -185,6 +193,7 @@ export class AxonServerNode extends pulumi.ComponentResource {
         this.configMap = config.configMap;
         this.tlsSecret = createTlsSecret(ctx);
         this.backupConfigMap = createBackupConfigMap(ctx);
+        this.healthRelayConfigMap = createHealthRelayConfigMap(ctx);
         this.headlessService = createHeadlessService(ctx);
         this.statefulSet = createStatefulSet(ctx, {
             properties: config.properties,
@@ -192,6 +201,7 @@ export class AxonServerNode extends pulumi.ComponentResource {
             headlessService: this.headlessService,
             tlsSecret: this.tlsSecret,
             backupConfigMap: this.backupConfigMap,
+            healthRelayConfigMap: this.healthRelayConfigMap,
         });
         const services = createClusterServices(ctx, this.statefulSet);
         this.grpcService = services.grpc;
@@ -207,8 +217,9 @@ export class AxonServerNode extends pulumi.ComponentResource {
             this.loadBalancerAddress = lb.address;
             this.internalLoadBalancer = lb.service;
             this.internalPeerLoadBalancer = lb.peerService;
+            this.internalHealthLoadBalancer = lb.healthService;
         }
-        this.internalLoadBalancers = [this.internalLoadBalancer, this.internalPeerLoadBalancer].filter((s): s is k8s.core.v1.Service => s !== undefined);
+        this.internalLoadBalancers = [this.internalLoadBalancer, this.internalPeerLoadBalancer, this.internalHealthLoadBalancer].filter((s): s is k8s.core.v1.Service => s !== undefined);
 
         this.endpoint = nodeEndpoint(ctx, this.loadBalancerAddress, this.loadBalancerHostname);
         this.podTemplateHash = this.statefulSet.spec.apply((spec) => createHash("sha256").update(JSON.stringify(spec?.template ?? {})).digest("hex"));
@@ -314,6 +325,22 @@ export function createBackupConfigMap(ctx: NodeContext): k8s.core.v1.ConfigMap |
 }
 
 /**
+ * The health relay script, when the node runs the relay sidecar: nodes of an EKS/GKE site whose Raft
+ * state other Kubernetes sites' Jobs ask (components/kubernetes/healthRelay.ts).
+ */
+export function createHealthRelayConfigMap(ctx: NodeContext): k8s.core.v1.ConfigMap | undefined {
+    const { name, node, topology: t } = ctx;
+    if (!nodeRunsHealthRelay(t, node)) return undefined;
+    return new k8s.core.v1.ConfigMap(`${name}-health-relay`, { metadata: ctx.meta(`${node.name}-health-relay`, "config"), data: healthRelayConfigMapData() }, ctx.child);
+}
+
+/** Whether the node's pod runs the health relay sidecar (its site's nodes are asked from other Kubernetes sites). */
+function nodeRunsHealthRelay(t: Topology, node: AxonNode): boolean {
+    const site = t.sites.find((s) => s.name === node.site);
+    return site !== undefined && hasHealthRelay(t, site);
+}
+
+/**
  * Governing Service of the StatefulSet. publishNotReadyAddresses: peers must resolve a node that is
  * starting (or not ready), otherwise Kubernetes, not Axon Server, decides who is reachable.
  */
@@ -341,6 +368,7 @@ export interface NodePodInputs {
     readonly headlessService: k8s.core.v1.Service;
     readonly tlsSecret?: k8s.core.v1.Secret;
     readonly backupConfigMap?: k8s.core.v1.ConfigMap;
+    readonly healthRelayConfigMap?: k8s.core.v1.ConfigMap;
 }
 
 /**
@@ -425,6 +453,7 @@ export function createStatefulSet(ctx: NodeContext, inputs: NodePodInputs): k8s.
                                 volumeMounts: volumeMounts({ licensed, tls: args.tls !== undefined }),
                             },
                             ...(args.backup ? [args.backup.container] : []),
+                            ...(inputs.healthRelayConfigMap ? [healthRelayContainer(t)] : []),
                         ],
                         volumes: [
                             ...podVolumes({
@@ -435,6 +464,7 @@ export function createStatefulSet(ctx: NodeContext, inputs: NodePodInputs): k8s.
                             }),
                             ...(inputs.backupConfigMap ? backupSidecarVolumes(inputs.backupConfigMap.metadata.name) : []),
                             ...(args.backup?.extraVolumes ?? []),
+                            ...(inputs.healthRelayConfigMap ? [healthRelayVolume(inputs.healthRelayConfigMap.metadata.name)] : []),
                         ],
                     },
                 },
@@ -508,6 +538,7 @@ export function createAwsNodeLoadBalancer(
     const nlb = host.nodeLoadBalancers?.[node.name];
     if (nlb === undefined) throw new Error(`node ${node.name}: site ${node.site} made no load balancer for it`);
     const ports = nodePortsOf(node);
+    const relay = nodeRunsHealthRelay(ctx.topology, node);
     const service = new k8s.core.v1.Service(
         `${name}-internal-lb`,
         {
@@ -525,6 +556,8 @@ export function createAwsNodeLoadBalancer(
                 ports: [
                     { ...servicePort(PORTS.grpc, PORT_NAMES.grpc), nodePort: ports.grpc },
                     { ...servicePort(PORTS.internalGrpc, PORT_NAMES.internalGrpc), nodePort: ports.internalGrpc },
+                    // The health relay's port, behind the NLB's 8025 listener (its own target group).
+                    ...(relay ? [{ ...servicePort(HEALTH_RELAY_PORT, HEALTH_RELAY_NAMES.port), nodePort: ports.healthRelay }] : []),
                 ],
             },
         },
@@ -545,8 +578,8 @@ export function createAwsNodeLoadBalancer(
     );
     // The NLB does not keep the client's address: the pod sees the NLB's, from the load balancer
     // subnets. NetworkPolicies add up (kubernetes.io/docs/concepts/services-networking/network-policies),
-    // so this one opens both ports to those subnets next to the site's policy; the NLB's security
-    // group has already filtered the client and peer ranges per port.
+    // so this one opens the forwarded ports to those subnets next to the site's policy; the NLB's
+    // security group has already filtered the client, peer and relay ranges per port.
     const networkPolicy = new k8s.networking.v1.NetworkPolicy(
         `${name}-nlb-netpol`,
         {
@@ -556,7 +589,7 @@ export function createAwsNodeLoadBalancer(
                 policyTypes: ["Ingress"],
                 ingress: [
                     {
-                        ports: [PORTS.grpc, PORTS.internalGrpc].map((port) => ({ port, protocol: "TCP" })),
+                        ports: [PORTS.grpc, PORTS.internalGrpc, ...(relay ? [HEALTH_RELAY_PORT] : [])].map((port) => ({ port, protocol: "TCP" })),
                         from: nlb.sourceCidrs.map((cidr) => ({ ipBlock: { cidr } })),
                     },
                 ],
@@ -568,8 +601,9 @@ export function createAwsNodeLoadBalancer(
 }
 
 /**
- * The node's two GKE internal load balancers (8124 for clients, 8224 for peers) on the site's reserved
- * address for the node, after the StatefulSet (`afterPod`).
+ * The node's GKE internal load balancers (8124 for clients, 8224 for peers, and the health relay's 8025
+ * for the other Kubernetes sites' Jobs on a site whose nodes run it) on the site's reserved address for
+ * the node, after the StatefulSet (`afterPod`).
  *
  * One load balancer per node, never a shared one: every node must be individually addressable (Axon
  * Server's "Network requirements"). Created for every node of a cloud host, not only those reached from
@@ -579,7 +613,7 @@ export function createAwsNodeLoadBalancer(
 export function createGkeNodeLoadBalancers(
     ctx: NodeContext,
     statefulSet: k8s.apps.v1.StatefulSet,
-): { address: pulumi.Output<string>; service: k8s.core.v1.Service; peerService: k8s.core.v1.Service } {
+): { address: pulumi.Output<string>; service: k8s.core.v1.Service; peerService: k8s.core.v1.Service; healthService?: k8s.core.v1.Service } {
     const { name, args, topology: t, node, host, selector } = ctx;
     const site = t.sites.find((s) => s.name === node.site)!;
     const rules = sitePortRules(t, site);
@@ -607,7 +641,7 @@ export function createGkeNodeLoadBalancers(
                     externalTrafficPolicy: "Local",
                     loadBalancerSourceRanges: sourcesOf(ports),
                     selector,
-                    ports: ports.map((p) => servicePort(p, p === PORTS.grpc ? PORT_NAMES.grpc : PORT_NAMES.internalGrpc)),
+                    ports: ports.map((p) => servicePort(p, GKE_PORT_NAMES[p])),
                 },
             },
             opts,
@@ -626,8 +660,18 @@ export function createGkeNodeLoadBalancers(
         address: pulumi.output(reserved.address),
         service: lbService(`${name}-internal-lb`, `${node.name}-internal`, [PORTS.grpc], reserved.name),
         peerService: lbService(`${name}-internal-peer-lb`, `${node.name}-internal-peer`, [PORTS.internalGrpc], reserved.name),
+        // Its own Service, so GKE admits only the relay's sources on it (`loadBalancerSourceRanges` apply to
+        // every port of a Service); only where the relay runs (another Kubernetes site asks this site).
+        ...(nodeRunsHealthRelay(t, node) ? { healthService: lbService(`${name}-internal-health-lb`, `${node.name}-internal-health`, [HEALTH_RELAY_PORT], reserved.name) } : {}),
     };
 }
+
+/** The named container port each GKE load balancer Service port targets. */
+const GKE_PORT_NAMES: Readonly<Record<number, string>> = {
+    [PORTS.grpc]: PORT_NAMES.grpc,
+    [PORTS.internalGrpc]: PORT_NAMES.internalGrpc,
+    [HEALTH_RELAY_PORT]: HEALTH_RELAY_NAMES.port,
+};
 
 /**
  * The node's endpoint: its DNS names and ports, plus its load balancer's address (GKE: the reserved IP)

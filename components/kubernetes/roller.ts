@@ -91,10 +91,10 @@ export interface RollerConfig {
  */
 export function rollerConfig(t: Topology, segment: RollerSegment): RollerConfig {
     const endpoints = gateEndpoints(t, segment.site);
-    // `after` on another Kubernetes site is out of reach from here, and the previous roller (on its own
-    // site, with the leader's view when it is there) already waited until Axon reported it back. A VM
-    // `after` is checked here: nothing else follows its replacement when it ends the creation chain.
-    const after = segment.after !== undefined && endpoints[segment.after] !== undefined ? segment.after : undefined;
+    // A VM `after` is checked here when this site can ask it: nothing else follows its replacement when it
+    // ends the creation chain. A Kubernetes `after` (another site's node) is not checked again: the
+    // previous roller, on its own site, already waited until Axon reported it back.
+    const after = segment.after !== undefined && t.nodes.find((n) => n.name === segment.after)?.platform === "vm" && endpoints[segment.after] !== undefined ? segment.after : undefined;
     const names = new Set([...segment.nodes, ...(after !== undefined ? [after] : [])]);
     return {
         site: segment.site,

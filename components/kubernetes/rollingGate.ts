@@ -21,7 +21,7 @@ import * as path from "node:path";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { renderAxonServerProperties } from "../axonserver/render/properties";
-import { AxonNode, PORTS, Topology } from "../topology/model";
+import { AxonNode, HEALTH_RELAY_PORT, PORTS, Topology } from "../topology/model";
 import { chainGateSite, nodesVisibleFromSite } from "../topology/connectivity";
 import { ROLLING_KEYS } from "../topology/identity";
 import { nodeAddress } from "../topology/naming";
@@ -95,19 +95,24 @@ export function gateSite(after: AxonNode, before: AxonNode, t?: Topology): strin
 }
 
 /**
- * `/actuator` base URL of every node a gate or roller Job on `site` can ask: the site's own Kubernetes
- * nodes through their in-cluster `-http` Service, and the VM nodes whose firewall admits this site on 8024
- * (`gateSitesOfVmSite`: the VMs this site's Jobs ask and can route to) at their private DNS name (8024 is
- * plain HTTP on VMs too). Nodes on other Kubernetes sites are out of reach (their 8024 is a ClusterIP of
- * another cluster): the gate then relies on the group leader's view or the voters' own views it can see.
+ * `/actuator` base URL of every node a gate or roller Job on `site` can ask (`nodesVisibleFromSite`): the
+ * site's own Kubernetes nodes through their in-cluster `-http` Service (8024), the VM nodes whose firewall
+ * admits this site on 8024 (`gateSitesOfVmSite`: the VMs this site's Jobs ask and can route to) at their
+ * private DNS name (8024 is plain HTTP on VMs too), and the nodes of other EKS/GKE sites whose health relay
+ * admits this site (`healthRelaySourceSites`) at their private DNS name on the relay's port, through the
+ * node's internal load balancer (it answers `GET /actuator/health` only). Other nodes are out of reach:
+ * the gate counts them as not UP (fail closed).
  */
 export function gateEndpoints(t: Topology, site: string): Record<string, string> {
     return Object.fromEntries(
-        nodesVisibleFromSite(t, site)
-            .map((n) => [
-                n.name,
-                n.platform === "vm" ? `http://${nodeAddress(t, n).fqdn}:${PORTS.http}` : `http://${n.name}-http.${t.kubernetes.namespace}.svc.cluster.local:${PORTS.http}`,
-            ]),
+        nodesVisibleFromSite(t, site).map((n) => [
+            n.name,
+            n.platform === "vm"
+                ? `http://${nodeAddress(t, n).fqdn}:${PORTS.http}`
+                : n.site === site
+                  ? `http://${n.name}-http.${t.kubernetes.namespace}.svc.cluster.local:${PORTS.http}`
+                  : `http://${nodeAddress(t, n).fqdn}:${HEALTH_RELAY_PORT}`,
+        ]),
     );
 }
 
@@ -122,7 +127,10 @@ export function gateConfig(t: Topology, after: AxonNode, before: AxonNode, site:
         minActiveBackups: t.axonServer.minActiveBackups,
         endpoints,
         mustResolve: [nodeAddress(t, after).fqdn],
-        ...(endpoints[before.name] !== undefined ? { beforeAddress: new URL(endpoints[before.name]).hostname } : {}),
+        // Only a name made with the node itself tells whether it exists: the in-cluster `-http` Service or a
+        // VM's record. The private DNS name of a node on another Kubernetes site points at its load
+        // balancer, which exists before the node does; there the leader's view decides (not a member yet).
+        ...(endpoints[before.name] !== undefined && (before.platform === "vm" || before.site === site) ? { beforeAddress: new URL(endpoints[before.name]).hostname } : {}),
         timeoutSeconds: t.axonServer.startupBudgetSeconds + 600,
         intervalSeconds: 10,
         overrideAnnotation: GATE_OVERRIDE_ANNOTATION,

@@ -13,7 +13,7 @@ import { NODE_LABEL, recommendedLabels, sitePodSelector, siteLabels } from "../p
 import { serverSitesOfClient, sitePortRules } from "../topology/connectivity";
 import { ANNOTATION_KEYS, KUBERNETES_KEYS } from "../topology/identity";
 import { siteDisruptionBudgets } from "../topology/analysis";
-import { PORTS, Site, Topology } from "../topology/model";
+import { HEALTH_RELAY_PORT, PORTS, Site, Topology } from "../topology/model";
 import { GATE_COMPONENT } from "./rollingGate";
 import { LICENSE_KEY, TOKEN_KEYS } from "./podSpec";
 
@@ -198,7 +198,8 @@ const METADATA_NAME_LABEL = "kubernetes.io/metadata.name";
  * - 8224 from the site's own Axon pods and the CIDRs of sites sharing a replication group;
  * - 8124 from client CIDRs and from pods in client namespaces of this cluster (clients in this site's
  *   region); load balancers keep the client's source address (`externalTrafficPolicy: Local`);
- * - 8024 from the admin CIDRs.
+ * - 8024 from the admin CIDRs and the site's own gate and roller pods;
+ * - the health relay's 8025 from the other Kubernetes sites sharing a replication group (where it runs).
  * A port without sources gets no rule, so it stays closed.
  */
 export function networkPolicyIngress(t: Topology, site: Site): NetworkPolicyIngressRule[] {
@@ -222,6 +223,10 @@ export function networkPolicyIngress(t: Topology, site: Site): NetworkPolicyIngr
     // 8024: the admin ranges, and the rolling gate's pods in this namespace (rollingGate.ts).
     const gatePods: NetworkPolicyPeer = { podSelector: { matchLabels: { ...pick(recommendedLabels(t.environment, GATE_COMPONENT), [KUBERNETES_KEYS.name, KUBERNETES_KEYS.instance, KUBERNETES_KEYS.component]) } } };
     ingress.push({ ports: port(PORTS.http), from: [...ipBlocks(cidrsOf(PORTS.http)), gatePods] });
+    // The health relay (sidecar port): the other Kubernetes sites' Jobs, through the node's internal load
+    // balancer (GKE keeps their source address; EKS's NLB does not: its subnets are admitted per node).
+    const relay = cidrsOf(HEALTH_RELAY_PORT);
+    if (relay.length > 0) ingress.push({ ports: port(HEALTH_RELAY_PORT), from: ipBlocks(relay) });
     return ingress;
 }
 

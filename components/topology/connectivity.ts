@@ -3,7 +3,7 @@
  * Derived from the topology only; the cloud components turn it into peerings, VPNs, firewall rules,
  * security groups and NetworkPolicies. Pure functions, no Pulumi import.
  */
-import { ADMIN_GROUP, AxonNode, ConfigIssue, PORTS, Role, Site, Topology } from "./model";
+import { ADMIN_GROUP, AxonNode, ConfigIssue, HEALTH_RELAY_PORT, PORTS, Role, Site, Topology } from "./model";
 import { creationOrder, rollerSegments } from "./rolling";
 
 /** Roles a client application may connect to (Axon Server's `allowsClientConnect`). */
@@ -94,8 +94,10 @@ const sortedUnique = (xs: Iterable<string>) => [...new Set(xs)].sort();
 
 /**
  * The firewall model of one site: 8224 from the CIDRs of every site sharing a replication group with
- * it (its own included), 8124 from the clients that connect to its nodes, 8024 from the admin CIDRs.
- * A port with no source is omitted (nothing is opened).
+ * it (its own included), 8124 from the clients that connect to its nodes, 8024 from the admin CIDRs
+ * (on a VM site also from the Kubernetes sites whose Jobs ask it, `gateSitesOfVmSite`), and on an
+ * EKS/GKE site the health relay's port from the other Kubernetes sites whose Jobs ask its nodes
+ * (`healthRelaySourceSites`). A port with no source is omitted (nothing is opened).
  */
 export function sitePortRules(topology: Topology, site: Site): PortRule[] {
     const peerCidrs = new Set<string>();
@@ -119,6 +121,11 @@ export function sitePortRules(topology: Topology, site: Site): PortRule[] {
                   description: "Axon Server HTTP UI/REST from admin ranges and the rolling gate's sites",
               }
             : { port: PORTS.http, cidrs: sortedUnique(topology.adminCidrs), description: "Axon Server HTTP UI/REST from admin ranges" },
+        {
+            port: HEALTH_RELAY_PORT,
+            cidrs: sortedUnique(healthRelaySourceSites(topology, site).map((s) => s.cidr)),
+            description: "Axon Server health relay (GET /actuator/health only) from the rolling Jobs of other Kubernetes sites",
+        },
     ];
     return rules.filter((r) => r.cidrs.length > 0);
 }
@@ -220,46 +227,78 @@ function rollingJobs(topology: Topology): RollingJob[] {
 }
 
 /**
- * The one decision of who may ask a VM node's `/actuator/health` (8024): per VM site, the Kubernetes sites
- * that run a gate or roller Job asking one of its nodes and are routed to it (`sitesRouted`). The VM
- * firewall (`sitePortRules`) admits exactly these sites' CIDRs on 8024, and the Jobs get exactly these VM
- * nodes as endpoints (`nodesVisibleFromSite`), so the two cannot disagree. A Job's pods send from their
- * site's CIDR, the source the 8224 rule admits too.
+ * The one decision of who may ask a node's `/actuator/health` from another site: per VM site (its 8024)
+ * and per EKS/GKE site (its nodes' health relay, 8025), the Kubernetes sites that run a gate or roller Job
+ * asking one of its nodes and are routed to it (`sitesRouted`); a site's own Jobs ask its Kubernetes nodes
+ * in the cluster. The firewalls (`sitePortRules`: a VM's 8024, an EKS/GKE site's 8025) admit exactly these
+ * sites' CIDRs, and the Jobs get exactly these nodes as endpoints (`nodesVisibleFromSite`), so the two
+ * cannot disagree. A Job's pods send from their site's CIDR, the source the 8224 rule admits too. An
+ * existing cluster (`platform: kubernetes`) is asked by nobody: its nodes have no load balancer of their
+ * own. Memoised per topology object (the model is read-only).
  */
-function vmAskers(topology: Topology): Map<string, Set<string>> {
+function healthAskers(topology: Topology): Map<string, Set<string>> {
+    const known = askersCache.get(topology);
+    if (known) return known;
     const routed = routing(topology);
-    const askers = new Map(topology.sites.filter((s) => s.platform === "vm").map((s) => [s.name, new Set<string>()]));
+    const asked = topology.sites.filter((s) => s.platform === "vm" || hasNodeLoadBalancers(s));
+    const askers = new Map(asked.map((s) => [s.name, new Set<string>()]));
     for (const job of rollingJobs(topology)) {
         const jobSite = siteNamed(topology, job.site);
         for (const node of job.asks) {
             const site = nodeSite(topology, node);
-            if (askers.has(site) && routed(jobSite, siteNamed(topology, site))) askers.get(site)!.add(job.site);
+            if (site !== job.site && askers.has(site) && routed(jobSite, siteNamed(topology, site))) askers.get(site)!.add(job.site);
         }
     }
+    askersCache.set(topology, askers);
     return askers;
 }
+const askersCache = new WeakMap<Topology, Map<string, Set<string>>>();
 
 /**
  * Kubernetes sites whose rolling gate and roller Jobs ask a VM site's nodes for their Raft state
- * (`GET /actuator/health` on 8024), in topology order: see `vmAskers`. Every Kubernetes site sharing a
+ * (`GET /actuator/health` on 8024), in topology order: see `healthAskers`. Every Kubernetes site sharing a
  * replication group with the VM site is one (its roller checks that group); so is the site that gates
  * two consecutive VM nodes (`chainGateSite`), and the site of the roller after the last VM, when routed.
  */
 export function gateSitesOfVmSite(topology: Topology, vmSite: Site): Site[] {
     if (vmSite.platform !== "vm") return [];
-    const names = vmAskers(topology).get(vmSite.name) ?? new Set<string>();
+    const names = healthAskers(topology).get(vmSite.name) ?? new Set<string>();
     return topology.sites.filter((s) => names.has(s.name));
 }
 
+/** Kubernetes sites whose nodes each get an internal load balancer of their own (the cloud platforms). */
+export function hasNodeLoadBalancers(site: Pick<Site, "platform">): boolean {
+    return site.platform === "eks" || site.platform === "gke";
+}
+
 /**
- * Nodes whose `/actuator/health` (8024) a gate or roller Job on Kubernetes site `site` can ask: the
- * site's own Kubernetes nodes (in-cluster Service) and the VM nodes whose firewall admits the site on
- * 8024 (`gateSitesOfVmSite`). A node on another Kubernetes site is out of reach: its 8024 is a ClusterIP
- * of another cluster.
+ * The other Kubernetes sites whose rolling gate and roller Jobs ask the nodes of an EKS/GKE site for
+ * their Raft state through the health relay (`healthAskers`): a site sharing a replication group with it
+ * (its roller checks that group, whose members and leader are here), and a site whose gate checks a node
+ * next to one of its nodes in the chain, when routed. Empty for a site without per-node load balancers
+ * (VM: Jobs ask its 8024, `gateSitesOfVmSite`; an existing cluster: nothing forwards a port to its pods).
+ */
+export function healthRelaySourceSites(topology: Topology, site: Pick<Site, "name" | "platform">): Site[] {
+    if (!hasNodeLoadBalancers(site)) return [];
+    const names = healthAskers(topology).get(site.name) ?? new Set<string>();
+    return topology.sites.filter((s) => names.has(s.name));
+}
+
+/** Whether the Axon pods of a site run the health relay sidecar: another Kubernetes site's Jobs ask them. */
+export function hasHealthRelay(topology: Topology, site: Pick<Site, "name" | "platform">): boolean {
+    return healthRelaySourceSites(topology, site).length > 0;
+}
+
+/**
+ * Nodes whose `/actuator/health` a gate or roller Job on Kubernetes site `site` can ask: the site's own
+ * Kubernetes nodes (in-cluster Service, 8024), the VM nodes whose firewall admits the site on 8024
+ * (`gateSitesOfVmSite`), and the nodes of other EKS/GKE sites whose health relay admits the site
+ * (`healthRelaySourceSites`: through the node's internal load balancer, never 8024 itself). A node of
+ * another site that shares no replication group with `site`, or of an existing cluster, is out of reach.
  */
 export function nodesVisibleFromSite(topology: Topology, site: string): AxonNode[] {
-    const askers = vmAskers(topology);
-    return topology.nodes.filter((n) => (n.site === site && n.platform !== "vm") || (n.platform === "vm" && askers.get(n.site)?.has(site)));
+    const askers = healthAskers(topology);
+    return topology.nodes.filter((n) => (n.site === site && n.platform !== "vm") || (n.site !== site && askers.get(n.site)?.has(site)));
 }
 
 /**
@@ -297,7 +336,7 @@ export function vmGateWarnings(topology: Topology): ConfigIssue[] {
             if (routed(siteNamed(topology, site), siteNamed(topology, vm.site))) continue;
             const cannot =
                 vm === after
-                    ? `it cannot check that ${q(vm.name)} is back in its groups (it passes on what it sees); or accept it and, after each pulumi up that replaces ${q(vm.name)}, check that by hand (${byHand})`
+                    ? `it cannot ask ${q(vm.name)} itself whether it is back in its groups (only its groups' leader, if the gate can ask it; otherwise the gate stops for the audited override); or accept it and, after each pulumi up that replaces ${q(vm.name)}, check that by hand (${byHand})`
                     : `it cannot check that ${q(vm.name)}'s groups can lose it, so where ${q(vm.name)} votes the gate stops for the audited override; or accept that and check by hand before you override (${byHand})`;
             out.push({
                 path: `nodes[${vm.index}]`,

@@ -6,7 +6,7 @@
  */
 import { subdivideCidr, parseCidr } from "./cidr";
 import { fitName } from "./identity";
-import { AxonNode, ConfigIssue, PORTS, Site, Topology } from "./model";
+import { AxonNode, ConfigIssue, HEALTH_RELAY_PORT, PORTS, Site, Topology } from "./model";
 
 /** A platform limit: its value and where it comes from (same shape as platform/limits.ts `Limit`). */
 interface Limit<T> {
@@ -28,7 +28,7 @@ export const NODE_PORT_RANGE: Limit<{ readonly min: number; readonly max: number
     source: "https://kubernetes.io/docs/concepts/services-networking/service/#avoid-nodeport-collisions",
 };
 
-/** The fixed ports of one node's Service: the two traffic NodePorts and the kube-proxy health check port. */
+/** The fixed ports of one node's Service: the traffic NodePorts and the kube-proxy health check port. */
 export interface NodePorts {
     /** NodePort of the client gRPC port (8124); the load balancer's 8124 target group forwards here. */
     readonly grpc: number;
@@ -39,16 +39,23 @@ export interface NodePorts {
      * answers `/healthz` here with 200 only on the worker that runs the node's pod.
      */
     readonly healthCheck: number;
+    /** NodePort of the health relay's port (8025), used on a site whose nodes run the relay. */
+    readonly healthRelay: number;
 }
 
-/** Ports a node takes: `grpc`, `internalGrpc`, `healthCheck`. */
-const PORTS_PER_NODE = 3;
+/** Ports a node takes: `grpc`, `internalGrpc`, `healthCheck`, `healthRelay`. */
+const PORTS_PER_NODE = 4;
+/** The first three of a slot's ports, contiguous, as before the health relay had a port. */
+const CONTIGUOUS_PORTS_PER_NODE = 3;
 
 /**
- * The NodePort slots of an EKS site: slot `s` is the three ports `30000 + 3s`, `+1`, `+2`, so the 28 slots
- * 0-27 fill the static band 30000-30085 (its last two ports stay unused). A node's slot is config
- * (`nodes[].nodePortSlot`), not its position in the list: a node keeps its ports however other nodes are
- * added, removed or reordered.
+ * The NodePort slots of an EKS site: slot `s` is the three ports `30000 + 3s`, `+1`, `+2` and the health
+ * relay's `30000 + 3 × 21 + s` = `30063 + s`, so the 21 slots 0-20 fill the static band 30000-30085 with
+ * 84 ports, 30000-30083 (its last two ports stay unused). The first three ports of a slot are where they
+ * were when a slot had three ports (28 slots, 0-27): a node of slot 0-20 keeps its Service's ports, and
+ * the relay ports take 30063-30083, which only slots 21-27 used. A node's slot is config
+ * (`nodes[].nodePortSlot`), not its position in the list: a node keeps its ports however other nodes
+ * are added, removed or reordered.
  */
 export const NODE_PORT_SLOTS: Limit<{ readonly count: number; readonly portsPerSlot: number }> = {
     value: {
@@ -58,10 +65,14 @@ export const NODE_PORT_SLOTS: Limit<{ readonly count: number; readonly portsPerS
     source: NODE_PORT_RANGE.source,
 };
 
-/** Why `nodes[].nodePortSlot` is 0-27: slot `s` is three ports, 28 slots fill the static band (with the source). */
+/** First health relay NodePort (slot 0): right after the contiguous ports of every slot. */
+const RELAY_PORT_BASE = NODE_PORT_RANGE.value.min + CONTIGUOUS_PORTS_PER_NODE * NODE_PORT_SLOTS.value.count;
+
+/** Why `nodes[].nodePortSlot` is 0-20: slot `s` is four ports, 21 slots fill the static band (with the source). */
 export function nodePortSlotWhy(): string {
     return (
-        `slot s is the NodePorts ${NODE_PORT_RANGE.value.min} + ${PORTS_PER_NODE}s, +1, +2; ${NODE_PORT_SLOTS.value.count} slots fill the static NodePort band ` +
+        `slot s is the NodePorts ${NODE_PORT_RANGE.value.min} + ${CONTIGUOUS_PORTS_PER_NODE}s, +1, +2 and the health relay's ${RELAY_PORT_BASE} + s; ` +
+        `${NODE_PORT_SLOTS.value.count} slots of ${PORTS_PER_NODE} ports fill the static NodePort band ` +
         `${NODE_PORT_RANGE.value.min}-${NODE_PORT_RANGE.value.staticBandEnd}, ${NODE_PORT_SLOTS.source}`
     );
 }
@@ -78,8 +89,8 @@ export function usesNodeLoadBalancers(site: Pick<Site, "cloud" | "platform">): b
 
 /** The NodePorts of a slot. */
 export function slotNodePorts(slot: number): NodePorts {
-    const base = NODE_PORT_RANGE.value.min + PORTS_PER_NODE * slot;
-    return { grpc: base, internalGrpc: base + 1, healthCheck: base + 2 };
+    const base = NODE_PORT_RANGE.value.min + CONTIGUOUS_PORTS_PER_NODE * slot;
+    return { grpc: base, internalGrpc: base + 1, healthCheck: base + 2, healthRelay: RELAY_PORT_BASE + slot };
 }
 
 /**
@@ -97,7 +108,8 @@ export function siteNodePorts(topology: Pick<Topology, "nodes">, siteName: strin
 }
 
 /**
- * The NodePorts of every slot, `30000`-`30083`: what the NLBs' security group may reach on the workers.
+ * The NodePorts of every slot, `30000`-`30083` (the health relay's included): what the NLBs' security
+ * group may reach on the workers.
  * The whole block, not the ports of today's nodes, so adding or removing a node never touches the rules
  * (only the site's NLBs' group is admitted, and an NLB only forwards to its own target groups' ports).
  */
@@ -241,7 +253,8 @@ export function nodeLoadBalancerNames(
         out.push({ what: "load balancer name", name: nodeLoadBalancerName(topology, node), path, rule: ELB_NAME });
         if (node.nodePortSlot === undefined) continue; // nodePortSlotIssues reports it
         const ports = nodePortsOf(node);
-        for (const p of [ports.grpc, ports.internalGrpc]) out.push({ what: "target group name", name: nodeTargetGroupName(topology, node, p), path, rule: TARGET_GROUP_NAME });
+        // The relay's too, whether the site runs it or not: its name is as long as the others'.
+        for (const p of [ports.grpc, ports.internalGrpc, ports.healthRelay]) out.push({ what: "target group name", name: nodeTargetGroupName(topology, node, p), path, rule: TARGET_GROUP_NAME });
     }
     return out;
 }
@@ -293,10 +306,14 @@ export function nodeLoadBalancerIssues(topology: Pick<Topology, "environment" | 
     return errors;
 }
 
-/** The Axon ports the load balancer forwards, with the NodePort each goes to. */
-export function forwardedPorts(ports: NodePorts): { port: number; nodePort: number }[] {
+/**
+ * The ports the load balancer forwards, with the NodePort each goes to: 8124 and 8224, and the health
+ * relay's 8025 on a site whose nodes run it (`healthRelay`, connectivity.ts `hasHealthRelay`).
+ */
+export function forwardedPorts(ports: NodePorts, healthRelay: boolean): { port: number; nodePort: number }[] {
     return [
         { port: PORTS.grpc, nodePort: ports.grpc },
         { port: PORTS.internalGrpc, nodePort: ports.internalGrpc },
+        ...(healthRelay ? [{ port: HEALTH_RELAY_PORT, nodePort: ports.healthRelay }] : []),
     ];
 }

@@ -33,6 +33,14 @@ export const ADMIN_GROUP = "_admin";
 /** Axon Server's fixed ports. */
 export const PORTS = { http: 8024, grpc: 8124, internalGrpc: 8224 } as const;
 
+/**
+ * Port of the health relay sidecar (components/kubernetes/gate/healthRelay.mjs): `GET /actuator/health`
+ * only, forwarded to the pod's own 8024, for the rolling Jobs of other Kubernetes sites. Not one Axon
+ * Server uses (8024 HTTP, 8124 client gRPC, 8224 internal gRPC; the rendered properties set no
+ * `management.server.port`).
+ */
+export const HEALTH_RELAY_PORT = 8025;
+
 /** A problem found in the stack config. `path` is the config path, e.g. `nodes[3].site`. */
 export interface ConfigIssue {
     readonly path: string;
@@ -153,7 +161,8 @@ export interface AxonNode {
     readonly zone?: string;
     /**
      * EKS sites only (required there, unique per site): the node's fixed NodePorts are
-     * `30000 + 3 × nodePortSlot`, `+1`, `+2` (loadBalancers.ts `NODE_PORT_SLOTS`).
+     * `30000 + 3 × nodePortSlot`, `+1`, `+2` and the health relay's `30063 + nodePortSlot`
+     * (loadBalancers.ts `NODE_PORT_SLOTS`).
      */
     readonly nodePortSlot?: number;
     /** Copied from the site for convenience. */

@@ -180,9 +180,9 @@ export function rollerSegments(topology: Topology): RollerSegment[] {
  * (components/kubernetes/gate/rollingGate.mjs): a voter it cannot see counts as not UP, and a node is
  * "back" only when its group's leader, asked directly, reports it UP. Any PRIMARY may lead, so in a
  * healthy cluster a step passes by itself exactly when:
- * - "back": every PRIMARY of every group of the node restarted before it (the segment's `after`, when the
- *   Job sees it, or the previous node of the segment) and of the node itself (checked back after its
- *   restart) is in view;
+ * - "back": every PRIMARY of every group of the node restarted before it (the segment's `after`, when it
+ *   is a VM the Job sees, or the previous node of the segment) and of the node itself (checked back after
+ *   its restart) is in view;
  * - "can be lost": every PRIMARY of the node's voting groups is in view, or the voters in view, without
  *   the node, are a PRIMARY majority and `minActiveBackups` ACTIVE_BACKUP nodes (if the group has any).
  * The segment's `after` is listed too when its own first check (keyed by its name) cannot be verified.
@@ -204,8 +204,8 @@ export function unverifiableRollerNodes(topology: Topology, segment: Pick<Roller
             const enough = seen(primaries) >= majority(primaries.length) && (backups.length === 0 || seen(backups) >= topology.axonServer.minActiveBackups);
             return !enough;
         });
-    // The roller checks `after` only when it sees it (components/kubernetes/roller.ts `rollerConfig`).
-    const after = segment.after !== undefined && visible.has(segment.after) ? segment.after : undefined;
+    // The roller checks `after` only when it is a VM it sees (components/kubernetes/roller.ts `rollerConfig`).
+    const after = segment.after !== undefined && visible.has(segment.after) && topology.nodes.find((n) => n.name === segment.after)?.platform === "vm" ? segment.after : undefined;
     const blind: string[] = after !== undefined && !backVerifiable(after) ? [after] : [];
     segment.nodes.forEach((node, i) => {
         const previous = i > 0 ? segment.nodes[i - 1] : after;

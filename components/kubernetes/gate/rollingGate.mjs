@@ -5,13 +5,17 @@
  *
  * It passes when, in Axon Server's own view:
  *   1. the node just changed (`after`) is back in every one of its replication groups: it knows a leader
- *      and is not behind, and the group's leader reports it as a follower with status UP; and
+ *      and is not behind, and the group's leader reports it as a follower with status UP. Fail closed:
+ *      when the leader cannot be asked (out of this Job's reach, or not answering), the node's own view
+ *      is not enough; the check waits and names the leader and the override; and
  *   2. the next node (`before`) can be lost by each of its groups where it votes: without it, a
  *      majority of the group's PRIMARY nodes (and `minActiveBackups` ACTIVE_BACKUP nodes, if the group
  *      has any) is up and caught up, in the leader's view. Fail closed: without the leader's view only
- *      the voters this Job can see and that say so themselves count; a voter on another Kubernetes
- *      cluster (out of reach) or that does not answer is not UP. A `before` that does not exist yet
+ *      the voters this Job can see and that say so themselves count; a voter out of reach (not in
+ *      `endpoints`) or that does not answer is not UP. A `before` that does not exist yet
  *      (`beforeAddress` does not resolve) has nothing to lose.
+ * `endpoints` names what the Job's site can reach: its own nodes' 8024, VM nodes' 8024, and the health
+ * relay (GET /actuator/health only, healthRelay.mjs) of nodes on other Kubernetes sites.
  * It polls until both hold or `timeoutSeconds` pass; then it exits 1 naming the nodes and what Axon
  * reported. An operator can override a stuck gate by annotating its pod (see README, "Rolling changes"):
  * the annotation is read from the downward-API file and logged, so the override is in the Job's log and

@@ -7,7 +7,8 @@
  * - Each Axon pod is pinned to its zone (node affinity) and its disks are zonal, so capacity is per zone.
  * - A pod must fit on ONE worker: the scheduler places whole pods. Its request is the Axon container's
  *   (`NodeResources`, rendered by components/kubernetes/podSpec.ts `containerResources`) plus the backup
- *   agent sidecar when backups are configured (counted on every pod: conservative).
+ *   agent sidecar when backups are configured (counted on every pod: conservative) plus the health relay
+ *   sidecar on the sites whose nodes run it (connectivity.ts `hasHealthRelay`).
  * - Every worker first runs the platform's own pods (DaemonSets, and one replica of each cluster
  *   add-on Deployment, which may land on any worker): `SYSTEM_PODS_PER_WORKER`.
  * - A worker's allocatable capacity is its memory as the kubelet sees it minus the provider's
@@ -24,6 +25,7 @@
  *   containers between EKS 1.27 and 1.29): a warning when a worker would be more than
  *   `HEADROOM_WARNING_RATIO` full.
  */
+import { hasHealthRelay } from "../connectivity";
 import { AxonNode, ConfigIssue, Site, Topology } from "../model";
 import { cpuMillis, quantityMi } from "../schema";
 import { lookupMachineType, MACHINE_TYPES, MachineType } from "./machineTypes";
@@ -35,6 +37,16 @@ import { lookupMachineType, MACHINE_TYPES, MachineType } from "./machineTypes";
 export const BACKUP_AGENT_RESOURCES = {
     requests: { cpu: "50m", memory: "128Mi" },
     limits: { cpu: "500m", memory: "512Mi" },
+} as const;
+
+/**
+ * Requests and limits of the health relay sidecar (components/kubernetes/healthRelay.ts uses this
+ * constant): an idle Node.js process answering a health request every few seconds while a Job polls.
+ * Kubernetes quantities.
+ */
+export const HEALTH_RELAY_RESOURCES = {
+    requests: { cpu: "10m", memory: "48Mi" },
+    limits: { cpu: "100m", memory: "128Mi" },
 } as const;
 
 /** The init container creating the control-DB backup directory (components/kubernetes/podSpec.ts). */
@@ -230,10 +242,12 @@ export interface AxonPod extends Resources {
  * Effective requests of one Axon pod: the sum of its containers, or the largest init container when
  * that is larger (Kubernetes' effective request).
  */
-export function axonPodRequests(node: Pick<AxonNode, "name" | "index" | "resources">, options: { backupAgent: boolean }): AxonPod {
-    const sidecar = options.backupAgent ? BACKUP_AGENT_RESOURCES.requests : { cpu: "0m", memory: "0Mi" };
-    const cpu = cpuMillis(node.resources.cpu) + cpuMillis(sidecar.cpu);
-    const memory = quantityMi(node.resources.memory) + quantityMi(sidecar.memory);
+export function axonPodRequests(node: Pick<AxonNode, "name" | "index" | "resources">, options: { backupAgent: boolean; healthRelay?: boolean }): AxonPod {
+    const none = { cpu: "0m", memory: "0Mi" };
+    const sidecar = options.backupAgent ? BACKUP_AGENT_RESOURCES.requests : none;
+    const relay = options.healthRelay ? HEALTH_RELAY_RESOURCES.requests : none;
+    const cpu = cpuMillis(node.resources.cpu) + cpuMillis(sidecar.cpu) + cpuMillis(relay.cpu);
+    const memory = quantityMi(node.resources.memory) + quantityMi(sidecar.memory) + quantityMi(relay.memory);
     return {
         node: node.name,
         index: node.index,
@@ -317,7 +331,7 @@ export function zoneCapacities(topology: Topology, options: { backupAgent: boole
         const alloc = allocatable(platform, site.cluster.machineType);
         const system = systemPodsPerWorker(platform);
         site.zones.forEach((zone, zoneIndex) => {
-            const pods = topology.nodes.filter((n) => n.site === site.name && n.zone === zone).map((n) => axonPodRequests(n, options));
+            const pods = topology.nodes.filter((n) => n.site === site.name && n.zone === zone).map((n) => axonPodRequests(n, { ...options, healthRelay: hasHealthRelay(topology, site) }));
             if (pods.length === 0) return;
             const workers = site.cluster.nodesPerZone;
             const { placement, unplaced } = alloc ? place(pods, workers, system, alloc, separate) : { placement: [], unplaced: [] };
@@ -403,7 +417,7 @@ export function capacityIssues(topology: Topology, options: { backupAgent: boole
             errors.push({
                 path: `sites[${z.siteIndex}].zones[${z.zoneIndex}]`,
                 message:
-                    `the Axon pods of ${where} do not fit: ${podList}${options.backupAgent ? " (backup agent sidecar included)" : ""} on ${worker}; ` +
+                    `the Axon pods of ${where} do not fit: ${podList}${sidecarsIncluded(options.backupAgent, hasHealthRelay(topology, topology.sites.find((s) => s.name === z.site)!))} on ${worker}; ` +
                     `${per}; ${z.unplaced.map((p) => p.node).join(", ")} would stay Pending. ` +
                     `${z.separateWorkers ? "Each pod needs a worker of its own (required anti-affinity). " : ""}Set ${fixes.join(" or ")} on sites[${z.siteIndex}]`,
             });
@@ -426,7 +440,14 @@ export function capacityIssues(topology: Topology, options: { backupAgent: boole
     return { errors, warnings };
 }
 
+/** Which sidecars a pod's requests include, for the message. */
+function sidecarsIncluded(backupAgent: boolean, healthRelay: boolean): string {
+    const names = [...(backupAgent ? ["backup agent"] : []), ...(healthRelay ? ["health relay"] : [])];
+    return names.length === 0 ? "" : ` (${names.join(" and ")} sidecar${names.length > 1 ? "s" : ""} included)`;
+}
+
 function maxPod(topology: Topology, site: string, options: { backupAgent: boolean }): Resources {
-    const pods = topology.nodes.filter((n) => n.site === site).map((n) => axonPodRequests(n, options));
+    const relay = hasHealthRelay(topology, topology.sites.find((s) => s.name === site)!);
+    const pods = topology.nodes.filter((n) => n.site === site).map((n) => axonPodRequests(n, { ...options, healthRelay: relay }));
     return { cpuMilli: Math.max(0, ...pods.map((p) => p.cpuMilli)), memoryMi: Math.max(0, ...pods.map((p) => p.memoryMi)) };
 }
