@@ -630,6 +630,11 @@ describe("kubernetes: AxonServerCluster across zones, sites and a VM", () => {
         assert.deepEqual([health.spec.type, health.spec.externalTrafficPolicy, health.spec.publishNotReadyAddresses], ["LoadBalancer", "Local", true]);
         assert.deepEqual(health.spec.ports.map((p: J) => [p.port, p.targetPort, p.protocol]), [[8025, "health-relay", "TCP"]]);
         assert.deepEqual(health.spec.loadBalancerSourceRanges, [cidr("eu")]);
+        // "you can use a shared internal IP address across up to ten forwarding rules"
+        // (https://cloud.google.com/load-balancing/docs/internal/multiple-forwarding-rules-same-ip): three here.
+        const sharing = ofType(run.records, T.svc).filter((r) => inputs(r).metadata.annotations?.[GKE_LB_IP_ADDRESSES_ANNOTATION] === US_LB_ADDRESS_NAME);
+        assert.equal(sharing.length, 3);
+        assert.ok(sharing.length <= 10);
         // AWS keeps one NLB with every port.
         assert.equal(ofType(run.records, T.svc).filter((r) => r.name === "mz-axon-1-internal-peer-lb").length, 0);
     });

@@ -58,8 +58,9 @@ export interface ReportRoller {
     /** Node restarted just before; the roller first waits until Axon reports it back. */
     after?: string;
     /**
-     * Nodes whose step the Job cannot verify (voters of their groups on another Kubernetes cluster): each
-     * stops for the audited override on every rolling change (README, "What a Job can see").
+     * Nodes whose step the Job cannot verify (a voter or possible leader of a group it checks is out of its
+     * view: `unverifiableRollerNodes`): each stops for the audited override on every rolling change
+     * (README, "What a Job can see").
      */
     needsOverride?: string[];
 }
@@ -264,7 +265,7 @@ export function renderReportText(report: TopologyReport): string {
     for (const r of report.rollers) {
         out.push(...wrap(`roller on ${r.site}: ${r.nodes.join(" -> ")}${r.after ? ` (after ${r.after} is back)` : ""}`, "  ", "    "));
         if (r.needsOverride) {
-            out.push(...wrap(`needs the audited override at ${r.needsOverride.join(", ")}: voters of their groups are on another Kubernetes cluster, out of the Job's view`, "    ", "      "));
+            out.push(...wrap(`needs the audited override at ${r.needsOverride.join(", ")}: voters or leaders of their groups are out of the Job's view (no health relay path to them)`, "    ", "      "));
         }
     }
     out.push(

@@ -18,7 +18,8 @@
  *      sets it, kubernetes pkg/controller/statefulset/stateful_set_utils.go `getPodRevision`);
  *   2. wait until the node restarted before it is back in every group and this node's groups can lose
  *      it (the rolling gate's `evaluate`, components/kubernetes/gate/rollingGate.mjs: one piece of code
- *      for "is it back" and "can it be lost"; fail closed: a voter out of this Job's view is not UP);
+ *      for "is it back" and "can it be lost"; fail closed: a voter out of this Job's view is not UP, and a
+ *      node is back only when its group's leader, asked directly, says so);
  *   3. delete the pod (precondition: its uid, so only the pod that was checked is deleted; a 409 means
  *      someone else replaced it meanwhile: re-read it and follow the new pod, checking and deleting it
  *      again only if it still runs the old revision);
@@ -37,7 +38,7 @@
  *                                nodes: [{ node, statefulSet }]   restart order; the pod is `<statefulSet>-0`,
  *                                after?: node restarted just before this Job (checked back first),
  *                                groups: [{ name, members: [{ node, role }] }], minActiveBackups,
- *                                endpoints: { <node>: "<http base URL of its :8024>" },
+ *                                endpoints: { <node>: "<http base URL of its /actuator/health: 8024, or a health relay's 8025>" },
  *                                timeoutSeconds, intervalSeconds, overrideAnnotation }
  *   ROLLER_OVERRIDE_FILE       optional: downward-API annotations file of the Job's pod.
  *   ROLLER_SERVICEACCOUNT_DIR  optional, default /var/run/secrets/kubernetes.io/serviceaccount: a
