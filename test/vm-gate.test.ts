@@ -366,6 +366,7 @@ describe("no Kubernetes site can gate or check a VM node: a load-time warning, p
             ],
         );
         assert.deepEqual(http8024(prod, "aws-use1"), ["10.30.0.0/16", "10.40.0.0/16", "10.99.0.0/24"]);
-        assert.deepEqual(names(nodesVisibleFromSite(prod, "aws-euw1")), ["axon-ab-1", "axon-ab-2", "axon-dr-1"]);
+        // The VM as before; the gcp-euw4 nodes through their health relay (8025), not their 8024.
+        assert.deepEqual(names(nodesVisibleFromSite(prod, "aws-euw1")), ["axon-1", "axon-2", "axon-3", "axon-sec-1", "axon-sec-2", "axon-ab-1", "axon-ab-2", "axon-dr-1"]);
     });
 });
