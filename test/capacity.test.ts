@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { parseBackupSettings } from "../components/backup/settings";
 import { backupSidecarContainer } from "../components/kubernetes/backupSidecar";
 import { healthRelayContainer } from "../components/kubernetes/healthRelay";
+import { hasHealthRelay } from "../components/topology/connectivity";
 import { requireSeparateWorkers } from "../components/kubernetes/siteObjects";
 import { containerResources } from "../components/kubernetes/podSpec";
 import { loadTopology } from "../components/topology/load";
@@ -14,6 +15,7 @@ import {
     HEALTH_RELAY_RESOURCES,
     eksMaxPods,
     gkeReservedMemoryMi,
+    mayRunHealthRelay,
     requiresSeparateWorkers,
     reservedCpuMilli,
     zoneCapacities,
@@ -140,7 +142,9 @@ describe("capacity check", () => {
             assert.equal(relay.memoryMi - plain.memoryMi, quantityMi(HEALTH_RELAY_RESOURCES.requests.memory));
         });
 
-        it("counts the health relay on the sites whose nodes run it (another Kubernetes site's Jobs ask them), not elsewhere", () => {
+        // Conservative, like the backup agent: every pod of an EKS/GKE site when another Kubernetes site has Axon
+        // nodes (a superset of the sites whose nodes run it, `hasHealthRelay`).
+        it("counts the health relay on the sites whose nodes may run it (another Kubernetes site has Axon nodes), not elsewhere", () => {
             const raw = stackRaw("dev");
             const withRelay = load(raw);
             const relayMi = quantityMi(HEALTH_RELAY_RESOURCES.requests.memory);
@@ -153,6 +157,10 @@ describe("capacity check", () => {
             raw.nodes = nodes(raw).filter((n) => n.name !== "axon-dr-1");
             raw.sites = sites(raw).filter((x) => x.name !== "aws-euc1");
             const without = load(raw);
+            for (const stack of ["dev", "prod", "local"]) {
+                const t = load(stackRaw(stack));
+                for (const site of t.sites) if (hasHealthRelay(t, site)) assert.ok(mayRunHealthRelay(t, site), `${stack} ${site.name}: counted where it runs`);
+            }
             for (const z of zoneCapacities(without, { backupAgent: false })) {
                 for (const p of z.pods) assert.equal(p.memoryMi, quantityMi(without.nodes.find((n) => n.name === p.node)!.resources.memory), p.node);
             }

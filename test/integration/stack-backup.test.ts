@@ -82,7 +82,8 @@ describe("stack backups (end to end under mocks)", () => {
         // Each node is restored with its own control DB, so every node's pod runs its own agent.
         it(`${stack}: every node's pod runs its own agent: read-only volumes, its control DB zips writable, no secret in env`, () => {
             const records = (stack === "dev" ? dev : prod).records;
-            for (const n of nodes) assert.deepEqual(containers(one(records, STS, `${stack}-${n}-sts`)).map((c) => c.name), ["axonserver", "backup"], n);
+            // (and the health relay: both stacks' Kubernetes sites ask each other's nodes)
+            for (const n of nodes) assert.deepEqual(containers(one(records, STS, `${stack}-${n}-sts`)).map((c) => c.name), ["axonserver", "backup", "health-relay"], n);
             const node = nodes[0];
             const sts = one(records, STS, `${stack}-${node}-sts`);
             const [, sidecar] = containers(sts);

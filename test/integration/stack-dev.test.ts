@@ -202,7 +202,8 @@ describe("stack dev (Pulumi.dev.yaml, end to end under mocks)", () => {
         // `preserveClientIp`).
         it("disables client IP preservation on every target group (no hairpin timeout)", () => {
             for (const node of NODES) {
-                assert.equal(tgsOf(node).length, 2, node);
+                // 8124, 8224 and the health relay's 8025 (the two sites' Jobs ask each other's nodes).
+                assert.equal(tgsOf(node).length, 3, node);
                 for (const tg of tgsOf(node)) assert.deepEqual([(tg.inputs as J).targetType, (tg.inputs as J).preserveClientIp], ["instance", "false"], tg.name);
             }
         });
@@ -219,8 +220,11 @@ describe("stack dev (Pulumi.dev.yaml, end to end under mocks)", () => {
         // The in-tree controller makes NLBs without security groups (they cannot be added later:
         // lb/loadBalancer.d.ts `securityGroups`), merges both ports' sources in one list, and writes a rule per
         // port and range into the shared cluster security group (60 rules by default, VPC user guide "Amazon
-        // VPC quotas"). Here: 8124 from client ranges, 8224 from peer ranges, on the NLBs' own group.
-        it("filters 8124 to client ranges and 8224 to peer ranges in the NLBs' own security group", () => {
+        // VPC quotas"). Here: 8124 from client ranges, 8224 from peer ranges, on the NLBs' own group; the health
+        // relay's 8025 only from the other site, whose gate and roller Jobs ask these nodes (an NLB's inbound
+        // rule admits a "client IP address range" on the "listener port": ELB user guide, "Update the security
+        // groups for your Network Load Balancer").
+        it("filters 8124 to client ranges, 8224 to peer ranges and 8025 to the other site in the NLBs' own security group", () => {
             const rules = ofType(run.records, "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule");
             for (const node of NODES) {
                 const groups = (nlbOf(node).inputs as J).securityGroups as string[];
@@ -229,7 +233,8 @@ describe("stack dev (Pulumi.dev.yaml, end to end under mocks)", () => {
                 const from = (port: number) => own.filter((r) => r.inputs.fromPort === port).map((r) => r.inputs.cidrIpv4).sort();
                 assert.deepEqual(from(8224), ["10.10.0.0/16", "10.11.0.0/16"], `${node}: peers`);
                 assert.deepEqual(from(8124), SITE_OF[node] === "aws-euw1" ? ["10.10.0.0/16"] : [], `${node}: clients (eu-west-1 only)`);
-                assert.deepEqual([...new Set(own.map((r) => r.inputs.fromPort))].sort(), SITE_OF[node] === "aws-euw1" ? [8124, 8224] : [8224]);
+                assert.deepEqual(from(8025), SITE_OF[node] === "aws-euw1" ? ["10.11.0.0/16"] : ["10.10.0.0/16"], `${node}: the other site's Jobs`);
+                assert.deepEqual([...new Set(own.map((r) => r.inputs.fromPort))].sort(), SITE_OF[node] === "aws-euw1" ? [8025, 8124, 8224] : [8025, 8224]);
             }
             // The cluster security group admits no Axon port by range: only the NodePort block, from the NLBs.
             for (const site of ["aws-euw1", "aws-euc1"]) {
@@ -239,7 +244,7 @@ describe("stack dev (Pulumi.dev.yaml, end to end under mocks)", () => {
         });
 
         // The NLB does not keep the client's address: the pod sees the NLB's, from the subnets the NLB is in.
-        it("admits the NLB's subnets on 8124 and 8224 in a NetworkPolicy of the node's pod", () => {
+        it("admits the NLB's subnets on 8124, 8224 and 8025 in a NetworkPolicy of the node's pod", () => {
             const subnets = Object.fromEntries(ofType(run.records, "aws:ec2/subnet:Subnet").map((r) => [`${r.name}-id`, String(r.inputs.cidrBlock)]));
             for (const node of NODES) {
                 const nlbSubnets = ((nlbOf(node).inputs as J).subnets as string[]).map((id) => subnets[id]).sort();
@@ -249,7 +254,7 @@ describe("stack dev (Pulumi.dev.yaml, end to end under mocks)", () => {
                 });
                 assert.equal(policies.length, 1, node);
                 const [rule] = (policies[0].inputs as J).spec.ingress;
-                assert.deepEqual(rule.ports.map((p: J) => p.port), [8124, 8224]);
+                assert.deepEqual(rule.ports.map((p: J) => p.port), [8124, 8224, 8025]);
                 assert.deepEqual(rule.from.map((f: J) => f.ipBlock.cidr).sort(), nlbSubnets);
                 // The pods' own subnets (private) are not among them.
                 const privates = ofType(run.records, "aws:ec2/subnet:Subnet").filter((r) => r.name.includes("-private-")).map((r) => r.inputs.cidrBlock);
@@ -442,16 +447,16 @@ const EXPECTED_COUNTS: Record<string, number> = {
     "aws:iam/openIdConnectProvider:OpenIdConnectProvider": 2,
     "axonserver:aws:AwsIngressRules": 2 + 2, // the cluster's and the NLBs' security group per site
     // cluster security group: 8024 and 443 from admins, the NodePort block from the NLBs' group (per site);
-    // NLBs' group: euw1 8224 x2 peers, 8124 clients; euc1 8224 x2
-    "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule": 2 * 3 + 3 + 2,
+    // NLBs' group: euw1 8224 x2 peers, 8124 clients, 8025 from euc1; euc1 8224 x2, 8025 from euw1
+    "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule": 2 * 3 + 4 + 3,
     // --- an internal NLB per node: a listener, target group and node group attachment per Axon port ---
     "axonserver:aws:NodeLoadBalancers": 2,
     "aws:ec2/securityGroup:SecurityGroup": 2,
     "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule": 2,
     "aws:lb/loadBalancer:LoadBalancer": 4,
-    "aws:lb/listener:Listener": 4 * 2,
-    "aws:lb/targetGroup:TargetGroup": 4 * 2,
-    "aws:autoscaling/attachment:Attachment": 4 * 2,
+    "aws:lb/listener:Listener": 4 * 3, // 8124, 8224 and the health relay's 8025
+    "aws:lb/targetGroup:TargetGroup": 4 * 3,
+    "aws:autoscaling/attachment:Attachment": 4 * 3,
     "pulumi:providers:kubernetes": 2,
     "kubernetes:storage.k8s.io/v1:StorageClass": 2 * 3,
     // --- private DNS: one zone, a CNAME per node ---
@@ -465,7 +470,7 @@ const EXPECTED_COUNTS: Record<string, number> = {
     "kubernetes:apps/v1:StatefulSet": 4,
     // headless, gRPC, HTTP and the internal NLB per node
     "kubernetes:core/v1:Service": 4 * 4,
-    "kubernetes:core/v1:ConfigMap": 4 + 1 + 4 + 2, // + the client config in eu-west-1, each node's backup agent script, the gate and roller scripts per site
+    "kubernetes:core/v1:ConfigMap": 4 + 1 + 4 + 2 + 4, // + the client config in eu-west-1, each node's backup agent script, the gate and roller scripts per site, each node's health relay script
     "kubernetes:batch/v1:Job": 3 + 2, // rolling gates axon-1 → axon-2 → axon-3 → axon-dr-1; a roller per site
     "kubernetes:core/v1:Secret": 4 + 2, // TLS per node, tokens per site
     "kubernetes:core/v1:Namespace": 2,

@@ -70,6 +70,8 @@ describe("stack prod (Pulumi.prod.yaml, end to end under mocks)", () => {
             "8224": [["10.30.0.0/16", "10.40.0.0/16", "10.50.0.0/16"], ["prod-gcp-euw4-axon"]],
             "8124": [["10.30.0.0/16", "10.40.0.0/16"], ["prod-gcp-euw4-axon"]],
             "8024": [["10.99.0.0/24"], ["prod-gcp-euw4-axon"]],
+            // The health relay: from aws-euw1 only (its Jobs ask these nodes), never the VM site or the clients.
+            "8025": [["10.40.0.0/16"], ["prod-gcp-euw4-axon"]],
         });
     });
 
@@ -262,12 +264,17 @@ describe("stack prod (Pulumi.prod.yaml, end to end under mocks)", () => {
             const ip = await outputValue(run.result.sites.gkeSites["gcp-euw4"].loadBalancerAddresses[node].address);
             const client = one(run.records, "kubernetes:core/v1:Service", `prod-${node}-internal-lb`).inputs as J;
             const peer = one(run.records, "kubernetes:core/v1:Service", `prod-${node}-internal-peer-lb`).inputs as J;
+            const health = one(run.records, "kubernetes:core/v1:Service", `prod-${node}-internal-health-lb`).inputs as J;
             assert.deepEqual(client.spec.ports.map((p: J) => p.port), [8124], node);
             assert.deepEqual(peer.spec.ports.map((p: J) => p.port), [8224], node);
+            assert.deepEqual(health.spec.ports.map((p: J) => [p.port, p.targetPort]), [[8025, "health-relay"]], node);
             assert.deepEqual(client.spec.loadBalancerSourceRanges, firewall["8124"], node);
             assert.deepEqual(peer.spec.loadBalancerSourceRanges, firewall["8224"], node);
+            // The health relay: only aws-euw1, whose gate and roller Jobs ask these nodes.
+            assert.deepEqual(health.spec.loadBalancerSourceRanges, firewall["8025"], node);
+            assert.deepEqual(firewall["8025"], ["10.40.0.0/16"]);
             const name = await outputValue(run.result.sites.gkeSites["gcp-euw4"].loadBalancerAddresses[node].name);
-            for (const svc of [client, peer]) {
+            for (const svc of [client, peer, health]) {
                 assert.equal(svc.metadata.annotations["networking.gke.io/load-balancer-ip-addresses"], name, node);
                 assert.equal(svc.spec.loadBalancerIP, undefined, node);
             }
@@ -397,15 +404,16 @@ const EXPECTED_COUNTS: Record<string, number> = {
     // EKS managed policies; SSM for the VM; the DLM managed policy per AWS region
     "aws:iam/rolePolicyAttachment:RolePolicyAttachment": 5 + 1 + 2,
     "axonserver:aws:AwsIngressRules": 3, // EKS cluster, EKS NLBs, VM
-    // EKS cluster: 8024, 443, the NodePort block from the NLBs' group; NLBs: 8224 x3 peers; VM: 8224 x3,
-    // 8024 from the admins and from the two Kubernetes sites whose gate and roller Jobs ask it
-    "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule": 3 + 3 + 4 + 2,
+    // EKS cluster: 8024, 443, the NodePort block from the NLBs' group; NLBs: 8224 x3 peers, 8025 from
+    // gcp-euw4; VM: 8224 x3, 8024 from the admins and from the two Kubernetes sites whose gate and roller
+    // Jobs ask it
+    "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule": 3 + 3 + 1 + 4 + 2,
     // --- an internal NLB per EKS node: a listener, target group and node group attachment per Axon port ---
     "axonserver:aws:NodeLoadBalancers": 1,
     "aws:lb/loadBalancer:LoadBalancer": 2,
-    "aws:lb/listener:Listener": 2 * 2,
-    "aws:lb/targetGroup:TargetGroup": 2 * 2,
-    "aws:autoscaling/attachment:Attachment": 2 * 2,
+    "aws:lb/listener:Listener": 2 * 3, // 8124, 8224 and the health relay's 8025
+    "aws:lb/targetGroup:TargetGroup": 2 * 3,
+    "aws:autoscaling/attachment:Attachment": 2 * 3,
     // --- VM site aws-use1 and node axon-dr-1 ---
     "axonserver:vm:VmSite": 1,
     "axonserver:vm:VmAxonServerNode": 1,
@@ -430,7 +438,7 @@ const EXPECTED_COUNTS: Record<string, number> = {
     "gcp:serviceaccount/account:Account": 1,
     "gcp:projects/iAMMember:IAMMember": 5,
     "axonserver:gcp:GcpFirewall": 1,
-    "gcp:compute/firewall:Firewall": 3,
+    "gcp:compute/firewall:Firewall": 4, // 8024, 8124, 8224, 8025 (health relay)
     "kubernetes:storage.k8s.io/v1:StorageClass": 2 * 3,
     // --- HA VPN: hubs per GCP region and AWS VPC, 2 links x (2 CGW, 2 connections, 1 peer gateway, 4 tunnels) ---
     "axonserver:connectivity:CrossCloudVpns": 1,
@@ -458,9 +466,9 @@ const EXPECTED_COUNTS: Record<string, number> = {
     "axonserver:index:AxonServerNode": 7,
     "axonserver:index:AxonServerTls": 1,
     "kubernetes:apps/v1:StatefulSet": 7,
-    // headless, gRPC, HTTP, internal LB; a GKE node has one internal LB per port (8124, 8224)
-    "kubernetes:core/v1:Service": 7 * 4 + 5,
-    "kubernetes:core/v1:ConfigMap": 7 + 2 + 7 + 2, // + client configs in europe-west4 and eu-west-1, each Kubernetes node's backup agent script, the gate script per site
+    // headless, gRPC, HTTP, internal LB; a GKE node has one internal LB per port (8124, 8224, 8025)
+    "kubernetes:core/v1:Service": 7 * 4 + 2 * 5,
+    "kubernetes:core/v1:ConfigMap": 7 + 2 + 7 + 2 + 7, // + client configs in europe-west4 and eu-west-1, each Kubernetes node's backup agent script, the gate script per site, each Kubernetes node's health relay script
     "kubernetes:batch/v1:Job": 7 + 3, // a rolling gate between every two consecutive nodes of eight; a roller per visit of a site in update order
     "kubernetes:core/v1:Secret": 7 + 2, // TLS per node, tokens per site
     "kubernetes:core/v1:Namespace": 2,

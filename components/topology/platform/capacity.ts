@@ -8,7 +8,9 @@
  * - A pod must fit on ONE worker: the scheduler places whole pods. Its request is the Axon container's
  *   (`NodeResources`, rendered by components/kubernetes/podSpec.ts `containerResources`) plus the backup
  *   agent sidecar when backups are configured (counted on every pod: conservative) plus the health relay
- *   sidecar on the sites whose nodes run it (connectivity.ts `hasHealthRelay`).
+ *   sidecar on every pod of an EKS/GKE site when another Kubernetes site has Axon nodes (`mayRunHealthRelay`:
+ *   conservative; it runs where another site's Jobs ask, connectivity.ts `hasHealthRelay`, which needs a
+ *   valid topology and so cannot run on a partial model here).
  * - Every worker first runs the platform's own pods (DaemonSets, and one replica of each cluster
  *   add-on Deployment, which may land on any worker): `SYSTEM_PODS_PER_WORKER`.
  * - A worker's allocatable capacity is its memory as the kubelet sees it minus the provider's
@@ -25,7 +27,7 @@
  *   containers between EKS 1.27 and 1.29): a warning when a worker would be more than
  *   `HEADROOM_WARNING_RATIO` full.
  */
-import { hasHealthRelay } from "../connectivity";
+import { hasNodeLoadBalancers } from "../connectivity";
 import { AxonNode, ConfigIssue, Site, Topology } from "../model";
 import { cpuMillis, quantityMi } from "../schema";
 import { lookupMachineType, MACHINE_TYPES, MachineType } from "./machineTypes";
@@ -331,7 +333,7 @@ export function zoneCapacities(topology: Topology, options: { backupAgent: boole
         const alloc = allocatable(platform, site.cluster.machineType);
         const system = systemPodsPerWorker(platform);
         site.zones.forEach((zone, zoneIndex) => {
-            const pods = topology.nodes.filter((n) => n.site === site.name && n.zone === zone).map((n) => axonPodRequests(n, { ...options, healthRelay: hasHealthRelay(topology, site) }));
+            const pods = topology.nodes.filter((n) => n.site === site.name && n.zone === zone).map((n) => axonPodRequests(n, { ...options, healthRelay: mayRunHealthRelay(topology, site) }));
             if (pods.length === 0) return;
             const workers = site.cluster.nodesPerZone;
             const { placement, unplaced } = alloc ? place(pods, workers, system, alloc, separate) : { placement: [], unplaced: [] };
@@ -417,7 +419,7 @@ export function capacityIssues(topology: Topology, options: { backupAgent: boole
             errors.push({
                 path: `sites[${z.siteIndex}].zones[${z.zoneIndex}]`,
                 message:
-                    `the Axon pods of ${where} do not fit: ${podList}${sidecarsIncluded(options.backupAgent, hasHealthRelay(topology, topology.sites.find((s) => s.name === z.site)!))} on ${worker}; ` +
+                    `the Axon pods of ${where} do not fit: ${podList}${sidecarsIncluded(options.backupAgent, mayRunHealthRelay(topology, topology.sites.find((s) => s.name === z.site)!))} on ${worker}; ` +
                     `${per}; ${z.unplaced.map((p) => p.node).join(", ")} would stay Pending. ` +
                     `${z.separateWorkers ? "Each pod needs a worker of its own (required anti-affinity). " : ""}Set ${fixes.join(" or ")} on sites[${z.siteIndex}]`,
             });
@@ -440,6 +442,17 @@ export function capacityIssues(topology: Topology, options: { backupAgent: boole
     return { errors, warnings };
 }
 
+/**
+ * Whether the Axon pods of a site may run the health relay sidecar: an EKS/GKE site (per-node load
+ * balancers) in a topology with Axon nodes on another Kubernetes site, whose Jobs may ask it. A superset of
+ * connectivity.ts `hasHealthRelay` (which only sites that are asked), decided without the creation chain.
+ */
+export function mayRunHealthRelay(topology: Pick<Topology, "sites" | "nodes">, site: Pick<Site, "name" | "platform">): boolean {
+    if (!hasNodeLoadBalancers(site)) return false;
+    const others = new Set(topology.sites.filter((s) => s.platform !== "vm" && s.name !== site.name).map((s) => s.name));
+    return topology.nodes.some((n) => others.has(n.site));
+}
+
 /** Which sidecars a pod's requests include, for the message. */
 function sidecarsIncluded(backupAgent: boolean, healthRelay: boolean): string {
     const names = [...(backupAgent ? ["backup agent"] : []), ...(healthRelay ? ["health relay"] : [])];
@@ -447,7 +460,7 @@ function sidecarsIncluded(backupAgent: boolean, healthRelay: boolean): string {
 }
 
 function maxPod(topology: Topology, site: string, options: { backupAgent: boolean }): Resources {
-    const relay = hasHealthRelay(topology, topology.sites.find((s) => s.name === site)!);
+    const relay = mayRunHealthRelay(topology, topology.sites.find((s) => s.name === site)!);
     const pods = topology.nodes.filter((n) => n.site === site).map((n) => axonPodRequests(n, { ...options, healthRelay: relay }));
     return { cpuMilli: Math.max(0, ...pods.map((p) => p.cpuMilli)), memoryMi: Math.max(0, ...pods.map((p) => p.memoryMi)) };
 }
