@@ -26,11 +26,14 @@ import { AxonServerCluster } from "../components/axonserver/cluster";
 import { kubernetesPlacer } from "../components/kubernetes/kubernetesPlacer";
 import * as path from "node:path";
 import { createRollers, rollerConfig } from "../components/kubernetes/roller";
-import { chainRestartFingerprint, GATE_SCRIPT, ROLLER_SCRIPT } from "../components/kubernetes/rollingGate";
+import { chainRestartFingerprint, GATE_SCRIPT, gateConfig, gateSite, ROLLER_SCRIPT } from "../components/kubernetes/rollingGate";
 import { KubernetesHost } from "../components/platform/host";
 import { retainedStorageClassArgs } from "../components/platform/storageClass";
 import { Topology } from "../components/topology/model";
-import { rollerSegments, unverifiableRollerNodes, updateOrder } from "../components/topology/rolling";
+import { creationOrder, rollerSegments, unverifiableRollerNodes, updateOrder } from "../components/topology/rolling";
+import { buildReport } from "../components/topology/report";
+import { loadTopologyOrThrow } from "../components/topology/load";
+import { readStackFile, stackConfigFromFile } from "../tools/config/stackFile";
 import { MockRun, ofType, ResourceRecord, runUnderMocks, unwrapSecrets } from "../tools/harness/mocks";
 import { buildTopology } from "./fixtures/topologies";
 
@@ -359,6 +362,46 @@ describe("gates run again when a StatefulSet is replaced (chainRestartFingerprin
         assert.notEqual(chainRestartFingerprint(bigger, p1(bigger)), fp);
         const image = { ...t, axonServer: { ...t.axonServer, image: "axoniq/axonserver-enterprise:9999.1.0-nonroot" } };
         assert.equal(chainRestartFingerprint(image, p1(image)), fp);
+    });
+});
+
+describe("prod: every gate and roller step passes by itself in a healthy cluster (health relay), whichever PRIMARY leads", () => {
+    // Before the health relay, aws-euw1's Jobs could not see the PRIMARY nodes on gcp-euw4: the roller steps
+    // axon-ab-1, axon-ab-2 and the gate axon-ab-1 -> axon-ab-2 stopped for the override on every rolling change.
+    it("runs the gate script on each gate's and roller step's own configuration: all pass, and the report names no step", async () => {
+        const gate = (await importEsm(path.resolve(__dirname, "../components/kubernetes/gate/rollingGate.mjs"))) as {
+            evaluate(cfg: object, health: (n: string) => Promise<object | null>): Promise<{ ok: boolean; problems: string[] }>;
+        };
+        const { raw, options } = stackConfigFromFile(readStackFile("prod"));
+        const t = loadTopologyOrThrow(raw, options).topology;
+        const primaries = t.replicationGroups.flatMap((g) => g.members.filter((m) => m.role === "PRIMARY").map((m) => m.node));
+        const passesForEveryLeader = async (cfg: { groups: { name: string; members: { node: string; role: string }[] }[] }, after?: string, before?: string) => {
+            const problems: string[] = [];
+            for (const leader of new Set(primaries)) {
+                const leaderOf = (g: J) => (g.members.some((m: J) => m.node === leader && m.role === "PRIMARY") ? leader : g.members.find((m: J) => m.role === "PRIMARY").node);
+                // A healthy cluster: every node answers where the Job can reach it, and resolves.
+                const r = await gate.evaluate({ ...cfg, after, before, mustResolve: [] }, async (n) => healthyAxon(cfg.groups, n, leaderOf));
+                problems.push(...r.problems.map((p) => `leader ${leader}: ${p}`));
+            }
+            return problems;
+        };
+        const chain = creationOrder(t);
+        for (let i = 1; i < chain.length; i++) {
+            const site = gateSite(chain[i - 1], chain[i], t);
+            if (site === undefined) continue;
+            const cfg = gateConfig(t, chain[i - 1], chain[i], site);
+            assert.deepEqual(await passesForEveryLeader(cfg, cfg.after, cfg.before), [], `gate ${cfg.after} -> ${cfg.before} on ${site}`);
+        }
+        for (const segment of rollerSegments(t)) {
+            const cfg = rollerConfig(t, segment);
+            if (cfg.after !== undefined) assert.deepEqual(await passesForEveryLeader(cfg, cfg.after), [], `${segment.site}: ${cfg.after} back`);
+            for (const [i, { node }] of cfg.nodes.entries()) {
+                assert.deepEqual(await passesForEveryLeader(cfg, i > 0 ? cfg.nodes[i - 1].node : cfg.after, node), [], `${segment.site}: step ${node}`);
+                assert.deepEqual(await passesForEveryLeader(cfg, node), [], `${segment.site}: ${node} back`);
+            }
+            assert.deepEqual(unverifiableRollerNodes(t, segment), [], `${segment.site}-${segment.index}: no needsOverride`);
+        }
+        assert.ok(!buildReport({ topology: t, errors: [], warnings: [] }, "prod").rollers.some((r) => r.needsOverride), "the report's rollers[].needsOverride is absent");
     });
 });
 
