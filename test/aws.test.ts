@@ -76,16 +76,17 @@ function withSite(t: Topology, name: string, patch: (s: Site) => Site): Topology
 
 /**
  * Two EKS sites in two regions sharing a replication group: `euw1` (3 zones, NAT per zone) and
- * `use1` (1 zone, single NAT). One admin range is private, one public.
+ * `use1` (2 zones, one node in us-east-1a, a single NAT for both zones). One admin range is private,
+ * one public. Built without the loader, so a test below checks it passes the loader's platform checks.
  */
 function twoRegionTopology(): Topology {
     let t = buildTopology({
         environment: "test",
         sites: [
             { name: "euw1", region: "eu-west-1", zones: ["eu-west-1a", "eu-west-1b", "eu-west-1c"], cidr: "10.10.0.0/16" },
-            { name: "use1", region: "us-east-1", zones: ["us-east-1a"], cidr: "10.20.0.0/16" },
+            { name: "use1", region: "us-east-1", zones: ["us-east-1a", "us-east-1b"], cidr: "10.20.0.0/16" },
         ],
-        nodes: ["axon-1", "axon-2", "axon-3", { name: "axon-dr-1", site: "use1" }],
+        nodes: ["axon-1", "axon-2", "axon-3", { name: "axon-dr-1", site: "use1", zone: "us-east-1a" }],
         groups: { orders: { "axon-1": "PRIMARY", "axon-2": "PRIMARY", "axon-3": "PRIMARY", "axon-dr-1": "PASSIVE_BACKUP" } },
         clients: [{ region: "eu-west-1", cidrs: ["10.10.0.0/16", "10.60.0.0/16"], namespaces: ["default"], contexts: ["orders"] }],
         overrides: {
@@ -100,6 +101,7 @@ function twoRegionTopology(): Topology {
         },
     });
     t = withSite(t, "euw1", (s) => ({ ...s, cluster: { ...s.cluster, natGateways: "perZone", machineType: "m7i.xlarge", nodesPerZone: 2 } }));
+    t = withSite(t, "use1", (s) => ({ ...s, cluster: { ...s.cluster, natGateways: "single" } }));
     return t;
 }
 
@@ -234,6 +236,14 @@ describe("components/aws under mocks: two EKS sites in two regions", () => {
         records = run.records;
     });
 
+    // EKS user guide, "View Amazon EKS networking requirements for VPC and subnets": "When you create a
+    // cluster, you specify a VPC and at least two subnets that are in different Availability Zones", so a
+    // one-zone site would render a cluster EKS rejects (docs.aws.amazon.com/eks/latest/userguide/network-reqs.html).
+    it("renders a topology the loader's platform checks accept (every EKS site in two zones or more)", () => {
+        assert.deepEqual(platformIssues(topology, { backupAgent: false }).errors, []);
+        for (const site of topology.sites) assert.ok(site.zones.length >= 2, site.name);
+    });
+
     it("creates one provider per region with the region set explicitly", () => {
         const providers = ofType(records, T.provider);
         assert.deepEqual(providers.map((p) => [p.name, p.inputs.region]).sort(), [
@@ -251,21 +261,21 @@ describe("components/aws under mocks: two EKS sites in two regions", () => {
             [T.provider]: 2,
             [T.k8sProvider]: 2,
             [T.vpc]: 2,
-            [T.subnet]: 12, // (3 + 1 zones) x (private + public + load balancer)
+            [T.subnet]: 15, // (3 + 2 zones) x (private + public + load balancer)
             [T.igw]: 2,
             [T.eip]: 4, // 3 (per zone) + 1 (single)
             [T.nat]: 4,
-            [T.routeTable]: 6, // per site 1 public + 1 private per zone
-            // defaults: 2 public + 4 private; peering: 3 (euw1) + 1 (use1)
-            [T.route]: 10,
-            [T.rta]: 12, // per zone: public, private, load balancer
+            [T.routeTable]: 7, // per site 1 public + 1 private per zone
+            // defaults: 2 public + 5 private; peering: 3 (euw1) + 2 (use1)
+            [T.route]: 12,
+            [T.rta]: 15, // per zone: public, private, load balancer
             [T.kmsKey]: 2,
             [T.kmsAlias]: 2,
             [T.role]: 6,
             [T.attach]: 10, // per site: cluster 1 + node 3 + csi 1
             [T.rolePolicy]: 2,
             [T.cluster]: 2,
-            [T.nodeGroup]: 4,
+            [T.nodeGroup]: 5,
             [T.oidc]: 2,
             [T.addon]: 8, // per site: ebs-csi, vpc-cni, coredns, kube-proxy
             [T.accessEntry]: 2,
@@ -329,6 +339,8 @@ describe("components/aws under mocks: two EKS sites in two regions", () => {
         }
         assert.equal(one(records, T.subnet, "test-use1-net-private-us-east-1a").inputs.cidrBlock, "10.20.0.0/19");
         assert.equal(one(records, T.subnet, "test-use1-net-public-us-east-1a").inputs.cidrBlock, "10.20.224.0/22");
+        assert.equal(one(records, T.subnet, "test-use1-net-private-us-east-1b").inputs.cidrBlock, "10.20.32.0/19");
+        assert.equal(one(records, T.subnet, "test-use1-net-public-us-east-1b").inputs.cidrBlock, "10.20.228.0/22");
     });
 
     it("creates a NAT gateway per zone (perZone) or one (single), each with an EIP in a public subnet", () => {
@@ -363,7 +375,10 @@ describe("components/aws under mocks: two EKS sites in two regions", () => {
             const pa = one(records, T.rta, `test-euw1-net-public-rta-${zone}`);
             assert.deepEqual([pa.inputs.routeTableId, pa.inputs.subnetId], [idOf("test-euw1-net-public-rt"), idOf(`test-euw1-net-public-${zone}`)]);
         }
-        assert.equal(one(records, T.route, "test-use1-net-private-default-us-east-1a").inputs.natGatewayId, idOf("test-use1-net-nat-us-east-1a"));
+        // single: the one NAT gateway (in the first zone) serves the private route table of every zone.
+        for (const zone of ["us-east-1a", "us-east-1b"]) {
+            assert.equal(one(records, T.route, `test-use1-net-private-default-${zone}`).inputs.natGatewayId, idOf("test-use1-net-nat-us-east-1a"), zone);
+        }
         for (const rt of ofType(records, T.routeTable)) assert.equal(rt.inputs.routes, undefined, `${rt.name} has no inline routes`);
         assert.equal(run.result.networks.euw1.privateRouteTables.length, 3);
     });
@@ -654,6 +669,7 @@ describe("components/aws under mocks: two EKS sites in two regions", () => {
             `${idOf("test-euw1-net-private-rt-eu-west-1b")} -> 10.20.0.0/16 via ${idOf("test-euw1-use1-accepter")}`,
             `${idOf("test-euw1-net-private-rt-eu-west-1c")} -> 10.20.0.0/16 via ${idOf("test-euw1-use1-accepter")}`,
             `${idOf("test-use1-net-private-rt-us-east-1a")} -> 10.10.0.0/16 via ${idOf("test-euw1-use1-accepter")}`,
+            `${idOf("test-use1-net-private-rt-us-east-1b")} -> 10.10.0.0/16 via ${idOf("test-euw1-use1-accepter")}`,
         ]);
         for (const r of peeringRoutes) assert.equal(r.provider, String(r.inputs.destinationCidrBlock) === "10.20.0.0/16" ? euw1 : use1, r.name);
     });
