@@ -4,8 +4,9 @@
  */
 import { program } from "./program";
 
-// `pulumi up` of a multi-node topology without a license fails here, before any resource is created.
-const out = program(undefined, { requireLicense: true });
+// `pulumi up` of a multi-node topology without a license, or of an EKS stack that still has the example
+// stacks' documentation address as its only runner range, fails here, before any resource is created.
+const out = program(undefined, { requireLicense: true, requireReachableRunner: true });
 
 export const environment = out.environment;
 export const nodeEndpoints = out.nodeEndpoints;

@@ -16,6 +16,7 @@ import {
     assertPodsFitTheirWorkers,
     RenderedResource,
 } from "./support/platformRules";
+import { RUNNER_CIDR } from "./fixtures/topologies";
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- hand-made inputs
 type J = any;
@@ -43,13 +44,14 @@ describe("whole-stack platform-rule checks on hand-made renders", () => {
         assertEksClustersSpanTwoZones([...subnets, eks(["a-id", "b-id"], {})]);
     });
 
-    it("EKS runner path: private-only without a transit gateway, a private or open public range fail; public runner ranges pass", () => {
+    it("EKS runner path: private-only without a transit gateway, a private, documentation or open public range fail; routed public runner ranges pass", () => {
         const subnets = [subnet("a", "eu-west-1a"), subnet("b", "eu-west-1b")];
         const run = (access: J, extra: RenderedResource[] = []) => () => assertEksApiReachableFromRunner([...subnets, ...extra, eks(["a-id", "b-id"], access)]);
         assert.throws(run({ endpointPrivateAccess: true, endpointPublicAccess: false }), /no transit gateway attachment/);
         assert.throws(run({ endpointPublicAccess: true, publicAccessCidrs: ["10.99.0.0/24"] }), /not a public range/);
         assert.throws(run({ endpointPublicAccess: true }), /open to 0\.0\.0\.0\/0/);
-        run({ endpointPublicAccess: true, publicAccessCidrs: ["203.0.113.10/32"] })();
+        assert.throws(run({ endpointPublicAccess: true, publicAccessCidrs: ["203.0.113.10/32"] }), /documentation address \(RFC 5737\)/);
+        run({ endpointPublicAccess: true, publicAccessCidrs: [RUNNER_CIDR] })();
         const tgw = [r("aws:ec2transitgateway/vpcAttachment:VpcAttachment", "tgw", { vpcId: "vpc-id" }), r("aws:ec2/route:Route", "rt", { transitGatewayId: "tgw-1" })];
         run({ endpointPrivateAccess: true, endpointPublicAccess: false }, tgw)();
     });

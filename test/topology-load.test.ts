@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { loadTopology as loadStackConfig } from "../components/backup/stackLoader";
 import { loadTopology, loadTopologyOrThrow, TopologyError } from "../components/topology/load";
 import { ConfigIssue, Topology } from "../components/topology/model";
+import { RUNNER_CIDR } from "./fixtures/topologies";
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- test configs are mutated freely by path
 type Cfg = Record<string, any>;
@@ -30,7 +31,7 @@ function base(): Cfg {
             },
         ],
         clients: [{ region: "europe-west4", cidrs: ["10.30.0.0/16"] }],
-        clusterAccess: { runnerCidrs: ["203.0.113.10/32"] },
+        clusterAccess: { runnerCidrs: [RUNNER_CIDR] },
     };
 }
 
@@ -534,7 +535,7 @@ describe("loadTopology: the model checks run on the valid part of a config with 
         // aws-b is the only EKS site; without it, eksAdminPrincipals would look like they had no EKS site.
         const cfg = mutated((c) => {
             c.sites[1] = { ...c.sites[1], natGateways: "many" };
-            c.clusterAccess = { runnerCidrs: ["203.0.113.10/32"], eksAdminPrincipals: ["arn:aws:iam::123456789012:role/platform-admin"] };
+            c.clusterAccess = { runnerCidrs: [RUNNER_CIDR], eksAdminPrincipals: ["arn:aws:iam::123456789012:role/platform-admin"] };
         });
         const errors = load(cfg).errors;
         assert.deepEqual(

@@ -2,6 +2,7 @@
  * Load-time checks of the cloud platform options: how the runner reaches the cluster APIs
  * (`clusterAccess`) and the per-site platform options. Pure, no Pulumi import.
  */
+import { cidrContains } from "./cidr";
 import { BackupSettings, ConfigIssue, Site, Topology } from "./model";
 import { listOf, quote } from "./schema";
 
@@ -69,7 +70,8 @@ export function clusterAccessIssues(topology: Pick<Topology, "sites" | "clusterA
         err(
             "clusterAccess.runnerCidrs",
             `is required for the EKS sites (regions ${listOf(eksRegions)}): \`pulumi up\` talks to each cluster's API, whose public endpoint ` +
-                `is open to these ranges only; set the public egress address of the machine running \`pulumi up\` (e.g. [203.0.113.10/32]), ` +
+                `is open to these ranges only; set the public egress address of the machine running \`pulumi up\` (the address ` +
+                `\`curl -s https://checkip.amazonaws.com\` prints, followed by /32), ` +
                 `or set privateOnly: true with runnerRoutes when that machine reaches the VPCs privately`,
         );
     }
@@ -143,4 +145,63 @@ export function clusterAccessIssues(topology: Pick<Topology, "sites" | "clusterA
         }
     }
     return errors;
+}
+
+/**
+ * IPv4 ranges reserved for documentation and examples, never routed on the internet: RFC 5737, section 3
+ * (TEST-NET-1, -2, -3), https://www.rfc-editor.org/rfc/rfc5737#section-3. The example stacks' runner
+ * address is one of them. `runnerCidrs` are IPv4 only (cidr.ts), so the IPv6 documentation prefix
+ * (2001:db8::/32, RFC 3849) cannot occur.
+ */
+export const DOCUMENTATION_RANGES = ["192.0.2.0/24", "198.51.100.0/24", "203.0.113.0/24"] as const;
+
+/** The documentation range `cidr` lies in, if any. Undefined for a malformed CIDR (the schema reports it). */
+export function documentationRange(cidr: string): string | undefined {
+    try {
+        return DOCUMENTATION_RANGES.find((r) => cidrContains(r, cidr));
+    } catch {
+        return undefined;
+    }
+}
+
+const CHECKIP = "curl -s https://checkip.amazonaws.com";
+
+/**
+ * Warnings, one per entry of `clusterAccess.runnerCidrs` that lies in a documentation range, on a stack
+ * whose EKS API is reached through its public endpoint (EKS sites, not `privateOnly`). Such an entry admits
+ * no machine: the endpoint only sees routed source addresses. When every entry is one, the runner cannot
+ * reach any EKS API, and `pulumi up` would create the clusters and then wait for APIs it cannot reach
+ * until it times out; `unreachableRunnerIssues` turns these warnings into the entry point's refusal.
+ */
+export function documentationRunnerWarnings(topology: Pick<Topology, "sites" | "clusterAccess">): ConfigIssue[] {
+    const access = topology.clusterAccess;
+    const eksRegions = [...new Set(topology.sites.filter((s) => s.platform === "eks").map((s) => s.region))];
+    if (eksRegions.length === 0 || access.privateOnly) return [];
+    const placeholders = access.runnerCidrs.flatMap((cidr, i) => {
+        const range = documentationRange(cidr);
+        return range === undefined ? [] : [{ i, cidr, range }];
+    });
+    const all = placeholders.length === access.runnerCidrs.length;
+    return placeholders.map(({ i, cidr, range }) => ({
+        path: `clusterAccess.runnerCidrs[${i}]`,
+        message:
+            `${quote(cidr)} lies in ${range}, a range reserved for documentation (RFC 5737) and never routed on the internet, ` +
+            `so it admits no machine to the public EKS API endpoints (regions ${listOf(eksRegions)}). ` +
+            (all
+                ? `No runner range is real: \`pulumi up\` refuses to start (it would create the clusters, then wait for APIs it ` +
+                  `cannot reach). Set the public egress address of the machine that runs \`pulumi up\`: what ` +
+                  `\`${CHECKIP}\` prints, followed by /32, e.g. ` +
+                  `\`pulumi config set --path 'clusterAccess.runnerCidrs[${i}]' "$(${CHECKIP})/32"\``
+                : `Remove it: the other runner ranges are the ones \`pulumi up\` is reached from`),
+    }));
+}
+
+/**
+ * The entry point's refusal (stacks/program.ts, `pulumi up` and `pulumi preview`): the warnings of
+ * `documentationRunnerWarnings` when every runner range is a documentation range, else none. The offline
+ * doors (`npm run topology`, `npm run render`) only warn.
+ */
+export function unreachableRunnerIssues(topology: Pick<Topology, "sites" | "clusterAccess">): ConfigIssue[] {
+    const warnings = documentationRunnerWarnings(topology);
+    return warnings.length > 0 && warnings.length === topology.clusterAccess.runnerCidrs.length ? warnings : [];
 }

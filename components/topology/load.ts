@@ -31,7 +31,7 @@ import {
     defaultMachineType,
     TOP_LEVEL_KEYS,
 } from "./schema";
-import { clusterAccessIssues } from "./clusterAccess";
+import { clusterAccessIssues, documentationRunnerWarnings } from "./clusterAccess";
 import { vmGateWarnings } from "./connectivity";
 import { registryImage } from "./images";
 import { effectiveCpu, Indexed, isRecord, ParsedConfig, ResolvedGroup, topologyWarnings, validateBackup, backupWiringIssues, validateConfig } from "./validate";
@@ -335,6 +335,8 @@ export function loadTopology(raw: Record<string, unknown>, options: LoadOptions 
     // VM nodes no Kubernetes site can gate or check: a warning, not an error (a topology of VM sites only
     // has no site to run a gate Job on, and must still deploy).
     warnings.push(...vmGateWarnings(topology));
+    // The example stacks' placeholder runner address: a warning here, the entry point's refusal (stacks/program.ts).
+    warnings.push(...documentationRunnerWarnings(topology));
     warnings.push(...platform.warnings);
     if (topology.backup && options.backupPlan) {
         // Which node runs an agent follows from the whole topology (components/backup/plan.ts).

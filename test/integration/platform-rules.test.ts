@@ -1,5 +1,6 @@
 /**
- * The platforms' rules on whole rendered stacks: `dev` and `prod` as the stack files give them, `prod`
+ * The platforms' rules on whole rendered stacks: `dev` and `prod` as the stack files give them with the
+ * one edit `pulumi up` needs (a routed runner address instead of the documentation placeholder), `prod`
  * behind a registry mirror, and a Compute Engine stack with IAP SSH. Each check (test/support/platformRules.ts)
  * cites the platform's rule and reads nothing but the recorded resources; docs/platform-rules.md lists
  * where the program enforces each rule.
@@ -9,6 +10,7 @@ import type { StackFile } from "../../tools/config/stackFile";
 import { ofType } from "../../tools/harness/mocks";
 import { runStack, runStackFile } from "../../tools/harness/stacks";
 import { IAP_TCP_FORWARDING_RANGE } from "../../components/vm/vmSite";
+import { RUNNER_OVERRIDE } from "../fixtures/topologies";
 import {
     assertAwaitedServicesWaitForTheirPods,
     assertAxonPodsPinnedToTheirPool,
@@ -26,29 +28,31 @@ import {
 type J = any;
 
 for (const stack of ["dev", "prod"]) {
+    // As deployed: `pulumi up` refuses the example file's placeholder runner address (test/integration/runner-address.test.ts).
+    const deployed = () => runStack(stack, RUNNER_OVERRIDE);
     describe(`platform rules: stack ${stack} as rendered`, () => {
         it("every EKS cluster has subnets in at least two Availability Zones", async () => {
-            assertEksClustersSpanTwoZones((await runStack(stack)).records);
+            assertEksClustersSpanTwoZones((await deployed()).records);
         });
 
         it("every EKS API is reachable from the runner on the first run (public endpoint for public runner ranges, or a routed private path)", async () => {
-            assertEksApiReachableFromRunner((await runStack(stack)).records);
+            assertEksApiReachableFromRunner((await deployed()).records);
         });
 
         it("every DLM policy description matches the AWS provider's pattern", async () => {
-            assertDlmDescriptionsValid((await runStack(stack)).records);
+            assertDlmDescriptionsValid((await deployed()).records);
         });
 
         it("every Service pulumi-kubernetes awaits depends on the workload whose pods it selects", async () => {
-            assertAwaitedServicesWaitForTheirPods((await runStack(stack)).records);
+            assertAwaitedServicesWaitForTheirPods((await deployed()).records);
         });
 
         it("every Service of an Axon Server pod publishes not-ready addresses", async () => {
-            assertNodeServicesPublishNotReadyAddresses((await runStack(stack)).records);
+            assertNodeServicesPublishNotReadyAddresses((await deployed()).records);
         });
 
         it("every zone's pinned pods fit its workers' allocatable capacity, and the Job pods still fit", async () => {
-            assertPodsFitTheirWorkers((await runStack(stack)).records);
+            assertPodsFitTheirWorkers((await deployed()).records);
         });
 
         it("every Axon Server pod is pinned to its zone's node group or node pool by name, after that pool", async () => {
@@ -57,7 +61,7 @@ for (const stack of ["dev", "prod"]) {
 
         if (stack === "prod") {
             it("every GKE API is reached through its DNS-based endpoint with Application Default Credentials", async () => {
-                assertGkeApiReachableFromRunner((await runStack(stack)).records);
+                assertGkeApiReachableFromRunner((await deployed()).records);
             });
         }
     });

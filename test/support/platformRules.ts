@@ -64,6 +64,14 @@ export function assertEksClustersSpanTwoZones(records: readonly RenderedResource
     }
 }
 
+/**
+ * RFC 5737, section 3 (https://www.rfc-editor.org/rfc/rfc5737#section-3): TEST-NET-1/2/3, reserved for
+ * documentation and never routed, so no runner ever has such a source address.
+ */
+function isDocumentation(cidr: string): boolean {
+    return /^(192\.0\.2|198\.51\.100|203\.0\.113)\./.test(cidr);
+}
+
 /** RFC 1918, RFC 6598 (shared address space) and loopback: sources a public endpoint never sees. */
 function isNonPublic(cidr: string): boolean {
     const [a, b] = cidr.split("/")[0].split(".").map(Number);
@@ -75,7 +83,8 @@ function isNonPublic(cidr: string): boolean {
  * with the public endpoint disabled, "all traffic to your cluster API server must come from within your
  * cluster's VPC or a connected network". The Kubernetes provider talks to the API from the machine that
  * runs `pulumi up`, which is in no VPC of a first run. So every EKS cluster either opens its public endpoint
- * to public runner ranges only (`publicAccessCidrs`; never the whole internet), or is private-only with
+ * to public, routed runner ranges only (`publicAccessCidrs`; never the whole internet, never a documentation
+ * address), or is private-only with
  * the VPC attached to a transit gateway and the private route tables routing to it.
  */
 export function assertEksApiReachableFromRunner(records: readonly RenderedResource[]): void {
@@ -89,6 +98,7 @@ export function assertEksApiReachableFromRunner(records: readonly RenderedResour
             assert.ok(cidrs.length > 0, `EKS cluster ${c.name}: a public endpoint without publicAccessCidrs is open to 0.0.0.0/0`);
             for (const cidr of cidrs) {
                 assert.ok(cidr !== "0.0.0.0/0" && !isNonPublic(cidr), `EKS cluster ${c.name}: publicAccessCidrs ${cidr} is ${cidr === "0.0.0.0/0" ? "the whole internet" : "not a public range (the public endpoint never sees it)"}`);
+                assert.ok(!isDocumentation(cidr), `EKS cluster ${c.name}: publicAccessCidrs ${cidr} is a documentation address (RFC 5737), never routed: the endpoint admits no machine`);
             }
         } else {
             const vpcIds = new Set((vpc.subnetIds as string[]).map((id) => inputs(subnets.get(id)!).vpcId as string));

@@ -194,6 +194,9 @@ function lastLines(s: string, n: number): string {
     return s.trimEnd().split("\n").slice(-n).join("\n");
 }
 
+/** A routed public address for the runner ranges (the fake AWS provider never connects to it). */
+const E2E_RUNNER_CIDR = "52.48.0.10/32";
+
 const initialized = new Set<string>();
 async function ensureStack(stack: string): Promise<void> {
     if (initialized.has(stack)) return;
@@ -201,6 +204,12 @@ async function ensureStack(stack: string): Promise<void> {
     // The entry point refuses a multi-node topology without a license (stacks/index.ts). No Axon Server
     // ever reads it here: a placeholder secret is enough.
     await pulumiOk(["config", "set", "--secret", "license", "axonserver-e2e placeholder license", "--stack", stack], `license-${stack}`);
+    // It also refuses an EKS stack whose only runner address is the example files' documentation placeholder
+    // (components/topology/clusterAccess.ts): the one edit README "Deploy for real" asks for, on the copy.
+    const access = stackConfigFromFile(readStackFile(stack, REPO)).raw.clusterAccess as { runnerCidrs?: unknown[] } | undefined;
+    if (access?.runnerCidrs?.length) {
+        await pulumiOk(["config", "set", "--path", "clusterAccess.runnerCidrs[0]", E2E_RUNNER_CIDR, "--stack", stack], `runner-${stack}`);
+    }
     initialized.add(stack);
 }
 
