@@ -301,7 +301,7 @@ describe("analyzeFailures: tiered storage (SECONDARY members and a retention tim
         };
     }
 
-    it("the review's reproduction: losing the zone of every SECONDARY is not data-safe (events past 7d were only there)", () => {
+    it("losing the one zone that holds every SECONDARY is not data-safe (events past 7d were only there)", () => {
         const v = verdict(analyzeFailures(reproduction()), "zone", "z1", "orders");
         assert.deepEqual([v.electable, v.writable], [true, true], "2/3 PRIMARY still commit");
         assert.equal(v.tiered, true);

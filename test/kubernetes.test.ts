@@ -105,7 +105,7 @@ describe("kubernetes: AxonServerCluster on the local stack (existing cluster)", 
         }
     });
 
-    it("runs each node as a singleton StatefulSet with the seed lessons applied", () => {
+    it("runs each node as a singleton StatefulSet: PVCs retained, info-only probes within the startup budget, restricted security context", () => {
         for (const node of topology.nodes) {
             const sts = inputs(one(run.records, T.sts, `local-${node.name}-sts`));
             const spec = sts.spec;

@@ -33,7 +33,11 @@ function runScript(script: string, args: string[], env: Record<string, string>):
     });
 }
 
-/** The review's six-node case: `_admin` and g1 on a1–a3, g2 on b1–b3. */
+/**
+ * Six nodes in groups with disjoint members: `_admin` and g1 on a1–a3, g2 on b1–b3. The b nodes share no
+ * group with the a nodes and each node has its own control DB, so a restore that fills one node from
+ * another's files (b1 from a1) cannot pass unnoticed.
+ */
 export function sixNodes(): Topology {
     return buildTopology({
         environment: "six",

@@ -148,7 +148,8 @@ describe("stack program with an invalid config", () => {
 });
 
 describe("license rule on pulumi up (stacks/index.ts, the real entry point)", () => {
-    // DOCS v2024.2 clustering: "not supported in the Developer plan"; EE 4.4.2 LocalRaftConfigService.join:
+    // docs.axoniq.io/axon-server-reference/v2024.2/axon-server/administration/clustering: "not supported in
+    // the Developer plan"; EE 4.4.2 LocalRaftConfigService.join:
     // "License does not allow clustering". Three nodes without a license would never form a cluster.
     const runEntry = (config: Record<string, string>, secretKeys: string[] = []) =>
         runUnderMocks({ stack: "local", config, secretKeys }, () => {
