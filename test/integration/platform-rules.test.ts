@@ -56,7 +56,7 @@ for (const stack of ["dev", "prod"]) {
         });
 
         it("every Axon Server pod is pinned to its zone's node group or node pool by name, after that pool", async () => {
-            assertAxonPodsPinnedToTheirPool((await runStack(stack)).records);
+            assertAxonPodsPinnedToTheirPool((await deployed()).records);
         });
 
         if (stack === "prod") {
