@@ -119,6 +119,25 @@ describe("folder layers", () => {
         assert.deepEqual(found, []);
     });
 
+    it("has no import cycle between the files of components/topology (a cycle makes a module see another's exports undefined while both load)", () => {
+        const TOPOLOGY = "components/topology";
+        /** The file a relative specifier names: `<path>.ts`, else `<path>/index.ts`. */
+        const fileOf = (to: string) => [`${to}.ts`, `${to}/index.ts`, to].find((f) => fs.existsSync(path.join(ROOT, f))) ?? to;
+        const edges = new Map<string, Set<string>>();
+        for (const i of RELATIVE) {
+            const to = fileOf(i.to);
+            if (!i.from.startsWith(`${TOPOLOGY}/`) || !to.startsWith(`${TOPOLOGY}/`)) continue;
+            if (!edges.has(i.from)) edges.set(i.from, new Set());
+            edges.get(i.from)!.add(to);
+        }
+        assert.ok(edges.get(`${TOPOLOGY}/load.ts`)?.has(`${TOPOLOGY}/model.ts`), "a known import between topology files is found");
+        const found = cycles(edges).map((scc) => {
+            const inside = RELATIVE.filter((i) => scc.includes(i.from) && scc.includes(fileOf(i.to)));
+            return `${scc.join(" <-> ")}:\n    ${inside.map((i) => `${i.from} imports ${i.spec}`).join("\n    ")}`;
+        });
+        assert.deepEqual(found, []);
+    });
+
     it("imports only downwards: every folder has a layer, and imports go to a lower one or stay in the folder's own", () => {
         const unranked = [...new Set(FILES.map(folder).filter((f) => !rankOf(f)))];
         assert.deepEqual(unranked, [], "add new top-level folders to RANKS (and eslint.config.mjs)");

@@ -30,7 +30,8 @@ import { chainRestartFingerprint, GATE_SCRIPT, gateConfig, gateSite, ROLLER_SCRI
 import { KubernetesHost } from "../components/platform/host";
 import { retainedStorageClassArgs } from "../components/platform/storageClass";
 import { Topology } from "../components/topology/model";
-import { creationOrder, rollerSegments, unverifiableRollerNodes, updateOrder } from "../components/topology/rolling";
+import { unverifiableRollerNodes } from "../components/topology/connectivity";
+import { creationOrder, rollerSegments, updateOrder } from "../components/topology/rolling";
 import { buildReport } from "../components/topology/report";
 import { loadTopologyOrThrow } from "../components/topology/load";
 import { readStackFile, stackConfigFromFile } from "../tools/config/stackFile";

@@ -6,7 +6,7 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { CLOUD_KEYS } from "../topology/identity";
 import { parseCidr, subdivideCidr } from "../topology/cidr";
-import { loadBalancerSubnetCidrs, usesNodeLoadBalancers } from "../topology/loadBalancers";
+import { loadBalancerSubnetCidrs, usesNodeNlbs } from "../topology/loadBalancers";
 import { Site, Topology } from "../topology/model";
 import { siteResourcePrefix } from "../topology/naming";
 
@@ -312,7 +312,7 @@ export function createPrivateRouting(
  */
 export function createLoadBalancerSubnets(ctx: AwsNetworkContext, vpc: aws.ec2.Vpc, privateRouteTables: readonly aws.ec2.RouteTable[]): aws.ec2.Subnet[] {
     const { name, site, layout, opts: o } = ctx;
-    const lbCidrs = usesNodeLoadBalancers(site) ? loadBalancerSubnetCidrs(site.cidr, site.zones) : [];
+    const lbCidrs = usesNodeNlbs(site) ? loadBalancerSubnetCidrs(site.cidr, site.zones) : [];
     if (lbCidrs === undefined) throw new Error(`site ${site.name}: ${site.cidr} leaves no room for load balancer subnets`); // the loader rejects it
     return lbCidrs.map((cidrBlock, i) => {
         const zone = layout[i].zone;

@@ -26,7 +26,7 @@ import {
     nodePortBlock,
     nodePortsOf,
     nodeTargetGroupName,
-    usesNodeLoadBalancers,
+    usesNodeNlbs,
 } from "../topology/loadBalancers";
 import { AxonNode, HEALTH_RELAY_PORT, PORTS, Site, Topology } from "../topology/model";
 import { AwsNetwork, awsSiteTags } from "./awsNetwork";
@@ -131,7 +131,7 @@ export class NodeLoadBalancers extends pulumi.ComponentResource {
     constructor(name: string, args: NodeLoadBalancersArgs, opts?: pulumi.ComponentResourceOptions) {
         super("axonserver:aws:NodeLoadBalancers", name, {}, opts);
         const { topology, site, provider } = args;
-        if (!usesNodeLoadBalancers(site)) throw new Error(`NodeLoadBalancers: site ${site.name} is ${site.cloud}/${site.platform}, not aws/eks`);
+        if (!usesNodeNlbs(site)) throw new Error(`NodeLoadBalancers: site ${site.name} is ${site.cloud}/${site.platform}, not aws/eks`);
         const o: pulumi.CustomResourceOptions = { parent: this, provider };
         const tags = (n: string, node?: string) => ({ ...awsSiteTags(topology, site, n), ...(node ? { [CLOUD_KEYS.node]: node } : {}) });
         const nodes = topology.nodes.filter((n) => n.site === site.name);

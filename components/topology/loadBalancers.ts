@@ -82,8 +82,21 @@ function nodePortSlotRangeText(): string {
     return `an integer from 0 to ${NODE_PORT_SLOTS.value.count - 1} (${nodePortSlotWhy()})`;
 }
 
-/** Sites whose nodes get a per-node NLB with fixed NodePorts. */
-export function usesNodeLoadBalancers(site: Pick<Site, "cloud" | "platform">): boolean {
+/**
+ * Kubernetes sites whose nodes each get an internal load balancer of their own: EKS (a Network Load
+ * Balancer per node, `usesNodeNlbs`) and GKE (internal passthrough load balancer Services per node on a
+ * reserved address). An existing cluster (`platform: kubernetes`) and a VM site have none.
+ */
+export function hasNodeLoadBalancers(site: Pick<Site, "platform">): boolean {
+    return site.platform === "eks" || site.platform === "gke";
+}
+
+/**
+ * EKS sites only: each node's load balancer is a Network Load Balancer this program builds, forwarding to
+ * fixed NodePorts (`nodes[].nodePortSlot`) in load balancer subnets carved out of the site CIDR. GKE nodes
+ * have per-node load balancers too (`hasNodeLoadBalancers`) but as Services with no slot, subnet or NLB.
+ */
+export function usesNodeNlbs(site: Pick<Site, "cloud" | "platform">): boolean {
     return site.cloud === "aws" && site.platform === "eks";
 }
 
@@ -127,7 +140,7 @@ export function nodePortSlotIssues(topology: Pick<Topology, "nodes" | "sites">):
     const errors: ConfigIssue[] = [];
     const sites = new Map(topology.sites.map((s) => [s.name, s]));
     for (const site of topology.sites) {
-        if (!usesNodeLoadBalancers(site)) continue;
+        if (!usesNodeNlbs(site)) continue;
         const nodes = topology.nodes.filter((n) => n.site === site.name);
         const used = new Set(nodes.flatMap((n) => (n.nodePortSlot === undefined ? [] : [n.nodePortSlot])));
         const suggest = (position: number): string => {
@@ -162,7 +175,7 @@ export function nodePortSlotIssues(topology: Pick<Topology, "nodes" | "sites">):
     }
     for (const node of topology.nodes) {
         const site = sites.get(node.site);
-        if (node.nodePortSlot === undefined || !site || usesNodeLoadBalancers(site)) continue;
+        if (node.nodePortSlot === undefined || !site || usesNodeNlbs(site)) continue;
         errors.push({
             path: `nodes[${node.index}].nodePortSlot`,
             message: `${node.nodePortSlot} is set on node ${node.name} of site ${site.name} (${site.cloud}/${site.platform}): only nodes of EKS sites (aws/eks) have fixed NodePorts; remove it`,
@@ -248,7 +261,7 @@ export function nodeLoadBalancerNames(
     const sites = new Map(topology.sites.map((s) => [s.name, s]));
     for (const node of topology.nodes) {
         const site = sites.get(node.site);
-        if (!site || !usesNodeLoadBalancers(site)) continue;
+        if (!site || !usesNodeNlbs(site)) continue;
         const path = `nodes[${node.index}].name`;
         out.push({ what: "load balancer name", name: nodeLoadBalancerName(topology, node), path, rule: ELB_NAME });
         if (node.nodePortSlot === undefined) continue; // nodePortSlotIssues reports it
@@ -267,7 +280,7 @@ export function nodeLoadBalancerNames(
 export function nodeLoadBalancerIssues(topology: Pick<Topology, "environment" | "nodes" | "sites">): ConfigIssue[] {
     const errors: ConfigIssue[] = [...nodePortSlotIssues(topology)];
     for (const site of topology.sites) {
-        if (!usesNodeLoadBalancers(site)) continue;
+        if (!usesNodeNlbs(site)) continue;
         const parsed = parseCidr(site.cidr);
         if (!parsed) continue; // the schema reports a malformed CIDR
         if (parsed.prefix > LOAD_BALANCER_SUBNETS.value.maxSitePrefix) {

@@ -17,8 +17,8 @@ import {
 } from "./analysis";
 import { licenseIssues, licenseNote } from "./license";
 import { ConfigIssue, LoadResult, Role } from "./model";
-import { chainGateSite } from "./connectivity";
-import { creationOrder, creationOrderExplained, rollerSegments, rollingOrderExplained, unverifiableRollerNodes, updateOrderExplained } from "./rolling";
+import { chainGateSite, unverifiableRollerNodes } from "./connectivity";
+import { creationOrder, creationOrderExplained, rollerSegments, rollingOrderExplained, updateOrderExplained } from "./rolling";
 
 export interface ReportNode {
     name: string;

@@ -34,7 +34,6 @@
  * `leastCriticalOrder` is the same rule over every node regardless of platform: the order to stop
  * nodes by hand (e.g. before a restore).
  */
-import { nodesVisibleFromSite } from "./connectivity";
 import { ADMIN_GROUP, AxonNode, Role, Topology } from "./model";
 
 /** 0 = never votes, 1 = votes but cannot lead, 2 = can lead (Axon Server's Raft roles). */
@@ -172,44 +171,4 @@ export function rollerSegments(topology: Topology): RollerSegment[] {
         previous = node.name;
     }
     return segments.map((s, index) => ({ ...s, index }));
-}
-
-/**
- * Nodes of a roller segment whose step the Job cannot verify on its own, so it stops for the audited
- * override naming that node. The Job sees only `nodesVisibleFromSite`, and the gate script fails closed
- * (components/kubernetes/gate/rollingGate.mjs): a voter it cannot see counts as not UP, and a node is
- * "back" only when its group's leader, asked directly, reports it UP. Any PRIMARY may lead, so in a
- * healthy cluster a step passes by itself exactly when:
- * - "back": every PRIMARY of every group of the node restarted before it (the segment's `after`, when it
- *   is a VM the Job sees, or the previous node of the segment) and of the node itself (checked back after
- *   its restart) is in view;
- * - "can be lost": every PRIMARY of the node's voting groups is in view, or the voters in view, without
- *   the node, are a PRIMARY majority and `minActiveBackups` ACTIVE_BACKUP nodes (if the group has any).
- * The segment's `after` is listed too when its own first check (keyed by its name) cannot be verified.
- */
-export function unverifiableRollerNodes(topology: Topology, segment: Pick<RollerSegment, "site" | "nodes" | "after">): string[] {
-    const visible = new Set(nodesVisibleFromSite(topology, segment.site).map((n) => n.name));
-    const majority = (n: number) => Math.floor(n / 2) + 1;
-    const groupsOf = (node: string) => topology.replicationGroups.filter((g) => g.members.some((m) => m.node === node));
-    /** The leader of each of the node's groups is in view, whichever PRIMARY leads. */
-    const backVerifiable = (node: string) => groupsOf(node).every((g) => g.members.filter((m) => m.role === "PRIMARY").every((m) => visible.has(m.node)));
-    const lossVerifiable = (node: string) =>
-        !topology.replicationGroups.some((g) => {
-            const role = g.members.find((m) => m.node === node)?.role;
-            if (role !== "PRIMARY" && role !== "ACTIVE_BACKUP") return false;
-            const primaries = g.members.filter((m) => m.role === "PRIMARY");
-            if (primaries.every((m) => visible.has(m.node))) return false;
-            const backups = g.members.filter((m) => m.role === "ACTIVE_BACKUP");
-            const seen = (ms: typeof primaries) => ms.filter((m) => m.node !== node && visible.has(m.node)).length;
-            const enough = seen(primaries) >= majority(primaries.length) && (backups.length === 0 || seen(backups) >= topology.axonServer.minActiveBackups);
-            return !enough;
-        });
-    // The roller checks `after` only when it is a VM it sees (components/kubernetes/roller.ts `rollerConfig`).
-    const after = segment.after !== undefined && visible.has(segment.after) && topology.nodes.find((n) => n.name === segment.after)?.platform === "vm" ? segment.after : undefined;
-    const blind: string[] = after !== undefined && !backVerifiable(after) ? [after] : [];
-    segment.nodes.forEach((node, i) => {
-        const previous = i > 0 ? segment.nodes[i - 1] : after;
-        if ((previous !== undefined && !backVerifiable(previous)) || !lossVerifiable(node) || !backVerifiable(node)) blind.push(node);
-    });
-    return blind;
 }

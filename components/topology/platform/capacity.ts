@@ -27,7 +27,7 @@
  *   containers between EKS 1.27 and 1.29): a warning when a worker would be more than
  *   `HEADROOM_WARNING_RATIO` full.
  */
-import { hasNodeLoadBalancers } from "../connectivity";
+import { hasNodeLoadBalancers } from "../loadBalancers";
 import { AxonNode, ConfigIssue, Site, Topology } from "../model";
 import { cpuMillis, quantityMi } from "../schema";
 import { lookupMachineType, MACHINE_TYPES, MachineType } from "./machineTypes";
