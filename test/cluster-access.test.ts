@@ -49,6 +49,9 @@ describe("clusterAccess (load time)", () => {
         const errors = errorsOf(eksConfig({ runnerCidrs: ["10.99.0.0/24"] }));
         assert.equal(errors.length, 1);
         assert.match(errors[0], /^clusterAccess\.runnerCidrs\[0\]: "10\.99\.0\.0\/24" is a private range/);
+        // Its example must not be a documentation address, which the program itself refuses as a runner.
+        assert.match(errors[0], /"<your public IP>\/32"/);
+        for (const range of DOCUMENTATION_RANGES) assert.ok(!errors[0].includes(range.split(".").slice(0, 3).join(".") + "."), `${errors[0]} suggests ${range}`);
     });
 
     it("private-only needs a transit-gateway route per EKS region, and nothing public", () => {

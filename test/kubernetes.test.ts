@@ -660,6 +660,20 @@ describe("kubernetes: AxonServerCluster across zones, sites and a VM", () => {
         }
     });
 
+    it("replaces a GKE node's load balancer Services delete-before-replace (fixed object names)", () => {
+        // A replacement forced with `pulumi up --replace` never asks the provider (pulumi/pulumi
+        // pkg/resource/deploy/step_generator.go `diff`: a targeted replace returns a diff without
+        // DeleteBeforeReplace; only the resource option overrides it), so Pulumi would create the new
+        // Service first. With server-side apply and no `upsertExistingObjects`, "Pulumi will error if a
+        // resource already exists in the cluster" (node_modules/@pulumi/kubernetes/provider.d.ts): the
+        // fixed `metadata.name` must be freed first. The AWS node's Service does the same.
+        for (const logical of ["mz-axon-us-internal-lb", "mz-axon-us-internal-peer-lb", "mz-axon-us-internal-health-lb", "mz-axon-1-internal-lb"]) {
+            const svc = one(run.records, T.svc, logical);
+            assert.equal(typeof inputs(svc).metadata.name, "string", `${logical} has a fixed name`);
+            assert.equal(svc.deleteBeforeReplace, true, logical);
+        }
+    });
+
     // The relay sidecar shares the pod's network namespace: it reaches Axon Server on 127.0.0.1:8024
     // ("Containers in the same Pod ... can communicate with one another using localhost",
     // https://kubernetes.io/docs/concepts/workloads/pods/#pod-networking), and a Service's `targetPort` may

@@ -349,19 +349,12 @@ export function createAdminAccessEntries(ctx: EksSiteContext, cluster: aws.eks.C
 }
 
 /**
- * One managed node group per zone (in `site.zones` order), so a node pinned to a zone always has a
- * worker there and its zonal EBS volume can attach.
- *
- * No `nodeGroupName`: the provider makes a unique one, so a change that needs a new group (instance type,
- * subnet, node role: ForceNew in terraform-provider-aws internal/service/eks/node_group.go) creates the
- * new group before the old one is deleted, and the NLB target groups' attachments to its Auto Scaling
- * group follow it in the same update (`NodeLoadBalancers`, README "Load balancers").
- */
-/**
- * One managed node group per zone, each named by the provider (no `nodeGroupName`: "If omitted, the
- * provider will assign a random, unique name"), so a change that forces a new group (instance type,
- * subnets, node role: ForceNew in terraform-provider-aws internal/service/eks/node_group.go) creates the
- * new group beside the old one. The Axon pods are pinned to their zone's group by its name
+ * One managed node group per zone (in `site.zones` order, so a node pinned to a zone always has a worker
+ * there and its zonal EBS volume can attach), each named by the provider (no `nodeGroupName`: "If
+ * omitted, the provider will assign a random, unique name"), so a change that forces a new group
+ * (instance type, subnets, node role: ForceNew in terraform-provider-aws
+ * internal/service/eks/node_group.go) creates the new group beside the old one, and the NLB target
+ * groups' attachments follow its Auto Scaling group in the same update (`NodeLoadBalancers`). The Axon pods are pinned to their zone's group by its name
  * (`eksWorkerPool`), so the roller moves them onto the new group before Pulumi deletes the old one at
  * the end of the update; EKS itself drains a deleted group's nodes all at once and waits for no
  * PodDisruptionBudget for long (README "Changing the worker machine type").

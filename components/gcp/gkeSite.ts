@@ -469,6 +469,9 @@ export function reserveNodeLoadBalancerAddresses(
                 subnetwork,
                 addressType: "INTERNAL",
                 purpose: "SHARED_LOADBALANCER_VIP",
+                // Stale since the health relay's 8025 shares the address too, but kept as it is:
+                // `description` is ForceNew (terraform-provider-google google/services/compute/resource_compute_address.go), so a
+                // new text would replace every node's reserved address and move its DNS name.
                 description: `Internal load balancer address of Axon Server node ${topology.environment}/${node.name} (8124 and 8224)`,
                 labels: { ...cloudIdentity(topology.environment, site.name), [CLOUD_EXTRA_KEYS.app]: APP_NAME },
             },

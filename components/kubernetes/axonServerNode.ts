@@ -622,7 +622,14 @@ export function createGkeNodeLoadBalancers(
         // An empty list would mean "no restriction" to Kubernetes: fall back to the site's own range.
         return [...new Set(cidrs.length > 0 ? cidrs : [site.cidr])].sort();
     };
-    const opts = afterPod(ctx, statefulSet);
+    // Delete before replace: the Services have fixed names, and the Kubernetes provider (server-side
+    // apply, no `upsertExistingObjects`: "Pulumi will error if a resource already exists in the
+    // cluster", @pulumi/kubernetes provider.d.ts) refuses to create an object that already exists. A
+    // replacement forced with `pulumi up --replace` never reaches the provider's diff and is
+    // create-before-delete unless this option says otherwise (pulumi/pulumi
+    // pkg/resource/deploy/step_generator.go `diff`: a targeted replace), so the README's one node at a
+    // time `--replace` needs it. The Service's port is unreachable until the new forwarding rule exists.
+    const opts: pulumi.CustomResourceOptions = { ...afterPod(ctx, statefulSet), deleteBeforeReplace: true };
     const lbService = (logical: string, objName: string, ports: number[], addressName: pulumi.Input<string>) =>
         new k8s.core.v1.Service(
             logical,

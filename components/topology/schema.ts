@@ -508,7 +508,7 @@ const publicCidr = cidrSchema().superRefine((v, ctx) => {
         ctx.addIssue({
             code: "custom",
             input: v,
-            message: `${quote(v)} is a private range: a public endpoint only ever sees public source addresses; list the public egress address of the machine running \`pulumi up\` (e.g. "203.0.113.10/32"), or use privateOnly with runnerRoutes`,
+            message: `${quote(v)} is a private range: a public endpoint only ever sees public source addresses; list the public egress address of the machine running \`pulumi up\` as "<your public IP>/32", or use privateOnly with runnerRoutes`,
         });
     }
 });
