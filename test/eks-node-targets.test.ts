@@ -3,9 +3,10 @@
  * change the program can make to a node group (README "Load balancers", "Known limitations").
  */
 import * as assert from "node:assert/strict";
+import * as aws from "@pulumi/aws";
 import { AwsNetwork } from "../components/aws/awsNetwork";
 import { EksSite } from "../components/aws/eksSite";
-import { managedNodeGroupAsgName } from "../components/aws/nodeLoadBalancer";
+import { managedNodeGroupAsgName, NodeLoadBalancers } from "../components/aws/nodeLoadBalancer";
 import { AwsProviders } from "../components/aws/providers";
 import { siteResourcePrefix } from "../components/topology/naming";
 import { ofType, ResourceRecord, runUnderMocks } from "../tools/harness/mocks";
@@ -75,7 +76,7 @@ describe("EKS per-node NLB targets under mocks: a replaced node group is attache
     // the new Auto Scaling group's name replaces each attachment in the same update, create before delete
     // (attach to the new group, then DetachLoadBalancerTargetGroups from the old one), and dependents are
     // deleted before what they depend on, so the old attachment goes before the old node group.
-    it("replaces each attachment with its node group, attaching the new group before detaching the old", () => {
+    it("attaches each node's target groups to its zone's node group's Auto Scaling group (an output of that group), create before delete", () => {
         const attachments = ofType(records, ATTACHMENT);
         assert.equal(attachments.length, 3 * 2, "one per node and Axon port");
         const groupUrns = new Map(ofType(records, NODE_GROUP).map((r) => [r.name, r.urn]));
@@ -86,6 +87,64 @@ describe("EKS per-node NLB targets under mocks: a replaced node group is attache
             const asg = (AWS_STATE[NODE_GROUP]({}, ngName) as { resources: { autoscalingGroups: { name: string }[] }[] }).resources[0].autoscalingGroups[0].name;
             assert.equal(a.inputs.autoscalingGroupName, asg, a.name);
             assert.equal(a.deleteBeforeReplace, false, a.name);
+        }
+    });
+});
+
+describe("EKS per-node NLB targets under mocks: a new node group's Auto Scaling group replaces every attachment", () => {
+    // The same site rendered twice; between the runs each zone's node group is a new one with another name,
+    // as a ForceNew change (instance type, subnets, node role) makes it, so EKS reports another Auto Scaling
+    // group (the mock names it after the group: tools/harness/state/aws.ts). Pulumi replaces a resource whose
+    // ForceNew input changes under the same logical name (`autoscaling_group_name`:
+    // terraform-provider-aws internal/service/autoscaling/attachment.go), so the attachments must keep their
+    // names and take the new group's Auto Scaling group.
+    const topology = buildTopology({
+        environment: "tg",
+        sites: [{ name: "euw1", region: "eu-west-1", zones: ["eu-west-1a", "eu-west-1b"], cidr: "10.10.0.0/16" }],
+        nodes: ["axon-1", "axon-2", "axon-3"],
+    });
+    const render = (groupPrefix: string) =>
+        runUnderMocks({ stack: "tg" }, () => {
+            const providers = new AwsProviders("aws-providers");
+            const site = topology.sites[0];
+            const provider = providers.forRegion(site.region);
+            const prefix = siteResourcePrefix(topology, site.name);
+            const network = new AwsNetwork(`${prefix}-net`, { topology, site, provider });
+            // Stand-ins for the site's node groups, named as the provider would name a new group.
+            const nodeGroups = site.zones.map(
+                (zone) =>
+                    new aws.eks.NodeGroup(
+                        `${prefix}-ng-${zone}`,
+                        { clusterName: "tg-euw1", nodeGroupName: `${groupPrefix}-${zone}`, nodeRoleArn: "arn:aws:iam::123456789012:role/node", subnetIds: ["subnet-1"], scalingConfig: { desiredSize: 1, minSize: 1, maxSize: 2 } },
+                        { provider },
+                    ),
+            );
+            return new NodeLoadBalancers(`${prefix}-nlb`, { topology, site, network, provider, workerSecurityGroupId: "sg-workers", nodeGroups });
+        });
+    const asgOf = (records: ResourceRecord[], zone: string): string => {
+        const ng = ofType(records, NODE_GROUP).find((r) => r.name === `tg-euw1-ng-${zone}`)!;
+        return (AWS_STATE[NODE_GROUP](ng.inputs, ng.name) as { resources: { autoscalingGroups: { name: string }[] }[] }).resources[0].autoscalingGroups[0].name;
+    };
+    let before_: ResourceRecord[];
+    let after: ResourceRecord[];
+    before(async () => {
+        before_ = (await render("ng-old")).records;
+        after = (await render("ng-new")).records;
+    });
+
+    it("gives every attachment, under its unchanged name, the new group's Auto Scaling group", () => {
+        const old = new Map(ofType(before_, ATTACHMENT).map((r) => [r.name, r]));
+        const now = ofType(after, ATTACHMENT);
+        assert.equal(now.length, 3 * 2, "one per node and Axon port");
+        assert.deepEqual(now.map((r) => r.name).sort(), [...old.keys()].sort(), "same logical names: Pulumi replaces them");
+        for (const a of now) {
+            const zone = topology.nodes.find((n) => a.name.includes(`-${n.name}-`))!.zone!;
+            const was = old.get(a.name)!;
+            assert.equal(was.inputs.autoscalingGroupName, asgOf(before_, zone), `${a.name} before`);
+            assert.equal(a.inputs.autoscalingGroupName, asgOf(after, zone), `${a.name} after`);
+            assert.notEqual(a.inputs.autoscalingGroupName, was.inputs.autoscalingGroupName, `${a.name} follows the new group`);
+            assert.equal(a.inputs.lbTargetGroupArn, was.inputs.lbTargetGroupArn, `${a.name}: the same target group`);
+            assert.equal(a.deleteBeforeReplace, false, `${a.name}: the new attachment before the old one's detach`);
         }
     });
 });

@@ -142,5 +142,22 @@ describe("whole-stack platform-rule checks on hand-made renders", () => {
         assert.throws(() => assertAxonPodsPinnedToTheirPool([...subnets, ...groups, pinned([pin("ng-b")], [groups[1].urn])]), /names no pool of zone eu-west-1a/);
         assert.throws(() => assertAxonPodsPinnedToTheirPool([...subnets, ...groups, pinned([pin("ng-a")])]), /does not depend on its pool ng-a/);
         assertAxonPodsPinnedToTheirPool([...subnets, ...groups, pinned([pin("ng-a")], [groups[0].urn])]);
+
+        // The platform labels a worker with the pool's name as the provider reports it (EKS: the node
+        // group's `nodeGroupName`; GKE: the node pool's `name`), not with Pulumi's logical name or another
+        // output: where the mock's output differs from the logical name, a pin to the logical name or to the
+        // mock id fails, and a pin to that output passes.
+        const named = [r("aws:eks/nodeGroup:NodeGroup", "ng-a", { subnetIds: ["sa-id"], nodeGroupName: "ng-a-5d2c" }), groups[1]];
+        for (const wrong of ["ng-a", "ng-a-id"]) {
+            assert.throws(() => assertAxonPodsPinnedToTheirPool([...subnets, ...named, pinned([pin(wrong)], [named[0].urn])]), /names no pool of zone eu-west-1a \(ng-a-5d2c\)/, wrong);
+        }
+        assertAxonPodsPinnedToTheirPool([...subnets, ...named, pinned([pin("ng-a-5d2c")], [named[0].urn])]);
+        const gke = [
+            r("gcp:container/cluster:Cluster", "c-gke", { name: "c-gke", nodeLocations: ["eu-west-1a"] }),
+            r("gcp:container/nodePool:NodePool", "pool-a", { cluster: "c-gke", name: "gke-workers-a" }),
+        ];
+        const gkePin = (name: string) => ({ key: "cloud.google.com/gke-nodepool", operator: "In", values: [name] });
+        assert.throws(() => assertAxonPodsPinnedToTheirPool([...gke, pinned([gkePin("pool-a")], [gke[1].urn])]), /names no pool of zone eu-west-1a \(gke-workers-a\)/);
+        assertAxonPodsPinnedToTheirPool([...gke, pinned([gkePin("gke-workers-a")], [gke[1].urn])]);
     });
 });

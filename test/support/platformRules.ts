@@ -7,6 +7,8 @@
  */
 import assert from "node:assert/strict";
 import { allocatable, systemPodsPerWorker } from "../../components/topology/platform/capacity";
+import { STATE as AWS_STATE } from "../../tools/harness/state/aws";
+import { STATE as GCP_STATE } from "../../tools/harness/state/gcp";
 
 /** The fields of a recorded registration these checks read (tools/harness/mocks.ts `ResourceRecord`). */
 export interface RenderedResource {
@@ -382,7 +384,8 @@ export function assertPodsFitTheirWorkers(records: readonly RenderedResource[]):
  * to that pool by the label the platform puts on its workers (`eks.amazonaws.com/nodegroup`,
  * `cloud.google.com/gke-nodepool`, valued with the pool's name), and its StatefulSet must depend on that
  * pool: a replaced pool then changes the pod template and the roller moves the pod before the delete.
- * Under the harness's mocks a pool's provider-made name is its logical name.
+ * The pool's name is the output the platform labels with (EKS: `nodeGroupName`; GKE: the pool's `name`),
+ * as the harness's mocks compute it (tools/harness/state/aws.ts, gcp.ts), not the logical name.
  */
 export function assertAxonPodsPinnedToTheirPool(records: readonly RenderedResource[]): void {
     const subnets = byMockId(records, T.subnet);
@@ -391,12 +394,14 @@ export function assertAxonPodsPinnedToTheirPool(records: readonly RenderedResour
     const pools = new Map<string, { key: string; name: string; urn: string }[]>();
     const add = (zone: string, p: { key: string; name: string; urn: string }) => pools.set(zone, [...(pools.get(zone) ?? []), p]);
     for (const ng of ofType(records, T.nodeGroup)) {
-        for (const id of inputs(ng).subnetIds as string[]) add(inputs(subnets.get(id)!).availabilityZone, { key: "eks.amazonaws.com/nodegroup", name: ng.name, urn: ng.urn });
+        const name = String(AWS_STATE[T.nodeGroup](inputs(ng), ng.name).nodeGroupName);
+        for (const id of inputs(ng).subnetIds as string[]) add(inputs(subnets.get(id)!).availabilityZone, { key: "eks.amazonaws.com/nodegroup", name, urn: ng.urn });
     }
     for (const pool of ofType(records, T.nodePool)) {
         const i = inputs(pool);
         const cluster = gkeClusters.find((c) => inputs(c).name === i.cluster);
-        for (const zone of (i.nodeLocations ?? (cluster && inputs(cluster).nodeLocations) ?? []) as string[]) add(zone, { key: "cloud.google.com/gke-nodepool", name: pool.name, urn: pool.urn });
+        const name = String(GCP_STATE[T.nodePool](i, pool.name).name);
+        for (const zone of (i.nodeLocations ?? (cluster && inputs(cluster).nodeLocations) ?? []) as string[]) add(zone, { key: "cloud.google.com/gke-nodepool", name, urn: pool.urn });
     }
     let checked = 0;
     for (const sts of ofType(records, "kubernetes:apps/v1:StatefulSet")) {
