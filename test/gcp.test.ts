@@ -254,7 +254,7 @@ describe("GCP sites of Pulumi.prod.yaml under mocks", () => {
     it("sets a recurring maintenance window by default, and deletion protection from config", () => {
         const c = one(run.records, "gcp:container/cluster:Cluster", "prod-gcp-euw4-gke");
         assert.deepEqual(c.inputs.maintenancePolicy, {
-            recurringWindow: { startTime: "2026-01-03T02:00:00Z", endTime: "2026-01-03T08:00:00Z", recurrence: "FREQ=WEEKLY;BYDAY=SA,SU" },
+            recurringWindow: { startTime: "2026-01-03T02:00:00Z", endTime: "2026-01-03T10:00:00Z", recurrence: "FREQ=WEEKLY;BYDAY=SA,SU" },
             maintenanceExclusions: [],
         });
         assert.equal(c.inputs.deletionProtection, true);

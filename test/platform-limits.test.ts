@@ -9,6 +9,7 @@ import {
     DLM_DESCRIPTION,
     EBS_SIZE_GIB,
     generatedNames,
+    GKE_MAINTENANCE_AVAILABILITY,
     gkeMaintenanceAvailabilityHours,
     platformIssues,
     VOLUME_TYPE_BY_TIER,
@@ -345,14 +346,50 @@ describe("platform limits", () => {
         const path = "sites[0].maintenanceWindow";
 
         it("accepts the default window and rejects one with less than 48 hours of 4-hour stretches in 32 days", () => {
-            assert.equal(gkeMaintenanceAvailabilityHours(DEFAULT_GKE_MAINTENANCE_WINDOW), 48, "Saturday and Sunday 02:00-08:00: exactly the minimum");
-            assert.deepEqual(at(withWindow("2026-01-03T02:00:00Z", "2026-01-03T08:00:00Z", "FREQ=WEEKLY;BYDAY=SA,SU").errors, path), []);
+            assert.deepEqual(at(withWindow("2026-01-03T02:00:00Z", "2026-01-03T08:00:00Z", "FREQ=WEEKLY;BYDAY=SA,SU").errors, path), [], "Saturday and Sunday 02:00-08:00: exactly the minimum");
+            assert.equal(gkeMaintenanceAvailabilityHours({ startTime: "2026-01-03T02:00:00Z", endTime: "2026-01-03T08:00:00Z", recurrence: "FREQ=WEEKLY;BYDAY=SA,SU" }), 48);
             // Every day, but 3 hours: no stretch counts.
             const short = at(withWindow("2026-01-03T01:00:00Z", "2026-01-03T04:00:00Z", "FREQ=DAILY").errors, path);
             assert.equal(short.length, 1);
             assert.match(short[0].message, /leaves 0 hours of maintenance availability in the worst 32 days \(only stretches of at least 4 hours count\); GKE needs at least 48/);
             // Saturdays only, 6 hours: 4 or 5 Saturdays in 32 days.
             assert.match(at(withWindow("2026-01-03T02:00:00Z", "2026-01-03T08:00:00Z", "FREQ=WEEKLY;BYDAY=SA").errors, path)[0]?.message ?? "", /leaves 24 hours/);
+        });
+
+        // The default is not cut to the minimum: 48 hours exactly would leave no room for any difference in how
+        // GKE counts the rolling window's edges, and a cluster GKE refuses is a failed first `pulumi up`.
+        it("gives the default window (Saturday and Sunday 02:00-10:00 UTC) headroom above GKE's minimum", () => {
+            assert.deepEqual(DEFAULT_GKE_MAINTENANCE_WINDOW, { startTime: "2026-01-03T02:00:00Z", endTime: "2026-01-03T10:00:00Z", recurrence: "FREQ=WEEKLY;BYDAY=SA,SU" });
+            assert.equal(gkeMaintenanceAvailabilityHours(DEFAULT_GKE_MAINTENANCE_WINDOW), 64, "four weekends of 16 hours; the worst 4 days (Monday-Thursday) add none");
+            assert.ok(gkeMaintenanceAvailabilityHours(DEFAULT_GKE_MAINTENANCE_WINDOW)! >= GKE_MAINTENANCE_AVAILABILITY.value.hours + 16);
+            assert.deepEqual(at(withWindow(DEFAULT_GKE_MAINTENANCE_WINDOW.startTime, DEFAULT_GKE_MAINTENANCE_WINDOW.endTime, DEFAULT_GKE_MAINTENANCE_WINDOW.recurrence).errors, path), []);
+        });
+
+        it("has GKE's current rule: 48 hours in a 32-day rolling window, stretches of at least 4 hours", () => {
+            // The English page (both the how-to URL and its old alias); one translation reads "92 days", the
+            // English, German and Japanese pages read 32.
+            assert.deepEqual(GKE_MAINTENANCE_AVAILABILITY.value, { hours: 48, days: 32, minContiguousHours: 4 });
+            assert.equal(GKE_MAINTENANCE_AVAILABILITY.source, "https://cloud.google.com/kubernetes-engine/docs/how-to/maintenance-windows-and-exclusions");
+        });
+
+        // terraform-provider-google google/services/container/resource_container_cluster.go: `maintenance_exclusion`
+        // MaxItems 20 ("A cluster can have up to 20 maintenance exclusions at a time", its container_cluster docs).
+        it("rejects more than 20 maintenance exclusions at the site's path, and checks each exclusion's times at its own path", () => {
+            const withExclusions = (n: number, bad?: number) => {
+                const { raw } = stackRaw("prod");
+                list(raw, "sites")[0].maintenanceExclusions = Array.from({ length: n }, (_, i) => ({
+                    name: `freeze-${i}`,
+                    startTime: "2026-12-20T00:00:00Z",
+                    endTime: i === bad ? "2026-12-19T00:00:00Z" : "2026-12-27T00:00:00Z",
+                }));
+                return loadTopology(raw);
+            };
+            assert.deepEqual(withExclusions(20).errors, []);
+            const over = withExclusions(21).errors.filter((e) => e.path.startsWith("sites[0].maintenanceExclusions"));
+            assert.equal(over.length, 1);
+            assert.equal(over[0].path, "sites[0].maintenanceExclusions");
+            assert.match(over[0].message, /20/);
+            assert.deepEqual(withExclusions(3, 1).errors.map((e) => e.path), ["sites[0].maintenanceExclusions[1].endTime"]);
         });
 
         it("counts stretches across midnight and weekdays' 4-hour windows", () => {

@@ -22,13 +22,15 @@ export const GKE_DISK_TYPES: Readonly<Record<StorageTier, string>> = {
 };
 
 /**
- * Default recurring maintenance window: Saturday and Sunday 02:00-08:00 UTC (12 h a week). GKE needs at
- * least 48 hours of availability in any 32 days, in windows of at least 4 hours (GKE docs, "Maintenance
- * windows and exclusions"); auto-upgrades and node recreation then happen only inside it, not at any time.
+ * Default recurring maintenance window: Saturday and Sunday 02:00-10:00 UTC (16 h a week). GKE needs at
+ * least 48 hours of availability in a 32-day rolling window, in windows of at least 4 hours
+ * (`GKE_MAINTENANCE_AVAILABILITY`); this leaves 64 in the worst 32 days, not the bare 48 that 02:00-08:00
+ * would, so a difference in how GKE counts the window's edges cannot refuse the cluster. Auto-upgrades and
+ * node recreation then happen only inside it, not at any time.
  */
 export const DEFAULT_GKE_MAINTENANCE_WINDOW = {
     startTime: "2026-01-03T02:00:00Z",
-    endTime: "2026-01-03T08:00:00Z",
+    endTime: "2026-01-03T10:00:00Z",
     recurrence: "FREQ=WEEKLY;BYDAY=SA,SU",
 } as const;
 

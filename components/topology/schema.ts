@@ -566,7 +566,7 @@ export const siteSchema = z.strictObject({
     natGateways: oneOf(["perZone", "single"], "natGateways value").optional(),
     /** GKE: cluster deletion protection (default true); set false and `pulumi up` before `pulumi destroy`. */
     deletionProtection: bool.optional(),
-    /** GKE: recurring maintenance window (default: Saturday and Sunday 02:00-08:00 UTC). */
+    /** GKE: recurring maintenance window (default: Saturday and Sunday 02:00-10:00 UTC). */
     maintenanceWindow: maintenanceWindowSchema.optional(),
     /** GKE: maintenance exclusions (at most 20 per cluster). */
     maintenanceExclusions: z.array(maintenanceExclusionSchema).max(20).optional(),

@@ -343,11 +343,17 @@ function timeIssues(topology: Topology, errors: ConfigIssue[], warnings: ConfigI
  * GKE rejects a maintenance policy that leaves too little time for maintenance: "You must allow at least
  * 48 hours of maintenance availability in a 32-day rolling window. Only contiguous availability windows
  * of at least four hours are considered." (the API error reads "maintenance policy would go longer than
- * 32d without 48h maintenance availability").
+ * 32d without 48h maintenance availability"). 32 days in the English page, its old alias
+ * (/kubernetes-engine/docs/maintenance-window) and the German and Japanese pages; one Korean copy reads 92.
+ *
+ * Maintenance exclusions are not counted here, and their own limits (how many, how long per scope) are not
+ * checked at load time beyond the count the provider enforces (`maintenanceExclusions` at most 20): the
+ * current English text of those limits could not be confirmed, and GKE's API checks them when the cluster
+ * is created or updated.
  */
 export const GKE_MAINTENANCE_AVAILABILITY: Limit<{ readonly hours: number; readonly days: number; readonly minContiguousHours: number }> = {
     value: { hours: 48, days: 32, minContiguousHours: 4 },
-    source: "https://cloud.google.com/kubernetes-engine/docs/maintenance-window",
+    source: "https://cloud.google.com/kubernetes-engine/docs/how-to/maintenance-windows-and-exclusions",
 };
 
 const WEEK_MINUTES = 7 * 1440;
@@ -423,7 +429,7 @@ function maintenanceIssues(topology: Topology, errors: ConfigIssue[], warnings: 
                 message:
                     `${JSON.stringify(w.recurrence)} from ${w.startTime} to ${w.endTime} leaves ${Math.round(hours * 10) / 10} hours of maintenance availability in the worst ${lim.value.days} days ` +
                     `(only stretches of at least ${lim.value.minContiguousHours} hours count); GKE needs at least ${lim.value.hours} (${lim.source}): make the window longer or recur more often, ` +
-                    `e.g. startTime 02:00, endTime 08:00, recurrence "FREQ=WEEKLY;BYDAY=SA,SU"`,
+                    `e.g. startTime 02:00, endTime 10:00, recurrence "FREQ=WEEKLY;BYDAY=SA,SU" (the default, 64 hours)`,
             });
         }
     }
