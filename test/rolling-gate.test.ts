@@ -142,6 +142,72 @@ describe("rolling gate (script against a loopback stub of Axon's /actuator/healt
         assert.deepEqual(r.notes, ["_admin: a3 is not a member yet (new node)", "orders: a3 is not a member yet (new node)"]);
     });
 
+    it("'can be lost': a missing follower key means 'not a member yet' only when the leader, confirmed by itself, lists its followers", async () => {
+        // The leader publishes `<g>.follower.<n>.status` for each follower (EE `LeaderState.health`); a
+        // follower publishes none. A leader that lists no follower of the group at all (another server
+        // version naming the keys differently, or a node that no longer leads) proves nothing about a3.
+        const admin = [GROUPS[0]];
+        state.a1 = { "_admin.leader": "a1" };
+        state.a2 = null;
+        state.a3 = { "_admin.leader": "a1" };
+        const r = await gate.evaluate(cfg("x", "a3", endpoints("a1", "a2", "a3"), { groups: admin }), health);
+        assert.equal(r.ok, false, JSON.stringify(r));
+        assert.deepEqual(r.notes, []);
+        assert.match(r.problems[0], /^_admin: cannot tell whether a3 is a member: leader a1 lists no follower of _admin \(no _admin\.follower\.<node>\.status\) \(if they are up and caught up, override, audited: .*gate-override="a3: <reason>"/);
+    });
+
+    it("'can be lost': a member's stale view names a leader that no longer leads: the node that says so itself decides", async () => {
+        // a1 (restarting, stale) still names a2; a2 lost the lead to a3 (it follows a3 now: no follower keys);
+        // a3 leads and reports a1 without ack. Taking a3 down leaves a2 alone: 1 of 3.
+        const admin = [GROUPS[0]];
+        state.a1 = { "_admin.leader": "a2" };
+        state.a2 = { "_admin.leader": "a3" };
+        state.a3 = { "_admin.leader": "a3", "_admin.follower.a2.status": "UP", "_admin.follower.a1.status": "NO_ACK_RECEIVED" };
+        const r = await gate.evaluate(cfg("x", "a3", endpoints("a1", "a2", "a3"), { groups: admin }), health);
+        assert.equal(r.ok, false, JSON.stringify(r));
+        assert.deepEqual(r.notes, []);
+        assert.deepEqual(r.problems, ["_admin cannot lose a3: without it 1/3 PRIMARY up (needs 2) in leader a3's view; not UP: a1=NO_ACK_RECEIVED"]);
+        // The real leader out of reach: the named node denies leading, so the views disagree: a1's (stale)
+        // does not count as UP, only a2's names the leader a2 itself names.
+        const blind = await gate.evaluate(cfg("x", "a3", endpoints("a1", "a2"), { groups: admin }), health);
+        assert.equal(blind.ok, false, JSON.stringify(blind));
+        assert.deepEqual(blind.notes, []);
+        assert.match(blind.problems[0], /^_admin cannot lose a3: without it 1\/3 PRIMARY seen UP \(needs 2\) in their own views \(leader a3 not reachable from here\); not UP: a1=LEADER_a2/);
+        // Every node in reach names a leader that denies it (an election under way): nothing is confirmed.
+        state.a3 = { "_admin.leader": "a1" };
+        const none = await gate.evaluate(cfg("x", "a3", endpoints("a1", "a2", "a3"), { groups: admin }), health);
+        assert.equal(none.ok, false, JSON.stringify(none));
+        assert.match(none.problems[0], /^_admin: no member confirms its leader \(a1 names a2, a2 names a3, a3 names a1\): a3 must not go down/);
+    });
+
+    it("'back': the leader is the node that says so itself; a stale view is not the leader's", async () => {
+        // a2 still names a1, but a3 leads now and reports a2 UP: a2 is back.
+        state.a1 = { "_admin.leader": "a3", "orders.leader": "a3" };
+        state.a3 = { "_admin.leader": "a3", "orders.leader": "a3", "_admin.follower.a2.status": "UP", "orders.follower.a2.status": "UP", "orders.follower.a1.status": "UP", "_admin.follower.a1.status": "UP" };
+        const r = await gate.evaluate(cfg("a2", "y", endpoints("a1", "a2", "a3")), health);
+        assert.deepEqual(r, { ok: true, problems: [], notes: [] });
+        // The leader lists no follower at all: it proves nothing.
+        state.a1 = { "_admin.leader": "a1", "orders.leader": "a1" };
+        state.a3 = healthy().a3;
+        const bare = await gate.evaluate(cfg("a2", "y", endpoints("a1", "a2", "a3")), health);
+        assert.deepEqual(bare.problems, ["leader a1 lists no follower of _admin (no _admin.follower.<node>.status): a2 back cannot be verified", "leader a1 lists no follower of orders (no orders.follower.<node>.status): a2 back cannot be verified"]);
+    });
+
+    it("'back' of a node another member names as leader: only its own answer counts (never passes unasked)", async () => {
+        // a1 was replaced (a VM out of this Job's reach, say); a2 still names it leader. Nobody asked a1.
+        const admin = [GROUPS[0]];
+        const r = await gate.evaluate(cfg("a1", "y", endpoints("a2"), { groups: admin }), health);
+        assert.equal(r.ok, false, JSON.stringify(r));
+        assert.match(r.problems[0], /^a1 back in _admin cannot be verified: its leader a1 could not be asked \(not reachable from this site\); a1 is not reachable from this site either \(if it reports a1 UP, override/);
+        // In reach and leading by its own account: back.
+        assert.deepEqual(await gate.evaluate(cfg("a1", "y", endpoints("a1", "a2"), { groups: admin }), health), { ok: true, problems: [], notes: [] });
+        // In reach but it names a2 while a2 names it: no leader confirms itself.
+        state.a1 = { "_admin.leader": "a2" };
+        const loop = await gate.evaluate(cfg("a1", "y", endpoints("a1", "a2"), { groups: admin }), health);
+        assert.equal(loop.ok, false, JSON.stringify(loop));
+        assert.match(loop.problems[0], /^a1 back in _admin cannot be verified: no member confirms its leader \(a1 names a2, a2 names a1\)/);
+    });
+
     it("leader on another site: 'can be lost' counts only the voters it sees UP; unseen voters are not UP (fail closed)", async () => {
         // 3 PRIMARY on 3 Kubernetes clusters, a2 already down: this Job sees only a3. Assuming the unseen
         // a1 and a2 UP would take a3 down and lose _admin's quorum.
@@ -198,10 +264,10 @@ describe("rolling gate (script against a loopback stub of Axon's /actuator/healt
         const silent = await gate.evaluate(cfg("a2", "x", endpoints("a1", "a2")), health);
         assert.equal(silent.ok, false);
         assert.match(silent.problems[0], /^a2 back in _admin cannot be verified: its leader a1 could not be asked \(it does not answer \/actuator\/health\)/);
-        // The override names the step's node: the one it takes down (here `x`), for a roller the node of its
-        // step (`overrideNode`), which may differ from the node checked back.
+        // The override names the step's check: by default the node it takes down (here `x`), for a roller the
+        // value its check accepts (`overridePrefix`), which may differ from the node checked back.
         state.a1 = healthy().a1;
-        const roller = await gate.evaluate(cfg("a2", undefined as unknown as string, endpoints("a2"), { overrideNode: "a3", groups: [GROUPS[0]] }), health);
+        const roller = await gate.evaluate(cfg("a2", undefined as unknown as string, endpoints("a2"), { overridePrefix: "a3", groups: [GROUPS[0]] }), health);
         assert.match(roller.problems[0], /a roller's axonserver-multiregion\/gate-override="a3: <reason>"/);
     });
 

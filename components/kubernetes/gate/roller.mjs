@@ -171,7 +171,7 @@ export async function roll(cfg, deps) {
         }
     };
     // `step`: the node whose override passes this check (the waitFor's node), named in the gate's hints.
-    const axon = (after, before, step) => () => evaluate({ ...cfg, after, before, overrideNode: step, mustResolve: [] }, health);
+    const axon = (after, before, step) => () => evaluate({ ...cfg, after, before, overridePrefix: step, mustResolve: [] }, health);
 
     // The node changed just before this Job (a replaced VM) must be back first, even when every pod here
     // is already up to date: nothing else checks it when it ends the creation chain.

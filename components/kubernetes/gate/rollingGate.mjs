@@ -13,7 +13,10 @@
  *      has any) is up and caught up, in the leader's view. Fail closed: without the leader's view only
  *      the voters this Job can see and that say so themselves count; a voter out of reach (not in
  *      `endpoints`) or that does not answer is not UP. A `before` that does not exist yet
- *      (`beforeAddress` does not resolve) has nothing to lose.
+ *      (`beforeAddress` does not resolve, or the leader lists its followers and not `before`) has
+ *      nothing to lose.
+ * The leader of a group is a node whose own view names itself; a member's view naming it is not enough
+ * (stale views name a node that lost the lead, and a follower lists no followers).
  * `endpoints` names what the Job's site can reach: its own nodes' 8024, VM nodes' 8024, and the health
  * relay (GET /actuator/health only, healthRelay.mjs) of nodes on other Kubernetes sites.
  * It polls until both hold or `timeoutSeconds` pass; then it exits 1 naming the nodes and what Axon
@@ -64,32 +67,74 @@ export async function evaluate(cfg, health, resolves = async () => true) {
         }
         return cache.get(node);
     };
-    /** The leader of `group` as some reachable member reports it, with that member's details. */
-    const leaderOf = async (group) => {
+    /** The leader `details` name for `group`, or null ("None" or absent). */
+    const leaderIn = (details, group) => {
+        const l = details?.[group.name + RAFT_KEYS.leader];
+        return l && l !== "None" ? l : null;
+    };
+    /**
+     * The leader of `group`. A node counts as the leader only when its own view names itself: a member's
+     * view can be stale (it still names a node that lost the lead, and a follower publishes no follower
+     * keys, so asking it would make every follower look absent). Candidates: the node `first` names (the
+     * view to prefer), then those the members in reach name, in member order. Returns
+     *   `{ leader, view }`        confirmed: `view` is its own raft details;
+     *   `{ leader, view: null }`  named but out of reach (not in `endpoints`, not answering, no raft details);
+     *   `{ leader: null, named }` no member in reach names one (`named` empty), or every node named
+     *                             denies leading (an election, or stale views): `named` says who named whom.
+     */
+    const leaderOf = async (group, first) => {
+        const named = [];
+        const candidates = first ? [first] : [];
+        for (const m of group.members) {
+            const l = leaderIn((await detailsOf(m.node)).details, group);
+            if (!l) continue;
+            named.push(`${m.node} names ${l}`);
+            if (!candidates.includes(l)) candidates.push(l);
+        }
+        let unasked;
+        for (const c of candidates) {
+            const d = await detailsOf(c);
+            if (!d.details) unasked ??= c;
+            else if (leaderIn(d.details, group) === c) return { leader: c, view: d.details };
+        }
+        return unasked !== undefined ? { leader: unasked, view: null } : { leader: null, named };
+    };
+    /** Followers the confirmed leader lists for `group` (`<g>.follower.<node>.status`): node -> status. */
+    const followersIn = (view, group) => {
+        const prefix = group.name + RAFT_KEYS.follower;
+        const out = new Map();
+        for (const [k, v] of Object.entries(view)) {
+            if (k.startsWith(prefix) && k.endsWith(RAFT_KEYS.status)) out.set(k.slice(prefix.length, -RAFT_KEYS.status.length), v);
+        }
+        return out;
+    };
+    /** `node`'s status in the confirmed leader's view: UP, BEHIND, NO_ACK_RECEIVED, LEADER, or NOT_LISTED. */
+    const statusIn = (found, group, node) => (node === found.leader ? "LEADER" : (followersIn(found.view, group).get(node) ?? "NOT_LISTED"));
+    /** The members of `group` this Job got raft details from, could reach but got none from, and cannot reach. */
+    const reachOf = async (group) => {
+        const answered = [];
+        const silent = [];
+        const unseen = [];
         for (const m of group.members) {
             const d = await detailsOf(m.node);
-            const leader = d.details?.[group.name + RAFT_KEYS.leader];
-            if (leader && leader !== "None") return leader;
+            if (d.details) answered.push(m.node);
+            else if (d.reachable) silent.push(m.node);
+            else unseen.push(m.node);
         }
-        return null;
-    };
-    const followerStatus = async (group, leader, node) => {
-        if (node === leader) return "LEADER";
-        const l = await detailsOf(leader);
-        if (!l.details) return null;
-        return l.details[`${group.name}${RAFT_KEYS.follower}${node}.status`] ?? "NOT_A_MEMBER";
+        return { answered, silent, unseen };
     };
 
     const groupsOf = (node) => cfg.groups.filter((g) => g.members.some((m) => m.node === node));
     /**
      * How to go on when the Job cannot establish a fact (`condition` would establish it): the audited
-     * override. A roller passes only an override naming its step's node (`overrideNode`, else the node
-     * the step takes down, else the node it checks back).
+     * override. A roller passes only an override naming its step's check (`overridePrefix`: `<node>` for
+     * "can be lost", `<node> back` for a node's return; default the node this check takes down, else the
+     * node it checks back).
      */
-    const overrideNode = cfg.overrideNode ?? cfg.before ?? cfg.after;
+    const overridePrefix = cfg.overridePrefix ?? cfg.before ?? cfg.after;
     const overrideHint = (condition) =>
         ` (if ${condition}, override, audited: annotate this Job's pod ${cfg.overrideAnnotation}="<reason>", a roller's` +
-        ` ${cfg.overrideAnnotation}="${overrideNode}: <reason>"; README "Creation order and rolling changes")`;
+        ` ${cfg.overrideAnnotation}="${overridePrefix}: <reason>"; README "Creation order and rolling changes")`;
 
     // 1. `after` is back in each of its groups.
     if (cfg.after) {
@@ -103,27 +148,21 @@ export async function evaluate(cfg, health, resolves = async () => true) {
                 problems.push(`${cfg.after}: /actuator/health has no raft details (cannot verify group ${g.name})`);
                 continue;
             }
-            const ownLeader = own.details?.[g.name + RAFT_KEYS.leader];
-            if (own.details && (!ownLeader || ownLeader === "None")) {
-                problems.push(`${cfg.after} knows no leader of ${g.name} (${g.name}.leader=${ownLeader ?? "absent"})`);
+            const ownLeader = leaderIn(own.details, g);
+            if (own.details && !ownLeader) {
+                problems.push(`${cfg.after} knows no leader of ${g.name} (${g.name}.leader=${own.details[g.name + RAFT_KEYS.leader] ?? "absent"})`);
                 continue;
             }
             if (own.details?.[g.name + RAFT_KEYS.status] === "BEHIND") {
                 problems.push(`${cfg.after} is BEHIND in ${g.name} (more than 100 entries not applied)`);
                 continue;
             }
-            const leader = ownLeader ?? (await leaderOf(g));
-            if (!leader) {
-                const answered = [];
-                const silent = [];
-                const unseen = [];
-                for (const m of g.members) {
-                    const d = await detailsOf(m.node);
-                    if (d.details) answered.push(m.node);
-                    else if (d.reachable) silent.push(m.node);
-                    else unseen.push(m.node);
-                }
-                if (answered.length) problems.push(`no member of ${g.name} reports a leader (asked ${answered.join(", ")})`);
+            const found = await leaderOf(g, ownLeader);
+            if (!found.leader) {
+                const { answered, silent, unseen } = await reachOf(g);
+                if (found.named.length)
+                    problems.push(`${cfg.after} back in ${g.name} cannot be verified: no member confirms its leader (${found.named.join(", ")})${overrideHint(`the leader reports ${cfg.after} UP`)}`);
+                else if (answered.length) problems.push(`no member of ${g.name} reports a leader (asked ${answered.join(", ")})`);
                 else
                     problems.push(
                         `${cfg.after} back in ${g.name} cannot be verified: no member of ${g.name} can be asked from this site (` +
@@ -132,20 +171,27 @@ export async function evaluate(cfg, health, resolves = async () => true) {
                     );
                 continue;
             }
-            const st = await followerStatus(g, leader, cfg.after);
-            if (st === null) {
+            if (!found.view) {
                 // Fail closed: only the leader knows whether `after` is caught up (`<g>.follower.<after>.status`);
-                // its own view (a leader known, not behind) says nothing about what the leader received.
-                const l = await detailsOf(leader);
+                // `after`'s own view (a leader known, not behind) says nothing about what the leader received,
+                // and another member's view naming `after` as leader is no answer from `after`.
+                const l = await detailsOf(found.leader);
                 const why = !l.reachable ? "not reachable from this site" : l.answered ? "its /actuator/health has no raft details" : "it does not answer /actuator/health";
                 problems.push(
-                    `${cfg.after} back in ${g.name} cannot be verified: its leader ${leader} could not be asked (${why}); ` +
+                    `${cfg.after} back in ${g.name} cannot be verified: its leader ${found.leader} could not be asked (${why}); ` +
                         (own.details ? `${cfg.after}'s own view (leader known, not behind) is not enough` : `${cfg.after} is not reachable from this site either`) +
                         overrideHint(`it reports ${cfg.after} UP`),
                 );
-            } else if (st !== "UP" && st !== "LEADER") {
-                problems.push(`leader ${leader} reports ${cfg.after} in ${g.name} as ${st}`);
+                continue;
             }
+            // The leader, in its own words: `after` itself, or a node that lists `after` UP among its followers.
+            if (found.leader === cfg.after) continue;
+            if (followersIn(found.view, g).size === 0) {
+                problems.push(`leader ${found.leader} lists no follower of ${g.name} (no ${g.name}${RAFT_KEYS.follower}<node>${RAFT_KEYS.status}): ${cfg.after} back cannot be verified`);
+                continue;
+            }
+            const st = statusIn(found, g, cfg.after);
+            if (st !== "UP") problems.push(`leader ${found.leader} reports ${cfg.after} in ${g.name} as ${st}`);
         }
     }
 
@@ -170,20 +216,15 @@ export async function evaluate(cfg, health, resolves = async () => true) {
             return { ok: problems.length === 0, problems, notes };
         }
         for (const g of voting) {
-            const leader = await leaderOf(g);
-            if (!leader) {
+            const found = await leaderOf(g);
+            if (!found.leader) {
+                const { answered, silent, unseen } = await reachOf(g);
+                if (found.named.length)
+                    // Every node named as leader denies it (an election under way, or stale views).
+                    problems.push(`${g.name}: no member confirms its leader (${found.named.join(", ")}): ${cfg.before} must not go down${overrideHint("the group has a leader and they are up and caught up")}`);
                 // No member it can ask knows a leader: every one it can see is down or not created, or none
                 // is within reach. Either way nothing says the group survives losing `before`.
-                const answered = [];
-                const silent = [];
-                const unseen = [];
-                for (const m of g.members) {
-                    const d = await detailsOf(m.node);
-                    if (d.details) answered.push(m.node);
-                    else if (d.reachable) silent.push(m.node);
-                    else unseen.push(m.node);
-                }
-                if (answered.length) problems.push(`${g.name} has no leader (asked ${answered.join(", ")}): ${cfg.before} must not go down`);
+                else if (answered.length) problems.push(`${g.name} has no leader (asked ${answered.join(", ")}): ${cfg.before} must not go down`);
                 else
                     problems.push(
                         `${g.name}: cannot verify it can lose ${cfg.before}: no member answers` +
@@ -193,11 +234,12 @@ export async function evaluate(cfg, health, resolves = async () => true) {
                     );
                 continue;
             }
-            const l = await detailsOf(leader);
-            if (!l.details) {
+            const leader = found.leader;
+            if (!found.view) {
                 // The leader's view is out of reach (another site, or it does not answer). Only the voters'
-                // own views this Job can see count: one it cannot see, that does not answer, knows no leader
-                // or is BEHIND in its own view is not UP.
+                // own views this Job can see count: one it cannot see, that does not answer, knows no leader,
+                // names another leader than the one in reach of no view (views disagree) or is BEHIND in its
+                // own view is not UP.
                 const up = { PRIMARY: 0, ACTIVE_BACKUP: 0 };
                 const total = { PRIMARY: 0, ACTIVE_BACKUP: 0 };
                 const down = [];
@@ -207,10 +249,11 @@ export async function evaluate(cfg, health, resolves = async () => true) {
                     total[m.role]++;
                     if (m.node === cfg.before) continue;
                     const d = await detailsOf(m.node);
-                    const own = d.details?.[g.name + RAFT_KEYS.leader];
+                    const own = leaderIn(d.details, g);
                     if (!d.reachable) unseen.push(m.node);
                     else if (!d.details) down.push(`${m.node}=${d.answered ? "NO_RAFT_DETAILS" : "NO_ANSWER"}`);
-                    else if (!own || own === "None") down.push(`${m.node}=NO_LEADER`);
+                    else if (!own) down.push(`${m.node}=NO_LEADER`);
+                    else if (own !== leader) down.push(`${m.node}=LEADER_${own}`);
                     else if (d.details[g.name + RAFT_KEYS.status] === "BEHIND") down.push(`${m.node}=BEHIND`);
                     else up[m.role]++;
                 }
@@ -228,8 +271,18 @@ export async function evaluate(cfg, health, resolves = async () => true) {
                 }
                 continue;
             }
-            if (leader !== cfg.before && (await followerStatus(g, leader, cfg.before)) === "NOT_A_MEMBER") {
-                notes.push(`${g.name}: ${cfg.before} is not a member yet (new node)`);
+            if (leader !== cfg.before && statusIn(found, g, cfg.before) === "NOT_LISTED") {
+                // A leader lists every member it replicates to. Absent from a list that names others: not a
+                // member yet (a new node on another site, whose name cannot tell). An empty list proves
+                // nothing (another server version's keys, or a group the leader leads alone so far).
+                if (followersIn(found.view, g).size > 0) {
+                    notes.push(`${g.name}: ${cfg.before} is not a member yet (new node)`);
+                } else {
+                    problems.push(
+                        `${g.name}: cannot tell whether ${cfg.before} is a member: leader ${leader} lists no follower of ${g.name} (no ${g.name}${RAFT_KEYS.follower}<node>${RAFT_KEYS.status})` +
+                            overrideHint("they are up and caught up"),
+                    );
+                }
                 continue;
             }
             const up = { PRIMARY: 0, ACTIVE_BACKUP: 0 };
@@ -239,7 +292,7 @@ export async function evaluate(cfg, health, resolves = async () => true) {
                 if (m.role !== "PRIMARY" && m.role !== "ACTIVE_BACKUP") continue;
                 total[m.role]++;
                 if (m.node === cfg.before) continue;
-                const st = await followerStatus(g, leader, m.node);
+                const st = statusIn(found, g, m.node);
                 if (st === "UP" || st === "LEADER") up[m.role]++;
                 else down.push(`${m.node}=${st}`);
             }
