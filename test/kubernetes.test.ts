@@ -18,6 +18,7 @@ import { creationOrder } from "../components/topology/rolling";
 import { GATE_IMAGE, GATE_SCRIPT } from "../components/kubernetes/rollingGate";
 import { containerSecurityContext } from "../components/kubernetes/podSpec";
 import { registryImage } from "../components/topology/images";
+import { HEALTH_RELAY_SCRIPT } from "../components/kubernetes/healthRelay";
 import { HEALTH_RELAY_RESOURCES } from "../components/topology/platform/capacity";
 import { ALLOW_INITIALISE_ANNOTATION, startupGuardFor } from "../components/axonserver/render/startupGuard";
 import { CONTAINER_PATHS } from "../components/axonserver/render/paths";
@@ -695,11 +696,12 @@ describe("kubernetes: AxonServerCluster across zones, sites and a VM", () => {
             assert.deepEqual(relay.resources, HEALTH_RELAY_RESOURCES);
             assert.equal(relay.livenessProbe, undefined);
             const volume = sts.spec.template.spec.volumes.find((v: J) => v.name === "health-relay");
-            assert.deepEqual(volume.configMap, { name: `${node}-health-relay`, defaultMode: 0o444, items: [{ key: "healthRelay.mjs", path: "healthRelay.mjs" }, { key: "rollingGate.mjs", path: "rollingGate.mjs" }] });
+            assert.deepEqual(volume.configMap, { name: `${node}-health-relay`, defaultMode: 0o444, items: [{ key: "healthRelay.mjs", path: "healthRelay.mjs" }] });
             assert.deepEqual(relay.volumeMounts, [{ name: "health-relay", mountPath: "/relay", readOnly: true }]);
             const cm = inputs(one(run.records, T.cm, `mz-${node}-health-relay`));
-            assert.deepEqual(Object.keys(cm.data).sort(), ["healthRelay.mjs", "rollingGate.mjs"]);
-            assert.equal(cm.data["rollingGate.mjs"], GATE_SCRIPT, "the module it imports isMain from");
+            // The relay alone: a gate script change must not rewrite every node's relay ConfigMap.
+            assert.deepEqual(Object.keys(cm.data), ["healthRelay.mjs"]);
+            assert.equal(cm.data["healthRelay.mjs"], HEALTH_RELAY_SCRIPT);
             // No other container listens on 8025 (Axon Server: 8024, 8124, 8224).
             const others = sts.spec.template.spec.containers.filter((c: J) => c !== relay).flatMap((c: J) => (c.ports ?? []).map((p: J) => p.containerPort));
             assert.ok(!others.includes(8025));

@@ -12,9 +12,10 @@
  * another Kubernetes site's Jobs ask (`hasHealthRelay`): elsewhere no load balancer forwards its port.
  *
  * Image: the official Node.js image the gate Jobs use (`GATE_IMAGE` through `registryImage`). Script:
- * a ConfigMap of the node (`<node>-health-relay`) with the relay and the gate script it imports `isMain`
- * from (ConfigMap files are symlinks into `..data`; `isMain` compares real paths). A new script reaches a
- * pod at its next restart (the relay does not re-read it), so it is not hashed into the pod template.
+ * a ConfigMap of the node (`<node>-health-relay`) with the relay script alone: it imports only Node's own
+ * modules, so a change to the gate scripts does not rewrite every node's relay ConfigMap. A new relay
+ * script reaches a pod at its next restart (the relay does not re-read it), so it is not hashed into the
+ * pod template.
  */
 import type * as k8s from "@pulumi/kubernetes";
 import type * as pulumi from "@pulumi/pulumi";
@@ -24,7 +25,7 @@ import { HEALTH_RELAY_PORT, PORTS, Topology } from "../topology/model";
 import { HEALTH_RELAY_RESOURCES } from "../topology/platform/capacity";
 import { registryImage } from "../topology/images";
 import { containerSecurityContext } from "./podSpec";
-import { GATE_IMAGE, GATE_SCRIPT, GATE_SCRIPT_FILE } from "./rollingGate";
+import { GATE_IMAGE } from "./rollingGate";
 
 type Container = k8s.types.input.core.v1.Container;
 type Volume = k8s.types.input.core.v1.Volume;
@@ -38,9 +39,9 @@ export const HEALTH_RELAY_NAMES = { container: "health-relay", port: "health-rel
 /** Where the ConfigMap is mounted in the sidecar. */
 const MOUNT_PATH = "/relay";
 
-/** Data of the node's relay ConfigMap: the relay and the gate script it imports `isMain` from. */
+/** Data of the node's relay ConfigMap: the relay script, which imports nothing else. */
 export function healthRelayConfigMapData(): Record<string, string> {
-    return { [HEALTH_RELAY_SCRIPT_FILE]: HEALTH_RELAY_SCRIPT, [GATE_SCRIPT_FILE]: GATE_SCRIPT };
+    return { [HEALTH_RELAY_SCRIPT_FILE]: HEALTH_RELAY_SCRIPT };
 }
 
 /** The pod volume of the relay's ConfigMap (read-only files). */
@@ -50,7 +51,7 @@ export function healthRelayVolume(configMapName: pulumi.Input<string>): Volume {
         configMap: {
             name: configMapName,
             defaultMode: 0o444,
-            items: [HEALTH_RELAY_SCRIPT_FILE, GATE_SCRIPT_FILE].map((f) => ({ key: f, path: f })),
+            items: [{ key: HEALTH_RELAY_SCRIPT_FILE, path: HEALTH_RELAY_SCRIPT_FILE }],
         },
     };
 }
