@@ -6,7 +6,8 @@
  *
  * - one security group for the site's NLBs with one rule per port and source range: 8124 from the
  *   client ranges, 8224 from the peer sites' ranges, 8025 (the health relay) from the other Kubernetes
- *   sites sharing a replication group (`sitePortRules`), and egress to the workers only;
+ *   sites whose gate and roller Jobs check a node of this site and are routed to it (connectivity.ts
+ *   `healthRelaySourceSites`, through `sitePortRules`), and egress to the workers only;
  * - per node: an internal NLB in the site's load balancer subnets with cross-zone load balancing, a TCP
  *   listener and an instance target group per forwarded port (the node's NodePort, client IP preservation
  *   off; 8025 only on a site whose nodes run the health relay), the health check on the Service's
@@ -60,7 +61,8 @@ export const NLB_TARGET_GROUP = {
 
 /**
  * The port rules of the NLBs' security group: 8124 from client ranges, 8224 from peer ranges, 8025 (the
- * health relay) from the other Kubernetes sites sharing a replication group; 8024 never.
+ * health relay) from the other Kubernetes sites whose Jobs ask this site's nodes and are routed to it
+ * (connectivity.ts `healthRelaySourceSites`); 8024 never.
  */
 export function nlbPortRules(topology: Topology, site: Site): PortRule[] {
     return sitePortRules(topology, site).filter((r) => NLB_PORTS.has(r.port));

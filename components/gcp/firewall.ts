@@ -30,10 +30,16 @@ const OPEN_TO_ALL = new Set(["0.0.0.0/0", "::/0"]);
 /**
  * Ingress rules for the Axon Server ports of one GCP site, straight from `sitePortRules`: internal gRPC
  * (8224) from the sites sharing a replication group, client gRPC (8124) from the client ranges, HTTP
- * (8024) from the admin ranges. One rule per port, targeting the site's network tag, so a rule never
- * opens a port to a source meant for another one. Nothing is ever opened to `0.0.0.0/0`.
+ * (8024) from the admin ranges (on a VM site also from the Kubernetes sites whose Jobs ask it), and on a
+ * GKE site whose nodes run the health relay its 8025 from the other Kubernetes sites whose Jobs ask them
+ * (`healthRelaySourceSites`). One rule per port, targeting the site's network tag, so a rule never opens
+ * a port to a source meant for another one. Nothing is ever opened to `0.0.0.0/0`.
  *
  * Because GKE pods live in a secondary range of the site CIDR, the site CIDR covers node and pod sources.
+ * On a GKE site the tag is on the nodes, and the pods' addresses are alias IP ranges of the nodes, which
+ * a rule targeting the nodes covers too: 8025 (like 8124 and 8224) is open from its sources on the pods
+ * directly, not only through the node's internal load balancer. The sources are the same either way,
+ * and the pods' NetworkPolicy admits the same ranges (README "Known limitations").
  * The control plane → nodes rule is created by GKE itself and not repeated here.
  */
 export class GcpFirewall extends pulumi.ComponentResource {

@@ -199,7 +199,8 @@ const METADATA_NAME_LABEL = "kubernetes.io/metadata.name";
  * - 8124 from client CIDRs and from pods in client namespaces of this cluster (clients in this site's
  *   region); load balancers keep the client's source address (`externalTrafficPolicy: Local`);
  * - 8024 from the admin CIDRs and the site's own gate and roller pods;
- * - the health relay's 8025 from the other Kubernetes sites sharing a replication group (where it runs).
+ * - the health relay's 8025 (where it runs) from the other Kubernetes sites whose gate and roller Jobs
+ *   ask this site's nodes and are routed to it (connectivity.ts `healthRelaySourceSites`).
  * A port without sources gets no rule, so it stays closed.
  */
 export function networkPolicyIngress(t: Topology, site: Site): NetworkPolicyIngressRule[] {
