@@ -1,5 +1,6 @@
 import * as assert from "node:assert/strict";
 import { createHash } from "node:crypto";
+import * as gcp from "@pulumi/gcp";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
@@ -402,7 +403,11 @@ function multiZoneTopology(): Topology {
 /** The load balancer subnets of the `eu` site's NLBs (NodeLoadBalancers gives them; any value under test). */
 const EU_LB_SUBNETS = ["10.0.252.0/25", "10.0.252.128/25", "10.0.253.0/25"];
 
-/** The internal address a GKE site reserved for axon-us (GkeSite reserves it; any value under test). */
+/**
+ * The internal address a GKE site reserved for axon-us (GkeSite reserves it; any value under test). A mock
+ * `gcp.compute.Address` holds it, so GKE (the harness) gives the node's Services that address and `pulumi up`
+ * has nothing to warn about (test/gke-lb-address.test.ts).
+ */
 const US_LB_ADDRESS = "10.1.200.7";
 /** The name of that reserved address resource (GkeSite's `gcp.compute.Address` name; any value under test). */
 const US_LB_ADDRESS_NAME = "mz-us-axon-us-ilb-1a2b3c4";
@@ -413,6 +418,10 @@ describe("kubernetes: AxonServerCluster across zones, sites and a VM", () => {
     before(async () => {
         topology = multiZoneTopology();
         run = await runUnderMocks({ stack: "mz" }, () => {
+            const usAddress = () => {
+                const a = new gcp.compute.Address("mz-us-axon-us-ilb", { name: US_LB_ADDRESS_NAME, address: US_LB_ADDRESS, region: "us-east1", addressType: "INTERNAL", purpose: "SHARED_LOADBALANCER_VIP" });
+                return { address: a.address, name: a.name };
+            };
             const host = (site: string, lb: KubernetesHost["internalLoadBalancer"]): KubernetesHost => {
                 const provider = new k8s.Provider(`mz-${site}-k8s`, {});
                 const sc = (tier: string) =>
@@ -428,7 +437,7 @@ describe("kubernetes: AxonServerCluster across zones, sites and a VM", () => {
                     storageClassNames: { fast: classes.fast.metadata.name, standard: classes.standard.metadata.name, cold: classes.cold.metadata.name },
                     readyResources: [classes.fast, classes.standard, classes.cold],
                     internalLoadBalancer: lb,
-                    ...(lb === "gcp-internal" ? { loadBalancerAddresses: { "axon-us": { address: US_LB_ADDRESS, name: US_LB_ADDRESS_NAME } } } : {}),
+                    ...(lb === "gcp-internal" ? { loadBalancerAddresses: { "axon-us": usAddress() } } : {}),
                     // What EksSite's NodeLoadBalancers hand over: the NLB's DNS name and subnets.
                     ...(lb === "aws-nlb"
                         ? {
@@ -494,6 +503,7 @@ describe("kubernetes: AxonServerCluster across zones, sites and a VM", () => {
             "tls:index/selfSignedCert:SelfSignedCert": 1,
             "tls:index/certRequest:CertRequest": 6,
             "tls:index/locallySignedCert:LocallySignedCert": 6,
+            "gcp:compute/address:Address": 1, // the test's stand-in for the address GkeSite reserves for axon-us
         });
         assertUniqueUrns(run.records);
     });

@@ -128,6 +128,29 @@ export const INTERNAL_LB_ANNOTATIONS: Readonly<Record<"gcp-internal", Readonly<R
 export const GKE_LB_IP_ADDRESSES_ANNOTATION = "networking.gke.io/load-balancer-ip-addresses";
 
 /**
+ * The warning `pulumi up` gives when a GKE node's load balancer Service has another address than the one
+ * reserved for the node (which its DNS record points at); undefined while they agree or the Service has no
+ * address yet. GKE's L4 controller skips a name in `GKE_LB_IP_ADDRESSES_ANNOTATION` that it cannot find in
+ * the cluster's region and takes an ephemeral address instead (kubernetes/ingress-gce
+ * pkg/l4/annotations/l4_static_address.go `ipAddressFromAnnotation`), and a load balancer made before GKE
+ * subsetting keeps its forwarding rule's address: nothing fails, the node is just unreachable by name.
+ */
+export function gkeLoadBalancerAddressMismatch(
+    node: string,
+    service: { readonly namespace: string; readonly name: string },
+    reserved: string,
+    ingress: readonly { readonly ip?: string }[] | undefined,
+): string | undefined {
+    const ips = (ingress ?? []).map((i) => i.ip).filter((ip): ip is string => typeof ip === "string" && ip !== "");
+    if (ips.length === 0 || ips.includes(reserved)) return undefined;
+    return (
+        `node ${node}: Service ${service.name} has the load balancer address ${ips.join(", ")}, not ${reserved}, the address reserved for the node that its DNS name points at. ` +
+        `GKE found no regional address of the name in ${GKE_LB_IP_ADDRESSES_ANNOTATION} (and took an ephemeral one), or the load balancer predates GKE subsetting: ` +
+        `compare \`kubectl -n ${service.namespace} get svc ${service.name}\` with the reserved address and replace the Service (README "Upgrading an existing GKE stack")`
+    );
+}
+
+/**
  * `loadBalancerClass` of an AWS node's Service: implemented by no controller, so none makes a load
  * balancer for it (the NLB is Pulumi's); prefixed, as classes not reserved for end users must be.
  */
@@ -204,6 +227,7 @@ export class AxonServerNode extends pulumi.ComponentResource {
             healthRelayConfigMap: this.healthRelayConfigMap,
         });
         const services = createClusterServices(ctx, this.statefulSet);
+        let addressWarnings: pulumi.Output<string>[] = [];
         this.grpcService = services.grpc;
         this.httpService = services.http;
 
@@ -218,13 +242,19 @@ export class AxonServerNode extends pulumi.ComponentResource {
             this.internalLoadBalancer = lb.service;
             this.internalPeerLoadBalancer = lb.peerService;
             this.internalHealthLoadBalancer = lb.healthService;
+            addressWarnings = lb.addressWarnings;
         }
         this.internalLoadBalancers = [this.internalLoadBalancer, this.internalPeerLoadBalancer, this.internalHealthLoadBalancer].filter((s): s is k8s.core.v1.Service => s !== undefined);
 
         this.endpoint = nodeEndpoint(ctx, this.loadBalancerAddress, this.loadBalancerHostname);
         this.podTemplateHash = this.statefulSet.spec.apply((spec) => createHash("sha256").update(JSON.stringify(spec?.template ?? {})).digest("hex"));
 
-        this.registerOutputs({ endpoint: this.endpoint, podTemplateHash: this.podTemplateHash });
+        // The GKE address warnings among the outputs, so they are logged before the update ends.
+        this.registerOutputs({
+            endpoint: this.endpoint,
+            podTemplateHash: this.podTemplateHash,
+            loadBalancerAddressWarnings: pulumi.all(addressWarnings).apply((ws) => ws.filter((w) => w !== "")),
+        });
     }
 }
 
@@ -613,7 +643,14 @@ export function createAwsNodeLoadBalancer(
 export function createGkeNodeLoadBalancers(
     ctx: NodeContext,
     statefulSet: k8s.apps.v1.StatefulSet,
-): { address: pulumi.Output<string>; service: k8s.core.v1.Service; peerService: k8s.core.v1.Service; healthService?: k8s.core.v1.Service } {
+): {
+    address: pulumi.Output<string>;
+    service: k8s.core.v1.Service;
+    peerService: k8s.core.v1.Service;
+    healthService?: k8s.core.v1.Service;
+    /** Per Service: the `gkeLoadBalancerAddressMismatch` warning ("" when none), once its address is known. */
+    addressWarnings: pulumi.Output<string>[];
+} {
     const { name, args, topology: t, node, host, selector } = ctx;
     const site = t.sites.find((s) => s.name === node.site)!;
     const rules = sitePortRules(t, site);
@@ -663,13 +700,31 @@ export function createGkeNodeLoadBalancers(
     // node's one DNS name serves both ports.
     const reserved = host.loadBalancerAddresses?.[node.name];
     if (reserved === undefined) throw new Error(`node ${node.name}: site ${node.site} reserved no internal load balancer address for it`);
+    const service = lbService(`${name}-internal-lb`, `${node.name}-internal`, [PORTS.grpc], reserved.name);
+    const peerService = lbService(`${name}-internal-peer-lb`, `${node.name}-internal-peer`, [PORTS.internalGrpc], reserved.name);
+    // Its own Service, so GKE admits only the relay's sources on it (`loadBalancerSourceRanges` apply to
+    // every port of a Service); only where the relay runs (another Kubernetes site asks this site).
+    const healthService = nodeRunsHealthRelay(t, node) ? lbService(`${name}-internal-health-lb`, `${node.name}-internal-health`, [HEALTH_RELAY_PORT], reserved.name) : undefined;
+    // pulumi-kubernetes waits until a LoadBalancer Service has an address (no skipAwait here), so its status
+    // is known once `pulumi up` made or read it (unknown in a preview of a new one: nothing to compare). A
+    // warning, not an error: an error would also fail every later preview, and the targeted replacements
+    // that fix the Service, while any node's Service still has its old address.
+    const addressWarning = (svc: k8s.core.v1.Service, objName: string): pulumi.Output<string> =>
+        pulumi.all([svc.status, reserved.address]).apply(([status, ip]) => {
+            const warning = gkeLoadBalancerAddressMismatch(node.name, { namespace: t.kubernetes.namespace, name: objName }, ip, status?.loadBalancer?.ingress);
+            if (warning !== undefined) void pulumi.log.warn(warning, svc);
+            return warning ?? "";
+        });
     return {
         address: pulumi.output(reserved.address),
-        service: lbService(`${name}-internal-lb`, `${node.name}-internal`, [PORTS.grpc], reserved.name),
-        peerService: lbService(`${name}-internal-peer-lb`, `${node.name}-internal-peer`, [PORTS.internalGrpc], reserved.name),
-        // Its own Service, so GKE admits only the relay's sources on it (`loadBalancerSourceRanges` apply to
-        // every port of a Service); only where the relay runs (another Kubernetes site asks this site).
-        ...(nodeRunsHealthRelay(t, node) ? { healthService: lbService(`${name}-internal-health-lb`, `${node.name}-internal-health`, [HEALTH_RELAY_PORT], reserved.name) } : {}),
+        service,
+        peerService,
+        ...(healthService ? { healthService } : {}),
+        addressWarnings: [
+            addressWarning(service, `${node.name}-internal`),
+            addressWarning(peerService, `${node.name}-internal-peer`),
+            ...(healthService ? [addressWarning(healthService, `${node.name}-internal-health`)] : []),
+        ],
     };
 }
 

@@ -8,6 +8,13 @@ import { seedBytes, seedHex, seedIp, StateFn, str } from "./util";
 
 const MOCK_PROJECT = "mock-project";
 
+/**
+ * The regional addresses the mock project holds, by name (what GKE's L4 controller looks a
+ * `networking.gke.io/load-balancer-ip-addresses` name up in: tools/harness/state/kubernetes.ts). An
+ * address's value derives from its logical name, so an entry left by an earlier run is still right.
+ */
+export const MOCK_REGION_ADDRESSES = new Map<string, string>();
+
 
 /** Name GCP would give the resource: the input `name`, else the logical name (autonaming is engine-side). */
 function gcpName(inputs: Record<string, unknown>, name: string): string {
@@ -50,10 +57,12 @@ export const STATE: Record<string, StateFn> = {
     }),
     "gcp:compute/routerInterface:RouterInterface": (inputs, name) => ({ name: gcpName(inputs, name) }),
     "gcp:compute/routerPeer:RouterPeer": (inputs, name) => ({ name: gcpName(inputs, name) }),
-    "gcp:compute/address:Address": (inputs, name) => ({
-        ...computeLink(inputs, name, "addresses", true),
-        address: str(inputs.address) ?? seedIp(name, 10),
-    }),
+    "gcp:compute/address:Address": (inputs, name) => {
+        const link = computeLink(inputs, name, "addresses", true);
+        const address = str(inputs.address) ?? seedIp(name, 10);
+        MOCK_REGION_ADDRESSES.set(String(link.name), address);
+        return { ...link, address };
+    },
     "gcp:compute/instance:Instance": (inputs, name) => {
         const nics = Array.isArray(inputs.networkInterfaces) ? (inputs.networkInterfaces as Record<string, unknown>[]) : [];
         return {

@@ -2,6 +2,7 @@
  * Mock state of Kubernetes resources: what the API server would fill in (object names, cluster IPs, load
  * balancer addresses, namespace phase).
  */
+import { MOCK_REGION_ADDRESSES } from "./gcp";
 import { record, seedBytes, StateFn } from "./util";
 
 
@@ -25,6 +26,16 @@ function isAwsLoadBalancer(annotations: Record<string, unknown>): boolean {
     return Object.keys(annotations).some((k) => k.startsWith("service.beta.kubernetes.io/aws-load-balancer-"));
 }
 
+/**
+ * The address GKE's L4 controller gives an internal load balancer: the first name of
+ * `networking.gke.io/load-balancer-ip-addresses` that is an address of the project, else an ephemeral one
+ * (a name it cannot find is skipped: kubernetes/ingress-gce pkg/l4/annotations/l4_static_address.go).
+ */
+function gkeLoadBalancerIp(annotations: Record<string, unknown>, objName: string): string {
+    const names = String(annotations["networking.gke.io/load-balancer-ip-addresses"] ?? "").split(",").map((n) => n.trim());
+    return names.map((n) => MOCK_REGION_ADDRESSES.get(n)).find((ip) => ip !== undefined) ?? mockIp(`lb/${objName}`);
+}
+
 const service: StateFn = (inputs, name) => {
     const base = withMetadata(inputs, name);
     const metadata = record(base.metadata);
@@ -37,7 +48,7 @@ const service: StateFn = (inputs, name) => {
     if (spec.type === "LoadBalancer") {
         const ingress = isAwsLoadBalancer(record(metadata.annotations))
             ? { hostname: `${objName}.elb.amazonaws.com` }
-            : { ip: mockIp(`lb/${objName}`) };
+            : { ip: gkeLoadBalancerIp(record(metadata.annotations), objName) };
         out.status = { loadBalancer: { ingress: [ingress] } };
     }
     return out;
