@@ -44,6 +44,8 @@ const T = {
     sa: "kubernetes:core/v1:ServiceAccount",
     role: "kubernetes:rbac.authorization.k8s.io/v1:Role",
     binding: "kubernetes:rbac.authorization.k8s.io/v1:RoleBinding",
+    clusterRole: "kubernetes:rbac.authorization.k8s.io/v1:ClusterRole",
+    clusterBinding: "kubernetes:rbac.authorization.k8s.io/v1:ClusterRoleBinding",
     cm: "kubernetes:core/v1:ConfigMap",
     pet: "random:index/randomPet:RandomPet",
 } as const;
@@ -155,19 +157,30 @@ describe("rollers in the resource graph (mocks)", () => {
             assert.equal(cfg.namespace, "axonserver");
             assert.match(j.metadata.name, new RegExp(`^roller-${segments[i].site}-${i}-[0-9a-f]{10}$`));
         });
+        // The roller waits for the Axon Server container's readiness: the container of that name runs Axon.
+        for (const job of rollers()) {
+            const cfg = JSON.parse(inputs(job).spec.template.spec.containers[0].env.find((e: J) => e.name === "ROLLER_CONFIG").value);
+            for (const { statefulSet } of cfg.nodes) {
+                const sts = ofType(run.records, T.sts).map(inputs).find((x: J) => x.metadata.name === statefulSet);
+                const axon = sts.spec.template.spec.containers.filter((c: J) => c.name === cfg.container);
+                assert.equal(axon.length, 1, `${statefulSet}: one container ${cfg.container}`);
+                assert.equal(axon[0].image, t.axonServer.image, `${statefulSet}: ${cfg.container} runs Axon Server`);
+            }
+        }
         // The first segment checks the VM back first: its site reaches the VM's 8024.
         const first = JSON.parse(inputs(rollers()[0]).spec.template.spec.containers[0].env.find((e: J) => e.name === "ROLLER_CONFIG").value);
         assert.equal(first.after, "vm");
         assert.equal(first.endpoints.vm, "http://vm.rg.axon.internal:8024");
     });
 
-    it("gives each roller Job a deadline past the script's longest run: the wait for `after`, then four waits per node", () => {
+    it("gives each roller Job a deadline past the script's longest run: the wait for `after`, then five waits per node", () => {
         // Past activeDeadlineSeconds the Job fails with DeadlineExceeded (kubernetes.io/docs/concepts/workloads/
         // controllers/job/#job-termination-and-cleanup), without the script's message naming the node.
         for (const job of rollers()) {
             const j = inputs(job);
             const cfg = JSON.parse(j.spec.template.spec.containers[0].env.find((e: J) => e.name === "ROLLER_CONFIG").value);
-            const waits = (cfg.after !== undefined ? 1 : 0) + 4 * cfg.nodes.length;
+            // Per node: observed, a worker for the new pod, can be lost, Axon container ready, back.
+            const waits = (cfg.after !== undefined ? 1 : 0) + 5 * cfg.nodes.length;
             const longest = waits * cfg.timeoutSeconds + cfg.nodes.length * t.axonServer.terminationGracePeriodSeconds;
             assert.ok(j.spec.activeDeadlineSeconds > longest, `${job.name}: ${j.spec.activeDeadlineSeconds} s <= ${longest} s`);
         }
@@ -221,7 +234,10 @@ describe("rollers in the resource graph (mocks)", () => {
         const roller = (await importEsm(ROLLER)) as RollerModule;
         const roles = ofType(run.records, T.role);
         const bindings = ofType(run.records, T.binding);
+        const clusterRoles = ofType(run.records, T.clusterRole).map(inputs);
+        const clusterBindings = ofType(run.records, T.clusterBinding).map(inputs);
         assert.equal(roles.length, rollers().length, "one Role per roller");
+        assert.equal(clusterRoles.length, rollers().length, "one ClusterRole per roller");
         for (const job of rollers()) {
             const j = inputs(job);
             const pod = j.spec.template.spec;
@@ -234,6 +250,13 @@ describe("rollers in the resource graph (mocks)", () => {
             for (const r of role.rules) {
                 if (r.resourceNames?.length) for (const v of ["list", "watch", "create", "deletecollection"]) assert.ok(!r.verbs.includes(v), `${v} cannot be narrowed by resourceNames`);
             }
+            // Cluster-scoped calls (the workers): Job -> ServiceAccount -> ClusterRoleBinding -> ClusterRole.
+            const clusterBinding = clusterBindings.find((b: J) => b.subjects.some((x: J) => x.kind === "ServiceAccount" && x.name === pod.serviceAccountName && x.namespace === j.metadata.namespace));
+            assert.ok(clusterBinding, `${job.name}: a ClusterRoleBinding for ${pod.serviceAccountName}`);
+            assert.equal(clusterBinding.roleRef.kind, "ClusterRole");
+            const clusterRole = clusterRoles.find((r: J) => r.metadata.name === clusterBinding.roleRef.name);
+            assert.ok(clusterRole, `${job.name}: ClusterRole ${clusterBinding.roleRef.name}`);
+            assert.ok(clusterBindings.filter((b: J) => b.roleRef.name === clusterRole.metadata.name).length === 1, "the ClusterRole is bound once, to this roller");
 
             // Run the script for this segment: every pod at an old revision, every node healthy (every
             // endpoint reachable, so each step gets as far as the delete).
@@ -241,15 +264,32 @@ describe("rollers in the resource graph (mocks)", () => {
             const nodes = [...new Set(cfg.groups.flatMap((g: J) => g.members.map((m: J) => m.node)))] as string[];
             cfg.endpoints = Object.fromEntries(nodes.map((n) => [n, `stub://${n}`]));
             cfg.intervalSeconds = 0;
-            const stub = stubApi(cfg.nodes.map((n: J) => n.statefulSet));
+            // The StatefulSets' rendered pod templates (node affinity: the pod's zone), and one worker per zone of the site.
+            const templates = Object.fromEntries(
+                cfg.nodes.map((n: J) => [n.statefulSet, ofType(run.records, T.sts).map(inputs).find((x: J) => x.metadata.name === n.statefulSet).spec.template.spec]),
+            );
+            const zones = t.sites.find((x) => x.name === cfg.site)!.zones;
+            const stub = stubApi(templates, zones, cfg.container);
             const lines: string[] = [];
             const code = await roller.roll(cfg, { api: stub.api, health: async (n) => healthyAxon(cfg.groups, n), log: (x) => lines.push(x), readOverride: () => "", sleep: async () => undefined, now: () => 0 });
             assert.equal(code, 0, lines.join("\n"));
+            assert.ok(stub.calls.some((c) => c.resource === "nodes"), `${job.name}: looks for a worker before deleting`);
             for (const call of stub.calls) {
+                if (call.namespace === "") {
+                    assert.ok(allows(clusterRole.rules, call), `${job.name}: the ClusterRole allows ${call.verb} ${call.resource}`);
+                    continue;
+                }
                 assert.equal(call.namespace, role.metadata.namespace, `${job.name}: ${call.verb} ${call.resource}/${call.name} in the Role's namespace`);
                 assert.ok(allows(role.rules, call), `${job.name}: the Role allows ${call.verb} ${call.resource}/${call.name}`);
             }
             // No rule, verb or name the script does not use.
+            for (const r of clusterRole.rules) {
+                assert.ok(!r.resourceNames?.length, "resourceNames cannot narrow a list");
+                for (const verb of r.verbs) {
+                    const used = stub.calls.some((c) => c.namespace === "" && r.apiGroups.includes(c.group) && r.resources.includes(c.resource) && c.verb === verb);
+                    assert.ok(used, `${job.name}: cluster-wide ${verb} ${r.resources.join(",")} is granted but never called`);
+                }
+            }
             for (const r of role.rules) {
                 for (const verb of r.verbs) {
                     for (const name of r.resourceNames ?? [undefined]) {
@@ -281,30 +321,39 @@ const importEsm = new Function("p", "return import(p)") as (p: string) => Promis
 
 /**
  * An in-process stand-in for the API server the roller talks to (roller.test.ts runs the same script
- * against a real HTTPS stub): StatefulSets under OnDelete with a new update revision, their pods at the old
- * one; a DELETE makes the controller's new pod at the update revision, Ready. Records every call.
+ * against a real HTTPS stub): StatefulSets under OnDelete with a new update revision and the given pod
+ * templates, their pods at the old one; a DELETE makes the controller's new pod at the update revision,
+ * its `container` ready; one Ready worker per zone (the well-known zone label). Records every call.
  */
-function stubApi(statefulSets: string[]) {
+function stubApi(templates: Record<string, J>, zones: readonly string[], container: string) {
     const calls: Call[] = [];
-    const pods = new Map(statefulSets.map((s, i) => [`${s}-0`, { uid: `u${i}`, revision: `${s}-old` }]));
+    const pods = new Map(Object.keys(templates).map((s, i) => [`${s}-0`, { uid: `u${i}`, revision: `${s}-old` }]));
     let uid = 100;
     const api = {
         async request(method: string, p: string) {
+            const ok = (body: object) => ({ status: 200, body, text: JSON.stringify(body) });
+            if (p === "/api/v1/nodes") {
+                assert.equal(method, "GET");
+                calls.push({ verb: "list", group: "", resource: "nodes", name: "", namespace: "" });
+                return ok({
+                    kind: "NodeList",
+                    items: zones.map((z, i) => ({ metadata: { name: `w${i}`, labels: { "topology.kubernetes.io/zone": z } }, spec: {}, status: { conditions: [{ type: "Ready", status: "True" }] } })),
+                });
+            }
             const m = /^\/(?:apis\/(apps)\/v1|api\/v1)\/namespaces\/([^/]+)\/([^/]+)\/([^/?]+)$/.exec(p);
             assert.ok(m, `unexpected API path ${p}`);
             const [, group = "", ns, resource, name] = m;
             const verb = { GET: "get", DELETE: "delete" }[method];
             assert.ok(verb, `unexpected method ${method}`);
             calls.push({ verb, group, resource, name: decodeURIComponent(name), namespace: decodeURIComponent(ns) });
-            const ok = (body: object) => ({ status: 200, body, text: JSON.stringify(body) });
-            if (resource === "statefulsets") return ok({ metadata: { name, generation: 2 }, status: { observedGeneration: 2, updateRevision: `${name}-new` } });
+            if (resource === "statefulsets") return ok({ metadata: { name, generation: 2 }, spec: { template: { spec: templates[name] } }, status: { observedGeneration: 2, updateRevision: `${name}-new` } });
             const pod = pods.get(name);
             if (!pod) return { status: 404, body: null, text: "" };
             if (verb === "delete") {
                 pods.set(name, { uid: `u${++uid}`, revision: `${name.replace(/-0$/, "")}-new` });
                 return ok({});
             }
-            return ok({ metadata: { name, uid: pod.uid, labels: { "controller-revision-hash": pod.revision } }, status: { conditions: [{ type: "Ready", status: "True" }] } });
+            return ok({ metadata: { name, uid: pod.uid, labels: { "controller-revision-hash": pod.revision } }, status: { conditions: [{ type: "Ready", status: "True" }], containerStatuses: [{ name: container, ready: true }] } });
         },
     };
     return { api, calls };

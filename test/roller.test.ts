@@ -53,6 +53,11 @@ const GROUPS = [
     },
 ];
 const NODES = ["a1", "a2", "a3", "ab1", "ab2", "sec"];
+/** Well-known zone label (kubernetes.io/docs/reference/labels-annotations-taints/#topologykubernetesiozone). */
+const ZONE = "topology.kubernetes.io/zone";
+/** EKS's node group label ("eks.amazonaws.com/nodegroup=$nodeGroupName", EKS user guide). */
+const POOL = "eks.amazonaws.com/nodegroup";
+const AZ = "eu-west-1a";
 /** Update order (least critical first, `a1` = the template's first last). */
 const ORDER = ["sec", "ab1", "ab2", "a2", "a3", "a1"];
 
@@ -79,8 +84,15 @@ describe("roller (script against a stub Kubernetes API and a stub of Axon's /act
     let axonBase: string;
     // Cluster state, reset per test.
     let health: Record<string, Health>;
+    /** `ready`: the Axon container's readiness (the pod is Ready only when its sidecars are too). */
     let pods: Record<string, { uid: string; revision: string; ready: boolean } | null>;
-    let sts: Record<string, { generation: number; observedGeneration: number; updateRevision: string }>;
+    let sts: Record<string, { generation: number; observedGeneration: number; updateRevision: string; pool: string }>;
+    /** The health relay sidecar's readiness in every pod (false: crash-looping, or its image cannot be pulled). */
+    let relayReady: boolean;
+    /** Whether the Axon container of a pod the controller recreates gets ready. */
+    let newPodReady: boolean;
+    /** The cluster's workers (GET /api/v1/nodes). */
+    let workers: { name: string; zone: string; pool: string; ready: boolean; unschedulable?: boolean; taints?: object[] }[];
     let deleted: { node: string; othersDown: string[] }[];
     let recoverAs: Health;
     let uidSeq: number;
@@ -119,13 +131,29 @@ describe("roller (script against a stub Kubernetes API and a stub of Axon's /act
             let raw = "";
             req.on("data", (c) => (raw += c));
             req.on("end", () => {
+                if (req.url === "/api/v1/nodes" && req.method === "GET") {
+                    return void send(200, {
+                        kind: "NodeList",
+                        items: workers.map((w) => ({
+                            metadata: { name: w.name, labels: { "kubernetes.io/hostname": w.name, [ZONE]: w.zone, [POOL]: w.pool } },
+                            spec: { ...(w.unschedulable ? { unschedulable: true } : {}), ...(w.taints ? { taints: w.taints } : {}) },
+                            status: { conditions: [{ type: "Ready", status: w.ready ? "True" : "False" }] },
+                        })),
+                    });
+                }
                 const m = /^\/(?:apis\/apps\/v1|api\/v1)\/namespaces\/([^/]+)\/(statefulsets|pods)\/([^/?]+)$/.exec(req.url ?? "");
                 if (!m || m[1] !== NS) return void send(404, { kind: "Status", code: 404 });
                 const [, , kind, name] = m;
                 if (kind === "statefulsets" && req.method === "GET") {
                     const s = sts[name];
                     if (!s) return void send(404, { code: 404 });
-                    return void send(200, { metadata: { name, generation: s.generation }, status: { observedGeneration: s.observedGeneration, updateRevision: s.updateRevision, replicas: 1 } });
+                    // The pod template pins the pod to its zone and its zone's worker pool (components/kubernetes/podSpec.ts `axonAffinity`).
+                    const affinity = { nodeAffinity: { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: [{ matchExpressions: [{ key: ZONE, operator: "In", values: [AZ] }, { key: POOL, operator: "In", values: [s.pool] }] }] } } };
+                    return void send(200, {
+                        metadata: { name, generation: s.generation },
+                        spec: { replicas: 1, template: { spec: { affinity, containers: [{ name: "axonserver" }, { name: "health-relay" }] } } },
+                        status: { observedGeneration: s.observedGeneration, updateRevision: s.updateRevision, replicas: 1 },
+                    });
                 }
                 const node = name.replace(/-0$/, "");
                 const p = pods[node];
@@ -133,7 +161,13 @@ describe("roller (script against a stub Kubernetes API and a stub of Axon's /act
                     if (!p) return void send(404, { code: 404 });
                     return void send(200, {
                         metadata: { name, uid: p.uid, labels: { "controller-revision-hash": p.revision } },
-                        status: { conditions: [{ type: "Ready", status: p.ready ? "True" : "False" }] },
+                        status: {
+                            conditions: [{ type: "Ready", status: p.ready && relayReady ? "True" : "False" }],
+                            containerStatuses: [
+                                { name: "axonserver", ready: p.ready },
+                                { name: "health-relay", ready: relayReady },
+                            ],
+                        },
                     });
                 }
                 if (kind === "pods" && req.method === "DELETE") {
@@ -154,7 +188,7 @@ describe("roller (script against a stub Kubernetes API and a stub of Axon's /act
                     pods[node] = null;
                     health[node] = "DOWN";
                     // The controller recreates the pod from the update revision; Axon catches up a bit later.
-                    setTimeout(() => (pods[node] = { uid: `uid-${++uidSeq}`, revision: sts[node].updateRevision, ready: true }), 30);
+                    setTimeout(() => (pods[node] = { uid: `uid-${++uidSeq}`, revision: sts[node].updateRevision, ready: newPodReady }), 30);
                     setTimeout(() => (health[node] = recoverAs), 60);
                     return void send(200, { kind: "Pod", metadata: { name } });
                 }
@@ -185,7 +219,13 @@ describe("roller (script against a stub Kubernetes API and a stub of Axon's /act
         deleted = [];
         health = Object.fromEntries(NODES.map((n) => [n, "UP" as Health]));
         // A spec update under OnDelete: new update revision, every pod still at the old one.
-        sts = Object.fromEntries(NODES.map((n) => [n, { generation: 2, observedGeneration: 2, updateRevision: `${n}-new` }]));
+        sts = Object.fromEntries(NODES.map((n) => [n, { generation: 2, observedGeneration: 2, updateRevision: `${n}-new`, pool: "pool-b" }]));
+        relayReady = true;
+        newPodReady = true;
+        workers = [
+            { name: "w-old", zone: AZ, pool: "pool-a", ready: true },
+            { name: "w-new", zone: AZ, pool: "pool-b", ready: true },
+        ];
         pods = Object.fromEntries(NODES.map((n, i) => [n, { uid: `uid-${i}`, revision: `${n}-old`, ready: true }]));
     });
 
@@ -200,19 +240,20 @@ describe("roller (script against a stub Kubernetes API and a stub of Axon's /act
         timeoutSeconds: 2,
         intervalSeconds: 0.02,
         overrideAnnotation: OVERRIDE,
+        container: "axonserver",
         ...extra,
     });
     const health$ = async (url: string) => {
         const r = await fetch(`${url}/actuator/health`).catch(() => null);
         return r ? ((await r.json()) as object) : null;
     };
-    const run = async (c: ReturnType<typeof cfg>, override = "") => {
+    const run = async (c: ReturnType<typeof cfg>, override: string | (() => string) = "") => {
         const lines: string[] = [];
         const code = await roller.roll(c, {
             api: await roller.kubeClient(env()),
             health: (n) => health$(c.endpoints[n as keyof typeof c.endpoints]),
             log: (s) => lines.push(s),
-            readOverride: () => override,
+            readOverride: typeof override === "function" ? override : () => override,
             sleep: (ms) => new Promise((r) => setTimeout(r, ms)),
             now: () => Date.now(),
         });
@@ -281,8 +322,10 @@ describe("roller (script against a stub Kubernetes API and a stub of Axon's /act
         // Even with every voter up, what it cannot see does not count: the override is the way on.
         health.a2 = "UP";
         assert.equal((await run(cfg(["a3"], { endpoints, timeoutSeconds: 0.3 }))).code, 1);
-        const o = await run(cfg(["a3"], { endpoints, timeoutSeconds: 5 }), `${OVERRIDE}="a3: INC-11 a1, a2 checked in the UI"\n`);
+        // Two overrides: before the delete ("a3: …") and, a1 still out of sight, for a3's return ("a3 back: …").
+        const o = await run(cfg(["a3"], { endpoints, timeoutSeconds: 5 }), () => `${OVERRIDE}="${deleted.length ? "a3 back" : "a3"}: INC-11 a1, a2 checked in the UI"\n`);
         assert.equal(o.code, 0, o.out);
+        assert.match(o.out, /a3: back in its groups: OVERRIDDEN by annotation axonserver-multiregion\/gate-override="a3 back: INC-11/);
         assert.deepEqual(
             deleted.map((d) => d.node),
             ["a3"],
@@ -298,12 +341,12 @@ describe("roller (script against a stub Kubernetes API and a stub of Axon's /act
         assert.equal(deleted.length, 0, "nothing deleted");
         assert.match(
             r.out,
-            /roller eu: FAILED at sec: sec: back in its groups not reached after 0\.3s: sec back in orders cannot be verified: its leader a1 could not be asked \(not reachable from this site\); sec's own view \(leader known, not behind\) is not enough \(if it reports sec UP, override, audited: .*gate-override="sec: <reason>"/,
+            /roller eu: FAILED at sec: sec: back in its groups not reached after 0\.3s: sec back in orders cannot be verified: its leader a1 could not be asked \(not reachable from this site\); sec's own view \(leader known, not behind\) is not enough \(if it reports sec UP, override, audited: .*gate-override="sec back: <reason>"/,
         );
-        // The same check between two steps of one segment names the step's node in the override.
+        // The same check after a restart of the segment names that node's return in the override.
         const between = await run(cfg(["sec", "ab1"], { endpoints, timeoutSeconds: 0.3 }));
         assert.equal(between.code, 1, between.out);
-        assert.match(between.out, /FAILED at sec: sec: back in its groups not reached after 0\.3s: sec back in orders cannot be verified: its leader a1 could not be asked.*gate-override="sec: <reason>"/);
+        assert.match(between.out, /FAILED at sec: sec: back in its groups not reached after 0\.3s: sec back in orders cannot be verified: its leader a1 could not be asked.*gate-override="sec back: <reason>"/);
         assert.deepEqual(deleted.map((d) => d.node), ["sec"], "ab1 never deleted");
     });
 
@@ -380,6 +423,78 @@ describe("roller (script against a stub Kubernetes API and a stub of Axon's /act
         );
         assert.match(r.out, /a3: can be lost: OVERRIDDEN by annotation axonserver-multiregion\/gate-override="a3: INC-9 a2 disk replaced, accepted by ops"; last check: none/);
         assert.equal(roller.overrideFor(`${OVERRIDE}="a3:"\n`, OVERRIDE, "a3"), null, "an override needs a reason");
+    });
+
+    it("an override passes one check only: `X: reason` the check before X's delete, `X back: reason` X's return, each value once", async () => {
+        // a2 is down: a3 cannot be lost, the operator accepts it; a3 then does not come back (BEHIND).
+        health.a2 = "DOWN";
+        recoverAs = "BEHIND";
+        let r = await run(cfg(["a3", "a1"], { timeoutSeconds: 0.3 }), `${OVERRIDE}="a3: INC-12 a2 disk replaced"\n`);
+        assert.equal(r.code, 1, r.out);
+        assert.deepEqual(deleted.map((d) => d.node), ["a3"]);
+        assert.match(r.out, /a3: can be lost: OVERRIDDEN by annotation axonserver-multiregion\/gate-override="a3: INC-12 a2 disk replaced"/);
+        assert.match(r.out, /a3: back in its groups: override "a3: INC-12 a2 disk replaced" is not for this check: this check takes a new axonserver-multiregion\/gate-override="a3 back: <reason>"/);
+        assert.match(r.out, /FAILED at a3: a3: back in its groups not reached after 0\.3s: a3 is BEHIND in _admin/);
+        assert.ok(!/a1/.test(deleted.map((d) => d.node).join()), "a1 untouched");
+        // `X back: reason` passes the return (only): the operator annotates it once a3 was deleted.
+        pods.a3 = { uid: "uid-a3", revision: "a3-old", ready: true };
+        health.a3 = "UP";
+        deleted = [];
+        const annotation = () => `${OVERRIDE}="${deleted.length ? "a3 back: INC-12 a3 checked in the UI" : "a3: INC-12 a2 disk replaced"}"\n`;
+        r = await run(cfg(["a3"], { timeoutSeconds: 5 }), annotation);
+        assert.equal(r.code, 0, r.out);
+        assert.match(r.out, /a3: back in its groups: OVERRIDDEN by annotation axonserver-multiregion\/gate-override="a3 back: INC-12 a3 checked in the UI"/);
+        assert.equal(roller.overrideFor(`${OVERRIDE}="a3 back: INC-1"\n`, OVERRIDE, "a3"), null, "a 'back' value is no 'can be lost' value");
+        // One value passes one check: a pod replaced before its DELETE (409) from the old revision is checked
+        // again, and the value already used does not pass that check.
+        recoverAs = "UP";
+        pods.a3 = { uid: "uid-a3", revision: "a3-old", ready: true };
+        health.a3 = "UP";
+        deleted = [];
+        evictBeforeDelete = { node: "a3", revision: "old" };
+        r = await run(cfg(["a3"], { timeoutSeconds: 0.3 }), `${OVERRIDE}="a3: INC-12 a2 disk replaced"\n`);
+        assert.equal(r.code, 1, r.out);
+        assert.deepEqual(deleted, [], "the recreated pod was not deleted on the spent value");
+        assert.match(r.out, /FAILED at a3: a3: can be lost not reached/);
+        assert.match(r.out, /override "a3: INC-12 a2 disk replaced" was used already/);
+    });
+
+    it("waits on the Axon container's readiness, not the pod's: a health relay that never gets Ready does not hold the roll", async () => {
+        relayReady = false; // the sidecar crash-loops (or its image cannot be pulled): the pod is never Ready
+        const r = await run(cfg(["sec", "ab1"]));
+        assert.equal(r.code, 0, r.out);
+        assert.deepEqual(deleted.map((d) => d.node), ["sec", "ab1"]);
+        assert.match(r.out, /sec: container axonserver of the new pod ready at revision sec-new: passed/);
+        // The Axon container not ready: it waits (and says which container).
+        deleted = [];
+        newPodReady = false;
+        const stuck = await run(cfg(["ab2"], { timeoutSeconds: 0.3 }));
+        assert.equal(stuck.code, 1, stuck.out);
+        assert.deepEqual(deleted.map((d) => d.node), ["ab2"]);
+        assert.match(stuck.out, /FAILED at ab2: ab2: container axonserver of the new pod ready at revision ab2-new not reached after 0\.3s: ab2-0: container axonserver not ready/);
+    });
+
+    it("never deletes a pod no Ready, schedulable worker can take (the new template's zone and pool): waits, naming zone, pool and node", async () => {
+        // A replaced worker pool (pool-b) without a worker in this zone yet: the new pod would stay Pending.
+        workers = [
+            { name: "w-old", zone: AZ, pool: "pool-a", ready: true },
+            { name: "w-other-zone", zone: "eu-west-1b", pool: "pool-b", ready: true },
+            { name: "w-new-notready", zone: AZ, pool: "pool-b", ready: false },
+            { name: "w-new-cordoned", zone: AZ, pool: "pool-b", ready: true, unschedulable: true },
+            { name: "w-new-tainted", zone: AZ, pool: "pool-b", ready: true, taints: [{ key: "example.com/maintenance", effect: "NoSchedule" }] },
+        ];
+        let r = await run(cfg(["sec"], { timeoutSeconds: 0.3 }));
+        assert.equal(r.code, 1, r.out);
+        assert.equal(deleted.length, 0, "nothing deleted");
+        assert.match(
+            r.out,
+            /FAILED at sec: sec: a worker for the new pod not reached after 0\.3s: no Ready, schedulable worker matches the new pod template of StatefulSet sec \(topology\.kubernetes\.io\/zone in \(eu-west-1a\), eks\.amazonaws\.com\/nodegroup in \(pool-b\)\): w-new-notready not Ready, w-new-cordoned unschedulable, w-new-tainted tainted example\.com\/maintenance:NoSchedule; 2 other workers do not match/,
+        );
+        // A Ready worker of the new pool in that zone (a PreferNoSchedule taint does not keep a pod off it): the roll goes on.
+        workers.push({ name: "w-new", zone: AZ, pool: "pool-b", ready: true, taints: [{ key: "example.com/soft", effect: "PreferNoSchedule" }] });
+        r = await run(cfg(["sec"], { timeoutSeconds: 0.3 }));
+        assert.equal(r.code, 0, r.out);
+        assert.deepEqual(deleted.map((d) => d.node), ["sec"]);
     });
 
     /** Runs the script as the Job does: `node roller.mjs` with the environment contract. */

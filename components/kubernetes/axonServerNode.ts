@@ -24,6 +24,7 @@ import { PROJECT } from "../topology/identity";
 import { nodePortsOf } from "../topology/loadBalancers";
 import { nodeLabels, nodePodLabels, nodePodSelector, sitePodSelector } from "../platform/labels";
 import {
+    AXON_CONTAINER_NAME,
     axonAffinity,
     axonEnv,
     axonProbes,
@@ -472,7 +473,7 @@ export function createStatefulSet(ctx: NodeContext, inputs: NodePodInputs): k8s.
                         ],
                         containers: [
                             {
-                                name: "axonserver",
+                                name: AXON_CONTAINER_NAME,
                                 image: t.axonServer.image,
                                 imagePullPolicy: "IfNotPresent",
                                 ports: containerPorts(),

@@ -29,6 +29,12 @@ type Container = k8s.types.input.core.v1.Container;
  */
 export const PROBE_PATH = "/actuator/info";
 
+/**
+ * Name of the Axon Server container in a node's pod. The roller waits for this container's readiness
+ * (`status.containerStatuses[].ready`), not the pod's: the pod's sidecars are not Axon Server.
+ */
+export const AXON_CONTAINER_NAME = "axonserver";
+
 /** Named container ports; Services target these names. */
 export const PORT_NAMES = { http: "http", grpc: "grpc", internalGrpc: "internal-grpc" } as const;
 

@@ -24,6 +24,7 @@ import { ROLLING_KEYS } from "../topology/identity";
 import { AxonNode, Topology } from "../topology/model";
 import { RollerSegment, rollerSegments } from "../topology/rolling";
 import { recommendedLabels, siteLabels } from "../platform/labels";
+import { AXON_CONTAINER_NAME } from "./podSpec";
 import {
     GATE_COMPONENT,
     GATE_OVERRIDE_ANNOTATION,
@@ -48,20 +49,22 @@ export function rollerAccountName(segment: RollerSegment): string {
     return `${ROLLER_RBAC_NAME}-${segment.index}`;
 }
 
-/** One rule of a Role (rbac.authorization.k8s.io/v1 PolicyRule). */
+/** One rule of a Role or ClusterRole (rbac.authorization.k8s.io/v1 PolicyRule). */
 export interface RollerRule {
     apiGroups: string[];
     resources: string[];
     verbs: string[];
-    resourceNames: string[];
+    /** Absent: every object of the resource. */
+    resourceNames?: string[];
 }
 
 /**
- * What a roller does, and nothing else (roller.mjs "API calls"): GET its StatefulSets (update revision),
- * GET and DELETE their pods `<statefulSet>-0` (the restart; the StatefulSet controller recreates the pod, so
- * no create/patch). `resourceNames` narrows every verb here to the segment's own objects; it could not
- * narrow list/watch/create, which the roller does not use ("rules cannot restrict create or deletecollection
- * requests by their resource name", and list/watch only with a single-object field selector,
+ * What a roller does in its namespace, and nothing else (roller.mjs "API calls"): GET its StatefulSets
+ * (update revision, pod template), GET and DELETE their pods `<statefulSet>-0` (the restart; the
+ * StatefulSet controller recreates the pod, so no create/patch). `resourceNames` narrows every verb here
+ * to the segment's own objects; it could not narrow list/watch/create, which the roller does not use in
+ * its namespace ("rules cannot restrict create or deletecollection requests by their resource name", and
+ * list/watch only with a single-object field selector,
  * https://kubernetes.io/docs/reference/access-authn-authz/rbac/#referring-to-resources).
  */
 export function rollerRules(config: Pick<RollerConfig, "nodes">): RollerRule[] {
@@ -71,11 +74,33 @@ export function rollerRules(config: Pick<RollerConfig, "nodes">): RollerRule[] {
     ];
 }
 
+/**
+ * What a roller may read outside its namespace: `list` on `nodes` (cluster-scoped, so a ClusterRole bound
+ * to the roller's ServiceAccount), to find a Ready, schedulable worker for a pod's replacement before it
+ * deletes the pod (roller.mjs `placement`). `list`, not `get`: the script asks for every worker (any of
+ * them may match the pod's node affinity), and `resourceNames` cannot narrow a list
+ * (https://kubernetes.io/docs/reference/access-authn-authz/rbac/#referring-to-resources). Worker objects
+ * hold no secrets.
+ */
+export function rollerClusterRules(): RollerRule[] {
+    return [{ apiGroups: [""], resources: ["nodes"], verbs: ["list"] }];
+}
+
+/**
+ * Name of a segment's ClusterRole and ClusterRoleBinding: cluster-scoped, so it carries the environment
+ * (two stacks may share an existing cluster), like the StorageClasses' names.
+ */
+export function rollerClusterAccountName(environment: string, segment: RollerSegment): string {
+    return `${ROLLER_RBAC_NAME}-${environment}-${segment.index}-nodes`;
+}
+
 /** The script's configuration (the env contract in roller.mjs). */
 export interface RollerConfig {
     site: string;
     namespace: string;
     nodes: { node: string; statefulSet: string }[];
+    /** The Axon Server container of each pod: the roller waits for its readiness, not the pod's. */
+    container: string;
     after?: string;
     groups: { name: string; members: { node: string; role: string }[] }[];
     minActiveBackups: number;
@@ -101,6 +126,7 @@ export function rollerConfig(t: Topology, segment: RollerSegment): RollerConfig 
         namespace: t.kubernetes.namespace,
         // The StatefulSet is named as its node (AxonServerNode); its one pod is `<name>-0`.
         nodes: segment.nodes.map((node) => ({ node, statefulSet: node })),
+        container: AXON_CONTAINER_NAME,
         ...(after !== undefined ? { after } : {}),
         groups: t.replicationGroups
             .filter((g) => g.members.some((m) => names.has(m.node)))
@@ -114,14 +140,15 @@ export function rollerConfig(t: Topology, segment: RollerSegment): RollerConfig 
 }
 
 /**
- * Seconds the Job may run: the wait until `after` is back (when set), then per node four waits (status
- * observed, can be lost, new pod Ready, back) of at most `timeoutSeconds` each, plus two more when the pod
- * was replaced by someone else between the check and the delete (a 409: re-read, check again), plus the
- * pod's termination grace. The script's own deadlines come first, so a stuck step fails with its message.
+ * Seconds the Job may run: the wait until `after` is back (when set), then per node five waits (status
+ * observed, a worker for the new pod, can be lost, Axon container ready, back) of at most `timeoutSeconds`
+ * each, plus two more when the pod was replaced by someone else between the check and the delete (a 409:
+ * re-read, check again), plus the pod's termination grace. The script's own deadlines come first, so a
+ * stuck step fails with its message.
  */
 export function rollerDeadlineSeconds(t: Topology, config: RollerConfig): number {
     const afterWait = config.after !== undefined ? config.timeoutSeconds : 0;
-    return afterWait + config.nodes.length * (6 * config.timeoutSeconds + t.axonServer.terminationGracePeriodSeconds) + 120;
+    return afterWait + config.nodes.length * (7 * config.timeoutSeconds + t.axonServer.terminationGracePeriodSeconds) + 120;
 }
 
 /** Job name: `roller-<site>-<index>-<10 hex>`, at most 63 characters (it is also a label value). */
@@ -162,25 +189,32 @@ export interface Rollers {
 export function createRollers(name: string, a: RollersArgs): Rollers {
     const t = a.topology;
     const segments = rollerSegments(t);
-    /** The segment's ServiceAccount, Role (its own pods and StatefulSets) and RoleBinding. */
+    /**
+     * The segment's ServiceAccount, Role (its own pods and StatefulSets) and RoleBinding, and the
+     * ClusterRole (list the workers) with its ClusterRoleBinding.
+     */
     const account = (segment: RollerSegment, config: RollerConfig, key: string): pulumi.Output<string> => {
         const host = a.sites[segment.site];
         const opts = { parent: a.parent, provider: host.provider };
         const labels = { ...siteLabels(t.environment, segment.site, GATE_COMPONENT), [ROLLER_SEGMENT_LABEL]: key };
         const meta = { name: rollerAccountName(segment), namespace: host.namespace, labels };
         const sa = new k8s.core.v1.ServiceAccount(`${name}-roller-${key}-sa`, { metadata: meta }, opts);
+        const subjects = [{ kind: "ServiceAccount", name: sa.metadata.name, namespace: host.namespace }];
         const role = new k8s.rbac.v1.Role(`${name}-roller-${key}-role`, { metadata: meta, rules: rollerRules(config) }, opts);
         const binding = new k8s.rbac.v1.RoleBinding(
             `${name}-roller-${key}-binding`,
-            {
-                metadata: meta,
-                roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "Role", name: role.metadata.name },
-                subjects: [{ kind: "ServiceAccount", name: sa.metadata.name, namespace: host.namespace }],
-            },
+            { metadata: meta, roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "Role", name: role.metadata.name }, subjects },
             opts,
         );
-        // The Job starts only once its permissions exist (the binding's name is an input of nothing else).
-        return pulumi.all([sa.metadata.name, binding.metadata.name]).apply(([n]) => n);
+        const clusterMeta = { name: rollerClusterAccountName(t.environment, segment), labels };
+        const clusterRole = new k8s.rbac.v1.ClusterRole(`${name}-roller-${key}-nodes-role`, { metadata: clusterMeta, rules: rollerClusterRules() }, opts);
+        const clusterBinding = new k8s.rbac.v1.ClusterRoleBinding(
+            `${name}-roller-${key}-nodes-binding`,
+            { metadata: clusterMeta, roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "ClusterRole", name: clusterRole.metadata.name }, subjects },
+            opts,
+        );
+        // The Job starts only once its permissions exist (the bindings' names are inputs of nothing else).
+        return pulumi.all([sa.metadata.name, binding.metadata.name, clusterBinding.metadata.name]).apply(([n]) => n);
     };
 
     const jobs: Record<string, k8s.batch.v1.Job> = {};

@@ -477,6 +477,8 @@ const EXPECTED_COUNTS: Record<string, number> = {
     "kubernetes:core/v1:ServiceAccount": 2 + 2, // per site the Axon pods'; per roller (one per site here) its own
     "kubernetes:rbac.authorization.k8s.io/v1:Role": 2, // per roller: its own segment's pods and StatefulSets
     "kubernetes:rbac.authorization.k8s.io/v1:RoleBinding": 2,
+    "kubernetes:rbac.authorization.k8s.io/v1:ClusterRole": 2, // per roller: list the workers (a Ready one must take the new pod)
+    "kubernetes:rbac.authorization.k8s.io/v1:ClusterRoleBinding": 2,
     "kubernetes:networking.k8s.io/v1:NetworkPolicy": 2 + 4, // per site, and per node for what its NLB forwards
     "kubernetes:policy/v1:PodDisruptionBudget": 2,
     "random:index/randomPassword:RandomPassword": 2,

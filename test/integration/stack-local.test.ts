@@ -234,6 +234,8 @@ const EXPECTED_COUNTS: Record<string, number> = {
     "kubernetes:core/v1:ServiceAccount": 1 + 1, // + the one roller's, with its Role and RoleBinding
     "kubernetes:rbac.authorization.k8s.io/v1:Role": 1,
     "kubernetes:rbac.authorization.k8s.io/v1:RoleBinding": 1,
+    "kubernetes:rbac.authorization.k8s.io/v1:ClusterRole": 1, // per roller: list the workers (a Ready one must take the new pod)
+    "kubernetes:rbac.authorization.k8s.io/v1:ClusterRoleBinding": 1,
     "kubernetes:core/v1:Secret": 1,
     "kubernetes:policy/v1:PodDisruptionBudget": 1,
     "kubernetes:networking.k8s.io/v1:NetworkPolicy": 1,

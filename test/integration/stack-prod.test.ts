@@ -475,6 +475,8 @@ const EXPECTED_COUNTS: Record<string, number> = {
     "kubernetes:core/v1:ServiceAccount": 2 + 3, // per site the Axon pods'; per roller (three segments) its own
     "kubernetes:rbac.authorization.k8s.io/v1:Role": 3, // per roller: its own segment's pods and StatefulSets
     "kubernetes:rbac.authorization.k8s.io/v1:RoleBinding": 3,
+    "kubernetes:rbac.authorization.k8s.io/v1:ClusterRole": 3, // per roller: list the workers (a Ready one must take the new pod)
+    "kubernetes:rbac.authorization.k8s.io/v1:ClusterRoleBinding": 3,
     "kubernetes:networking.k8s.io/v1:NetworkPolicy": 2 + 2, // per site, and per EKS node for what its NLB forwards
     "kubernetes:policy/v1:PodDisruptionBudget": 3, // gcp-euw4: PRIMARY and non-voting classes; aws-euw1: ACTIVE_BACKUP
     "random:index/randomPassword:RandomPassword": 2 + 2 * 4, // tokens; a pre-shared key per tunnel
