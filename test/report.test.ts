@@ -55,7 +55,7 @@ describe("buildReport", () => {
             "disruptionBudgets",
             "drains",
         ]);
-        assert.equal(json.schemaVersion, 3);
+        assert.equal(json.schemaVersion, 4);
         assert.equal(json.stack, "test");
         assert.equal(json.valid, true);
         assert.deepEqual(json.errors, []);
@@ -254,7 +254,7 @@ describe("tools/topology end to end (main, in process, on the repository's stack
         const r = run("--stack", "prod", "--json");
         assert.equal(r.status, 0, r.stderr + r.stdout);
         const json = JSON.parse(r.stdout) as TopologyReport;
-        assert.equal(json.schemaVersion, 3);
+        assert.equal(json.schemaVersion, 4);
         assert.equal(json.stack, "prod");
         assert.equal(json.valid, true);
         assert.deepEqual(json.nodes.map((n) => n.name), ["axon-1", "axon-2", "axon-3", "axon-sec-1", "axon-sec-2", "axon-ab-1", "axon-ab-2", "axon-dr-1"]);

@@ -59,14 +59,16 @@ export interface ReportRoller {
     after?: string;
     /**
      * Nodes whose step the Job cannot verify (a voter or possible leader of a group it checks is out of its
-     * view: `unverifiableRollerNodes`): each stops for the audited override on every rolling change
-     * (README, "What a Job can see").
+     * view: `unverifiableRollerNodes`): the check before the node's delete, the node before it back, or the
+     * node itself back after its restart; `after` when the Job's first check (that VM back) cannot be
+     * verified. Each stops for the audited override on every rolling change (values `<node>: …` and
+     * `<node> back: …`; README, "What a Job can see"). Schema 4: before, "can be lost" only.
      */
     needsOverride?: string[];
 }
 
 export interface TopologyReport {
-    schemaVersion: 3;
+    schemaVersion: 4;
     stack?: string;
     /** True when there are no errors (the topology loaded). */
     valid: boolean;
@@ -105,7 +107,7 @@ export function buildReport(result: LoadResult, stack?: string): TopologyReport 
     const topology = result.errors.length === 0 ? result.topology : undefined;
     const issues = (xs: readonly ConfigIssue[]) => xs.map((i) => ({ path: i.path, message: i.message }));
     const report: TopologyReport = {
-        schemaVersion: 3,
+        schemaVersion: 4,
         ...(stack !== undefined ? { stack } : {}),
         valid: topology !== undefined,
         // A loader returning neither a topology nor errors would be a bug; never report it as valid.
