@@ -90,6 +90,8 @@ describe("kubernetes: AxonServerCluster on the local stack (existing cluster)", 
             [T.sa]: 1 + 1, // the site's, and the roller's
             "kubernetes:rbac.authorization.k8s.io/v1:Role": 1,
             "kubernetes:rbac.authorization.k8s.io/v1:RoleBinding": 1,
+            "kubernetes:rbac.authorization.k8s.io/v1:ClusterRole": 1, // per roller: list the workers
+            "kubernetes:rbac.authorization.k8s.io/v1:ClusterRoleBinding": 1,
             [T.pdb]: 1, // three PRIMARY nodes: one class
             [T.netpol]: 1,
             [T.job]: 2 + 1, // a gate between every two consecutive nodes; one roller (one site)
@@ -490,6 +492,8 @@ describe("kubernetes: AxonServerCluster across zones, sites and a VM", () => {
             [T.sa]: 2 + 3, // per site the Axon pods'; per roller (three) its own
             "kubernetes:rbac.authorization.k8s.io/v1:Role": 3, // per roller: its segment's pods and StatefulSets
             "kubernetes:rbac.authorization.k8s.io/v1:RoleBinding": 3,
+            "kubernetes:rbac.authorization.k8s.io/v1:ClusterRole": 3, // per roller: list the workers
+            "kubernetes:rbac.authorization.k8s.io/v1:ClusterRoleBinding": 3,
             [T.pdb]: 3, // eu: PRIMARY and ACTIVE_BACKUP classes; us: one class
             // a gate between every two consecutive nodes of six (the VM's own gates run on a Kubernetes
             // site); a roller per visit of a site in update order
