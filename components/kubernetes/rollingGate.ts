@@ -86,12 +86,11 @@ export interface GateConfig {
 
 /**
  * The site a gate runs in: `after`'s if it is on Kubernetes, else `before`'s; for two VM nodes, a
- * Kubernetes site with a network path to both VM sites (`chainGateSite`; needs `t`), else none.
+ * Kubernetes site with a network path to both VM sites, else none. One rule, `chainGateSite` (the firewall
+ * and endpoint analysis uses it too).
  */
-export function gateSite(after: AxonNode, before: AxonNode, t?: Topology): string | undefined {
-    if (after.platform !== "vm") return after.site;
-    if (before.platform !== "vm") return before.site;
-    return t ? chainGateSite(t, after, before) : undefined;
+export function gateSite(after: AxonNode, before: AxonNode, t: Topology): string | undefined {
+    return chainGateSite(t, after, before);
 }
 
 /**
