@@ -23,6 +23,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { ROLLING_KEYS } from "../topology/identity";
 import { AxonNode, Topology } from "../topology/model";
 import { RollerSegment, rollerSegments } from "../topology/rolling";
+import { rollerCheckedAfter } from "../topology/connectivity";
 import { recommendedLabels, siteLabels } from "../platform/labels";
 import { AXON_CONTAINER_NAME } from "./podSpec";
 import {
@@ -116,10 +117,7 @@ export interface RollerConfig {
  */
 export function rollerConfig(t: Topology, segment: RollerSegment): RollerConfig {
     const endpoints = gateEndpoints(t, segment.site);
-    // A VM `after` is checked here when this site can ask it: nothing else follows its replacement when it
-    // ends the creation chain. A Kubernetes `after` (another site's node) is not checked again: the
-    // previous roller, on its own site, already waited until Axon reported it back.
-    const after = segment.after !== undefined && t.nodes.find((n) => n.name === segment.after)?.platform === "vm" && endpoints[segment.after] !== undefined ? segment.after : undefined;
+    const after = rollerCheckedAfter(t, segment);
     const names = new Set([...segment.nodes, ...(after !== undefined ? [after] : [])]);
     return {
         site: segment.site,

@@ -298,6 +298,19 @@ export function nodesVisibleFromSite(topology: Topology, site: string): AxonNode
 }
 
 /**
+ * The node a roller checks back before its first step: the segment's `after` when it is a VM node the
+ * roller's site sees. A VM is replaced in the creation chain, and when it ends the chain nothing else
+ * waits for it. A Kubernetes `after` (another site's node) is not checked again: the roller before, on
+ * that node's site, already waited until Axon reported it back. One rule for the roller's configuration
+ * (components/kubernetes/roller.ts `rollerConfig`) and the report (`unverifiableRollerNodes`).
+ */
+export function rollerCheckedAfter(topology: Topology, segment: Pick<RollerSegment, "site" | "after">): string | undefined {
+    if (segment.after === undefined) return undefined;
+    const node = topology.nodes.find((n) => n.name === segment.after);
+    return node?.platform === "vm" && nodesVisibleFromSite(topology, segment.site).some((n) => n.name === node.name) ? node.name : undefined;
+}
+
+/**
  * Nodes of a roller segment whose step the Job cannot verify on its own, so it stops for the audited
  * override naming that node. The Job sees only `nodesVisibleFromSite`, and the gate script fails closed
  * (components/kubernetes/gate/rollingGate.mjs): a voter it cannot see counts as not UP, and a node is
@@ -308,7 +321,8 @@ export function nodesVisibleFromSite(topology: Topology, site: string): AxonNode
  *   its restart) is in view;
  * - "can be lost": every PRIMARY of the node's voting groups is in view, or the voters in view, without
  *   the node, are a PRIMARY majority and `minActiveBackups` ACTIVE_BACKUP nodes (if the group has any).
- * The segment's `after` is listed too when its own first check (keyed by its name) cannot be verified.
+ * The segment's `after` is listed too when its own first check (`rollerCheckedAfter`; its override
+ * value `<after> back: …`) cannot be verified.
  */
 export function unverifiableRollerNodes(topology: Topology, segment: Pick<RollerSegment, "site" | "nodes" | "after">): string[] {
     const visible = new Set(nodesVisibleFromSite(topology, segment.site).map((n) => n.name));
@@ -327,8 +341,7 @@ export function unverifiableRollerNodes(topology: Topology, segment: Pick<Roller
             const enough = seen(primaries) >= majority(primaries.length) && (backups.length === 0 || seen(backups) >= topology.axonServer.minActiveBackups);
             return !enough;
         });
-    // The roller checks `after` only when it is a VM it sees (components/kubernetes/roller.ts `rollerConfig`).
-    const after = segment.after !== undefined && visible.has(segment.after) && topology.nodes.find((n) => n.name === segment.after)?.platform === "vm" ? segment.after : undefined;
+    const after = rollerCheckedAfter(topology, segment);
     const blind: string[] = after !== undefined && !backVerifiable(after) ? [after] : [];
     segment.nodes.forEach((node, i) => {
         const previous = i > 0 ? segment.nodes[i - 1] : after;
