@@ -128,7 +128,8 @@ export function gateConfig(t: Topology, after: AxonNode, before: AxonNode, site:
         mustResolve: [nodeAddress(t, after).fqdn],
         // Only a name made with the node itself tells whether it exists: the in-cluster `-http` Service or a
         // VM's record. The private DNS name of a node on another Kubernetes site points at its load
-        // balancer, which exists before the node does; there the leader's view decides (not a member yet).
+        // balancer, which exists before the node does; there the group's leader decides (confirmed by its
+        // own view, it lists its followers and not `before`: not a member yet).
         ...(endpoints[before.name] !== undefined && (before.platform === "vm" || before.site === site) ? { beforeAddress: new URL(endpoints[before.name]).hostname } : {}),
         timeoutSeconds: t.axonServer.startupBudgetSeconds + 600,
         intervalSeconds: 10,

@@ -267,12 +267,19 @@ export function renderReportText(report: TopologyReport): string {
     for (const r of report.rollers) {
         out.push(...wrap(`roller on ${r.site}: ${r.nodes.join(" -> ")}${r.after ? ` (after ${r.after} is back)` : ""}`, "  ", "    "));
         if (r.needsOverride) {
-            out.push(...wrap(`needs the audited override at ${r.needsOverride.join(", ")}: voters or leaders of their groups are out of the Job's view (no health relay path to them)`, "    ", "      "));
+            out.push(
+                ...wrap(
+                    `needs the audited override at ${r.needsOverride.join(", ")} ("<node>: …" before the delete, "<node> back: …" after the restart, as the Job asks): voters or leaders of their groups are out of the Job's view (no health relay path to them)`,
+                    "    ",
+                    "      ",
+                ),
+            );
         }
     }
     out.push(
-        "  Each roller step: the node's groups can lose it; its pod is deleted; the new pod is Ready;",
-        "  Axon reports it back in every group. Pods already at their StatefulSet's revision are skipped.",
+        "  Each roller step: a Ready worker can take the new pod and the node's groups can lose it; its pod",
+        "  is deleted; the new pod's Axon container is ready; Axon reports it back in every group. Pods",
+        "  already at their StatefulSet's revision are skipped.",
     );
     out.push(...wrap(`Least critical first over all nodes (stop order by hand): ${report.leastCriticalOrder.map((e) => e.node).join(", ")}`, "  ", "    "), "");
 
