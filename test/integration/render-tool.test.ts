@@ -63,8 +63,8 @@ describe("tools/render.ts", () => {
             assert.equal(res.status, 0, res.stderr);
             assert.match(res.stdout, /Rendered stack local \(\d+ resources\) into /);
             assert.match(res.stdout, /kubernetes:apps\/v1:StatefulSet\s+3\n/);
-            // Everything but the cluster component and its generated tokens lives on site kind (the two gate Jobs and their script included).
-            assert.match(res.stdout, /Resources per site:\n\s+\(environment-wide\)\s+3\n\s+kind\s+32\n/);
+            // Everything but the cluster component and its generated tokens lives on site kind (the two gate Jobs and their script, the roller with its namespaced and cluster-wide RBAC included).
+            assert.match(res.stdout, /Resources per site:\n\s+\(environment-wide\)\s+3\n\s+kind\s+34\n/);
             assert.match(res.stdout, /secure config values are not decrypted offline/);
             assert.ok(res.stdout.includes(out));
         });
