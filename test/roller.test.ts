@@ -350,6 +350,31 @@ describe("roller (script against a stub Kubernetes API and a stub of Axon's /act
         assert.deepEqual(deleted.map((d) => d.node), ["sec"], "ab1 never deleted");
     });
 
+    it("counts the group's members as Axon has them: a PRIMARY just added to the stack (not joined yet) does not stall a rerun", async () => {
+        // The stack lists a4 as a fourth PRIMARY of _admin (its pod on another site, not created yet); Axon's
+        // _admin still has a1, a2, a3 (the stub's leader lists those). Adding a node reruns the roller:
+        // without a3, 2 of Axon's 3 are UP.
+        const groups = [{ name: "_admin", members: [...GROUPS[0].members, { node: "a4", role: "PRIMARY" }] }, GROUPS[1]];
+        const r = await run(cfg(["a3"], { groups }));
+        assert.equal(r.code, 0, r.out);
+        assert.deepEqual(deleted.map((d) => d.node), ["a3"]);
+        assert.match(r.out, /a3: can be lost: note: _admin: a4 is not a member yet \(new node\), not counted/);
+    });
+
+    it("a member Axon still has but the stack no longer lists (role unknown), down: the roller waits, naming it", async () => {
+        // ab2 was removed from the stack (and its pod deleted) but is still a member of Axon's orders: the
+        // leader reports it without ack. Its role is unknown: as a PRIMARY, orders has 4 and a3 cannot go.
+        health.ab2 = "DOWN";
+        const groups = [GROUPS[0], { name: "orders", members: GROUPS[1].members.filter((m) => m.node !== "ab2") }];
+        const r = await run(cfg(["a3"], { groups, timeoutSeconds: 0.3 }));
+        assert.equal(r.code, 1, r.out);
+        assert.equal(deleted.length, 0, "nothing deleted");
+        assert.match(
+            r.out,
+            /FAILED at a3: a3: can be lost not reached after 0\.3s: orders cannot lose a3: without it 2\/4 PRIMARY up \(needs 3\), 1\/1 ACTIVE_BACKUP up \(needs 1\) in leader a1's view; not UP: ab2=NO_ACK_RECEIVED; members in Axon but not in the stack \(removed from the stack, not from Axon\?\): ab2, role unknown, .*DELETE \/v1\/cluster\/<node>; or, if the group can lose a3, override, audited: annotate this Job's pod axonserver-multiregion\/gate-override="a3: <reason>"/,
+        );
+    });
+
     it("a pod replaced by someone else before its DELETE (409 on the uid precondition) is followed, not a failure", async () => {
         evictBeforeDelete = { node: "sec", revision: "new" };
         let r = await run(cfg(["sec", "ab1"]));

@@ -142,6 +142,73 @@ describe("rolling gate (script against a loopback stub of Axon's /actuator/healt
         assert.deepEqual(r.notes, ["_admin: a3 is not a member yet (new node)", "orders: a3 is not a member yet (new node)"]);
     });
 
+    // Raft counts a majority over the group's members as the leader has them, not over the stack's config
+    // (a node added to the stack joins Axon's group later; one removed from the stack stays a member until
+    // it is removed in Axon). The leader lists every other member as `<g>.follower.<node>.status` (EE
+    // `LeaderState.health`: one key per `replicatorPeers()` entry, AxonIQ/axon-server-se tag axonserver-ee-4.4.2).
+    const fourPrimaries = [{ name: "_admin", members: ["a1", "a2", "a3", "a4"].map((node) => ({ node, role: "PRIMARY" })) }];
+
+    it("'can be lost': a configured PRIMARY the leader does not list (a node just added, not joined yet) is not counted: 3+1 passes with a note", async () => {
+        // Axon's _admin has a1, a2, a3; the stack already lists a4 (its pod not created yet: no answer).
+        // Without a2: 2 of Axon's 3 are UP.
+        state.a4 = null;
+        const r = await gate.evaluate(cfg("a1", "a2", endpoints("a1", "a2", "a3", "a4"), { groups: fourPrimaries }), health);
+        assert.equal(r.ok, true, r.problems.join("; "));
+        assert.deepEqual(r.notes, ["_admin: a4 is not a member yet (new node), not counted"]);
+        // Still a majority of Axon's members: with a3 not UP, a2 cannot go (1 of 3).
+        state.a1!["_admin.follower.a3.status"] = "NO_ACK_RECEIVED";
+        const down = await gate.evaluate(cfg("a1", "a2", endpoints("a1", "a2", "a3", "a4"), { groups: fourPrimaries }), health);
+        assert.deepEqual(down.problems, ["_admin cannot lose a2: without it 1/3 PRIMARY up (needs 2) in leader a1's view; not UP: a3=NO_ACK_RECEIVED"]);
+    });
+
+    it("'can be lost': a member the leader lists that the stack no longer has counts as a voter (role unknown): down, it makes the step wait", async () => {
+        // x was removed from the stack but is still a member of Axon's _admin, and gone (no ack). Raft's
+        // majority is over 4 members: without a3, a1 and a2 are 2 of 4 (needs 3): writes would stop.
+        const admin = [GROUPS[0]];
+        state.a1!["_admin.follower.x.status"] = "NO_ACK_RECEIVED";
+        const r = await gate.evaluate(cfg("a2", "a3", endpoints("a1", "a2", "a3"), { groups: admin }), health);
+        assert.equal(r.ok, false, JSON.stringify(r));
+        assert.deepEqual(r.problems, [
+            "_admin cannot lose a3: without it 2/4 PRIMARY up (needs 3) in leader a1's view; not UP: x=NO_ACK_RECEIVED;" +
+                " members in Axon but not in the stack (removed from the stack, not from Axon?): x, role unknown, each counted as a PRIMARY that is not UP" +
+                ' (one gone for good: remove it in Axon, DELETE /v1/cluster/<node>; or, if the group can lose a3, override, audited: annotate this Job\'s pod axonserver-multiregion/gate-override="<reason>"; README "Creation order and rolling changes")',
+        ]);
+        // UP, it is left out (counting a voter that is UP could only help, and it may not vote at all): 2 of 3.
+        state.a1!["_admin.follower.x.status"] = "UP";
+        const up = await gate.evaluate(cfg("a2", "a3", endpoints("a1", "a2", "a3"), { groups: admin }), health);
+        assert.equal(up.ok, true, up.problems.join("; "));
+        assert.deepEqual(up.notes, ["_admin: x is a member in leader a1's view but not in the stack (role unknown): UP, not counted"]);
+    });
+
+    it("'can be lost': an UP member the stack does not have never makes up for a missing PRIMARY (it may not vote)", async () => {
+        // Axon: a1..a4 PRIMARY and x (UP, role unknown: a SECONDARY, say). a3 is down. Counted as a PRIMARY
+        // UP, x would make it 3 of 5 and let a4 go; if x does not vote, only a1 and a2 of 4 remain: writes stop.
+        state.a1 = { "_admin.leader": "a1", "_admin.follower.a2.status": "UP", "_admin.follower.a3.status": "NO_ACK_RECEIVED", "_admin.follower.a4.status": "UP", "_admin.follower.x.status": "UP" };
+        state.a4 = { "_admin.leader": "a1" };
+        const r = await gate.evaluate(cfg("a2", "a4", endpoints("a1", "a2", "a3", "a4"), { groups: fourPrimaries }), health);
+        assert.equal(r.ok, false, JSON.stringify(r));
+        assert.deepEqual(r.problems, ["_admin cannot lose a4: without it 2/4 PRIMARY up (needs 3) in leader a1's view; not UP: a3=NO_ACK_RECEIVED"]);
+    });
+
+    it("'can be lost': a leader that lists no follower still proves nothing about the group's members (fails closed)", async () => {
+        // The node to take down leads and lists nobody: a2, a3 and the configured a4 count as members not UP.
+        state.a1 = { "_admin.leader": "a1" };
+        state.a4 = null;
+        const r = await gate.evaluate(cfg("x", "a1", endpoints("a1", "a2", "a3", "a4"), { groups: fourPrimaries }), health);
+        assert.equal(r.ok, false, JSON.stringify(r));
+        assert.deepEqual(r.notes, []);
+        assert.deepEqual(r.problems, ["_admin cannot lose a1: without it 0/4 PRIMARY up (needs 3) in leader a1's view; not UP: a2=NOT_LISTED, a3=NOT_LISTED, a4=NOT_LISTED"]);
+    });
+
+    it("'can be lost', leader out of reach: a configured voter that is not a member yet still counts as not UP (members unknown without the leader)", async () => {
+        // The voters' own views tell no member list: a member the stack no longer has would be invisible, so
+        // dropping a4 from the count could pass a step that loses quorum. Fail closed, and say why.
+        state.a4 = { "orders.leader": "a1" }; // a4 answers but is in no _admin group yet
+        const r = await gate.evaluate(cfg("x", "a3", endpoints("a2", "a3", "a4"), { groups: fourPrimaries }), health);
+        assert.equal(r.ok, false, JSON.stringify(r));
+        assert.match(r.problems[0], /^_admin cannot lose a3: without it 1\/4 PRIMARY seen UP \(needs 3\) in their own views \(leader a1 not reachable from here\); not UP: a4=NOT_A_MEMBER_YET; not seen from this site: a1/);
+    });
+
     it("'can be lost': a missing follower key means 'not a member yet' only when the leader, confirmed by itself, lists its followers", async () => {
         // The leader publishes `<g>.follower.<n>.status` for each follower (EE `LeaderState.health`); a
         // follower publishes none. A leader that lists no follower of the group at all (another server
@@ -153,7 +220,7 @@ describe("rolling gate (script against a loopback stub of Axon's /actuator/healt
         const r = await gate.evaluate(cfg("x", "a3", endpoints("a1", "a2", "a3"), { groups: admin }), health);
         assert.equal(r.ok, false, JSON.stringify(r));
         assert.deepEqual(r.notes, []);
-        assert.match(r.problems[0], /^_admin: cannot tell whether a3 is a member: leader a1 lists no follower of _admin \(no _admin\.follower\.<node>\.status\) \(if they are up and caught up, override, audited: .*gate-override="a3: <reason>"/);
+        assert.match(r.problems[0], /^_admin: cannot tell whether a3 is a member: leader a1 lists no follower of _admin \(no _admin\.follower\.<node>\.status\) \(if they are up and caught up, override, audited: annotate this Job's pod axonserver-multiregion\/gate-override="<reason>"; README/);
     });
 
     it("'can be lost': a member's stale view names a leader that no longer leads: the node that says so itself decides", async () => {
@@ -217,8 +284,8 @@ describe("rolling gate (script against a loopback stub of Axon's /actuator/healt
         assert.equal(r.ok, false);
         assert.deepEqual(r.problems, [
             "_admin cannot lose a3: without it 0/3 PRIMARY seen UP (needs 2) in their own views (leader a1 not reachable from here); not seen from this site: a1, a2" +
-                ' (if they are up and caught up, override, audited: annotate this Job\'s pod axonserver-multiregion/gate-override="<reason>", a roller\'s' +
-                ' axonserver-multiregion/gate-override="a3: <reason>"; README "Creation order and rolling changes")',
+                ' (if they are up and caught up, override, audited: annotate this Job\'s pod axonserver-multiregion/gate-override="<reason>"; README "Creation order and rolling changes")',
+
         ]);
         // orders: ab2 answers, the PRIMARY nodes a1, a2 are still out of sight: still no.
         const groups = [{ name: "orders", members: [...GROUPS[1].members, { node: "ab2", role: "ACTIVE_BACKUP" }] }];
@@ -249,9 +316,8 @@ describe("rolling gate (script against a loopback stub of Axon's /actuator/healt
     it("previous node back, its group's leader out of reach: fails closed (never A's own view alone), naming node, group, leader and override", async () => {
         // a2 says it follows a1 and is not behind, but only the leader knows whether a2 is caught up
         // (`<g>.follower.<a2>.status`): without asking a1 the step must wait, then stop.
-        const hint =
-            ' (if it reports a2 UP, override, audited: annotate this Job\'s pod axonserver-multiregion/gate-override="<reason>", a roller\'s' +
-            ' axonserver-multiregion/gate-override="x: <reason>"; README "Creation order and rolling changes")';
+        // A gate takes any value (README, "Override"): its hint shows that form, not a roller's `<node>: <reason>`.
+        const hint = ' (if it reports a2 UP, override, audited: annotate this Job\'s pod axonserver-multiregion/gate-override="<reason>"; README "Creation order and rolling changes")';
         const unseen = await gate.evaluate(cfg("a2", "x", endpoints("a2", "a3")), health);
         assert.equal(unseen.ok, false);
         assert.deepEqual(unseen.problems, [
@@ -264,11 +330,11 @@ describe("rolling gate (script against a loopback stub of Axon's /actuator/healt
         const silent = await gate.evaluate(cfg("a2", "x", endpoints("a1", "a2")), health);
         assert.equal(silent.ok, false);
         assert.match(silent.problems[0], /^a2 back in _admin cannot be verified: its leader a1 could not be asked \(it does not answer \/actuator\/health\)/);
-        // The override names the step's check: by default the node it takes down (here `x`), for a roller the
-        // value its check accepts (`overridePrefix`), which may differ from the node checked back.
+        // A roller (it sets `overridePrefix`) takes only the value naming its step's check, which may differ
+        // from the node checked back: its hint shows that form alone.
         state.a1 = healthy().a1;
         const roller = await gate.evaluate(cfg("a2", undefined as unknown as string, endpoints("a2"), { overridePrefix: "a3", groups: [GROUPS[0]] }), health);
-        assert.match(roller.problems[0], /a roller's axonserver-multiregion\/gate-override="a3: <reason>"/);
+        assert.match(roller.problems[0], / \(if it reports a2 UP, override, audited: annotate this Job's pod axonserver-multiregion\/gate-override="a3: <reason>"; README "Creation order and rolling changes"\)$/);
     });
 
     it("previous node back, no member of its group in reach at all: fails closed", async () => {

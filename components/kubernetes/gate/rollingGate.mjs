@@ -10,17 +10,21 @@
  *      is not enough; the check waits and names the leader and the override; and
  *   2. the next node (`before`) can be lost by each of its groups where it votes: without it, a
  *      majority of the group's PRIMARY nodes (and `minActiveBackups` ACTIVE_BACKUP nodes, if the group
- *      has any) is up and caught up, in the leader's view. Fail closed: without the leader's view only
- *      the voters this Job can see and that say so themselves count; a voter out of reach (not in
- *      `endpoints`) or that does not answer is not UP. A `before` that does not exist yet
- *      (`beforeAddress` does not resolve, or the leader lists its followers and not `before`) has
- *      nothing to lose.
+ *      has any) is up and caught up, in the leader's view. The group's members are those the leader
+ *      lists (Raft's majority is over them, not over the stack's config): a configured voter it does not
+ *      list has not joined yet and is not counted; a member the stack does not have counts as a PRIMARY
+ *      while it is not UP. Fail closed: a leader that lists no follower proves nothing (the stack's
+ *      members count); without the leader's view only the voters this Job can see and that say so
+ *      themselves count, over the stack's members; a voter out of reach (not in `endpoints`) or that
+ *      does not answer is not UP. A `before` that does not exist yet (`beforeAddress` does not resolve,
+ *      or the leader lists its followers and not `before`) has nothing to lose.
  * The leader of a group is a node whose own view names itself; a member's view naming it is not enough
  * (stale views name a node that lost the lead, and a follower lists no followers).
  * `endpoints` names what the Job's site can reach: its own nodes' 8024, VM nodes' 8024, and the health
  * relay (GET /actuator/health only, healthRelay.mjs) of nodes on other Kubernetes sites.
  * It polls until both hold or `timeoutSeconds` pass; then it exits 1 naming the nodes and what Axon
- * reported. An operator can override a stuck gate by annotating its pod (see README, "Rolling changes"):
+ * reported. An operator can override a stuck gate by annotating its pod with any value (a roller takes
+ * only `<node>: <reason>` / `<node> back: <reason>`; see README, "Creation order and rolling changes"):
  * the annotation is read from the downward-API file and logged, so the override is in the Job's log and
  * in the Kubernetes audit log.
  *
@@ -67,6 +71,7 @@ export async function evaluate(cfg, health, resolves = async () => true) {
         }
         return cache.get(node);
     };
+    const hasKey = (details, key) => Object.prototype.hasOwnProperty.call(details ?? {}, key);
     /** The leader `details` name for `group`, or null ("None" or absent). */
     const leaderIn = (details, group) => {
         const l = details?.[group.name + RAFT_KEYS.leader];
@@ -127,14 +132,13 @@ export async function evaluate(cfg, health, resolves = async () => true) {
     const groupsOf = (node) => cfg.groups.filter((g) => g.members.some((m) => m.node === node));
     /**
      * How to go on when the Job cannot establish a fact (`condition` would establish it): the audited
-     * override. A roller passes only an override naming its step's check (`overridePrefix`: `<node>` for
-     * "can be lost", `<node> back` for a node's return; default the node this check takes down, else the
-     * node it checks back).
+     * override, in the form this Job takes. A gate takes any value; a roller (it sets `overridePrefix`)
+     * passes only a value naming its step's check: `<node>` for "can be lost", `<node> back` for a node's
+     * return (roller.mjs `overrideFor`).
      */
-    const overridePrefix = cfg.overridePrefix ?? cfg.before ?? cfg.after;
-    const overrideHint = (condition) =>
-        ` (if ${condition}, override, audited: annotate this Job's pod ${cfg.overrideAnnotation}="<reason>", a roller's` +
-        ` ${cfg.overrideAnnotation}="${overridePrefix}: <reason>"; README "Creation order and rolling changes")`;
+    const overrideValue = cfg.overridePrefix === undefined ? "<reason>" : `${cfg.overridePrefix}: <reason>`;
+    const overrideHow = `annotate this Job's pod ${cfg.overrideAnnotation}="${overrideValue}"; README "Creation order and rolling changes"`;
+    const overrideHint = (condition) => ` (if ${condition}, override, audited: ${overrideHow})`;
 
     // 1. `after` is back in each of its groups.
     if (cfg.after) {
@@ -252,6 +256,11 @@ export async function evaluate(cfg, health, resolves = async () => true) {
                     const own = leaderIn(d.details, g);
                     if (!d.reachable) unseen.push(m.node);
                     else if (!d.details) down.push(`${m.node}=${d.answered ? "NO_RAFT_DETAILS" : "NO_ANSWER"}`);
+                    // A node publishes `<g>.leader` for every group it is a member of (EE `RaftHealthIndicator`);
+                    // with keys for other groups and none for this one it has not joined it yet. It still
+                    // counts: without the leader's list, a member the stack no longer has would be invisible,
+                    // so leaving the new one out could pass a step that loses the group's majority.
+                    else if (!own && !hasKey(d.details, g.name + RAFT_KEYS.leader) && Object.keys(d.details).some((k) => k.endsWith(RAFT_KEYS.leader))) down.push(`${m.node}=NOT_A_MEMBER_YET`);
                     else if (!own) down.push(`${m.node}=NO_LEADER`);
                     else if (own !== leader) down.push(`${m.node}=LEADER_${own}`);
                     else if (d.details[g.name + RAFT_KEYS.status] === "BEHIND") down.push(`${m.node}=BEHIND`);
@@ -271,11 +280,12 @@ export async function evaluate(cfg, health, resolves = async () => true) {
                 }
                 continue;
             }
-            if (leader !== cfg.before && statusIn(found, g, cfg.before) === "NOT_LISTED") {
+            const listed = followersIn(found.view, g);
+            if (leader !== cfg.before && !listed.has(cfg.before)) {
                 // A leader lists every member it replicates to. Absent from a list that names others: not a
                 // member yet (a new node on another site, whose name cannot tell). An empty list proves
                 // nothing (another server version's keys, or a group the leader leads alone so far).
-                if (followersIn(found.view, g).size > 0) {
+                if (listed.size > 0) {
                     notes.push(`${g.name}: ${cfg.before} is not a member yet (new node)`);
                 } else {
                     problems.push(
@@ -285,16 +295,42 @@ export async function evaluate(cfg, health, resolves = async () => true) {
                 }
                 continue;
             }
+            // Raft's majority is over the group's members as Axon has them, not as the stack lists them. When
+            // the leader lists followers (its keys are readable), it and they are the members: a configured
+            // voter it does not list has not joined yet (a node just added to the stack) and is not counted;
+            // a member it lists that the stack does not have (removed from the stack, not from Axon) is. Its
+            // role is unknown: not UP, it counts as a PRIMARY that is down (the stricter reading); UP, it is
+            // left out (as a PRIMARY it would add one to both counts, which never makes a step stricter, and
+            // it may not vote at all). A leader that lists nobody proves nothing: the stack's members count.
+            const actual = listed.size > 0;
             const up = { PRIMARY: 0, ACTIVE_BACKUP: 0 };
             const total = { PRIMARY: 0, ACTIVE_BACKUP: 0 };
             const down = [];
             for (const m of g.members) {
                 if (m.role !== "PRIMARY" && m.role !== "ACTIVE_BACKUP") continue;
+                if (actual && m.node !== leader && !listed.has(m.node)) {
+                    notes.push(`${g.name}: ${m.node} is not a member yet (new node), not counted`);
+                    continue;
+                }
                 total[m.role]++;
                 if (m.node === cfg.before) continue;
                 const st = statusIn(found, g, m.node);
                 if (st === "UP" || st === "LEADER") up[m.role]++;
                 else down.push(`${m.node}=${st}`);
+            }
+            const unknown = [];
+            if (actual) {
+                const configured = new Set(g.members.map((m) => m.node));
+                for (const [node, st] of [[leader, "LEADER"], ...listed]) {
+                    if (configured.has(node)) continue;
+                    if (st === "UP" || st === "LEADER") {
+                        notes.push(`${g.name}: ${node} is a member in leader ${leader}'s view but not in the stack (role unknown): ${st}, not counted`);
+                        continue;
+                    }
+                    total.PRIMARY++;
+                    down.push(`${node}=${st}`);
+                    unknown.push(node);
+                }
             }
             const needP = majority(total.PRIMARY);
             const okP = up.PRIMARY >= needP;
@@ -303,7 +339,11 @@ export async function evaluate(cfg, health, resolves = async () => true) {
                 problems.push(
                     `${g.name} cannot lose ${cfg.before}: without it ${up.PRIMARY}/${total.PRIMARY} PRIMARY up (needs ${needP})` +
                         (total.ACTIVE_BACKUP ? `, ${up.ACTIVE_BACKUP}/${total.ACTIVE_BACKUP} ACTIVE_BACKUP up (needs ${cfg.minActiveBackups})` : "") +
-                        ` in leader ${leader}'s view${down.length ? `; not UP: ${down.join(", ")}` : ""}`,
+                        ` in leader ${leader}'s view${down.length ? `; not UP: ${down.join(", ")}` : ""}` +
+                        (unknown.length
+                            ? `; members in Axon but not in the stack (removed from the stack, not from Axon?): ${unknown.join(", ")}, role unknown, each counted as a PRIMARY` +
+                              ` that is not UP (one gone for good: remove it in Axon, DELETE /v1/cluster/<node>; or, if the group can lose ${cfg.before}, override, audited: ${overrideHow})`
+                            : ""),
                 );
             }
         }
