@@ -68,7 +68,8 @@ describe("buildReport", () => {
             // axon-dr back after its restart: only the leader on `main` (another cluster) can say, and dr's Job
             // asks it through its health relay (the two sites share `orders`).
             { site: "dr", nodes: ["axon-dr"] },
-            { site: "main", nodes: ["axon-2", "axon-3", "axon-1"], after: "axon-dr" },
+            // axon-dr runs on another Kubernetes site: the roller before (on dr) waited for it, this one does not.
+            { site: "main", nodes: ["axon-2", "axon-3", "axon-1"], after: "axon-dr", checksAfter: false },
         ]);
         assert.deepEqual(json.gates, [
             { after: "axon-1", before: "axon-2", site: "main" },
@@ -175,6 +176,30 @@ describe("renderReportText", () => {
         const t = renderReportText(buildReport({ topology: wide, errors: [], warnings: [] }));
         for (const l of t.split("\n")) assert.ok(l.length <= TEXT_WIDTH, `too wide (${l.length}): ${l}`);
         assert.match(t, /context-group-11/);
+    });
+
+    it("says a roller waits for the node before it only where it does (a VM it sees: rollerCheckedAfter)", () => {
+        // dr's axon-dr is a Kubernetes node: the roller on main does not check it again.
+        assert.ok(lines.includes("  roller on main: axon-2 -> axon-3 -> axon-1"), text);
+        assert.doesNotMatch(text, /is back\)/);
+        // prod: the first roller waits for the VM axon-dr-1 (replaced in the chain, nothing else waits for
+        // it); the next ones follow a Kubernetes node the roller before them already waited for.
+        const { raw, options } = stackConfigFromFile(readStackFile("prod", ROOT));
+        const prod = buildReport(loadTopology(raw, options), "prod");
+        assert.deepEqual(
+            prod.rollers.map((r) => [r.site, r.after, r.checksAfter]),
+            [
+                ["gcp-euw4", "axon-dr-1", true],
+                ["aws-euw1", "axon-sec-2", false],
+                ["gcp-euw4", "axon-ab-2", false],
+            ],
+        );
+        const rollers = renderReportText(prod).split("\n").filter((l) => l.startsWith("  roller on "));
+        assert.deepEqual(rollers, [
+            "  roller on gcp-euw4: axon-sec-1 -> axon-sec-2 (after axon-dr-1 is back)",
+            "  roller on aws-euw1: axon-ab-1 -> axon-ab-2",
+            "  roller on gcp-euw4: axon-2 -> axon-3 -> axon-1",
+        ]);
     });
 
     it("verdictCell and renderTable", () => {

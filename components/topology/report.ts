@@ -17,7 +17,7 @@ import {
 } from "./analysis";
 import { licenseIssues, licenseNote } from "./license";
 import { ConfigIssue, LoadResult, Role } from "./model";
-import { chainGateSite, unverifiableRollerNodes } from "./connectivity";
+import { chainGateSite, rollerCheckedAfter, unverifiableRollerNodes } from "./connectivity";
 import { creationOrder, creationOrderExplained, rollerSegments, rollingOrderExplained, updateOrderExplained } from "./rolling";
 
 export interface ReportNode {
@@ -55,8 +55,15 @@ export interface ReportRoller {
     site: string;
     /** Nodes in restart order (a segment of `updateOrder`). */
     nodes: string[];
-    /** Node restarted just before; the roller first waits until Axon reports it back. */
+    /** Node restarted just before this roller (the previous node of `updateOrder`). */
     after?: string;
+    /**
+     * With `after`: whether the roller first waits until Axon reports `after` back (`rollerCheckedAfter`):
+     * true for a VM node its site sees (replaced in the creation chain; nothing else waits for it when it
+     * ends the chain), false for another site's Kubernetes node (the roller before, on that site, already
+     * waited for it) or a VM its site cannot see (a warning names it).
+     */
+    checksAfter?: boolean;
     /**
      * Nodes whose step the Job cannot verify (a voter or possible leader of a group it checks is out of its
      * view: `unverifiableRollerNodes`): the check before the node's delete, the node before it back, or the
@@ -148,7 +155,12 @@ export function buildReport(result: LoadResult, stack?: string): TopologyReport 
     });
     report.rollers = rollerSegments(topology).map((r) => {
         const blind = unverifiableRollerNodes(topology, r);
-        return { site: r.site, nodes: [...r.nodes], ...(r.after !== undefined ? { after: r.after } : {}), ...(blind.length ? { needsOverride: blind } : {}) };
+        return {
+            site: r.site,
+            nodes: [...r.nodes],
+            ...(r.after !== undefined ? { after: r.after, checksAfter: rollerCheckedAfter(topology, r) !== undefined } : {}),
+            ...(blind.length ? { needsOverride: blind } : {}),
+        };
     });
     report.disruptionBudgets = siteDisruptionBudgets(topology);
     report.drains = drainAnalysis(topology, report.disruptionBudgets);
@@ -265,7 +277,7 @@ export function renderReportText(report: TopologyReport): string {
     out.push("", "Update order (restarts on a change, one node at a time, least critical first)");
     report.updateOrder.forEach((e, i) => out.push(...wrap(`${i + 1}. ${e.node}: ${e.rank}`, "  ", "     ")));
     for (const r of report.rollers) {
-        out.push(...wrap(`roller on ${r.site}: ${r.nodes.join(" -> ")}${r.after ? ` (after ${r.after} is back)` : ""}`, "  ", "    "));
+        out.push(...wrap(`roller on ${r.site}: ${r.nodes.join(" -> ")}${r.after && r.checksAfter ? ` (after ${r.after} is back)` : ""}`, "  ", "    "));
         if (r.needsOverride) {
             out.push(
                 ...wrap(
