@@ -25,7 +25,7 @@ import type { NodePlacer } from "../components/axonserver/placement";
 import { AxonServerCluster } from "../components/axonserver/cluster";
 import { kubernetesPlacer } from "../components/kubernetes/kubernetesPlacer";
 import * as path from "node:path";
-import { createRollers, rollerConfig } from "../components/kubernetes/roller";
+import { createRollers, rollerClusterAccountName, rollerConfig } from "../components/kubernetes/roller";
 import { chainRestartFingerprint, GATE_SCRIPT, gateConfig, gateSite, ROLLER_SCRIPT } from "../components/kubernetes/rollingGate";
 import { KubernetesHost } from "../components/platform/host";
 import { retainedStorageClassArgs } from "../components/platform/storageClass";
@@ -391,6 +391,39 @@ describe("roller Job names (mocks): a new run exactly when a segment's pod templ
         assert.equal(after[0], before[0]);
         assert.notEqual(after[1], before[1], "us-1 (ab1, ab2) runs again");
         assert.equal(after[2], before[2]);
+    });
+});
+
+describe("roller ClusterRole names: unique per cluster, whatever else shares it", () => {
+    // ClusterRoles and ClusterRoleBindings are cluster-scoped (https://kubernetes.io/docs/reference/access-authn-authz/rbac/
+    // #role-and-clusterrole: "ClusterRole, by contrast, is a non-namespaced resource"): two stacks on one existing
+    // cluster must not name theirs alike, or the second `pulumi up` fails on an object it does not own. Two
+    // stacks on one cluster differ in environment or in namespace (a namespace's Role, StatefulSets and pods
+    // would collide otherwise). Names are DNS subdomains, at most 253 characters (kubernetes.io/docs/concepts/
+    // overview/working-with-objects/names/#dns-subdomain-names).
+    const withNamespace = (environment: string, namespace: string) =>
+        buildTopology({ ...topologyInput(environment), overrides: { kubernetes: { namespace, appNamespace: "default" } } });
+    const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
+
+    it("differs between two stacks of one environment in two namespaces, and between environments", () => {
+        const segment = rollerSegments(topology())[0];
+        const a = rollerClusterAccountName(withNamespace("rg", "axon-a"), segment);
+        const b = rollerClusterAccountName(withNamespace("rg", "axon-b"), segment);
+        const c = rollerClusterAccountName(withNamespace("other", "axon-a"), segment);
+        assert.notEqual(a, b);
+        assert.notEqual(a, c);
+        assert.notEqual(rollerClusterAccountName(withNamespace("rg", "axon-a"), rollerSegments(topology())[1]), a, "one per segment");
+        // Hyphens are allowed inside both: a separator they may contain would join "a-b" + "c" and "a" + "b-c" alike.
+        assert.notEqual(rollerClusterAccountName(withNamespace("a-b", "c"), segment), rollerClusterAccountName(withNamespace("a", "b-c"), segment));
+    });
+
+    it("stays a DNS subdomain of at most 253 characters with the longest environment and namespace", () => {
+        const long = "e".repeat(63);
+        for (const s of rollerSegments(topology())) {
+            const n = rollerClusterAccountName(withNamespace(long, "n".repeat(63)), s);
+            assert.ok(n.length <= 253, n);
+            assert.match(n, DNS_SUBDOMAIN);
+        }
     });
 });
 

@@ -20,7 +20,7 @@
 import { createHash } from "node:crypto";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { ROLLING_KEYS } from "../topology/identity";
+import { fitName, ROLLING_KEYS } from "../topology/identity";
 import { AxonNode, Topology } from "../topology/model";
 import { RollerSegment, rollerSegments } from "../topology/rolling";
 import { rollerCheckedAfter } from "../topology/connectivity";
@@ -89,10 +89,15 @@ export function rollerClusterRules(): RollerRule[] {
 
 /**
  * Name of a segment's ClusterRole and ClusterRoleBinding: cluster-scoped, so it carries the environment
- * (two stacks may share an existing cluster), like the StorageClasses' names.
+ * and the Axon namespace (two stacks may share an existing cluster, with another environment or the same
+ * one in another namespace): `axonserver-roller-<i>-nodes.<namespace>.<environment>`. Both are DNS-1123
+ * labels (no dots), so the dots keep two pairs apart that hyphens would join alike ("a-b" + "c", "a" +
+ * "b-c"). A DNS subdomain of at most 253 characters
+ * (kubernetes.io/docs/concepts/overview/working-with-objects/names/#dns-subdomain-names): two labels of at
+ * most 63 fit already; `fitName` only guards the limit.
  */
-export function rollerClusterAccountName(environment: string, segment: RollerSegment): string {
-    return `${ROLLER_RBAC_NAME}-${environment}-${segment.index}-nodes`;
+export function rollerClusterAccountName(t: Pick<Topology, "environment" | "kubernetes">, segment: RollerSegment): string {
+    return fitName(`${ROLLER_RBAC_NAME}-${segment.index}-nodes.${t.kubernetes.namespace}.${t.environment}`, 253);
 }
 
 /** The script's configuration (the env contract in roller.mjs). */
@@ -204,7 +209,7 @@ export function createRollers(name: string, a: RollersArgs): Rollers {
             { metadata: meta, roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "Role", name: role.metadata.name }, subjects },
             opts,
         );
-        const clusterMeta = { name: rollerClusterAccountName(t.environment, segment), labels };
+        const clusterMeta = { name: rollerClusterAccountName(t, segment), labels };
         const clusterRole = new k8s.rbac.v1.ClusterRole(`${name}-roller-${key}-nodes-role`, { metadata: clusterMeta, rules: rollerClusterRules() }, opts);
         const clusterBinding = new k8s.rbac.v1.ClusterRoleBinding(
             `${name}-roller-${key}-nodes-binding`,
