@@ -522,6 +522,26 @@ describe("roller (script against a stub Kubernetes API and a stub of Axon's /act
         assert.deepEqual(deleted.map((d) => d.node), ["sec"]);
     });
 
+    it("the worker check takes its own override, `X worker: reason` (admission may add what the template lacks), once, and names it when it stops", async () => {
+        // The check reads the StatefulSet's template only; admission (PodTolerationRestriction, PodNodeSelector,
+        // a mutating webhook) may add tolerations or a node selector to the pod the API server admits
+        // (kubernetes.io/docs/reference/access-authn-authz/admission-controllers/#podtolerationrestriction), so the
+        // scheduler may place a pod this check says no worker takes: the operator can tell it so, audited.
+        workers = [{ name: "w-new-tainted", zone: AZ, pool: "pool-b", ready: true, taints: [{ key: "example.com/dedicated", value: "axon", effect: "NoSchedule" }] }];
+        let r = await run(cfg(["sec"], { timeoutSeconds: 0.3 }), `${OVERRIDE}="sec: INC-13 wrong form"\n`);
+        assert.equal(r.code, 1, r.out);
+        assert.equal(deleted.length, 0, "nothing deleted");
+        assert.match(r.out, /sec: a worker for the new pod: override "sec: INC-13 wrong form" is not for this check: this check takes a new axonserver-multiregion\/gate-override="sec worker: <reason>"/);
+        assert.match(r.out, /FAILED at sec: sec: a worker for the new pod not reached after 0\.3s: no Ready, schedulable worker .*w-new-tainted tainted example\.com\/dedicated=axon:NoSchedule.*\(if a worker takes the pod after all.*override, audited: annotate this Job's pod axonserver-multiregion\/gate-override="sec worker: <reason>"/);
+        r = await run(cfg(["sec", "ab1"], { timeoutSeconds: 0.3 }), `${OVERRIDE}="sec worker: INC-13 the namespace's PodTolerationRestriction adds the toleration"\n`);
+        assert.match(r.out, /sec: a worker for the new pod: OVERRIDDEN by annotation axonserver-multiregion\/gate-override="sec worker: INC-13 the namespace's PodTolerationRestriction adds the toleration"; last check: none/);
+        // The value passed sec's worker check only: ab1's needs its own.
+        assert.equal(r.code, 1, r.out);
+        assert.deepEqual(deleted.map((d) => d.node), ["sec"]);
+        assert.match(r.out, /FAILED at ab1: ab1: a worker for the new pod not reached/);
+        assert.equal(roller.overrideFor(`${OVERRIDE}="sec worker: INC-13"\n`, OVERRIDE, "sec"), null, "a 'worker' value is no 'can be lost' value");
+    });
+
     /** Runs the script as the Job does: `node roller.mjs` with the environment contract. */
     const runProcess = (config: object, extraEnv: Record<string, string> = {}, script = ROLLER) =>
         new Promise<{ code: number | null; out: string }>((resolve) => {

@@ -33,12 +33,15 @@
  * A step that does not pass within `timeoutSeconds` exits 1 naming the node and what Axon reported.
  *
  * Override (audited, like the gate's): annotate the running roller pod with `<overrideAnnotation>=` one
- * of two values; the script reads it through the downward-API file and logs `OVERRIDDEN … "<value>"`:
+ * of three values; the script reads it through the downward-API file and logs `OVERRIDDEN … "<value>"`:
+ *   `"<node> worker: <reason>"` passes the worker check before `<node>`'s pod is deleted (step 2: it reads
+ *                              the template, and admission may add tolerations or a node selector to the
+ *                              pod the API server admits, so its "no" may be wrong);
  *   `"<node>: <reason>"`       passes the check before `<node>`'s pod is deleted (step 3);
  *   `"<node> back: <reason>"`  passes the wait until `<node>` is back in its groups (step 5, or the first
  *                              wait for `after`).
  * A value passes one check only: a check that runs again (the pod replaced before its delete) needs a
- * new value, and what Kubernetes reports (steps 1, 2 and the container's readiness) cannot be overridden.
+ * new value, and what Kubernetes reports (step 1 and the container's readiness) cannot be overridden.
  * The annotation is in the Kubernetes audit log.
  *
  * Environment contract (kept stable: the real-engine test bed runs this script outside a cluster):
@@ -189,7 +192,7 @@ function tolerates(tolerations, taint) {
  * and carry no NoSchedule/NoExecute taint the pod does not tolerate. Pod anti-affinity and free resources
  * are not checked (the scheduler's business; the pod being replaced frees its own worker).
  */
-async function placement(api, ns, sts) {
+async function placement(api, ns, sts, overrideHint = "") {
     const s = await api.request("GET", `/apis/apps/v1/namespaces/${enc(ns)}/statefulsets/${enc(sts)}`);
     if (s.status !== 200) throw new Error(`GET statefulset ${sts}: HTTP ${s.status} ${s.text.slice(0, 200)}`);
     const spec = s.body?.spec?.template?.spec ?? {};
@@ -228,15 +231,16 @@ async function placement(api, ns, sts) {
         ok: false,
         problems: [
             `no Ready, schedulable worker matches the new pod template of StatefulSet ${sts} (${needs.length ? needs.join(terms && terms.length > 1 ? " or " : ", ") : "any worker"})${seen}` +
-                " (the pod is not deleted meanwhile: it would stay Pending; add or fix a worker there, e.g. the new pool's in that zone)",
+                " (the pod is not deleted meanwhile: it would stay Pending; add or fix a worker there, e.g. the new pool's in that zone)" +
+                overrideHint,
         ],
     };
 }
 
 /**
  * The override annotation's value when it is meant for the check `prefix` (`"<prefix>: <reason>"`, a
- * reason required): `<node>` for the check before the node's pod is deleted, `<node> back` for the wait
- * until it is back in its groups.
+ * reason required): `<node> worker` for the worker check, `<node>` for the check before the node's pod is
+ * deleted, `<node> back` for the wait until it is back in its groups.
  */
 export function overrideFor(text, key, prefix) {
     const value = overrideFrom(text, key);
@@ -254,10 +258,10 @@ export async function roll(cfg, deps) {
     const spent = new Set();
 
     /**
-     * Polls `check` until it returns `{ ok: true }`. An override passes Axon checks only (`overridePrefix`:
-     * the value must read `"<overridePrefix>: <reason>"` and not have passed a check before); what
-     * Kubernetes reports (a StatefulSet's status, a container's readiness, a worker for the pod) is no
-     * judgement call.
+     * Polls `check` until it returns `{ ok: true }`. An override passes the checks that take one
+     * (`overridePrefix`: the value must read `"<overridePrefix>: <reason>"` and not have passed a check
+     * before): Axon's view, and the worker check (an approximation of the scheduler). What Kubernetes
+     * reports as such (a StatefulSet's status, a container's readiness) is no judgement call.
      */
     const waitFor = async (node, what, check, overridePrefix) => {
         const deadline = now() + cfg.timeoutSeconds * 1000;
@@ -301,6 +305,14 @@ export async function roll(cfg, deps) {
     /** The gate's checks; `prefix`: the override value this check takes (named in its hints). */
     const axon = (after, before, prefix) => () => evaluate({ ...cfg, after, before, overridePrefix: prefix, mustResolve: [] }, health);
     const back = (node) => `${node} back`;
+    const worker = (node) => `${node} worker`;
+    /**
+     * The worker check reads the StatefulSet's template; admission (PodTolerationRestriction, PodNodeSelector,
+     * a mutating webhook) may add tolerations or a node selector to the pod the API server admits, so a
+     * "no" may be wrong: it names its override.
+     */
+    const workerHint = (node) =>
+        ` (if a worker takes the pod after all, e.g. admission adds a toleration or node selector the template lacks, override, audited: annotate this Job's pod ${cfg.overrideAnnotation}="${worker(node)}: <reason>"; README "Creation order and rolling changes")`;
 
     // The node changed just before this Job (a replaced VM) must be back first, even when every pod here
     // is already up to date: nothing else checks it when it ends the creation chain.
@@ -329,7 +341,7 @@ export async function roll(cfg, deps) {
         const deleting = state.pod && !state.pod.deleting;
         // A pod is deleted only when a worker can take its replacement (a replaced pool may lack one in
         // this zone: the new pod would stay Pending and the node be down).
-        if (deleting && !(await waitFor(node, `${node}: a worker for the new pod`, () => placement(api, cfg.namespace, statefulSet)))) return 1;
+        if (deleting && !(await waitFor(node, `${node}: a worker for the new pod`, () => placement(api, cfg.namespace, statefulSet, workerHint(node)), worker(node)))) return 1;
         const what = previous ? `${node}: ${previous} back${deleting ? `, ${node} can be lost` : ""}` : `${node}: can be lost`;
         if ((previous || deleting) && !(await waitFor(node, what, axon(previous, deleting ? node : undefined, node), node))) return 1;
         const oldUid = state.pod?.uid;
