@@ -257,7 +257,31 @@ describe("rolling gate (script against a loopback stub of Axon's /actuator/healt
         state.a1 = { "_admin.leader": "a1", "orders.leader": "a1" };
         state.a3 = healthy().a3;
         const bare = await gate.evaluate(cfg("a2", "y", endpoints("a1", "a2", "a3")), health);
-        assert.deepEqual(bare.problems, ["leader a1 lists no follower of _admin (no _admin.follower.<node>.status): a2 back cannot be verified", "leader a1 lists no follower of orders (no orders.follower.<node>.status): a2 back cannot be verified"]);
+        const hint = (form: string) => ` (if it reports a2 UP, override, audited: annotate this Job's pod axonserver-multiregion/gate-override="${form}"; README "Creation order and rolling changes")`;
+        assert.deepEqual(bare.problems, [
+            `leader a1 lists no follower of _admin (no _admin.follower.<node>.status): a2 back cannot be verified${hint("<reason>")}`,
+            `leader a1 lists no follower of orders (no orders.follower.<node>.status): a2 back cannot be verified${hint("<reason>")}`,
+        ]);
+        // A roller's "back" wait names the value it takes (roller.mjs passes `overridePrefix`).
+        const rolled = await gate.evaluate(cfg("a2", "y", endpoints("a1", "a2", "a3"), { overridePrefix: "a2 back" }), health);
+        assert.equal(rolled.problems[0], `leader a1 lists no follower of _admin (no _admin.follower.<node>.status): a2 back cannot be verified${hint("a2 back: <reason>")}`);
+    });
+
+    it("'back' that cannot be established names the override: no member in reach knows a leader, or the leader does not list the node", async () => {
+        const admin = [GROUPS[0]];
+        const how = (form: string) => `override, audited: annotate this Job's pod axonserver-multiregion/gate-override="${form}"; README "Creation order and rolling changes")`;
+        // a3 out of reach; a1 and a2 answer and know no leader (an election, or a group that lost its majority).
+        state.a1 = { "_admin.leader": "None" };
+        state.a2 = { "_admin.leader": "None" };
+        const none = await gate.evaluate(cfg("a3", "y", endpoints("a1", "a2"), { groups: admin }), health);
+        assert.deepEqual(none.problems, [`no member of _admin reports a leader (asked a1, a2) (if the group has a leader that reports a3 UP, ${how("<reason>")}`]);
+        const noneRolled = await gate.evaluate(cfg("a3", "y", endpoints("a1", "a2"), { groups: admin, overridePrefix: "a3 back" }), health);
+        assert.deepEqual(noneRolled.problems, [`no member of _admin reports a leader (asked a1, a2) (if the group has a leader that reports a3 UP, ${how("a3 back: <reason>")}`]);
+        // The leader lists followers, a3 not among them.
+        state.a1 = { "_admin.leader": "a1", "_admin.follower.a2.status": "UP" };
+        state.a2 = { "_admin.leader": "a1" };
+        const unlisted = await gate.evaluate(cfg("a3", "y", endpoints("a1", "a2", "a3"), { groups: admin, overridePrefix: "a3 back" }), health);
+        assert.deepEqual(unlisted.problems, [`leader a1 reports a3 in _admin as NOT_LISTED (if a3 is a member of _admin and caught up, ${how("a3 back: <reason>")}`]);
     });
 
     it("'back' of a node another member names as leader: only its own answer counts (never passes unasked)", async () => {

@@ -166,7 +166,7 @@ export async function evaluate(cfg, health, resolves = async () => true) {
                 const { answered, silent, unseen } = await reachOf(g);
                 if (found.named.length)
                     problems.push(`${cfg.after} back in ${g.name} cannot be verified: no member confirms its leader (${found.named.join(", ")})${overrideHint(`the leader reports ${cfg.after} UP`)}`);
-                else if (answered.length) problems.push(`no member of ${g.name} reports a leader (asked ${answered.join(", ")})`);
+                else if (answered.length) problems.push(`no member of ${g.name} reports a leader (asked ${answered.join(", ")})${overrideHint(`the group has a leader that reports ${cfg.after} UP`)}`);
                 else
                     problems.push(
                         `${cfg.after} back in ${g.name} cannot be verified: no member of ${g.name} can be asked from this site (` +
@@ -191,11 +191,13 @@ export async function evaluate(cfg, health, resolves = async () => true) {
             // The leader, in its own words: `after` itself, or a node that lists `after` UP among its followers.
             if (found.leader === cfg.after) continue;
             if (followersIn(found.view, g).size === 0) {
-                problems.push(`leader ${found.leader} lists no follower of ${g.name} (no ${g.name}${RAFT_KEYS.follower}<node>${RAFT_KEYS.status}): ${cfg.after} back cannot be verified`);
+                problems.push(`leader ${found.leader} lists no follower of ${g.name} (no ${g.name}${RAFT_KEYS.follower}<node>${RAFT_KEYS.status}): ${cfg.after} back cannot be verified${overrideHint(`it reports ${cfg.after} UP`)}`);
                 continue;
             }
             const st = statusIn(found, g, cfg.after);
-            if (st !== "UP") problems.push(`leader ${found.leader} reports ${cfg.after} in ${g.name} as ${st}`);
+            // BEHIND / NO_ACK_RECEIVED are the leader's answer; NOT_LISTED is none (another server version's
+            // keys, or a member the leader has not added yet): say how to go on.
+            if (st !== "UP") problems.push(`leader ${found.leader} reports ${cfg.after} in ${g.name} as ${st}${st === "NOT_LISTED" ? overrideHint(`${cfg.after} is a member of ${g.name} and caught up`) : ""}`);
         }
     }
 
