@@ -173,14 +173,15 @@ describe("rollers in the resource graph (mocks)", () => {
         assert.equal(first.endpoints.vm, "http://vm.rg.axon.internal:8024");
     });
 
-    it("gives each roller Job a deadline past the script's longest run: the wait for `after`, then five waits per node", () => {
+    it("gives each roller Job a deadline past the script's longest run: the wait for `after`, then five waits per node and three more after a 409", () => {
         // Past activeDeadlineSeconds the Job fails with DeadlineExceeded (kubernetes.io/docs/concepts/workloads/
         // controllers/job/#job-termination-and-cleanup), without the script's message naming the node.
         for (const job of rollers()) {
             const j = inputs(job);
             const cfg = JSON.parse(j.spec.template.spec.containers[0].env.find((e: J) => e.name === "ROLLER_CONFIG").value);
-            // Per node: observed, a worker for the new pod, can be lost, Axon container ready, back.
-            const waits = (cfg.after !== undefined ? 1 : 0) + 5 * cfg.nodes.length;
+            // Per node: observed, a worker for the new pod, can be lost, Axon container ready, back; after a 409
+            // on the delete: observed, a worker, can be lost again.
+            const waits = (cfg.after !== undefined ? 1 : 0) + 8 * cfg.nodes.length;
             const longest = waits * cfg.timeoutSeconds + cfg.nodes.length * t.axonServer.terminationGracePeriodSeconds;
             assert.ok(j.spec.activeDeadlineSeconds > longest, `${job.name}: ${j.spec.activeDeadlineSeconds} s <= ${longest} s`);
         }
@@ -232,6 +233,7 @@ describe("rollers in the resource graph (mocks)", () => {
 
     it("grants each roller exactly the calls roller.mjs makes for its own segment, no more (RBAC, run against a stub API)", async () => {
         const roller = (await importEsm(ROLLER)) as RollerModule;
+        let listedPods = 0;
         const roles = ofType(run.records, T.role);
         const bindings = ofType(run.records, T.binding);
         const clusterRoles = ofType(run.records, T.clusterRole).map(inputs);
@@ -264,9 +266,10 @@ describe("rollers in the resource graph (mocks)", () => {
             const nodes = [...new Set(cfg.groups.flatMap((g: J) => g.members.map((m: J) => m.node)))] as string[];
             cfg.endpoints = Object.fromEntries(nodes.map((n) => [n, `stub://${n}`]));
             cfg.intervalSeconds = 0;
-            // The StatefulSets' rendered pod templates (node affinity: the pod's zone), and one worker per zone of the site.
+            // The StatefulSets' rendered pod templates (node affinity: the pod's zone; pod anti-affinity, required
+            // where the site has a worker per Axon node of a zone), and one worker per zone of the site.
             const templates = Object.fromEntries(
-                cfg.nodes.map((n: J) => [n.statefulSet, ofType(run.records, T.sts).map(inputs).find((x: J) => x.metadata.name === n.statefulSet).spec.template.spec]),
+                cfg.nodes.map((n: J) => [n.statefulSet, ofType(run.records, T.sts).map(inputs).find((x: J) => x.metadata.name === n.statefulSet).spec.template]),
             );
             const zones = t.sites.find((x) => x.name === cfg.site)!.zones;
             const stub = stubApi(templates, zones, cfg.container);
@@ -274,6 +277,7 @@ describe("rollers in the resource graph (mocks)", () => {
             const code = await roller.roll(cfg, { api: stub.api, health: async (n) => healthyAxon(cfg.groups, n), log: (x) => lines.push(x), readOverride: () => "", sleep: async () => undefined, now: () => 0 });
             assert.equal(code, 0, lines.join("\n"));
             assert.ok(stub.calls.some((c) => c.resource === "nodes"), `${job.name}: looks for a worker before deleting`);
+            if (Object.values(templates).some((x: J) => x.spec.affinity?.podAntiAffinity?.requiredDuringSchedulingIgnoredDuringExecution)) listedPods++;
             for (const call of stub.calls) {
                 if (call.namespace === "") {
                     assert.ok(allows(clusterRole.rules, call), `${job.name}: the ClusterRole allows ${call.verb} ${call.resource}`);
@@ -302,6 +306,9 @@ describe("rollers in the resource graph (mocks)", () => {
             const others = rollers().filter((o) => o !== job).flatMap((o) => JSON.parse(inputs(o).spec.template.spec.containers[0].env.find((e: J) => e.name === "ROLLER_CONFIG").value).nodes.map((n: J) => n.statefulSet));
             for (const o of others) assert.ok(!allows(role.rules, { verb: "delete", group: "", resource: "pods", name: `${o}-0`, namespace: cfg.namespace }), `${job.name} cannot delete ${o}-0`);
         }
+        // The `us` site has a worker per Axon node of a zone: its pods require separate workers, and its roller
+        // lists the namespace's pods for that check (so the grant above was exercised, not vacuous).
+        assert.equal(listedPods, 1, "one segment's templates require pod anti-affinity");
     });
 });
 
@@ -322,23 +329,46 @@ const importEsm = new Function("p", "return import(p)") as (p: string) => Promis
 /**
  * An in-process stand-in for the API server the roller talks to (roller.test.ts runs the same script
  * against a real HTTPS stub): StatefulSets under OnDelete with a new update revision and the given pod
- * templates, their pods at the old one; a DELETE makes the controller's new pod at the update revision,
- * its `container` ready; one Ready worker per zone (the well-known zone label). Records every call.
+ * templates, their pods at the old one, each on its zone's worker; a DELETE makes the controller's new pod
+ * at the update revision, its `container` ready; one Ready worker per zone (the well-known zone and
+ * hostname labels). Lists honour equality label selectors and `metadata.name` field selectors (the forms
+ * the script sends, kubernetes.io/docs/concepts/overview/working-with-objects/labels/#label-selectors,
+ * field-selectors/). Records every call.
  */
 function stubApi(templates: Record<string, J>, zones: readonly string[], container: string) {
     const calls: Call[] = [];
-    const pods = new Map(Object.keys(templates).map((s, i) => [`${s}-0`, { uid: `u${i}`, revision: `${s}-old` }]));
+    const zoneOf = (tpl: J) => tpl.spec.affinity?.nodeAffinity?.requiredDuringSchedulingIgnoredDuringExecution?.nodeSelectorTerms?.[0]?.matchExpressions?.find((e: J) => e.key === "topology.kubernetes.io/zone")?.values?.[0];
+    const workers = zones.map((z, i) => ({ metadata: { name: `w${i}`, labels: { "topology.kubernetes.io/zone": z, "kubernetes.io/hostname": `w${i}` } }, spec: {}, status: { conditions: [{ type: "Ready", status: "True" }] } }));
+    const workerOf = (s: string) => workers.find((w) => w.metadata.labels["topology.kubernetes.io/zone"] === zoneOf(templates[s]))?.metadata.name;
+    const pods = new Map(Object.keys(templates).map((s, i) => [`${s}-0`, { uid: `u${i}`, revision: `${s}-old`, sts: s, nodeName: workerOf(s) }]));
     let uid = 100;
+    /** Equality-based requirements `k=v`, ANDed; anything else fails the test (the script sends no other form here). */
+    const selects = (selector: string | null, labels: Record<string, string>) =>
+        (selector ?? "").split(",").filter(Boolean).every((r) => {
+            const m = /^([^=!]+)=([^=]*)$/.exec(r);
+            assert.ok(m, `unexpected selector requirement ${r}`);
+            return labels[m[1]] === m[2];
+        });
     const api = {
         async request(method: string, p: string) {
             const ok = (body: object) => ({ status: 200, body, text: JSON.stringify(body) });
-            if (p === "/api/v1/nodes") {
+            const url = new URL(p, "https://api");
+            if (url.pathname === "/api/v1/nodes") {
                 assert.equal(method, "GET");
+                assert.equal(url.searchParams.get("resourceVersion"), "0", "the node list is served from the watch cache");
                 calls.push({ verb: "list", group: "", resource: "nodes", name: "", namespace: "" });
+                const field = url.searchParams.get("fieldSelector");
                 return ok({
                     kind: "NodeList",
-                    items: zones.map((z, i) => ({ metadata: { name: `w${i}`, labels: { "topology.kubernetes.io/zone": z } }, spec: {}, status: { conditions: [{ type: "Ready", status: "True" }] } })),
+                    items: workers.filter((w) => selects(url.searchParams.get("labelSelector"), w.metadata.labels) && (!field || field === `metadata.name=${w.metadata.name}`)),
                 });
+            }
+            const list = /^\/api\/v1\/namespaces\/([^/]+)\/pods$/.exec(url.pathname);
+            if (list) {
+                assert.equal(method, "GET");
+                calls.push({ verb: "list", group: "", resource: "pods", name: "", namespace: decodeURIComponent(list[1]) });
+                const items = [...pods].map(([name, pod]) => ({ metadata: { name, uid: pod.uid, labels: templates[pod.sts].metadata.labels }, spec: { nodeName: pod.nodeName }, status: { phase: "Running" } }));
+                return ok({ kind: "PodList", items: items.filter((x) => selects(url.searchParams.get("labelSelector"), x.metadata.labels)) });
             }
             const m = /^\/(?:apis\/(apps)\/v1|api\/v1)\/namespaces\/([^/]+)\/([^/]+)\/([^/?]+)$/.exec(p);
             assert.ok(m, `unexpected API path ${p}`);
@@ -346,11 +376,11 @@ function stubApi(templates: Record<string, J>, zones: readonly string[], contain
             const verb = { GET: "get", DELETE: "delete" }[method];
             assert.ok(verb, `unexpected method ${method}`);
             calls.push({ verb, group, resource, name: decodeURIComponent(name), namespace: decodeURIComponent(ns) });
-            if (resource === "statefulsets") return ok({ metadata: { name, generation: 2 }, spec: { template: { spec: templates[name] } }, status: { observedGeneration: 2, updateRevision: `${name}-new` } });
+            if (resource === "statefulsets") return ok({ metadata: { name, generation: 2 }, spec: { template: templates[name] }, status: { observedGeneration: 2, updateRevision: `${name}-new` } });
             const pod = pods.get(name);
             if (!pod) return { status: 404, body: null, text: "" };
             if (verb === "delete") {
-                pods.set(name, { uid: `u${++uid}`, revision: `${name.replace(/-0$/, "")}-new` });
+                pods.set(name, { ...pod, uid: `u${++uid}`, revision: `${pod.sts}-new` });
                 return ok({});
             }
             return ok({ metadata: { name, uid: pod.uid, labels: { "controller-revision-hash": pod.revision } }, status: { conditions: [{ type: "Ready", status: "True" }], containerStatuses: [{ name: container, ready: true }] } });

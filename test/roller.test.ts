@@ -92,12 +92,23 @@ describe("roller (script against a stub Kubernetes API and a stub of Axon's /act
     /** Whether the Axon container of a pod the controller recreates gets ready. */
     let newPodReady: boolean;
     /** The cluster's workers (GET /api/v1/nodes). */
-    let workers: { name: string; zone: string; pool: string; ready: boolean; unschedulable?: boolean; taints?: object[] }[];
-    let deleted: { node: string; othersDown: string[] }[];
+    let workers: { name: string; zone: string; pool: string; ready: boolean; unschedulable?: boolean; taints?: object[]; labels?: Record<string, string> }[];
+    /** Query strings of every node list (`labelSelector`, `resourceVersion`). */
+    let nodeQueries: URLSearchParams[];
+    /** Label selectors of every pod list in the namespace. */
+    let podQueries: string[];
+    /** The worker each pod runs on (`spec.nodeName`); absent: not bound. */
+    let podNode: Record<string, string>;
+    /** The pod template's required pod anti-affinity (podSpec.ts `axonAffinity` with `requireSeparateWorkers`). */
+    let antiAffinity: boolean;
+    /** Node affinity expressions added to the template's one term. */
+    let extraExpressions: object[];
+    /** `workers`: the Ready, uncordoned workers of the StatefulSet's pool in the zone when the DELETE came. */
+    let deleted: { node: string; othersDown: string[]; workers?: string[] }[];
     let recoverAs: Health;
     let uidSeq: number;
     /** Evicts (replaces) this node's pod just before the roller's DELETE arrives, at the given revision. */
-    let evictBeforeDelete: { node: string; revision: "old" | "new" } | undefined;
+    let evictBeforeDelete: { node: string; revision: "old" | "new"; workerDownMs?: number } | undefined;
 
     const leader = () => PRIMARIES.find((n) => health[n] === "UP");
     const details = (n: string): Record<string, string> | null => {
@@ -131,15 +142,35 @@ describe("roller (script against a stub Kubernetes API and a stub of Axon's /act
             let raw = "";
             req.on("data", (c) => (raw += c));
             req.on("end", () => {
-                if (req.url === "/api/v1/nodes" && req.method === "GET") {
+                const url = new URL(req.url ?? "", "https://api");
+                // Label selectors as the API server reads them (kubernetes.io/docs/concepts/overview/working-with-objects/labels/
+                // #label-selectors): comma-separated requirements, ANDed; this stub knows the equality form `k=v` only.
+                const selects = (selector: string | null, labels: Record<string, string>) =>
+                    (selector ?? "").split(",").filter(Boolean).every((r) => {
+                        const [k, v, ...rest] = r.split("=");
+                        assert.ok(v !== undefined && rest.length === 0, `stub: unexpected selector requirement ${r}`);
+                        return labels[k] === v;
+                    });
+                if (url.pathname === "/api/v1/nodes" && req.method === "GET") {
+                    nodeQueries.push(url.searchParams);
+                    const all = workers.map((w) => ({ ...w, all: { "kubernetes.io/hostname": w.name, [ZONE]: w.zone, [POOL]: w.pool, ...w.labels } }));
                     return void send(200, {
                         kind: "NodeList",
-                        items: workers.map((w) => ({
-                            metadata: { name: w.name, labels: { "kubernetes.io/hostname": w.name, [ZONE]: w.zone, [POOL]: w.pool } },
+                        items: all.filter((w) => selects(url.searchParams.get("labelSelector"), w.all)).map((w) => ({
+                            metadata: { name: w.name, labels: w.all },
                             spec: { ...(w.unschedulable ? { unschedulable: true } : {}), ...(w.taints ? { taints: w.taints } : {}) },
                             status: { conditions: [{ type: "Ready", status: w.ready ? "True" : "False" }] },
                         })),
                     });
+                }
+                if (url.pathname === `/api/v1/namespaces/${NS}/pods` && req.method === "GET") {
+                    const selector = url.searchParams.get("labelSelector");
+                    podQueries.push(selector ?? "");
+                    const items = Object.entries(pods)
+                        .filter(([, p]) => p !== null)
+                        .map(([n, p]) => ({ metadata: { name: `${n}-0`, uid: p!.uid, labels: { app: "axon", site: "eu", node: n } }, spec: podNode[n] ? { nodeName: podNode[n] } : {}, status: { phase: podNode[n] ? "Running" : "Pending" } }))
+                        .filter((p) => selects(selector, p.metadata.labels));
+                    return void send(200, { kind: "PodList", items });
                 }
                 const m = /^\/(?:apis\/apps\/v1|api\/v1)\/namespaces\/([^/]+)\/(statefulsets|pods)\/([^/?]+)$/.exec(req.url ?? "");
                 if (!m || m[1] !== NS) return void send(404, { kind: "Status", code: 404 });
@@ -148,7 +179,10 @@ describe("roller (script against a stub Kubernetes API and a stub of Axon's /act
                     const s = sts[name];
                     if (!s) return void send(404, { code: 404 });
                     // The pod template pins the pod to its zone and its zone's worker pool (components/kubernetes/podSpec.ts `axonAffinity`).
-                    const affinity = { nodeAffinity: { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: [{ matchExpressions: [{ key: ZONE, operator: "In", values: [AZ] }, { key: POOL, operator: "In", values: [s.pool] }] }] } } };
+                    const affinity = {
+                        nodeAffinity: { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: [{ matchExpressions: [{ key: ZONE, operator: "In", values: [AZ] }, { key: POOL, operator: "In", values: [s.pool] }, ...extraExpressions] }] } },
+                        ...(antiAffinity ? { podAntiAffinity: { requiredDuringSchedulingIgnoredDuringExecution: [{ labelSelector: { matchLabels: { app: "axon", site: "eu" } }, topologyKey: "kubernetes.io/hostname" }] } } : {}),
+                    };
                     return void send(200, {
                         metadata: { name, generation: s.generation },
                         spec: { replicas: 1, template: { spec: { affinity, containers: [{ name: "axonserver" }, { name: "health-relay" }] } } },
@@ -175,6 +209,12 @@ describe("roller (script against a stub Kubernetes API and a stub of Axon's /act
                     if (evictBeforeDelete?.node === node) {
                         // Someone else's delete (an eviction) won the race: the controller already made a new pod.
                         const revision = evictBeforeDelete.revision === "new" ? sts[node].updateRevision : p.revision;
+                        if (evictBeforeDelete.workerDownMs) {
+                            // The eviction was a drain of the new pool's worker: it is cordoned for a while.
+                            const w = workers.find((x) => x.name === "w-new")!;
+                            w.unschedulable = true;
+                            setTimeout(() => (w.unschedulable = false), evictBeforeDelete.workerDownMs);
+                        }
                         evictBeforeDelete = undefined;
                         const evicted = { uid: `uid-${++uidSeq}`, revision, ready: false };
                         pods[node] = evicted;
@@ -184,7 +224,8 @@ describe("roller (script against a stub Kubernetes API and a stub of Axon's /act
                     }
                     const opts = JSON.parse(raw || "{}");
                     if (opts.preconditions?.uid !== pods[node]!.uid) return void send(409, { code: 409, reason: "Conflict" });
-                    deleted.push({ node, othersDown: NODES.filter((n) => n !== node && health[n] !== "UP") });
+                    deleted.push({ node, othersDown: NODES.filter((n) => n !== node && health[n] !== "UP"), workers: workers.filter((w) => w.ready && !w.unschedulable && w.zone === AZ && w.pool === sts[node].pool).map((w) => w.name) });
+                    delete podNode[node];
                     pods[node] = null;
                     health[node] = "DOWN";
                     // The controller recreates the pod from the update revision; Axon catches up a bit later.
@@ -226,6 +267,11 @@ describe("roller (script against a stub Kubernetes API and a stub of Axon's /act
             { name: "w-old", zone: AZ, pool: "pool-a", ready: true },
             { name: "w-new", zone: AZ, pool: "pool-b", ready: true },
         ];
+        nodeQueries = [];
+        podQueries = [];
+        podNode = {};
+        antiAffinity = false;
+        extraExpressions = [];
         pods = Object.fromEntries(NODES.map((n, i) => [n, { uid: `uid-${i}`, revision: `${n}-old`, ready: true }]));
     });
 
@@ -389,13 +435,16 @@ describe("roller (script against a stub Kubernetes API and a stub of Axon's /act
         // Recreated from the old revision: the roller checks again and deletes the new pod.
         deleted = [];
         pods.ab2 = { uid: "uid-x", revision: "ab2-old", ready: true };
-        evictBeforeDelete = { node: "ab2", revision: "old" };
+        evictBeforeDelete = { node: "ab2", revision: "old", workerDownMs: 200 };
         r = await run(cfg(["ab2"]));
         assert.equal(r.code, 0, r.out);
         assert.deepEqual(
             deleted.map((d) => d.node),
             ["ab2"],
         );
+        // The re-read pod is deleted only once a worker can take its replacement again.
+        assert.deepEqual(deleted[0].workers, ["w-new"]);
+        assert.match(r.out, /ab2: a worker for the new pod: waiting \(attempt 1\): .*w-new unschedulable/);
         assert.equal(pods.ab2!.revision, "ab2-new");
     });
 
@@ -513,13 +562,90 @@ describe("roller (script against a stub Kubernetes API and a stub of Axon's /act
         assert.equal(deleted.length, 0, "nothing deleted");
         assert.match(
             r.out,
-            /FAILED at sec: sec: a worker for the new pod not reached after 0\.3s: no Ready, schedulable worker matches the new pod template of StatefulSet sec \(topology\.kubernetes\.io\/zone in \(eu-west-1a\), eks\.amazonaws\.com\/nodegroup in \(pool-b\)\): w-new-notready not Ready, w-new-cordoned unschedulable, w-new-tainted tainted example\.com\/maintenance:NoSchedule; 2 other workers do not match/,
+            /FAILED at sec: sec: a worker for the new pod not reached after 0\.3s: no Ready, schedulable worker matches the new pod template of StatefulSet sec \(topology\.kubernetes\.io\/zone in \(eu-west-1a\), eks\.amazonaws\.com\/nodegroup in \(pool-b\)\): w-new-notready not Ready, w-new-cordoned unschedulable, w-new-tainted tainted example\.com\/maintenance:NoSchedule \(the pod is not deleted meanwhile/,
         );
+        // The API server filters the list by the template's nodeSelector / single-value `In` labels, from its
+        // watch cache (`resourceVersion=0`: "Any", kubernetes.io/docs/reference/using-api/api-concepts/
+        // #semantics-for-get-and-list): a 128Mi Job does not read every worker of a big cluster on every poll.
+        assert.ok(nodeQueries.length > 0);
+        for (const q of nodeQueries) {
+            assert.equal(q.get("labelSelector"), `${ZONE}=${AZ},${POOL}=pool-b`);
+            assert.equal(q.get("resourceVersion"), "0");
+        }
         // A Ready worker of the new pool in that zone (a PreferNoSchedule taint does not keep a pod off it): the roll goes on.
         workers.push({ name: "w-new", zone: AZ, pool: "pool-b", ready: true, taints: [{ key: "example.com/soft", effect: "PreferNoSchedule" }] });
         r = await run(cfg(["sec"], { timeoutSeconds: 0.3 }));
         assert.equal(r.code, 0, r.out);
         assert.deepEqual(deleted.map((d) => d.node), ["sec"]);
+    });
+
+    it("looks for the worker again right before the DELETE: one gone while Axon's check waited keeps the pod", async () => {
+        // ab1 cannot be lost while ab2 is down; meanwhile the only worker of the new pool in the zone fails.
+        // The scheduler would leave the new pod Pending (kubernetes.io/docs/concepts/scheduling-eviction/
+        // taint-and-toleration/#taint-based-evictions: a NotReady node is tainted node.kubernetes.io/not-ready).
+        health.ab2 = "DOWN";
+        const w = workers.find((x) => x.name === "w-new")!;
+        const h = health;
+        setTimeout(() => {
+            w.ready = false;
+            h.ab2 = "UP";
+        }, 150);
+        setTimeout(() => (w.ready = true), 600);
+        const r = await run(cfg(["ab1"], { timeoutSeconds: 3 }));
+        assert.equal(r.code, 0, r.out);
+        assert.deepEqual(deleted.map((d) => d.node), ["ab1"]);
+        assert.deepEqual(deleted[0].workers, ["w-new"], "deleted only while a worker could take the new pod");
+        assert.match(r.out, /ab1: a worker for the new pod: no longer there after the wait for Axon's check: no Ready, schedulable worker .*: w-new not Ready .*; not deleting yet/);
+    });
+
+    it("required pod anti-affinity: a worker running another pod its selector matches cannot take the new pod (a pool move)", async () => {
+        // "If the current Pod ... you can use ... requiredDuringSchedulingIgnoredDuringExecution": the scheduler
+        // places no pod on a node whose topology domain (topologyKey's value) runs a pod the term's labelSelector
+        // matches (kubernetes.io/docs/concepts/scheduling-eviction/assign-pod-node/#inter-pod-affinity-and-anti-affinity).
+        // sec moves from pool-a to pool-b, whose one worker in the zone already runs ab1's Axon pod: the old
+        // worker frees nothing there.
+        antiAffinity = true;
+        podNode = { sec: "w-old", ab1: "w-new" };
+        let r = await run(cfg(["sec"], { timeoutSeconds: 0.3 }));
+        assert.equal(r.code, 1, r.out);
+        assert.equal(deleted.length, 0, "nothing deleted");
+        assert.match(r.out, /FAILED at sec: sec: a worker for the new pod not reached after 0\.3s: no Ready, schedulable worker .*: w-new runs ab1-0 \(required pod anti-affinity app=axon,site=eu on kubernetes\.io\/hostname\)/);
+        assert.ok(podQueries.length > 0 && podQueries.every((q) => q === "app=axon,site=eu"), `pods listed by the term's selector: ${podQueries.join(" | ")}`);
+        // The pod being replaced does not count (its own worker is free once it is gone), nor does an unbound pod.
+        podNode = { sec: "w-new", ab1: "w-old" };
+        pods.ab2 = { uid: "uid-ab2", revision: "ab2-old", ready: false };
+        r = await run(cfg(["sec"], { timeoutSeconds: 0.3 }));
+        assert.equal(r.code, 0, r.out);
+        assert.deepEqual(deleted.map((d) => d.node), ["sec"]);
+        // A second worker in the new pool takes it.
+        deleted = [];
+        podNode = { sec: "w-old", ab1: "w-new" };
+        workers.push({ name: "w-new-2", zone: AZ, pool: "pool-b", ready: true });
+        sts.ab2.pool = "pool-b";
+        r = await run(cfg(["ab2"], { timeoutSeconds: 0.3 }));
+        assert.equal(r.code, 0, r.out);
+        assert.deepEqual(deleted.map((d) => d.node), ["ab2"]);
+    });
+
+    it("Gt/Lt compare base-10 int64 values only: a label that does not parse never matches", async () => {
+        // apimachinery pkg/labels/selector.go `Requirement.Matches`: for Gt/Lt both the label's value and the
+        // requirement's parse with strconv.ParseInt(v, 10, 64); a failed parse is no match. (Number.parseInt
+        // would read "5Gi" as 5.) kubernetes.io/docs/concepts/scheduling-eviction/assign-pod-node/#operators.
+        const gen = (v: string) => (workers = [{ name: "w-new", zone: AZ, pool: "pool-b", ready: true, labels: { "example.com/generation": v } }]);
+        extraExpressions = [{ key: "example.com/generation", operator: "Gt", values: ["4"] }];
+        for (const v of ["5Gi", "5.0", "0x10", "99999999999999999999", "4", ""]) {
+            gen(v);
+            const r = await run(cfg(["sec"], { timeoutSeconds: 0.05 }));
+            assert.equal(r.code, 1, `${v}: ${r.out}`);
+            assert.equal(deleted.length, 0, `${v} > 4 does not hold for Kubernetes`);
+        }
+        gen("5");
+        assert.equal((await run(cfg(["sec"], { timeoutSeconds: 0.3 }))).code, 0);
+        extraExpressions = [{ key: "example.com/generation", operator: "Lt", values: ["-1"] }];
+        gen("-2");
+        pods.sec = { uid: "uid-sec", revision: "sec-old", ready: true };
+        assert.equal((await run(cfg(["sec"], { timeoutSeconds: 0.3 }))).code, 0);
+        assert.deepEqual(deleted.map((d) => d.node), ["sec", "sec"]);
     });
 
     it("the worker check takes its own override, `X worker: reason` (admission may add what the template lacks), once, and names it when it stops", async () => {

@@ -26,6 +26,7 @@ import { RollerSegment, rollerSegments } from "../topology/rolling";
 import { rollerCheckedAfter } from "../topology/connectivity";
 import { recommendedLabels, siteLabels } from "../platform/labels";
 import { AXON_CONTAINER_NAME } from "./podSpec";
+import { requireSeparateWorkers } from "./siteObjects";
 import {
     GATE_COMPONENT,
     GATE_OVERRIDE_ANNOTATION,
@@ -62,24 +63,29 @@ export interface RollerRule {
 /**
  * What a roller does in its namespace, and nothing else (roller.mjs "API calls"): GET its StatefulSets
  * (update revision, pod template), GET and DELETE their pods `<statefulSet>-0` (the restart; the
- * StatefulSet controller recreates the pod, so no create/patch). `resourceNames` narrows every verb here
- * to the segment's own objects; it could not narrow list/watch/create, which the roller does not use in
- * its namespace ("rules cannot restrict create or deletecollection requests by their resource name", and
- * list/watch only with a single-object field selector,
- * https://kubernetes.io/docs/reference/access-authn-authz/rbac/#referring-to-resources).
+ * StatefulSet controller recreates the pod, so no create/patch). `resourceNames` narrows those verbs to
+ * the segment's own objects ("rules cannot restrict create or deletecollection requests by their resource
+ * name", and list/watch only with a single-object field selector,
+ * https://kubernetes.io/docs/reference/access-authn-authz/rbac/#referring-to-resources). Where the pod
+ * templates require pod anti-affinity (`listPods`: the site's pods must be on separate workers), also
+ * `list` pods in the namespace: a worker of the new pod's pool may already run another Axon pod of the
+ * site, and the new pod would stay Pending (roller.mjs `placement`); a list cannot be narrowed by name,
+ * and pod objects carry no secret values (Secrets are separate objects).
  */
-export function rollerRules(config: Pick<RollerConfig, "nodes">): RollerRule[] {
+export function rollerRules(config: Pick<RollerConfig, "nodes">, listPods: boolean): RollerRule[] {
     return [
         { apiGroups: [""], resources: ["pods"], verbs: ["get", "delete"], resourceNames: config.nodes.map((n) => `${n.statefulSet}-0`) },
         { apiGroups: ["apps"], resources: ["statefulsets"], verbs: ["get"], resourceNames: config.nodes.map((n) => n.statefulSet) },
+        ...(listPods ? [{ apiGroups: [""], resources: ["pods"], verbs: ["list"] }] : []),
     ];
 }
 
 /**
  * What a roller may read outside its namespace: `list` on `nodes` (cluster-scoped, so a ClusterRole bound
  * to the roller's ServiceAccount), to find a Ready, schedulable worker for a pod's replacement before it
- * deletes the pod (roller.mjs `placement`). `list`, not `get`: the script asks for every worker (any of
- * them may match the pod's node affinity), and `resourceNames` cannot narrow a list
+ * deletes the pod (roller.mjs `placement`). `list`, not `get`: the script asks for the workers carrying
+ * the pod's required labels (any of them may match its node affinity), and, for a pod anti-affinity
+ * check, one worker by a `metadata.name` field selector; `resourceNames` cannot narrow a list
  * (https://kubernetes.io/docs/reference/access-authn-authz/rbac/#referring-to-resources). Worker objects
  * hold no secrets.
  */
@@ -145,13 +151,14 @@ export function rollerConfig(t: Topology, segment: RollerSegment): RollerConfig 
 /**
  * Seconds the Job may run: the wait until `after` is back (when set), then per node five waits (status
  * observed, a worker for the new pod, can be lost, Axon container ready, back) of at most `timeoutSeconds`
- * each, plus two more when the pod was replaced by someone else between the check and the delete (a 409:
- * re-read, check again), plus the pod's termination grace. The script's own deadlines come first, so a
- * stuck step fails with its message.
+ * each, plus three more when the pod was replaced by someone else between the check and the delete (a
+ * 409: re-read, a worker, can be lost), plus the pod's termination grace. The script's own deadlines come
+ * first, so a stuck step fails with its message. (A worker that goes each time during Axon's check, so
+ * that both run again, is not bounded by the script: the Job's deadline ends that.)
  */
 export function rollerDeadlineSeconds(t: Topology, config: RollerConfig): number {
     const afterWait = config.after !== undefined ? config.timeoutSeconds : 0;
-    return afterWait + config.nodes.length * (7 * config.timeoutSeconds + t.axonServer.terminationGracePeriodSeconds) + 120;
+    return afterWait + config.nodes.length * (8 * config.timeoutSeconds + t.axonServer.terminationGracePeriodSeconds) + 120;
 }
 
 /** Job name: `roller-<site>-<index>-<10 hex>`, at most 63 characters (it is also a label value). */
@@ -203,7 +210,9 @@ export function createRollers(name: string, a: RollersArgs): Rollers {
         const meta = { name: rollerAccountName(segment), namespace: host.namespace, labels };
         const sa = new k8s.core.v1.ServiceAccount(`${name}-roller-${key}-sa`, { metadata: meta }, opts);
         const subjects = [{ kind: "ServiceAccount", name: sa.metadata.name, namespace: host.namespace }];
-        const role = new k8s.rbac.v1.Role(`${name}-roller-${key}-role`, { metadata: meta, rules: rollerRules(config) }, opts);
+        // The pod templates of the segment's site require separate workers exactly when this holds (kubernetesPlacer).
+        const listPods = requireSeparateWorkers(t, t.sites.find((s) => s.name === segment.site)!);
+        const role = new k8s.rbac.v1.Role(`${name}-roller-${key}-role`, { metadata: meta, rules: rollerRules(config, listPods) }, opts);
         const binding = new k8s.rbac.v1.RoleBinding(
             `${name}-roller-${key}-binding`,
             { metadata: meta, roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "Role", name: role.metadata.name }, subjects },

@@ -17,15 +17,17 @@
  *      `controller-revision-hash` carries the revision it was created from; the StatefulSet controller
  *      sets it, kubernetes pkg/controller/statefulset/stateful_set_utils.go `getPodRevision`);
  *   2. wait until a Ready, schedulable worker matches the StatefulSet's current pod template (its node
- *      affinity: the zone and, on cloud sites, the zone's worker pool by name): a replaced pool without a
- *      worker in that zone yet would leave the new pod Pending and the node down;
+ *      affinity: the zone and, on cloud sites, the zone's worker pool by name; its required pod
+ *      anti-affinity: no other Axon pod of the site on that worker): a replaced pool without a free worker
+ *      in that zone yet would leave the new pod Pending and the node down (`placement`);
  *   3. wait until the node restarted before it is back in every group and this node's groups can lose
  *      it (the rolling gate's `evaluate`, components/kubernetes/gate/rollingGate.mjs: one piece of code
  *      for "is it back" and "can it be lost"; fail closed: a voter out of this Job's view is not UP, and a
- *      node is back only when its group's leader, asked directly, says so);
+ *      node is back only when its group's leader, asked directly, says so); then look for the worker once
+ *      more, and if it went meanwhile, wait for steps 2 and 3 again;
  *   4. delete the pod (precondition: its uid, so only the pod that was checked is deleted; a 409 means
- *      someone else replaced it meanwhile: re-read it and follow the new pod, checking and deleting it
- *      again only if it still runs the old revision);
+ *      someone else replaced it meanwhile: re-read it and follow the new pod, checking (steps 2, 3) and
+ *      deleting it again only if it still runs the old revision);
  *   5. wait until the controller's new pod (another uid, the update revision) has its Axon Server
  *      container (`container`) ready (that container's `status.containerStatuses[].ready`, not the pod's
  *      Ready condition, which a failing sidecar would hold back forever) and Axon reports the node back in
@@ -59,7 +61,8 @@
  *                              `ca.crt` (the API server's CA).
  *   KUBERNETES_SERVICE_HOST, KUBERNETES_SERVICE_PORT  required: the API server (HTTPS).
  * API calls: GET apps/v1 statefulsets/<name>, GET and DELETE core/v1 pods/<name> in `namespace`; list
- * core/v1 nodes (cluster-scoped).
+ * core/v1 pods in `namespace` by label selector (only when a template has required pod anti-affinity);
+ * list core/v1 nodes (cluster-scoped; by label selector, or one by `metadata.name` field selector).
  * Exit code: 0 done (or overridden), 1 a step failed, 2 bad environment.
  */
 import { evaluate, httpHealth, isMain, overrideFrom } from "./rollingGate.mjs";
@@ -144,7 +147,23 @@ async function podState(api, ns, sts, container) {
     };
 }
 
-/** One NodeSelectorRequirement (`matchExpressions` / `matchFields`) against a node's labels or fields. */
+/**
+ * A base-10 int64 as Kubernetes parses a Gt/Lt operand (Go `strconv.ParseInt(v, 10, 64)`: an optional
+ * sign, decimal digits, in range), or null: apimachinery pkg/labels/selector.go `Requirement.Matches`
+ * treats a value that does not parse as no match ("5Gi" is not 5).
+ */
+const INT64_MIN = -(2n ** 63n);
+const INT64_MAX = 2n ** 63n - 1n;
+function int64(v) {
+    if (typeof v !== "string" || !/^[+-]?\d+$/.test(v)) return null;
+    const n = BigInt(v);
+    return n < INT64_MIN || n > INT64_MAX ? null : n;
+}
+
+/**
+ * One requirement (`NodeSelectorRequirement` of `matchExpressions` / `matchFields`, or a LabelSelector's
+ * `matchExpressions`) against a node's or pod's labels or fields.
+ */
 function satisfies(values, e) {
     const has = Object.prototype.hasOwnProperty.call(values, e.key);
     const v = values[e.key];
@@ -159,9 +178,12 @@ function satisfies(values, e) {
         case "DoesNotExist":
             return !has;
         case "Gt":
-            return has && Number.parseInt(v, 10) > Number.parseInt(list[0], 10);
-        case "Lt":
-            return has && Number.parseInt(v, 10) < Number.parseInt(list[0], 10);
+        case "Lt": {
+            const a = has ? int64(v) : null;
+            const b = list.length === 1 ? int64(list[0]) : null;
+            if (a === null || b === null) return false;
+            return e.operator === "Gt" ? a > b : a < b;
+        }
         default:
             return false;
     }
@@ -170,6 +192,25 @@ function satisfies(values, e) {
 const describeRequirement = (e) =>
     ({ In: `${e.key} in (${(e.values ?? []).join(", ")})`, NotIn: `${e.key} notin (${(e.values ?? []).join(", ")})`, Exists: e.key, DoesNotExist: `!${e.key}`, Gt: `${e.key} > ${e.values?.[0]}`, Lt: `${e.key} < ${e.values?.[0]}` })[e.operator] ??
     `${e.key} ${e.operator} ${(e.values ?? []).join(", ")}`;
+
+/**
+ * A metav1 LabelSelector as the `labelSelector` query parameter (kubernetes.io/docs/concepts/overview/
+ * working-with-objects/labels/#label-selectors: `k=v`, `k in (a,b)`, `k notin (a,b)`, `k`, `!k`, ANDed).
+ */
+function selectorQuery(sel) {
+    return [
+        ...Object.entries(sel.matchLabels ?? {}).map(([k, v]) => `${k}=${v}`),
+        ...(sel.matchExpressions ?? []).map((e) =>
+            e.operator === "In" ? `${e.key} in (${e.values.join(",")})` : e.operator === "NotIn" ? `${e.key} notin (${e.values.join(",")})` : e.operator === "Exists" ? e.key : `!${e.key}`,
+        ),
+    ].join(",");
+}
+
+/** Whether a LabelSelector matches `labels`: every `matchLabels` entry and every expression (a null selector matches nothing). */
+function selects(sel, labels) {
+    if (!sel) return false;
+    return Object.entries(sel.matchLabels ?? {}).every(([k, v]) => labels[k] === v) && (sel.matchExpressions ?? []).every((e) => satisfies(labels, e));
+}
 
 /**
  * Whether a toleration of the pod tolerates a node's taint (Kubernetes `Toleration.ToleratesTaint`: the
@@ -185,12 +226,35 @@ function tolerates(tolerations, taint) {
 }
 
 /**
- * Can the StatefulSet's new pod be scheduled anywhere? The pod's node constraints from its current
- * template: `nodeSelector` and the required node affinity ("nodeSelectorTerms … are ORed", "matchExpressions
- * … are ANDed", an empty term matches nothing: kubernetes.io/docs/concepts/scheduling-eviction/
- * assign-pod-node/#node-affinity); a worker must match them, be Ready, not cordoned (`spec.unschedulable`)
- * and carry no NoSchedule/NoExecute taint the pod does not tolerate. Pod anti-affinity and free resources
- * are not checked (the scheduler's business; the pod being replaced frees its own worker).
+ * The node list's query: the labels every matching worker must carry (the `nodeSelector`, and a single
+ * term's single-value `In` expressions: terms are ORed, so with several none is required of all), for the
+ * API server to filter, served from its watch cache (`resourceVersion=0`, "Any":
+ * kubernetes.io/docs/reference/using-api/api-concepts/#semantics-for-get-and-list). A 128Mi Job then
+ * does not read every worker of a big cluster on every poll; the full match is still checked here.
+ */
+function nodeQuery(selector, terms) {
+    const labels = Object.entries(selector).map(([k, v]) => `${k}=${v}`);
+    if (terms?.length === 1) for (const e of terms[0].matchExpressions ?? []) if (e.operator === "In" && e.values?.length === 1) labels.push(`${e.key}=${e.values[0]}`);
+    return { labels: labels.join(","), query: `${labels.length ? `labelSelector=${enc(labels.join(","))}&` : ""}resourceVersion=0` };
+}
+
+/**
+ * Can the StatefulSet's new pod be scheduled anywhere? Approximates the scheduler from the pod's current
+ * template:
+ * - node constraints: `nodeSelector` and the required node affinity ("nodeSelectorTerms … are ORed",
+ *   "matchExpressions … are ANDed", an empty term matches nothing: kubernetes.io/docs/concepts/
+ *   scheduling-eviction/assign-pod-node/#node-affinity); the worker must be Ready, not cordoned
+ *   (`spec.unschedulable`) and carry no NoSchedule/NoExecute taint the pod does not tolerate;
+ * - the template's required pod anti-affinity, for terms on the pod's own namespace: no pod its
+ *   `labelSelector` matches may run in the worker's topology domain (the nodes sharing the worker's
+ *   `topologyKey` value; a worker without that label is no domain of the term) — except the pod being
+ *   replaced, whose worker is free once it is gone (assign-pod-node/#inter-pod-affinity-and-anti-affinity).
+ *   On a pool move the old pod is on the old pool, so it frees nothing there: another Axon pod on the new
+ *   pool's only worker in the zone leaves the new pod Pending.
+ * Not checked (the scheduler's business, or not known from here): free resources, the data volume's
+ * node affinity (a zonal disk: the zone term covers it), other pods' anti-affinity towards this one,
+ * topology spread, anti-affinity terms on other namespaces, and what admission adds to the admitted pod
+ * (hence the override, `overrideHint`).
  */
 async function placement(api, ns, sts, overrideHint = "") {
     const s = await api.request("GET", `/apis/apps/v1/namespaces/${enc(ns)}/statefulsets/${enc(sts)}`);
@@ -198,7 +262,8 @@ async function placement(api, ns, sts, overrideHint = "") {
     const spec = s.body?.spec?.template?.spec ?? {};
     const terms = spec.affinity?.nodeAffinity?.requiredDuringSchedulingIgnoredDuringExecution?.nodeSelectorTerms;
     const selector = spec.nodeSelector ?? {};
-    const n = await api.request("GET", "/api/v1/nodes");
+    const { labels: listedBy, query } = nodeQuery(selector, terms);
+    const n = await api.request("GET", `/api/v1/nodes?${query}`);
     if (n.status !== 200) throw new Error(`GET nodes: HTTP ${n.status} ${n.text.slice(0, 200)}`);
     const matches = (node) => {
         const labels = node.metadata?.labels ?? {};
@@ -206,6 +271,45 @@ async function placement(api, ns, sts, overrideHint = "") {
         if (!terms) return true;
         const fields = { "metadata.name": node.metadata?.name };
         return terms.some((t) => (t.matchExpressions?.length || t.matchFields?.length) && (t.matchExpressions ?? []).every((e) => satisfies(labels, e)) && (t.matchFields ?? []).every((e) => satisfies(fields, e)));
+    };
+    const antiTerms = (spec.affinity?.podAntiAffinity?.requiredDuringSchedulingIgnoredDuringExecution ?? []).filter(
+        (t) => !t.namespaceSelector && (!(t.namespaces?.length > 0) || t.namespaces.includes(ns)),
+    );
+    /** Per anti-affinity term: the topology values its matching pods occupy (read once, when a candidate needs it). */
+    let occupied;
+    const domains = async () => {
+        if (occupied) return occupied;
+        const known = new Map((n.body?.items ?? []).map((x) => [x.metadata?.name, x.metadata?.labels ?? {}]));
+        /** A worker's labels; one outside the filtered list is listed by name (`list`, as granted). */
+        const labelsOf = async (name) => {
+            if (!known.has(name)) {
+                const r = await api.request("GET", `/api/v1/nodes?fieldSelector=${enc(`metadata.name=${name}`)}&resourceVersion=0`);
+                if (r.status !== 200) throw new Error(`GET nodes ${name}: HTTP ${r.status} ${r.text.slice(0, 200)}`);
+                known.set(name, r.body?.items?.[0]?.metadata?.labels ?? {});
+            }
+            return known.get(name);
+        };
+        const lists = new Map();
+        occupied = [];
+        for (const term of antiTerms) {
+            const q = selectorQuery(term.labelSelector ?? {});
+            if (!lists.has(q)) {
+                const r = await api.request("GET", `/api/v1/namespaces/${enc(ns)}/pods?labelSelector=${enc(q)}`);
+                if (r.status !== 200) throw new Error(`GET pods ${q}: HTTP ${r.status} ${r.text.slice(0, 200)}`);
+                lists.set(q, r.body?.items ?? []);
+            }
+            const values = new Map();
+            for (const pod of lists.get(q)) {
+                const on = pod.spec?.nodeName;
+                // The pod replaced frees its worker; an unbound pod holds none; a finished one runs nowhere.
+                if (!on || pod.metadata?.name === `${sts}-0` || pod.status?.phase === "Succeeded" || pod.status?.phase === "Failed") continue;
+                if (!selects(term.labelSelector, pod.metadata?.labels ?? {})) continue;
+                const value = (await labelsOf(on))[term.topologyKey];
+                if (value !== undefined && !values.has(value)) values.set(value, pod.metadata?.name);
+            }
+            occupied.push({ term, q, values });
+        }
+        return occupied;
     };
     const unusable = [];
     let others = 0;
@@ -220,13 +324,19 @@ async function placement(api, ns, sts, overrideHint = "") {
         if (!ready) unusable.push(`${name} not Ready`);
         else if (node.spec?.unschedulable) unusable.push(`${name} unschedulable`);
         else if (taint) unusable.push(`${name} tainted ${taint.key}${taint.value ? `=${taint.value}` : ""}:${taint.effect}`);
-        else return { ok: true, problems: [] };
+        else {
+            const labels = node.metadata?.labels ?? {};
+            const blocked = (await domains()).find((d) => labels[d.term.topologyKey] !== undefined && d.values.has(labels[d.term.topologyKey]));
+            if (blocked) unusable.push(`${name} runs ${blocked.values.get(labels[blocked.term.topologyKey])} (required pod anti-affinity ${blocked.q} on ${blocked.term.topologyKey})`);
+            else return { ok: true, problems: [] };
+        }
     }
     const needs = [
         ...Object.entries(selector).map(([k, v]) => `${k}=${v}`),
         ...(terms ?? []).map((t) => [...(t.matchExpressions ?? []), ...(t.matchFields ?? [])].map(describeRequirement).join(", ")),
     ];
-    const seen = unusable.length ? `: ${unusable.join(", ")}; ${others} other workers do not match` : `: none of the ${others} workers matches`;
+    const listed = listedBy ? `workers labelled ${listedBy}` : "workers";
+    const seen = unusable.length ? `: ${unusable.join(", ")}${others ? `; ${others} other ${listed} do not match` : ""}` : others ? `: none of the ${others} ${listed} matches` : `: no ${listed}`;
     return {
         ok: false,
         problems: [
@@ -258,7 +368,8 @@ export async function roll(cfg, deps) {
     const spent = new Set();
 
     /**
-     * Polls `check` until it returns `{ ok: true }`. An override passes the checks that take one
+     * Polls `check` until it returns `{ ok: true }` ("passed"), or an override passes it ("overridden");
+     * false at the deadline. An override passes the checks that take one
      * (`overridePrefix`: the value must read `"<overridePrefix>: <reason>"` and not have passed a check
      * before): Axon's view, and the worker check (an approximation of the scheduler). What Kubernetes
      * reports as such (a StatefulSet's status, a container's readiness) is no judgement call.
@@ -274,7 +385,7 @@ export async function roll(cfg, deps) {
                 if (o && !spent.has(o)) {
                     spent.add(o);
                     log(`${label}: ${what}: OVERRIDDEN by annotation ${cfg.overrideAnnotation}="${o}"; last check: ${last ? last.problems.join("; ") : "none"}`);
-                    return true;
+                    return "overridden";
                 }
                 // Say once why a value there does not count, so the operator knows what to write.
                 const raw = overrideFrom(text, cfg.overrideAnnotation);
@@ -292,7 +403,7 @@ export async function roll(cfg, deps) {
             for (const n of last.notes ?? []) log(`${label}: ${what}: note: ${n}`);
             if (last.ok) {
                 log(`${label}: ${what}: passed (attempt ${attempt})`);
-                return true;
+                return "passed";
             }
             log(`${label}: ${what}: waiting (attempt ${attempt}): ${last.problems.join("; ")}`);
             if (now() >= deadline) {
@@ -313,6 +424,25 @@ export async function roll(cfg, deps) {
      */
     const workerHint = (node) =>
         ` (if a worker takes the pod after all, e.g. admission adds a toleration or node selector the template lacks, override, audited: annotate this Job's pod ${cfg.overrideAnnotation}="${worker(node)}: <reason>"; README "Creation order and rolling changes")`;
+    /**
+     * Everything before a pod is deleted: a worker for its replacement, then Axon's check (`what`,
+     * `check`), then the worker once more right before the DELETE: Axon's check may have waited long, and
+     * a worker that went meanwhile (NotReady, cordoned, another pod on it) would leave the new pod Pending.
+     * Then both run again (an Axon override spent on the first round needs a new value). A worker check
+     * passed by its override is not repeated: the operator said the scheduler places the pod.
+     */
+    const clearToDelete = async (node, statefulSet, what, check) => {
+        const place = () => placement(api, cfg.namespace, statefulSet, workerHint(node));
+        for (;;) {
+            const w = await waitFor(node, `${node}: a worker for the new pod`, place, worker(node));
+            if (!w) return false;
+            if (!(await waitFor(node, what, check, node))) return false;
+            if (w === "overridden") return true;
+            const again = await place().catch((e) => ({ ok: false, problems: [e.message] }));
+            if (again.ok) return true;
+            log(`${label}: ${node}: a worker for the new pod: no longer there after the wait for Axon's check: ${again.problems.join("; ")}; not deleting yet`);
+        }
+    };
 
     // The node changed just before this Job (a replaced VM) must be back first, even when every pod here
     // is already up to date: nothing else checks it when it ends the creation chain.
@@ -341,9 +471,10 @@ export async function roll(cfg, deps) {
         const deleting = state.pod && !state.pod.deleting;
         // A pod is deleted only when a worker can take its replacement (a replaced pool may lack one in
         // this zone: the new pod would stay Pending and the node be down).
-        if (deleting && !(await waitFor(node, `${node}: a worker for the new pod`, () => placement(api, cfg.namespace, statefulSet, workerHint(node)), worker(node)))) return 1;
         const what = previous ? `${node}: ${previous} back${deleting ? `, ${node} can be lost` : ""}` : `${node}: can be lost`;
-        if ((previous || deleting) && !(await waitFor(node, what, axon(previous, deleting ? node : undefined, node), node))) return 1;
+        if (deleting) {
+            if (!(await clearToDelete(node, statefulSet, what, axon(previous, node, node)))) return 1;
+        } else if (previous && !(await waitFor(node, what, axon(previous, undefined, node), node))) return 1;
         const oldUid = state.pod?.uid;
         let target = state.pod;
         while (target && !target.deleting) {
@@ -363,8 +494,9 @@ export async function roll(cfg, deps) {
                     log(`${label}: ${node}: pod ${statefulSet}-0 ${!p ? "not recreated yet" : p.deleting ? "terminating" : `recreated at revision ${p.revision}`}: waiting for it`);
                     break;
                 }
-                // Recreated from the old revision: it must go too, once its groups can lose it again.
-                if (!(await waitFor(node, `${node}: can be lost`, axon(undefined, node, node), node))) return 1;
+                // Recreated from the old revision: it must go too, once a worker can take its replacement and
+                // its groups can lose it again.
+                if (!(await clearToDelete(node, statefulSet, `${node}: can be lost`, axon(undefined, node, node)))) return 1;
                 target = p;
                 continue;
             }
