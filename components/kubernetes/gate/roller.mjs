@@ -301,7 +301,9 @@ async function placement(api, ns, sts, overrideHint = "") {
             const values = new Map();
             for (const pod of lists.get(q)) {
                 const on = pod.spec?.nodeName;
-                // The pod replaced frees its worker; an unbound pod holds none; a finished one runs nowhere.
+                // The pod replaced frees its worker (the controller creates the new pod once it is gone); an
+                // unbound pod holds none; the scheduler does not account for a Succeeded/Failed pod, but does
+                // for a terminating one (kubernetes/kubernetes#96515, #111793), which therefore still counts.
                 if (!on || pod.metadata?.name === `${sts}-0` || pod.status?.phase === "Succeeded" || pod.status?.phase === "Failed") continue;
                 if (!selects(term.labelSelector, pod.metadata?.labels ?? {})) continue;
                 const value = (await labelsOf(on))[term.topologyKey];
