@@ -599,9 +599,9 @@ describe("roller (script against a stub Kubernetes API and a stub of Axon's /act
     });
 
     it("required pod anti-affinity: a worker running another pod its selector matches cannot take the new pod (a pool move)", async () => {
-        // "If the current Pod ... you can use ... requiredDuringSchedulingIgnoredDuringExecution": the scheduler
-        // places no pod on a node whose topology domain (topologyKey's value) runs a pod the term's labelSelector
-        // matches (kubernetes.io/docs/concepts/scheduling-eviction/assign-pod-node/#inter-pod-affinity-and-anti-affinity).
+        // Required pod anti-affinity: the scheduler places the pod on no node whose topology domain (the nodes
+        // sharing its topologyKey label's value) already runs a pod the term's labelSelector matches
+        // (kubernetes.io/docs/concepts/scheduling-eviction/assign-pod-node/#inter-pod-affinity-and-anti-affinity).
         // sec moves from pool-a to pool-b, whose one worker in the zone already runs ab1's Axon pod: the old
         // worker frees nothing there.
         antiAffinity = true;
