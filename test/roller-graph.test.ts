@@ -266,6 +266,8 @@ describe("rollers in the resource graph (mocks)", () => {
             const nodes = [...new Set(cfg.groups.flatMap((g: J) => g.members.map((m: J) => m.node)))] as string[];
             cfg.endpoints = Object.fromEntries(nodes.map((n) => [n, `stub://${n}`]));
             cfg.intervalSeconds = 0;
+            // The stub clock stands still: two passing polls 0 s apart confirm an Axon check.
+            cfg.confirmSeconds = 0;
             // The StatefulSets' rendered pod templates (node affinity: the pod's zone; pod anti-affinity, required
             // where the site has a worker per Axon node of a zone), and one worker per zone of the site.
             const templates = Object.fromEntries(

@@ -110,11 +110,15 @@ describe("roller (script against a stub Kubernetes API and a stub of Axon's /act
     /** Evicts (replaces) this node's pod just before the roller's DELETE arrives, at the given revision. */
     let evictBeforeDelete: { node: string; revision: "old" | "new"; workerDownMs?: number } | undefined;
 
+    /** The leader reports this node UP on these of its own health answers (1-based): the window after an election. */
+    let flicker: { node: string; answers: number[] } | undefined;
+    let leaderAnswers: number;
     const leader = () => PRIMARIES.find((n) => health[n] === "UP");
     const details = (n: string): Record<string, string> | null => {
         if (health[n] === "DOWN") return null;
         const d: Record<string, string> = {};
         const l = leader();
+        const answer = n === l ? ++leaderAnswers : 0;
         for (const g of GROUPS) {
             if (!g.members.some((m) => m.node === n)) continue;
             d[`${g.name}.leader`] = l ?? "None";
@@ -122,7 +126,7 @@ describe("roller (script against a stub Kubernetes API and a stub of Axon's /act
             if (n === l) {
                 for (const m of g.members) {
                     if (m.node === n) continue;
-                    const h = health[m.node];
+                    const h = flicker?.node === m.node && flicker.answers.includes(answer) ? "UP" : health[m.node];
                     d[`${g.name}.follower.${m.node}.status`] = h === "UP" ? "UP" : h === "BEHIND" ? "BEHIND" : "NO_ACK_RECEIVED";
                 }
             }
@@ -254,6 +258,8 @@ describe("roller (script against a stub Kubernetes API and a stub of Axon's /act
         fs.rmSync(saDir, { recursive: true, force: true });
     });
     beforeEach(() => {
+        flicker = undefined;
+        leaderAnswers = 0;
         uidSeq = 100;
         recoverAs = "UP";
         evictBeforeDelete = undefined;
@@ -285,6 +291,8 @@ describe("roller (script against a stub Kubernetes API and a stub of Axon's /act
         endpoints: Object.fromEntries(NODES.map((n) => [n, `${axonBase}/${n}`])),
         timeoutSeconds: 2,
         intervalSeconds: 0.02,
+        // Two passing polls at least this far apart pass an Axon check (production: 5 s).
+        confirmSeconds: 0.01,
         overrideAnnotation: OVERRIDE,
         container: "axonserver",
         ...extra,
@@ -352,6 +360,25 @@ describe("roller (script against a stub Kubernetes API and a stub of Axon's /act
         assert.equal(r.code, 1, r.out);
         assert.equal(deleted.length, 0, "nothing deleted");
         assert.match(r.out, /roller eu: FAILED at a3: a3: can be lost not reached after 0\.3s: _admin cannot lose a3: without it 1\/3 PRIMARY up \(needs 2\) in leader a1's view; not UP: a2=NO_ACK_RECEIVED/);
+    });
+
+    it("one passing poll of Axon's check is not enough: a down voter the leader reports UP once (just elected) never lets a node go", async () => {
+        // A new leader reports every follower UP for up to its max election timeout (2500 ms by default:
+        // axon-server-se tag axonserver-ee-4.4.2 `ReplicatorPeer`, `LeaderState.health`, `RaftProperties`).
+        health.a2 = "DOWN";
+        flicker = { node: "a2", answers: [1] };
+        const r = await run(cfg(["a3"], { timeoutSeconds: 0.2, confirmSeconds: 0.05 }));
+        assert.equal(r.code, 1, r.out);
+        assert.equal(deleted.length, 0, "nothing deleted");
+        assert.match(r.out, /roller eu: a3: can be lost: passed once \(attempt 1\), not confirmed yet/);
+        assert.match(r.out, /FAILED at a3: a3: can be lost not reached after 0\.2s: _admin cannot lose a3: without it 1\/3 PRIMARY up \(needs 2\) in leader a1's view; not UP: a2=NO_ACK_RECEIVED/);
+        // Steadily UP: deleted once confirmed.
+        flicker = undefined;
+        health.a2 = "UP";
+        const ok = await run(cfg(["a3"], { confirmSeconds: 0.05 }));
+        assert.equal(ok.code, 0, ok.out);
+        assert.match(ok.out, /roller eu: a3: can be lost: passed \(attempt \d+, confirmed after 0\.0[5-9]\d*s with the same leaders: _admin a1, orders a1\)/);
+        assert.match(ok.out, /roller eu: a3: back in its groups: passed \(attempt \d+, confirmed after/);
     });
 
     it("never deletes a node whose other voters it cannot see (another Kubernetes cluster): fails closed, naming them and the override", async () => {

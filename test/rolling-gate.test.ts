@@ -22,6 +22,7 @@ interface Evaluation {
 interface GateModule {
     evaluate(cfg: object, health: (node: string) => Promise<object | null>, resolves?: (name: string) => Promise<boolean | null>): Promise<Evaluation>;
     overrideFrom(text: string, key: string): string | null;
+    main(env: Record<string, string | undefined>, log: (s: string) => void): Promise<number>;
 }
 
 type Details = Record<string, string>;
@@ -61,6 +62,8 @@ const cfg = (after: string, before: string, endpoints: Record<string, string>, e
     mustResolve: [],
     timeoutSeconds: 1,
     intervalSeconds: 0.02,
+    // The gap between the two passing evaluations a pass needs (production: 5 s), small for tests.
+    confirmSeconds: 0.01,
     overrideAnnotation: "axonserver-multiregion/gate-override",
     ...extra,
 });
@@ -70,6 +73,8 @@ describe("rolling gate (script against a loopback stub of Axon's /actuator/healt
     let gate: GateModule;
     let server: http.Server;
     let state: Record<string, Details | null>;
+    /** Called with the node of every health request before it is answered (state changes between polls). */
+    let onRequest: ((node: string) => void) | undefined;
     let base: string;
     const endpoints = (...nodes: string[]) => Object.fromEntries(nodes.map((n) => [n, `${base}/${n}`]));
     const health = async (node: string) => {
@@ -81,6 +86,7 @@ describe("rolling gate (script against a loopback stub of Axon's /actuator/healt
         gate = await importEsm(GATE);
         server = http.createServer((req, res) => {
             const [, node, ...rest] = (req.url ?? "").split("/");
+            onRequest?.(node);
             const d = state[node];
             if (rest.join("/") !== "actuator/health" || d === undefined) return void res.writeHead(404).end();
             if (d === null) return void req.socket.destroy(); // down: no answer
@@ -94,11 +100,12 @@ describe("rolling gate (script against a loopback stub of Axon's /actuator/healt
     after(() => new Promise<void>((r) => server.close(() => r())));
     beforeEach(() => {
         state = healthy();
+        onRequest = undefined;
     });
 
     it("passes when the previous node is UP in every group and the next node's groups can lose it", async () => {
         const r = await gate.evaluate(cfg("a2", "a3", endpoints("a1", "a2", "a3", "ab")), health);
-        assert.deepEqual(r, { ok: true, problems: [], notes: [] });
+        assert.deepEqual(r, { ok: true, problems: [], notes: [], leaders: { _admin: "a1", orders: "a1" } });
     });
 
     it("waits while the leader reports the previous node BEHIND or without ack, naming node, group and status", async () => {
@@ -252,7 +259,7 @@ describe("rolling gate (script against a loopback stub of Axon's /actuator/healt
         state.a1 = { "_admin.leader": "a3", "orders.leader": "a3" };
         state.a3 = { "_admin.leader": "a3", "orders.leader": "a3", "_admin.follower.a2.status": "UP", "orders.follower.a2.status": "UP", "orders.follower.a1.status": "UP", "_admin.follower.a1.status": "UP" };
         const r = await gate.evaluate(cfg("a2", "y", endpoints("a1", "a2", "a3")), health);
-        assert.deepEqual(r, { ok: true, problems: [], notes: [] });
+        assert.deepEqual(r, { ok: true, problems: [], notes: [], leaders: { _admin: "a3", orders: "a3" } });
         // The leader lists no follower at all: it proves nothing.
         state.a1 = { "_admin.leader": "a1", "orders.leader": "a1" };
         state.a3 = healthy().a3;
@@ -291,7 +298,7 @@ describe("rolling gate (script against a loopback stub of Axon's /actuator/healt
         assert.equal(r.ok, false, JSON.stringify(r));
         assert.match(r.problems[0], /^a1 back in _admin cannot be verified: its leader a1 could not be asked \(not reachable from this site\); a1 is not reachable from this site either \(if it reports a1 UP, override/);
         // In reach and leading by its own account: back.
-        assert.deepEqual(await gate.evaluate(cfg("a1", "y", endpoints("a1", "a2"), { groups: admin }), health), { ok: true, problems: [], notes: [] });
+        assert.deepEqual(await gate.evaluate(cfg("a1", "y", endpoints("a1", "a2"), { groups: admin }), health), { ok: true, problems: [], notes: [], leaders: { _admin: "a1" } });
         // In reach but it names a2 while a2 names it: no leader confirms itself.
         state.a1 = { "_admin.leader": "a2" };
         const loop = await gate.evaluate(cfg("a1", "y", endpoints("a1", "a2"), { groups: admin }), health);
@@ -397,6 +404,52 @@ describe("rolling gate (script against a loopback stub of Axon's /actuator/healt
         assert.deepEqual(r.problems, ["a2.prod.axon.internal does not resolve yet"]);
     });
 
+    // Right after an election the new leader reports every follower UP for up to the max election timeout
+    // (2500 ms by default): axon-server-se tag axonserver-ee-4.4.2, `ReplicatorPeer` starts with
+    // `lastMessageReceived` = now and `nextIndex` = lastLogIndex + 1, and `LeaderState.health` says
+    // NO_ACK_RECEIVED only once the last message is older than `RaftProperties` maxElectionTimeout.
+    it("one passing poll is not enough: a pass needs two consecutive passing polls at least `confirmSeconds` apart", async () => {
+        // a2 is down; the leader reports it UP on one poll only (the window after an election).
+        let asked = 0;
+        onRequest = (node) => {
+            if (node === "a1") state.a1!["_admin.follower.a2.status"] = ++asked === 3 ? "UP" : "NO_ACK_RECEIVED";
+        };
+        const lines: string[] = [];
+        const env = { GATE_CONFIG: JSON.stringify(cfg("a2", "x", endpoints("a1", "a2", "a3", "ab"), { timeoutSeconds: 0.3, confirmSeconds: 0.1 })) };
+        assert.equal(await gate.main(env, (s) => lines.push(s)), 1, lines.join("\n"));
+        assert.match(lines.join("\n"), /gate a2 -> x: passed once \(attempt 3\), not confirmed yet/);
+        assert.match(lines.join("\n"), /gate a2 -> x: FAILED after 0\.3s: leader a1 reports a2 in _admin as NO_ACK_RECEIVED/);
+        // Steadily UP: it passes, no earlier than `confirmSeconds` after the first passing poll.
+        onRequest = undefined;
+        state = healthy();
+        lines.length = 0;
+        const start = Date.now();
+        assert.equal(await gate.main(env, (s) => lines.push(s)), 0, lines.join("\n"));
+        assert.ok(Date.now() - start >= 100, `passed after ${Date.now() - start} ms`);
+        assert.match(lines.join("\n"), /gate a2 -> x: passed \(attempt [2-9]\d*, confirmed after 0\.1\d*s with the same leaders: _admin a1, orders a1\)/);
+    });
+
+    it("confirmation starts over when a group's leader changed between the two passing polls", async () => {
+        // First poll: a1 leads. From the second on, a3 leads both groups and reports a2 UP.
+        const a3Leads = (): Record<string, Details> => ({
+            a1: { "_admin.leader": "a3", "orders.leader": "a3" },
+            a2: { "_admin.leader": "a3", "orders.leader": "a3" },
+            a3: { "_admin.leader": "a3", "orders.leader": "a3", "_admin.follower.a1.status": "UP", "_admin.follower.a2.status": "UP", "orders.follower.a1.status": "UP", "orders.follower.a2.status": "UP", "orders.follower.ab.status": "UP" },
+            ab: { "orders.leader": "a3" },
+        });
+        let asked = 0;
+        onRequest = (node) => {
+            if (node === "a1" && ++asked === 2) state = a3Leads();
+        };
+        const lines: string[] = [];
+        const env = { GATE_CONFIG: JSON.stringify(cfg("a2", "x", endpoints("a1", "a2", "a3", "ab"), { timeoutSeconds: 2, confirmSeconds: 0.1 })) };
+        assert.equal(await gate.main(env, (s) => lines.push(s)), 0, lines.join("\n"));
+        const out = lines.join("\n");
+        assert.match(out, /gate a2 -> x: passed once \(attempt 1\), not confirmed yet/);
+        assert.match(out, /gate a2 -> x: leader changed between two passing polls \(_admin a1 -> a3, orders a1 -> a3\): confirmation starts over/);
+        assert.match(out, /passed \(attempt \d+, confirmed after 0\.1\d*s with the same leaders: _admin a3, orders a3\)/);
+    });
+
     it("reads the override annotation from the downward-API file", () => {
         assert.equal(gate.overrideFrom('a="1"\naxonserver-multiregion/gate-override="INC-7: a2 disk replaced"\n', "axonserver-multiregion/gate-override"), "INC-7: a2 disk replaced");
         assert.equal(gate.overrideFrom('a="1"\n', "axonserver-multiregion/gate-override"), null);
@@ -415,7 +468,7 @@ describe("rolling gate (script against a loopback stub of Axon's /actuator/healt
     it("as a process: exits 0 once Axon reports the node back", async () => {
         const r = await runGate(cfg("a2", "a3", endpoints("a1", "a2", "a3", "ab")));
         assert.equal(r.code, 0, r.out);
-        assert.match(r.out, /gate a2 -> a3: passed \(attempt 1\)/);
+        assert.match(r.out, /gate a2 -> a3: passed \(attempt 2, confirmed after/);
     });
 
     it("as a process: a stuck gate exits 1 with a message naming the node and what Axon reported", async () => {

@@ -21,7 +21,8 @@
  *      anti-affinity: no other Axon pod of the site on that worker): a replaced pool without a free worker
  *      in that zone yet would leave the new pod Pending and the node down (`placement`);
  *   3. wait until the node restarted before it is back in every group and this node's groups can lose
- *      it (the rolling gate's `evaluate`, components/kubernetes/gate/rollingGate.mjs: one piece of code
+ *      it, on two consecutive polls at least `confirmSeconds` apart under the same leaders (as every
+ *      wait on Axon's view: a new leader reports every follower UP at first; the rolling gate's `evaluate`, components/kubernetes/gate/rollingGate.mjs: one piece of code
  *      for "is it back" and "can it be lost"; fail closed: a voter out of this Job's view is not UP, and a
  *      node is back only when its group's leader, asked directly, says so); then look for the worker once
  *      more, and if it went meanwhile, wait for steps 2 and 3 again;
@@ -54,7 +55,8 @@
  *                                after?: node restarted just before this Job (checked back first),
  *                                groups: [{ name, members: [{ node, role }] }], minActiveBackups,
  *                                endpoints: { <node>: "<http base URL of its /actuator/health: 8024, or a health relay's 8025>" },
- *                                timeoutSeconds, intervalSeconds, overrideAnnotation }
+ *                                timeoutSeconds, intervalSeconds, overrideAnnotation,
+ *                                confirmSeconds?: minimum gap between the two passing polls an Axon check needs (default 5) }
  *   ROLLER_OVERRIDE_FILE       optional: downward-API annotations file of the Job's pod.
  *   ROLLER_SERVICEACCOUNT_DIR  optional, default /var/run/secrets/kubernetes.io/serviceaccount: a
  *                              directory with `token` (bearer token, re-read before every request) and
@@ -65,7 +67,7 @@
  * list core/v1 nodes (cluster-scoped; by label selector, or one by `metadata.name` field selector).
  * Exit code: 0 done (or overridden), 1 a step failed, 2 bad environment.
  */
-import { evaluate, httpHealth, isMain, overrideFrom } from "./rollingGate.mjs";
+import { CONFIRM_SECONDS, confirmer, evaluate, httpHealth, isMain, overrideFrom } from "./rollingGate.mjs";
 
 export const REVISION_LABEL = "controller-revision-hash";
 export const DEFAULT_SERVICEACCOUNT_DIR = "/var/run/secrets/kubernetes.io/serviceaccount";
@@ -376,10 +378,14 @@ export async function roll(cfg, deps) {
      * before): Axon's view, and the worker check (an approximation of the scheduler). What Kubernetes
      * reports as such (a StatefulSet's status, a container's readiness) is no judgement call.
      */
-    const waitFor = async (node, what, check, overridePrefix) => {
+    const gapMs = (cfg.confirmSeconds ?? CONFIRM_SECONDS) * 1000;
+    const waitFor = async (node, what, check, overridePrefix, confirmed = false) => {
         const deadline = now() + cfg.timeoutSeconds * 1000;
         let last;
         const told = new Set();
+        // Axon's checks (`confirmed`) pass on two consecutive passing polls `confirmSeconds` apart under the
+        // same leaders (rollingGate.mjs `CONFIRM_SECONDS` says why); what Kubernetes reports passes at once.
+        const confirm = confirmed ? confirmer(gapMs) : (r) => ({ confirmed: r.ok, note: "" });
         for (let attempt = 1; ; attempt++) {
             if (overridePrefix !== undefined) {
                 const text = readOverride();
@@ -403,9 +409,22 @@ export async function roll(cfg, deps) {
             // An API or network error is one more reason to wait, not a crash.
             last = await check().catch((e) => ({ ok: false, problems: [e.message] }));
             for (const n of last.notes ?? []) log(`${label}: ${what}: note: ${n}`);
-            if (last.ok) {
-                log(`${label}: ${what}: passed (attempt ${attempt})`);
+            const c = confirm(last, now());
+            if (c.confirmed) {
+                log(`${label}: ${what}: passed (attempt ${attempt}${c.note ? `, ${c.note}` : ""})`);
                 return "passed";
+            }
+            if (last.ok) {
+                if (c.note) log(`${label}: ${what}: ${c.note}`);
+                if (c.first) log(`${label}: ${what}: passed once (attempt ${attempt}), not confirmed yet: passes when it passes again at least ${gapMs / 1000}s later under the same leaders`);
+                // A run of passes ends within the gap (confirmed, or broken by a failing poll); only leaders
+                // that keep changing could make it last, so it too ends, one gap past the deadline at most.
+                if (now() < deadline + gapMs) {
+                    await sleep(Math.min(cfg.intervalSeconds * 1000, c.remainingMs));
+                    continue;
+                }
+                log(`${label}: FAILED at ${node}: ${what}: passing polls not confirmed after ${cfg.timeoutSeconds}s (the leader kept changing)`);
+                return false;
             }
             log(`${label}: ${what}: waiting (attempt ${attempt}): ${last.problems.join("; ")}`);
             if (now() >= deadline) {
@@ -438,7 +457,7 @@ export async function roll(cfg, deps) {
         for (;;) {
             const w = await waitFor(node, `${node}: a worker for the new pod`, place, worker(node));
             if (!w) return false;
-            if (!(await waitFor(node, what, check, node))) return false;
+            if (!(await waitFor(node, what, check, node, true))) return false;
             if (w === "overridden") return true;
             const again = await place().catch((e) => ({ ok: false, problems: [e.message] }));
             if (again.ok) return true;
@@ -448,7 +467,7 @@ export async function roll(cfg, deps) {
 
     // The node changed just before this Job (a replaced VM) must be back first, even when every pod here
     // is already up to date: nothing else checks it when it ends the creation chain.
-    if (cfg.after && !(await waitFor(cfg.after, `${cfg.after}: back in its groups`, axon(cfg.after, undefined, back(cfg.after)), back(cfg.after)))) return 1;
+    if (cfg.after && !(await waitFor(cfg.after, `${cfg.after}: back in its groups`, axon(cfg.after, undefined, back(cfg.after)), back(cfg.after), true))) return 1;
     let previous = cfg.after;
     for (const { node, statefulSet } of cfg.nodes) {
         // The StatefulSet's status must reflect its latest spec before its revision is trusted.
@@ -476,7 +495,7 @@ export async function roll(cfg, deps) {
         const what = previous ? `${node}: ${previous} back${deleting ? `, ${node} can be lost` : ""}` : `${node}: can be lost`;
         if (deleting) {
             if (!(await clearToDelete(node, statefulSet, what, axon(previous, node, node)))) return 1;
-        } else if (previous && !(await waitFor(node, what, axon(previous, undefined, node), node))) return 1;
+        } else if (previous && !(await waitFor(node, what, axon(previous, undefined, node), node, true))) return 1;
         const oldUid = state.pod?.uid;
         let target = state.pod;
         while (target && !target.deleting) {
@@ -527,7 +546,7 @@ export async function roll(cfg, deps) {
             return { ok: false, problems: [`${statefulSet}-0: ${why}`] };
         });
         if (!replaced) return 1;
-        if (!(await waitFor(node, `${node}: back in its groups`, axon(node, undefined, back(node)), back(node)))) return 1;
+        if (!(await waitFor(node, `${node}: back in its groups`, axon(node, undefined, back(node)), back(node), true))) return 1;
         previous = node;
     }
     log(`${label}: done`);

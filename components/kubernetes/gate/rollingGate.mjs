@@ -22,8 +22,9 @@
  * (stale views name a node that lost the lead, and a follower lists no followers).
  * `endpoints` names what the Job's site can reach: its own nodes' 8024, VM nodes' 8024, and the health
  * relay (GET /actuator/health only, healthRelay.mjs) of nodes on other Kubernetes sites.
- * It polls until both hold or `timeoutSeconds` pass; then it exits 1 naming the nodes and what Axon
- * reported. An operator can override a stuck gate by annotating its pod with any value (a roller takes
+ * It polls until both hold on two consecutive polls at least `confirmSeconds` (default 5) apart, with
+ * the same leader of every group checked (`confirmer`: a new leader reports every follower UP at
+ * first), or `timeoutSeconds` pass; then it exits 1 naming the nodes and what Axon reported. An operator can override a stuck gate by annotating its pod with any value (a roller takes
  * only `<node>: <reason>` / `<node> back: <reason>`; see README, "Creation order and rolling changes"):
  * the annotation is read from the downward-API file and logged, so the override is in the Job's log and
  * in the Kubernetes audit log.
@@ -52,6 +53,52 @@ export function raftDetails(body) {
 const majority = (n) => Math.floor(n / 2) + 1;
 
 /**
+ * The minimum gap between the two consecutive passing evaluations a check needs, in seconds (the Jobs'
+ * `confirmSeconds`, this by default). Right after an election the new leader reports every follower UP
+ * and caught up: in axon-server-se tag axonserver-ee-4.4.2, `ReplicatorPeer` starts with
+ * `lastMessageReceived` = the clock at its construction and `nextIndex` = lastLogIndex + 1, and
+ * `LeaderState.health` says NO_ACK_RECEIVED only once that is older than the max election timeout
+ * (`RaftProperties`, 2500 ms by default) and BEHIND only past 100 entries. A down voter is then UP on
+ * any poll in that window; 5 s is twice the default timeout, so a second poll that long after the first,
+ * under the same leader, sees it as it is.
+ */
+export const CONFIRM_SECONDS = 5;
+
+/**
+ * Confirms passing evaluations. `confirm(result, atMs)` on every evaluation: a failing one resets it; a
+ * passing one returns `{ confirmed: true, note }` when an unbroken run of passing evaluations started at
+ * least `gapMs` before, under the same leader of every group (`result.leaders`), else
+ * `{ confirmed: false, remainingMs, note }` (a leader that changed starts the run over: its window is new).
+ */
+export function confirmer(gapMs) {
+    let first = null;
+    const show = (leaders) => Object.entries(leaders).map(([g, l]) => `${g} ${l}`).join(", ") || "none";
+    return (result, at) => {
+        if (!result.ok) {
+            first = null;
+            return { confirmed: false, remainingMs: gapMs, note: "" };
+        }
+        const leaders = result.leaders ?? {};
+        let note = "";
+        if (first) {
+            const groups = [...new Set([...Object.keys(first.leaders), ...Object.keys(leaders)])];
+            const changed = groups.filter((g) => first.leaders[g] !== leaders[g]);
+            if (changed.length) {
+                note = `leader changed between two passing polls (${changed.map((g) => `${g} ${first.leaders[g] ?? "none"} -> ${leaders[g] ?? "none"}`).join(", ")}): confirmation starts over`;
+                first = null;
+            }
+        }
+        if (!first) {
+            first = { at, leaders };
+            return { confirmed: false, remainingMs: gapMs, note, first: true };
+        }
+        const elapsed = at - first.at;
+        if (elapsed >= gapMs) return { confirmed: true, note: `confirmed after ${(elapsed / 1000).toFixed(3).replace(/\.?0+$/, "")}s with the same leaders: ${show(leaders)}` };
+        return { confirmed: false, remainingMs: gapMs - elapsed, note };
+    };
+}
+
+/**
  * One evaluation. `health(node)` resolves to the parsed `/actuator/health` body, or null when the node
  * cannot be reached from here. Returns `{ ok, problems, notes }`.
  */
@@ -62,6 +109,11 @@ const majority = (n) => Math.floor(n / 2) + 1;
 export async function evaluate(cfg, health, resolves = async () => true) {
     const problems = [];
     const notes = [];
+    /** The leader each checked group had in this evaluation (the confirmation compares them). */
+    const leaders = {};
+    const lead = (group, leader) => {
+        leaders[group.name] = leaders[group.name] && leaders[group.name] !== leader ? `${leaders[group.name]}|${leader}` : leader;
+    };
     const cache = new Map();
     const detailsOf = async (node) => {
         if (!cache.has(node)) {
@@ -162,6 +214,7 @@ export async function evaluate(cfg, health, resolves = async () => true) {
                 continue;
             }
             const found = await leaderOf(g, ownLeader);
+            if (found.leader) lead(g, found.leader);
             if (!found.leader) {
                 const { answered, silent, unseen } = await reachOf(g);
                 if (found.named.length)
@@ -219,10 +272,11 @@ export async function evaluate(cfg, health, resolves = async () => true) {
         // Only a definite "no such name" counts; a DNS error (null) proves nothing.
         if (voting.length && cfg.beforeAddress && (await resolves(cfg.beforeAddress)) === false) {
             notes.push(`${cfg.before} does not exist yet (${cfg.beforeAddress} does not resolve): nothing to lose`);
-            return { ok: problems.length === 0, problems, notes };
+            return { ok: problems.length === 0, problems, notes, leaders };
         }
         for (const g of voting) {
             const found = await leaderOf(g);
+            if (found.leader) lead(g, found.leader);
             if (!found.leader) {
                 const { answered, silent, unseen } = await reachOf(g);
                 if (found.named.length)
@@ -350,7 +404,7 @@ export async function evaluate(cfg, health, resolves = async () => true) {
             }
         }
     }
-    return { ok: problems.length === 0, problems, notes };
+    return { ok: problems.length === 0, problems, notes, leaders };
 }
 
 /** The override annotation's value from a downward-API annotations file (`key="value"` lines). */
@@ -395,6 +449,8 @@ export async function main(env = process.env, log = console.log) {
     const cfg = JSON.parse(env.GATE_CONFIG);
     const label = `gate ${cfg.after ?? "-"} -> ${cfg.before ?? "-"}`;
     const deadline = Date.now() + cfg.timeoutSeconds * 1000;
+    const gapMs = (cfg.confirmSeconds ?? CONFIRM_SECONDS) * 1000;
+    const confirm = confirmer(gapMs);
     const fs = await import("node:fs");
     let last;
     for (let attempt = 1; ; attempt++) {
@@ -413,9 +469,22 @@ export async function main(env = process.env, log = console.log) {
         }
         last = await evaluate(cfg, (node) => httpHealth(cfg.endpoints[node], 5000), resolveName);
         for (const n of last.notes) log(`${label}: note: ${n}`);
-        if (last.ok) {
-            log(`${label}: passed (attempt ${attempt})`);
+        const c = confirm(last, Date.now());
+        if (c.confirmed) {
+            log(`${label}: passed (attempt ${attempt}, ${c.note})`);
             return 0;
+        }
+        if (last.ok) {
+            if (c.note) log(`${label}: ${c.note}`);
+            if (c.first) log(`${label}: passed once (attempt ${attempt}), not confirmed yet: passes when it passes again at least ${gapMs / 1000}s later under the same leaders`);
+            // A run of passes ends within the gap (confirmed, or broken by a failing poll); only leaders that
+            // keep changing could make it last, so it too ends, one gap past the deadline at most.
+            if (Date.now() < deadline + gapMs) {
+                await new Promise((r) => setTimeout(r, Math.min(cfg.intervalSeconds * 1000, c.remainingMs)));
+                continue;
+            }
+            log(`${label}: FAILED after ${cfg.timeoutSeconds}s: passing polls not confirmed (the leader kept changing)`);
+            return 1;
         }
         log(`${label}: waiting (attempt ${attempt}): ${last.problems.join("; ")}`);
         if (Date.now() >= deadline) {
