@@ -197,6 +197,51 @@ describe("rolling gate (script against a loopback stub of Axon's /actuator/healt
         assert.deepEqual(r.problems, ["_admin cannot lose a4: without it 2/4 PRIMARY up (needs 3) in leader a1's view; not UP: a3=NO_ACK_RECEIVED"]);
     });
 
+    it("'can be lost': a leader whose follower list names none of a voting role the stack has in the group fails closed (another version may leave the role out)", async () => {
+        // a1 lists a2 and a3 but not ab, the only ACTIVE_BACKUP of orders: counted as "not a member yet",
+        // orders would have no ACTIVE_BACKUP and `minActiveBackups` would pass unchecked.
+        delete state.a1!["orders.follower.ab.status"];
+        const r = await gate.evaluate(cfg("x", "a3", endpoints("a1", "a2", "a3", "ab")), health);
+        assert.equal(r.ok, false, JSON.stringify(r));
+        assert.deepEqual(r.problems, [
+            "orders: cannot tell whether orders can lose a3: leader a1 lists followers of orders but none of its ACTIVE_BACKUP nodes in the stack (ab); another server version may leave a role out" +
+                ' (if they are members, up and caught up, override, audited: annotate this Job\'s pod axonserver-multiregion/gate-override="<reason>"; README "Creation order and rolling changes")',
+        ]);
+        // One of two listed is enough to read the list as the group's members.
+        const groups = [{ name: "orders", members: [...GROUPS[1].members, { node: "ab2", role: "ACTIVE_BACKUP" }] }];
+        state.a1!["orders.follower.ab2.status"] = "UP";
+        const one = await gate.evaluate(cfg("x", "a3", endpoints("a1", "a2", "a3", "ab"), { groups }), health);
+        assert.equal(one.ok, true, one.problems.join("; "));
+        assert.deepEqual(one.notes, ["orders: ab is not a member yet (new node), not counted"]);
+    });
+
+    it("'can be lost', leader out of reach: a named leader the stack does not list in the group fails closed (the stack's members are not Axon's)", async () => {
+        // a1, a2 are the stack's _admin (a3 removed from the stack, not from Axon) and name a3 as leader,
+        // out of reach: the stack's members alone (a1 UP: 1 of 1... of 2) cannot tell whether _admin survives.
+        const admin = [{ name: "_admin", members: [{ node: "a1", role: "PRIMARY" }, { node: "a2", role: "PRIMARY" }, { node: "a4", role: "PRIMARY" }] }];
+        state.a1 = { "_admin.leader": "a3" };
+        state.a2 = { "_admin.leader": "a3" };
+        state.a4 = { "_admin.leader": "a3" };
+        const r = await gate.evaluate(cfg("x", "a2", endpoints("a1", "a2", "a4"), { groups: admin }), health);
+        assert.equal(r.ok, false, JSON.stringify(r));
+        assert.deepEqual(r.problems, [
+            "_admin: cannot verify it can lose a2: its leader a3 (named by a1, a2, a4) is not a member of _admin in the stack (removed from the stack, not from Axon?) and cannot be asked from this site" +
+                ' (if the group can lose a2, override, audited: annotate this Job\'s pod axonserver-multiregion/gate-override="<reason>"; README "Creation order and rolling changes")',
+        ]);
+    });
+
+    it("'can be lost': a confirmed leader the stack does not list in the group (in reach as another group's node) is a member, UP, not counted", async () => {
+        // a3 is no longer in the stack's _admin but still runs (in orders) and leads _admin in Axon.
+        const admin = [{ name: "_admin", members: [{ node: "a1", role: "PRIMARY" }, { node: "a2", role: "PRIMARY" }, { node: "a4", role: "PRIMARY" }] }];
+        state.a1 = { "_admin.leader": "a3" };
+        state.a2 = { "_admin.leader": "a3" };
+        state.a4 = { "_admin.leader": "a3" };
+        state.a3 = { "_admin.leader": "a3", "_admin.follower.a1.status": "UP", "_admin.follower.a2.status": "UP", "_admin.follower.a4.status": "UP" };
+        const r = await gate.evaluate(cfg("x", "a2", endpoints("a1", "a2", "a3", "a4"), { groups: admin }), health);
+        assert.equal(r.ok, true, r.problems.join("; "));
+        assert.deepEqual(r.notes, ["_admin: a3 is a member in leader a3's view but not in the stack (role unknown): LEADER, not counted"]);
+    });
+
     it("'can be lost': a leader that lists no follower still proves nothing about the group's members (fails closed)", async () => {
         // The node to take down leads and lists nobody: a2, a3 and the configured a4 count as members not UP.
         state.a1 = { "_admin.leader": "a1" };

@@ -295,6 +295,18 @@ export async function evaluate(cfg, health, resolves = async () => true) {
                 continue;
             }
             const leader = found.leader;
+            if (!found.view && !g.members.some((m) => m.node === leader)) {
+                // The members' views name a leader the stack does not have in this group (removed from the
+                // stack, not from Axon) and it cannot be asked: Axon's members are then not the stack's, and
+                // counting the stack's could pass a step that loses the group's majority.
+                const namedBy = [];
+                for (const m of g.members) if (leaderIn((await detailsOf(m.node)).details, g) === leader) namedBy.push(m.node);
+                problems.push(
+                    `${g.name}: cannot verify it can lose ${cfg.before}: its leader ${leader} (named by ${namedBy.join(", ")}) is not a member of ${g.name} in the stack` +
+                        ` (removed from the stack, not from Axon?) and cannot be asked from this site${overrideHint(`the group can lose ${cfg.before}`)}`,
+                );
+                continue;
+            }
             if (!found.view) {
                 // The leader's view is out of reach (another site, or it does not answer). Only the voters'
                 // own views this Job can see count: one it cannot see, that does not answer, knows no leader,
@@ -373,6 +385,24 @@ export async function evaluate(cfg, health, resolves = async () => true) {
                 const st = statusIn(found, g, m.node);
                 if (st === "UP" || st === "LEADER") up[m.role]++;
                 else down.push(`${m.node}=${st}`);
+            }
+            // A list that names followers but none of a voting role the stack has in the group (every
+            // configured ACTIVE_BACKUP "not a member yet") is more likely another server version's keys
+            // leaving the role out than a role not joined at all: without it `minActiveBackups` would pass unchecked.
+            const missing = actual
+                ? ["PRIMARY", "ACTIVE_BACKUP"].filter((role) => {
+                      const ofRole = g.members.filter((m) => m.role === role);
+                      return ofRole.length > 0 && !ofRole.some((m) => m.node === leader || listed.has(m.node));
+                  })
+                : [];
+            if (missing.length) {
+                for (const role of missing)
+                    problems.push(
+                        `${g.name}: cannot tell whether ${g.name} can lose ${cfg.before}: leader ${leader} lists followers of ${g.name} but none of its ${role} nodes in the stack` +
+                            ` (${g.members.filter((m) => m.role === role).map((m) => m.node).join(", ")}); another server version may leave a role out` +
+                            overrideHint("they are members, up and caught up"),
+                    );
+                continue;
             }
             const unknown = [];
             if (actual) {
