@@ -25,6 +25,7 @@ import type { NodePlacer } from "../components/axonserver/placement";
 import { AxonServerCluster } from "../components/axonserver/cluster";
 import { kubernetesPlacer } from "../components/kubernetes/kubernetesPlacer";
 import * as path from "node:path";
+import { selects } from "./support/labelSelector";
 import { createRollers, rollerClusterAccountName, rollerConfig } from "../components/kubernetes/roller";
 import { chainRestartFingerprint, GATE_SCRIPT, gateConfig, gateSite, ROLLER_SCRIPT } from "../components/kubernetes/rollingGate";
 import { KubernetesHost } from "../components/platform/host";
@@ -333,8 +334,8 @@ const importEsm = new Function("p", "return import(p)") as (p: string) => Promis
  * against a real HTTPS stub): StatefulSets under OnDelete with a new update revision and the given pod
  * templates, their pods at the old one, each on its zone's worker; a DELETE makes the controller's new pod
  * at the update revision, its `container` ready; one Ready worker per zone (the well-known zone and
- * hostname labels). Lists honour equality label selectors and `metadata.name` field selectors (the forms
- * the script sends, kubernetes.io/docs/concepts/overview/working-with-objects/labels/#label-selectors,
+ * hostname labels). Lists honour label selectors in every form the API server accepts
+ * (support/labelSelector.ts) and `metadata.name` field selectors ( kubernetes.io/docs/concepts/overview/working-with-objects/labels/#label-selectors,
  * field-selectors/). Records every call.
  */
 function stubApi(templates: Record<string, J>, zones: readonly string[], container: string) {
@@ -344,20 +345,14 @@ function stubApi(templates: Record<string, J>, zones: readonly string[], contain
     const workerOf = (s: string) => workers.find((w) => w.metadata.labels["topology.kubernetes.io/zone"] === zoneOf(templates[s]))?.metadata.name;
     const pods = new Map(Object.keys(templates).map((s, i) => [`${s}-0`, { uid: `u${i}`, revision: `${s}-old`, sts: s, nodeName: workerOf(s) }]));
     let uid = 100;
-    /** Equality-based requirements `k=v`, ANDed; anything else fails the test (the script sends no other form here). */
-    const selects = (selector: string | null, labels: Record<string, string>) =>
-        (selector ?? "").split(",").filter(Boolean).every((r) => {
-            const m = /^([^=!]+)=([^=]*)$/.exec(r);
-            assert.ok(m, `unexpected selector requirement ${r}`);
-            return labels[m[1]] === m[2];
-        });
     const api = {
         async request(method: string, p: string) {
             const ok = (body: object) => ({ status: 200, body, text: JSON.stringify(body) });
             const url = new URL(p, "https://api");
             if (url.pathname === "/api/v1/nodes") {
                 assert.equal(method, "GET");
-                assert.equal(url.searchParams.get("resourceVersion"), "0", "the node list is served from the watch cache");
+                // Served from the watch cache ("0"), except the fresh read right before a DELETE (none).
+                assert.ok([null, "0"].includes(url.searchParams.get("resourceVersion")), `resourceVersion=${url.searchParams.get("resourceVersion")}`);
                 calls.push({ verb: "list", group: "", resource: "nodes", name: "", namespace: "" });
                 const field = url.searchParams.get("fieldSelector");
                 return ok({

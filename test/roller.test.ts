@@ -23,6 +23,7 @@ import * as http from "node:http";
 import * as https from "node:https";
 import * as os from "node:os";
 import * as path from "node:path";
+import { selects } from "./support/labelSelector";
 
 const ROLLER = path.resolve(__dirname, "../components/kubernetes/gate/roller.mjs");
 const importEsm = new Function("p", "return import(p)") as (p: string) => Promise<RollerModule>;
@@ -92,19 +93,25 @@ describe("roller (script against a stub Kubernetes API and a stub of Axon's /act
     /** Whether the Axon container of a pod the controller recreates gets ready. */
     let newPodReady: boolean;
     /** The cluster's workers (GET /api/v1/nodes). */
-    let workers: { name: string; zone: string; pool: string; ready: boolean; unschedulable?: boolean; taints?: object[]; labels?: Record<string, string> }[];
+    /** `labels`: extra labels; one set to undefined removes a default label (hostname, zone, pool). */
+    let workers: { name: string; zone: string; pool: string; ready: boolean; unschedulable?: boolean; taints?: object[]; labels?: Record<string, string | undefined> }[];
     /** Query strings of every node list (`labelSelector`, `resourceVersion`). */
     let nodeQueries: URLSearchParams[];
     /** Label selectors of every pod list in the namespace. */
     let podQueries: string[];
     /** The worker each pod runs on (`spec.nodeName`); absent: not bound. */
     let podNode: Record<string, string>;
+    /** A pod's `status.phase` other than Running (bound) / Pending (unbound). */
+    let podPhase: Record<string, string>;
+    /** Node affinity terms after the template's zone-and-pool term (terms are ORed). */
+    let extraTerms: object[];
     /** The pod template's required pod anti-affinity (podSpec.ts `axonAffinity` with `requireSeparateWorkers`). */
     let antiAffinity: boolean;
     /** Node affinity expressions added to the template's one term. */
     let extraExpressions: object[];
     /** `workers`: the Ready, uncordoned workers of the StatefulSet's pool in the zone when the DELETE came. */
-    let deleted: { node: string; othersDown: string[]; workers?: string[] }[];
+    /** `nodeQueries`: how many node lists came before the DELETE. */
+    let deleted: { node: string; othersDown: string[]; workers?: string[]; nodeQueries?: number }[];
     let recoverAs: Health;
     let uidSeq: number;
     /** Evicts (replaces) this node's pod just before the roller's DELETE arrives, at the given revision. */
@@ -147,20 +154,21 @@ describe("roller (script against a stub Kubernetes API and a stub of Axon's /act
             req.on("data", (c) => (raw += c));
             req.on("end", () => {
                 const url = new URL(req.url ?? "", "https://api");
-                // Label selectors as the API server reads them (kubernetes.io/docs/concepts/overview/working-with-objects/labels/
-                // #label-selectors): comma-separated requirements, ANDed; this stub knows the equality form `k=v` only.
-                const selects = (selector: string | null, labels: Record<string, string>) =>
-                    (selector ?? "").split(",").filter(Boolean).every((r) => {
-                        const [k, v, ...rest] = r.split("=");
-                        assert.ok(v !== undefined && rest.length === 0, `stub: unexpected selector requirement ${r}`);
-                        return labels[k] === v;
-                    });
+                // Label selectors in every form the API server accepts (support/labelSelector.ts).
+                const fieldSelects = (field: string | null, name: string) => {
+                    if (field === null) return true;
+                    const m = /^metadata\.name=(.+)$/.exec(field);
+                    assert.ok(m, `stub: unexpected field selector ${field}`);
+                    return m[1] === name;
+                };
                 if (url.pathname === "/api/v1/nodes" && req.method === "GET") {
                     nodeQueries.push(url.searchParams);
                     const all = workers.map((w) => ({ ...w, all: { "kubernetes.io/hostname": w.name, [ZONE]: w.zone, [POOL]: w.pool, ...w.labels } }));
                     return void send(200, {
                         kind: "NodeList",
-                        items: all.filter((w) => selects(url.searchParams.get("labelSelector"), w.all)).map((w) => ({
+                        // A `metadata.name=<node>` field selector lists that node only (kubernetes.io/docs/concepts/
+                        // overview/working-with-objects/field-selectors/); the script sends no other field selector.
+                        items: all.filter((w) => selects(url.searchParams.get("labelSelector"), w.all) && fieldSelects(url.searchParams.get("fieldSelector"), w.name)).map((w) => ({
                             metadata: { name: w.name, labels: w.all },
                             spec: { ...(w.unschedulable ? { unschedulable: true } : {}), ...(w.taints ? { taints: w.taints } : {}) },
                             status: { conditions: [{ type: "Ready", status: w.ready ? "True" : "False" }] },
@@ -172,7 +180,7 @@ describe("roller (script against a stub Kubernetes API and a stub of Axon's /act
                     podQueries.push(selector ?? "");
                     const items = Object.entries(pods)
                         .filter(([, p]) => p !== null)
-                        .map(([n, p]) => ({ metadata: { name: `${n}-0`, uid: p!.uid, labels: { app: "axon", site: "eu", node: n } }, spec: podNode[n] ? { nodeName: podNode[n] } : {}, status: { phase: podNode[n] ? "Running" : "Pending" } }))
+                        .map(([n, p]) => ({ metadata: { name: `${n}-0`, uid: p!.uid, labels: { app: "axon", site: "eu", node: n } }, spec: podNode[n] ? { nodeName: podNode[n] } : {}, status: { phase: podPhase[n] ?? (podNode[n] ? "Running" : "Pending") } }))
                         .filter((p) => selects(selector, p.metadata.labels));
                     return void send(200, { kind: "PodList", items });
                 }
@@ -184,7 +192,7 @@ describe("roller (script against a stub Kubernetes API and a stub of Axon's /act
                     if (!s) return void send(404, { code: 404 });
                     // The pod template pins the pod to its zone and its zone's worker pool (components/kubernetes/podSpec.ts `axonAffinity`).
                     const affinity = {
-                        nodeAffinity: { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: [{ matchExpressions: [{ key: ZONE, operator: "In", values: [AZ] }, { key: POOL, operator: "In", values: [s.pool] }, ...extraExpressions] }] } },
+                        nodeAffinity: { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: [{ matchExpressions: [{ key: ZONE, operator: "In", values: [AZ] }, { key: POOL, operator: "In", values: [s.pool] }, ...extraExpressions] }, ...extraTerms] } },
                         ...(antiAffinity ? { podAntiAffinity: { requiredDuringSchedulingIgnoredDuringExecution: [{ labelSelector: { matchLabels: { app: "axon", site: "eu" } }, topologyKey: "kubernetes.io/hostname" }] } } : {}),
                     };
                     return void send(200, {
@@ -228,7 +236,7 @@ describe("roller (script against a stub Kubernetes API and a stub of Axon's /act
                     }
                     const opts = JSON.parse(raw || "{}");
                     if (opts.preconditions?.uid !== pods[node]!.uid) return void send(409, { code: 409, reason: "Conflict" });
-                    deleted.push({ node, othersDown: NODES.filter((n) => n !== node && health[n] !== "UP"), workers: workers.filter((w) => w.ready && !w.unschedulable && w.zone === AZ && w.pool === sts[node].pool).map((w) => w.name) });
+                    deleted.push({ node, nodeQueries: nodeQueries.length, othersDown: NODES.filter((n) => n !== node && health[n] !== "UP"), workers: workers.filter((w) => w.ready && !w.unschedulable && w.zone === AZ && w.pool === sts[node].pool).map((w) => w.name) });
                     delete podNode[node];
                     pods[node] = null;
                     health[node] = "DOWN";
@@ -276,6 +284,8 @@ describe("roller (script against a stub Kubernetes API and a stub of Axon's /act
         nodeQueries = [];
         podQueries = [];
         podNode = {};
+        podPhase = {};
+        extraTerms = [];
         antiAffinity = false;
         extraExpressions = [];
         pods = Object.fromEntries(NODES.map((n, i) => [n, { uid: `uid-${i}`, revision: `${n}-old`, ready: true }]));
@@ -623,6 +633,14 @@ describe("roller (script against a stub Kubernetes API and a stub of Axon's /act
         assert.deepEqual(deleted.map((d) => d.node), ["ab1"]);
         assert.deepEqual(deleted[0].workers, ["w-new"], "deleted only while a worker could take the new pod");
         assert.match(r.out, /ab1: a worker for the new pod: no longer there after the wait for Axon's check: no Ready, schedulable worker .*: w-new not Ready .*; not deleting yet/);
+        // That last look reads the API server's current state: without `resourceVersion` a list is served
+        // "Most recent", `resourceVersion=0` ("Any") may be stale (kubernetes.io/docs/reference/using-api/
+        // api-concepts/#semantics-for-get-and-list); the polls before it may use the watch cache.
+        const before = nodeQueries.slice(0, deleted[0].nodeQueries);
+        assert.equal(before.at(-1)!.get("resourceVersion"), null, "the read right before the DELETE is not from the watch cache");
+        // One fresh read per round (the first found w-new gone), every poll of the worker check from the cache.
+        assert.equal(before.filter((q) => q.get("resourceVersion") === null).length, 2, before.map(String).join(" | "));
+        assert.ok(before.filter((q) => q.get("resourceVersion") === "0").length >= 2, "the polls use the watch cache");
     });
 
     it("required pod anti-affinity: a worker running another pod its selector matches cannot take the new pod (a pool move)", async () => {
@@ -652,6 +670,63 @@ describe("roller (script against a stub Kubernetes API and a stub of Axon's /act
         r = await run(cfg(["ab2"], { timeoutSeconds: 0.3 }));
         assert.equal(r.code, 0, r.out);
         assert.deepEqual(deleted.map((d) => d.node), ["ab2"]);
+    });
+
+    it("required pod anti-affinity: a Succeeded/Failed pod holds no worker; a worker without the topologyKey label is in no domain of the term", async () => {
+        // The scheduler does not account for terminated pods (phase Succeeded/Failed), and a node without the
+        // term's topologyKey label is in no topology domain, so the term cannot exclude it
+        // (kubernetes.io/docs/concepts/scheduling-eviction/assign-pod-node/#inter-pod-affinity-and-anti-affinity).
+        antiAffinity = true;
+        podNode = { sec: "w-old", ab1: "w-new" };
+        for (const phase of ["Succeeded", "Failed"]) {
+            podPhase = { ab1: phase };
+            pods.sec = { uid: `uid-sec-${phase}`, revision: "sec-old", ready: true };
+            const r = await run(cfg(["sec"], { timeoutSeconds: 0.3 }));
+            assert.equal(r.code, 0, `${phase}: ${r.out}`);
+        }
+        assert.deepEqual(deleted.map((d) => d.node), ["sec", "sec"]);
+        // ab1 Running on a worker without the hostname label, and the only worker of the new pool lacks it too:
+        // neither is in a domain of the term, so nothing keeps the new pod off it.
+        deleted = [];
+        podPhase = {};
+        workers = [
+            { name: "w-old", zone: AZ, pool: "pool-a", ready: true },
+            { name: "w-new", zone: AZ, pool: "pool-b", ready: true, labels: { "kubernetes.io/hostname": undefined } },
+            { name: "w-other", zone: AZ, pool: "pool-c", ready: true, labels: { "kubernetes.io/hostname": undefined } },
+        ];
+        podNode = { sec: "w-old", ab1: "w-other" };
+        pods.sec = { uid: "uid-sec-nokey", revision: "sec-old", ready: true };
+        const r = await run(cfg(["sec"], { timeoutSeconds: 0.3 }));
+        assert.equal(r.code, 0, r.out);
+        assert.deepEqual(deleted.map((d) => d.node), ["sec"]);
+    });
+
+    it("node affinity terms are ORed: the only usable worker matches the second term; a multi-value `In` is no label the node list requires", async () => {
+        // "If you specify multiple terms in nodeSelectorTerms associated with nodeAffinity types, then the Pod
+        // can be scheduled onto a node if one of the specified terms can be satisfied (terms are ORed)";
+        // `In` with several values: the label has one of them (kubernetes.io/docs/concepts/scheduling-eviction/
+        // assign-pod-node/#node-affinity, #operators). No worker of the first term (zone + pool-b) exists.
+        workers = [
+            { name: "w-old", zone: AZ, pool: "pool-a", ready: true },
+            { name: "w-tier", zone: "eu-west-1b", pool: "pool-c", ready: true, labels: { "example.com/tier": "axon" } },
+        ];
+        extraTerms = [{ matchExpressions: [{ key: "example.com/tier", operator: "In", values: ["axon"] }] }];
+        let r = await run(cfg(["sec"], { timeoutSeconds: 0.3 }));
+        assert.equal(r.code, 0, r.out);
+        assert.deepEqual(deleted.map((d) => d.node), ["sec"]);
+        // Neither term's labels are required of every worker: the list is not narrowed by them.
+        assert.ok(nodeQueries.every((q) => q.get("labelSelector") === null), nodeQueries.map(String).join(" | "));
+        // One term, a multi-value `In`: a worker with the second value is a match.
+        deleted = [];
+        nodeQueries = [];
+        extraTerms = [];
+        workers = [{ name: "w-new", zone: AZ, pool: "pool-b", ready: true, labels: { "example.com/disk": "nvme" } }];
+        extraExpressions = [{ key: "example.com/disk", operator: "In", values: ["ssd", "nvme"] }];
+        pods.sec = { uid: "uid-sec-2", revision: "sec-old", ready: true };
+        r = await run(cfg(["sec"], { timeoutSeconds: 0.3 }));
+        assert.equal(r.code, 0, r.out);
+        assert.deepEqual(deleted.map((d) => d.node), ["sec"]);
+        assert.ok(nodeQueries.every((q) => !(q.get("labelSelector") ?? "").includes("example.com/disk=")), nodeQueries.map(String).join(" | "));
     });
 
     it("Gt/Lt compare base-10 int64 values only: a label that does not parse never matches", async () => {

@@ -234,11 +234,18 @@ function tolerates(tolerations, taint) {
  * kubernetes.io/docs/reference/using-api/api-concepts/#semantics-for-get-and-list). A 128Mi Job then
  * does not read every worker of a big cluster on every poll; the full match is still checked here.
  */
-function nodeQuery(selector, terms) {
+function nodeQuery(selector, terms, fresh = false) {
     const labels = Object.entries(selector).map(([k, v]) => `${k}=${v}`);
     if (terms?.length === 1) for (const e of terms[0].matchExpressions ?? []) if (e.operator === "In" && e.values?.length === 1) labels.push(`${e.key}=${e.values[0]}`);
-    return { labels: labels.join(","), query: `${labels.length ? `labelSelector=${enc(labels.join(","))}&` : ""}resourceVersion=0` };
+    return { labels: labels.join(","), query: [labels.length ? `labelSelector=${enc(labels.join(","))}` : "", watchCache(fresh)].filter(Boolean).join("&") };
 }
+
+/**
+ * The list's `resourceVersion`: `0` ("Any": the watch cache, possibly stale) for the polls; none ("Most
+ * recent", read through from etcd) for `fresh`, the last look right before a DELETE, which must not act
+ * on a stale worker (kubernetes.io/docs/reference/using-api/api-concepts/#semantics-for-get-and-list).
+ */
+const watchCache = (fresh) => (fresh ? "" : "resourceVersion=0");
 
 /**
  * Can the StatefulSet's new pod be scheduled anywhere? Approximates the scheduler from the pod's current
@@ -258,13 +265,13 @@ function nodeQuery(selector, terms) {
  * topology spread, anti-affinity terms on other namespaces, and what admission adds to the admitted pod
  * (hence the override, `overrideHint`).
  */
-async function placement(api, ns, sts, overrideHint = "") {
+async function placement(api, ns, sts, overrideHint = "", fresh = false) {
     const s = await api.request("GET", `/apis/apps/v1/namespaces/${enc(ns)}/statefulsets/${enc(sts)}`);
     if (s.status !== 200) throw new Error(`GET statefulset ${sts}: HTTP ${s.status} ${s.text.slice(0, 200)}`);
     const spec = s.body?.spec?.template?.spec ?? {};
     const terms = spec.affinity?.nodeAffinity?.requiredDuringSchedulingIgnoredDuringExecution?.nodeSelectorTerms;
     const selector = spec.nodeSelector ?? {};
-    const { labels: listedBy, query } = nodeQuery(selector, terms);
+    const { labels: listedBy, query } = nodeQuery(selector, terms, fresh);
     const n = await api.request("GET", `/api/v1/nodes?${query}`);
     if (n.status !== 200) throw new Error(`GET nodes: HTTP ${n.status} ${n.text.slice(0, 200)}`);
     const matches = (node) => {
@@ -285,7 +292,7 @@ async function placement(api, ns, sts, overrideHint = "") {
         /** A worker's labels; one outside the filtered list is listed by name (`list`, as granted). */
         const labelsOf = async (name) => {
             if (!known.has(name)) {
-                const r = await api.request("GET", `/api/v1/nodes?fieldSelector=${enc(`metadata.name=${name}`)}&resourceVersion=0`);
+                const r = await api.request("GET", `/api/v1/nodes?${[`fieldSelector=${enc(`metadata.name=${name}`)}`, watchCache(fresh)].filter(Boolean).join("&")}`);
                 if (r.status !== 200) throw new Error(`GET nodes ${name}: HTTP ${r.status} ${r.text.slice(0, 200)}`);
                 known.set(name, r.body?.items?.[0]?.metadata?.labels ?? {});
             }
@@ -453,13 +460,13 @@ export async function roll(cfg, deps) {
      * passed by its override is not repeated: the operator said the scheduler places the pod.
      */
     const clearToDelete = async (node, statefulSet, what, check) => {
-        const place = () => placement(api, cfg.namespace, statefulSet, workerHint(node));
+        const place = (fresh = false) => placement(api, cfg.namespace, statefulSet, workerHint(node), fresh);
         for (;;) {
-            const w = await waitFor(node, `${node}: a worker for the new pod`, place, worker(node));
+            const w = await waitFor(node, `${node}: a worker for the new pod`, () => place(), worker(node));
             if (!w) return false;
             if (!(await waitFor(node, what, check, node, true))) return false;
             if (w === "overridden") return true;
-            const again = await place().catch((e) => ({ ok: false, problems: [e.message] }));
+            const again = await place(true).catch((e) => ({ ok: false, problems: [e.message] }));
             if (again.ok) return true;
             log(`${label}: ${node}: a worker for the new pod: no longer there after the wait for Axon's check: ${again.problems.join("; ")}; not deleting yet`);
         }
