@@ -14,9 +14,10 @@
  *      lists (Raft's majority is over them, not over the stack's config): a configured voter it does not
  *      list has not joined yet and is not counted; a member the stack does not have counts as a PRIMARY
  *      while it is not UP. Fail closed: a leader that lists no follower proves nothing (the stack's
- *      members count); without the leader's view only the voters this Job can see and that say so
- *      themselves count, over the stack's members; a voter out of reach (not in `endpoints`) or that
- *      does not answer is not UP. A `before` that does not exist yet (`beforeAddress` does not resolve,
+ *      members count), nor one that lists followers but none of a voting role the stack has in the
+ *      group; without the leader's view only the voters this Job can see and that say so themselves
+ *      count, over the stack's members, and only when the leader they name is one of them; a voter out
+ *      of reach (not in `endpoints`) or that does not answer is not UP. A `before` that does not exist yet (`beforeAddress` does not resolve,
  *      or the leader lists its followers and not `before`) has nothing to lose.
  * The leader of a group is a node whose own view names itself; a member's view naming it is not enough
  * (stale views name a node that lost the lead, and a follower lists no followers).
@@ -24,8 +25,10 @@
  * relay (GET /actuator/health only, healthRelay.mjs) of nodes on other Kubernetes sites.
  * It polls until both hold on two consecutive polls at least `confirmSeconds` (default 5) apart, with
  * the same leader of every group checked (`confirmer`: a new leader reports every follower UP at
- * first), or `timeoutSeconds` pass; then it exits 1 naming the nodes and what Axon reported. An operator can override a stuck gate by annotating its pod with any value (a roller takes
- * only `<node>: <reason>` / `<node> back: <reason>`; see README, "Creation order and rolling changes"):
+ * first), or `timeoutSeconds` pass; then it exits 1 naming the nodes and what Axon reported.
+ * An operator can override a stuck gate by annotating its pod with any value (a roller takes only
+ * `<node>: <reason>` / `<node> back: <reason>` for these checks, and `<node> worker: <reason>` for its
+ * worker check, roller.mjs; see README, "Creation order and rolling changes"):
  * the annotation is read from the downward-API file and logged, so the override is in the Job's log and
  * in the Kubernetes audit log.
  *
