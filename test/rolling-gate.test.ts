@@ -242,6 +242,42 @@ describe("rolling gate (script against a loopback stub of Axon's /actuator/healt
         assert.deepEqual(r.notes, ["_admin: a3 is a member in leader a3's view but not in the stack (role unknown): LEADER, not counted"]);
     });
 
+    // Roles are the stack's: the health endpoint names no member's role (EE `LeaderState.health` publishes
+    // a status per follower, no role). A node the stack demoted but Axon still has as a voter must not be
+    // read as harmless.
+    it("'can be lost': a member the stack has as non-voting that the leader reports not UP counts as a PRIMARY that is not UP (Axon may still have it as a voter)", async () => {
+        // Axon: PRIMARY a1..a4; the stack demoted a4 to SECONDARY before Axon did. a4 is down: without a3,
+        // Axon keeps a1, a2 of 4 PRIMARY (needs 3): writes would stop.
+        const groups = [{ name: "_admin", members: [...["a1", "a2", "a3"].map((node) => ({ node, role: "PRIMARY" })), { node: "a4", role: "SECONDARY" }] }];
+        state.a1 = { "_admin.leader": "a1", "_admin.follower.a2.status": "UP", "_admin.follower.a3.status": "UP", "_admin.follower.a4.status": "NO_ACK_RECEIVED" };
+        state.a4 = null;
+        const r = await gate.evaluate(cfg("x", "a3", endpoints("a1", "a2", "a3", "a4"), { groups }), health);
+        assert.equal(r.ok, false, JSON.stringify(r));
+        assert.deepEqual(r.problems, [
+            "_admin cannot lose a3: without it 2/4 PRIMARY up (needs 3) in leader a1's view; not UP: a4=NO_ACK_RECEIVED;" +
+                " members the stack has as non-voting, counted as a PRIMARY that is not UP (the health endpoint names no role; Axon may still have them as voters, README \"Changing a node's role\"): a4",
+        ]);
+        // UP, it is left out: a3 may go (2 of 3).
+        state.a1["_admin.follower.a4.status"] = "UP";
+        assert.equal((await gate.evaluate(cfg("x", "a3", endpoints("a1", "a2", "a3", "a4"), { groups }), health)).ok, true);
+    });
+
+    it("'can be lost' of a node the stack has as non-voting: checked as if it were a PRIMARY (Axon may still have it as a voter)", async () => {
+        // Axon: PRIMARY a1..a4; the stack already lists a4 as SECONDARY. a2 is down. Deleting a4 unchecked
+        // leaves Axon a1, a3 of 4 PRIMARY (needs 3).
+        const groups = [{ name: "_admin", members: [...["a1", "a2", "a3"].map((node) => ({ node, role: "PRIMARY" })), { node: "a4", role: "SECONDARY" }] }];
+        state.a1 = { "_admin.leader": "a1", "_admin.follower.a2.status": "NO_ACK_RECEIVED", "_admin.follower.a3.status": "UP", "_admin.follower.a4.status": "UP" };
+        state.a2 = null;
+        state.a4 = { "_admin.leader": "a1" };
+        const r = await gate.evaluate(cfg("x", "a4", endpoints("a1", "a2", "a3", "a4"), { groups }), health);
+        assert.equal(r.ok, false, JSON.stringify(r));
+        assert.deepEqual(r.problems, ["_admin cannot lose a4: without it 2/4 PRIMARY up (needs 3) in leader a1's view; not UP: a2=NO_ACK_RECEIVED; a4 is SECONDARY in the stack, counted as a PRIMARY (the health endpoint names no role; README \"Changing a node's role\")"]);
+        // Every PRIMARY UP: a SECONDARY may go.
+        state.a1["_admin.follower.a2.status"] = "UP";
+        state.a2 = { "_admin.leader": "a1" };
+        assert.deepEqual(await gate.evaluate(cfg("x", "a4", endpoints("a1", "a2", "a3", "a4"), { groups }), health), { ok: true, problems: [], notes: [], leaders: { _admin: "a1" } });
+    });
+
     it("'can be lost': a leader that lists no follower still proves nothing about the group's members (fails closed)", async () => {
         // The node to take down leads and lists nobody: a2, a3 and the configured a4 count as members not UP.
         state.a1 = { "_admin.leader": "a1" };

@@ -17,7 +17,10 @@
  *      members count), nor one that lists followers but none of a voting role the stack has in the
  *      group; without the leader's view only the voters this Job can see and that say so themselves
  *      count, over the stack's members, and only when the leader they name is one of them; a voter out
- *      of reach (not in `endpoints`) or that does not answer is not UP. A `before` that does not exist yet (`beforeAddress` does not resolve,
+ *      of reach (not in `endpoints`) or that does not answer is not UP. Roles are the stack's (the health
+ *      endpoint names none): a member the stack has as non-voting that the leader reports not UP counts
+ *      as a PRIMARY that is down, and a non-voting `before` the leader lists is checked as a PRIMARY
+ *      (Axon may still have it as a voter: a role changed in the stack first). A `before` that does not exist yet (`beforeAddress` does not resolve,
  *      or the leader lists its followers and not `before`) has nothing to lose.
  * The leader of a group is a node whose own view names itself; a member's view naming it is not enough
  * (stale views name a node that lost the lead, and a follower lists no followers).
@@ -266,10 +269,13 @@ export async function evaluate(cfg, health, resolves = async () => true) {
     // cluster) or that does not answer counts as not UP, so a step never takes down a node whose group
     // might not survive it; the problem names the voters and the override.
     if (cfg.before) {
-        const voting = groupsOf(cfg.before).filter((g) => {
-            const role = g.members.find((m) => m.node === cfg.before).role;
-            return role === "PRIMARY" || role === "ACTIVE_BACKUP";
-        });
+        const isVoter = (role) => role === "PRIMARY" || role === "ACTIVE_BACKUP";
+        const roleOf = (g, node) => g.members.find((m) => m.node === node).role;
+        const voting = groupsOf(cfg.before).filter((g) => isVoter(roleOf(g, cfg.before)));
+        // Roles are the stack's (the health endpoint names none): a node the stack has as non-voting may
+        // still be a voter in Axon (a role changed in the stack first). Where the group's leader can be
+        // asked and lists it, it is checked as if it were a PRIMARY; elsewhere it is not checked (as before).
+        const nonVoting = groupsOf(cfg.before).filter((g) => !isVoter(roleOf(g, cfg.before)));
         // A node that does not exist yet (its in-cluster or private DNS name does not resolve: the
         // creation chain has not reached it) is nothing its groups can lose.
         // Only a definite "no such name" counts; a DNS error (null) proves nothing.
@@ -277,8 +283,17 @@ export async function evaluate(cfg, health, resolves = async () => true) {
             notes.push(`${cfg.before} does not exist yet (${cfg.beforeAddress} does not resolve): nothing to lose`);
             return { ok: problems.length === 0, problems, notes, leaders };
         }
-        for (const g of voting) {
+        for (const g of [...voting, ...nonVoting]) {
+            const asVoter = !isVoter(roleOf(g, cfg.before));
             const found = await leaderOf(g);
+            if (asVoter && (!found.view || (found.leader !== cfg.before && !followersIn(found.view, g).has(cfg.before)))) {
+                notes.push(
+                    `${g.name}: ${cfg.before} is ${roleOf(g, cfg.before)} in the stack, not checked: ` +
+                        (found.view ? `leader ${found.leader} does not list it` : "the group's leader cannot be asked from this site") +
+                        ` (roles are the stack's; README "Changing a node's role")`,
+                );
+                continue;
+            }
             if (found.leader) lead(g, found.leader);
             if (!found.leader) {
                 const { answered, silent, unseen } = await reachOf(g);
@@ -377,8 +392,21 @@ export async function evaluate(cfg, health, resolves = async () => true) {
             const up = { PRIMARY: 0, ACTIVE_BACKUP: 0 };
             const total = { PRIMARY: 0, ACTIVE_BACKUP: 0 };
             const down = [];
+            /** Members the stack has as non-voting that the leader reports not UP: Axon may still have them as voters. */
+            const demoted = [];
+            if (asVoter) total.PRIMARY++;
             for (const m of g.members) {
-                if (m.role !== "PRIMARY" && m.role !== "ACTIVE_BACKUP") continue;
+                if (m.role !== "PRIMARY" && m.role !== "ACTIVE_BACKUP") {
+                    // Counted like a member the stack does not have: not UP, as a PRIMARY that is down (the
+                    // stricter reading); UP, left out (it could only help, and it may not vote).
+                    if (m.node === cfg.before || !actual || !listed.has(m.node)) continue;
+                    const st = statusIn(found, g, m.node);
+                    if (st === "UP") continue;
+                    total.PRIMARY++;
+                    down.push(`${m.node}=${st}`);
+                    demoted.push(m.node);
+                    continue;
+                }
                 if (actual && m.node !== leader && !listed.has(m.node)) {
                     notes.push(`${g.name}: ${m.node} is not a member yet (new node), not counted`);
                     continue;
@@ -423,12 +451,17 @@ export async function evaluate(cfg, health, resolves = async () => true) {
             }
             const needP = majority(total.PRIMARY);
             const okP = up.PRIMARY >= needP;
-            const okB = total.ACTIVE_BACKUP === 0 || up.ACTIVE_BACKUP >= cfg.minActiveBackups;
+            // A non-voting `before` checked as a PRIMARY: only Raft's majority matters for it.
+            const okB = asVoter || total.ACTIVE_BACKUP === 0 || up.ACTIVE_BACKUP >= cfg.minActiveBackups;
             if (!okP || !okB) {
                 problems.push(
                     `${g.name} cannot lose ${cfg.before}: without it ${up.PRIMARY}/${total.PRIMARY} PRIMARY up (needs ${needP})` +
-                        (total.ACTIVE_BACKUP ? `, ${up.ACTIVE_BACKUP}/${total.ACTIVE_BACKUP} ACTIVE_BACKUP up (needs ${cfg.minActiveBackups})` : "") +
+                        (total.ACTIVE_BACKUP && !asVoter ? `, ${up.ACTIVE_BACKUP}/${total.ACTIVE_BACKUP} ACTIVE_BACKUP up (needs ${cfg.minActiveBackups})` : "") +
                         ` in leader ${leader}'s view${down.length ? `; not UP: ${down.join(", ")}` : ""}` +
+                        (asVoter ? `; ${cfg.before} is ${roleOf(g, cfg.before)} in the stack, counted as a PRIMARY (the health endpoint names no role; README "Changing a node's role")` : "") +
+                        (demoted.length
+                            ? `; members the stack has as non-voting, counted as a PRIMARY that is not UP (the health endpoint names no role; Axon may still have them as voters, README "Changing a node's role"): ${demoted.join(", ")}`
+                            : "") +
                         (unknown.length
                             ? `; members in Axon but not in the stack (removed from the stack, not from Axon?): ${unknown.join(", ")}, role unknown, each counted as a PRIMARY` +
                               ` that is not UP (one gone for good: remove it in Axon, DELETE /v1/cluster/<node>; or, if the group can lose ${cfg.before}, override, audited: ${overrideHow})`
