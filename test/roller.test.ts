@@ -366,10 +366,10 @@ describe("roller (script against a stub Kubernetes API and a stub of Axon's /act
 
     it("never deletes a node its groups cannot lose; stops naming the node and what Axon reported", async () => {
         health.a2 = "DOWN"; // another PRIMARY is already gone: losing a3 too leaves 1 of 3
-        const r = await run(cfg(["a3", "a1"], { timeoutSeconds: 0.3 }));
+        const r = await run(cfg(["a3", "a1"], { timeoutSeconds: 0.1 }));
         assert.equal(r.code, 1, r.out);
         assert.equal(deleted.length, 0, "nothing deleted");
-        assert.match(r.out, /roller eu: FAILED at a3: a3: can be lost not reached after 0\.3s: _admin cannot lose a3: without it 1\/3 PRIMARY up \(needs 2\) in leader a1's view; not UP: a2=NO_ACK_RECEIVED/);
+        assert.match(r.out, /roller eu: FAILED at a3: a3: can be lost not reached after 0\.1s: _admin cannot lose a3: without it 1\/3 PRIMARY up \(needs 2\) in leader a1's view; not UP: a2=NO_ACK_RECEIVED/);
     });
 
     it("one passing poll of Axon's check is not enough: a down voter the leader reports UP once (just elected) never lets a node go", async () => {
@@ -395,16 +395,16 @@ describe("roller (script against a stub Kubernetes API and a stub of Axon's /act
         // 3 PRIMARY on 3 clusters: this roller sees a3 (and the backups) only; a2 is in fact down.
         health.a2 = "DOWN";
         const endpoints = Object.fromEntries(["a3", "ab1", "ab2", "sec"].map((n) => [n, `${axonBase}/${n}`]));
-        const r = await run(cfg(["a3"], { endpoints, timeoutSeconds: 0.3 }));
+        const r = await run(cfg(["a3"], { endpoints, timeoutSeconds: 0.1 }));
         assert.equal(r.code, 1, r.out);
         assert.equal(deleted.length, 0, "nothing deleted");
         assert.match(
             r.out,
-            /roller eu: FAILED at a3: a3: can be lost not reached after 0\.3s: _admin cannot lose a3: without it 0\/3 PRIMARY seen UP \(needs 2\) in their own views \(leader a1 not reachable from here\); not seen from this site: a1, a2 \(if they are up and caught up, override, audited: annotate this Job's pod axonserver-multiregion\/gate-override/,
+            /roller eu: FAILED at a3: a3: can be lost not reached after 0\.1s: _admin cannot lose a3: without it 0\/3 PRIMARY seen UP \(needs 2\) in their own views \(leader a1 not reachable from here\); not seen from this site: a1, a2 \(if they are up and caught up, override, audited: annotate this Job's pod axonserver-multiregion\/gate-override/,
         );
         // Even with every voter up, what it cannot see does not count: the override is the way on.
         health.a2 = "UP";
-        assert.equal((await run(cfg(["a3"], { endpoints, timeoutSeconds: 0.3 }))).code, 1);
+        assert.equal((await run(cfg(["a3"], { endpoints, timeoutSeconds: 0.1 }))).code, 1);
         // Two overrides: before the delete ("a3: …") and, a1 still out of sight, for a3's return ("a3 back: …").
         const o = await run(cfg(["a3"], { endpoints, timeoutSeconds: 5 }), () => `${OVERRIDE}="${deleted.length ? "a3 back" : "a3"}: INC-11 a1, a2 checked in the UI"\n`);
         assert.equal(o.code, 0, o.out);
@@ -419,17 +419,17 @@ describe("roller (script against a stub Kubernetes API and a stub of Axon's /act
         // sec (restarted just before) says it follows a1 and is not behind, but only a1 knows whether it is
         // caught up; a1 is out of this Job's reach. The old fallback to sec's own view deleted ab1 here.
         const endpoints = Object.fromEntries(["a2", "a3", "ab1", "ab2", "sec"].map((n) => [n, `${axonBase}/${n}`]));
-        const r = await run(cfg(["ab1"], { after: "sec", endpoints, timeoutSeconds: 0.3 }));
+        const r = await run(cfg(["ab1"], { after: "sec", endpoints, timeoutSeconds: 0.1 }));
         assert.equal(r.code, 1, r.out);
         assert.equal(deleted.length, 0, "nothing deleted");
         assert.match(
             r.out,
-            /roller eu: FAILED at sec: sec: back in its groups not reached after 0\.3s: sec back in orders cannot be verified: its leader a1 could not be asked \(not reachable from this site\); sec's own view \(leader known, not behind\) is not enough \(if it reports sec UP, override, audited: .*gate-override="sec back: <reason>"/,
+            /roller eu: FAILED at sec: sec: back in its groups not reached after 0\.1s: sec back in orders cannot be verified: its leader a1 could not be asked \(not reachable from this site\); sec's own view \(leader known, not behind\) is not enough \(if it reports sec UP, override, audited: .*gate-override="sec back: <reason>"/,
         );
         // The same check after a restart of the segment names that node's return in the override.
-        const between = await run(cfg(["sec", "ab1"], { endpoints, timeoutSeconds: 0.3 }));
+        const between = await run(cfg(["sec", "ab1"], { endpoints, timeoutSeconds: 0.2 }));
         assert.equal(between.code, 1, between.out);
-        assert.match(between.out, /FAILED at sec: sec: back in its groups not reached after 0\.3s: sec back in orders cannot be verified: its leader a1 could not be asked.*gate-override="sec back: <reason>"/);
+        assert.match(between.out, /FAILED at sec: sec: back in its groups not reached after 0\.2s: sec back in orders cannot be verified: its leader a1 could not be asked.*gate-override="sec back: <reason>"/);
         assert.deepEqual(deleted.map((d) => d.node), ["sec"], "ab1 never deleted");
     });
 
@@ -449,12 +449,12 @@ describe("roller (script against a stub Kubernetes API and a stub of Axon's /act
         // leader reports it without ack. Its role is unknown: as a PRIMARY, orders has 4 and a3 cannot go.
         health.ab2 = "DOWN";
         const groups = [GROUPS[0], { name: "orders", members: GROUPS[1].members.filter((m) => m.node !== "ab2") }];
-        const r = await run(cfg(["a3"], { groups, timeoutSeconds: 0.3 }));
+        const r = await run(cfg(["a3"], { groups, timeoutSeconds: 0.1 }));
         assert.equal(r.code, 1, r.out);
         assert.equal(deleted.length, 0, "nothing deleted");
         assert.match(
             r.out,
-            /FAILED at a3: a3: can be lost not reached after 0\.3s: orders cannot lose a3: without it 2\/4 PRIMARY up \(needs 3\), 1\/1 ACTIVE_BACKUP up \(needs 1\) in leader a1's view; not UP: ab2=NO_ACK_RECEIVED; members in Axon but not in the stack \(removed from the stack, not from Axon\?\): ab2, role unknown, .*DELETE \/v1\/cluster\/<node>; or, if the group can lose a3, override, audited: annotate this Job's pod axonserver-multiregion\/gate-override="a3: <reason>"/,
+            /FAILED at a3: a3: can be lost not reached after 0\.1s: orders cannot lose a3: without it 2\/4 PRIMARY up \(needs 3\), 1\/1 ACTIVE_BACKUP up \(needs 1\) in leader a1's view; not UP: ab2=NO_ACK_RECEIVED; members in Axon but not in the stack \(removed from the stack, not from Axon\?\): ab2, role unknown, .*DELETE \/v1\/cluster\/<node>; or, if the group can lose a3, override, audited: annotate this Job's pod axonserver-multiregion\/gate-override="a3: <reason>"/,
         );
     });
 
@@ -487,7 +487,7 @@ describe("roller (script against a stub Kubernetes API and a stub of Axon's /act
 
     it("a lone ACTIVE_BACKUP left: the other one may not go while the first is down", async () => {
         health.ab1 = "DOWN";
-        const r = await run(cfg(["ab2"], { timeoutSeconds: 0.3 }));
+        const r = await run(cfg(["ab2"], { timeoutSeconds: 0.1 }));
         assert.equal(r.code, 1, r.out);
         assert.equal(deleted.length, 0, "nothing deleted");
         assert.match(r.out, /orders cannot lose ab2: without it 3\/3 PRIMARY up \(needs 2\), 0\/2 ACTIVE_BACKUP up \(needs 1\)/);
@@ -495,23 +495,23 @@ describe("roller (script against a stub Kubernetes API and a stub of Axon's /act
 
     it("stops when a restarted node does not come back, and touches no further node", async () => {
         recoverAs = "BEHIND";
-        const r = await run(cfg(ORDER, { timeoutSeconds: 0.5 }));
+        const r = await run(cfg(ORDER, { timeoutSeconds: 0.2 }));
         assert.equal(r.code, 1, r.out);
         assert.deepEqual(
             deleted.map((d) => d.node),
             ["sec"],
         );
-        assert.match(r.out, /FAILED at sec: sec: back in its groups not reached after 0\.5s: sec is BEHIND in orders/);
+        assert.match(r.out, /FAILED at sec: sec: back in its groups not reached after 0\.2s: sec is BEHIND in orders/);
     });
 
     it("waits first for the node changed before this Job (a replaced VM) to be back, even with nothing to restart", async () => {
         health.ab1 = "BEHIND";
-        let r = await run(cfg(["sec"], { after: "ab1", timeoutSeconds: 0.3 }));
+        let r = await run(cfg(["sec"], { after: "ab1", timeoutSeconds: 0.1 }));
         assert.equal(r.code, 1, r.out);
         assert.equal(deleted.length, 0, "nothing deleted");
-        assert.match(r.out, /FAILED at ab1: ab1: back in its groups not reached after 0\.3s: ab1 is BEHIND in orders/);
+        assert.match(r.out, /FAILED at ab1: ab1: back in its groups not reached after 0\.1s: ab1 is BEHIND in orders/);
         pods.sec!.revision = "sec-new"; // nothing to restart here: the check still runs
-        r = await run(cfg(["sec"], { after: "ab1", timeoutSeconds: 0.3 }));
+        r = await run(cfg(["sec"], { after: "ab1", timeoutSeconds: 0.1 }));
         assert.equal(r.code, 1, r.out);
         assert.match(r.out, /FAILED at ab1/);
         health.ab1 = "UP";
@@ -523,7 +523,7 @@ describe("roller (script against a stub Kubernetes API and a stub of Axon's /act
     it("the audited override lets only the named node's stuck step pass, and the log says so", async () => {
         health.a2 = "DOWN";
         // An override for another node changes nothing.
-        let r = await run(cfg(["a3"], { timeoutSeconds: 0.3 }), `${OVERRIDE}="a1: INC-9"\n`);
+        let r = await run(cfg(["a3"], { timeoutSeconds: 0.1 }), `${OVERRIDE}="a1: INC-9"\n`);
         assert.equal(r.code, 1, r.out);
         assert.equal(deleted.length, 0, "nothing deleted");
         r = await run(cfg(["a3"], { timeoutSeconds: 5 }), `x="1"\n${OVERRIDE}="a3: INC-9 a2 disk replaced, accepted by ops"\n`);
@@ -540,12 +540,12 @@ describe("roller (script against a stub Kubernetes API and a stub of Axon's /act
         // a2 is down: a3 cannot be lost, the operator accepts it; a3 then does not come back (BEHIND).
         health.a2 = "DOWN";
         recoverAs = "BEHIND";
-        let r = await run(cfg(["a3", "a1"], { timeoutSeconds: 0.3 }), `${OVERRIDE}="a3: INC-12 a2 disk replaced"\n`);
+        let r = await run(cfg(["a3", "a1"], { timeoutSeconds: 0.2 }), `${OVERRIDE}="a3: INC-12 a2 disk replaced"\n`);
         assert.equal(r.code, 1, r.out);
         assert.deepEqual(deleted.map((d) => d.node), ["a3"]);
         assert.match(r.out, /a3: can be lost: OVERRIDDEN by annotation axonserver-multiregion\/gate-override="a3: INC-12 a2 disk replaced"/);
         assert.match(r.out, /a3: back in its groups: override "a3: INC-12 a2 disk replaced" is not for this check: this check takes a new axonserver-multiregion\/gate-override="a3 back: <reason>"/);
-        assert.match(r.out, /FAILED at a3: a3: back in its groups not reached after 0\.3s: a3 is BEHIND in _admin/);
+        assert.match(r.out, /FAILED at a3: a3: back in its groups not reached after 0\.2s: a3 is BEHIND in _admin/);
         assert.ok(!/a1/.test(deleted.map((d) => d.node).join()), "a1 untouched");
         // `X back: reason` passes the return (only): the operator annotates it once a3 was deleted.
         pods.a3 = { uid: "uid-a3", revision: "a3-old", ready: true };
@@ -579,10 +579,10 @@ describe("roller (script against a stub Kubernetes API and a stub of Axon's /act
         // The Axon container not ready: it waits (and says which container).
         deleted = [];
         newPodReady = false;
-        const stuck = await run(cfg(["ab2"], { timeoutSeconds: 0.3 }));
+        const stuck = await run(cfg(["ab2"], { timeoutSeconds: 0.2 }));
         assert.equal(stuck.code, 1, stuck.out);
         assert.deepEqual(deleted.map((d) => d.node), ["ab2"]);
-        assert.match(stuck.out, /FAILED at ab2: ab2: container axonserver of the new pod ready at revision ab2-new not reached after 0\.3s: ab2-0: container axonserver not ready/);
+        assert.match(stuck.out, /FAILED at ab2: ab2: container axonserver of the new pod ready at revision ab2-new not reached after 0\.2s: ab2-0: container axonserver not ready/);
     });
 
     it("never deletes a pod no Ready, schedulable worker can take (the new template's zone and pool): waits, naming zone, pool and node", async () => {
@@ -594,12 +594,12 @@ describe("roller (script against a stub Kubernetes API and a stub of Axon's /act
             { name: "w-new-cordoned", zone: AZ, pool: "pool-b", ready: true, unschedulable: true },
             { name: "w-new-tainted", zone: AZ, pool: "pool-b", ready: true, taints: [{ key: "example.com/maintenance", effect: "NoSchedule" }] },
         ];
-        let r = await run(cfg(["sec"], { timeoutSeconds: 0.3 }));
+        let r = await run(cfg(["sec"], { timeoutSeconds: 0.1 }));
         assert.equal(r.code, 1, r.out);
         assert.equal(deleted.length, 0, "nothing deleted");
         assert.match(
             r.out,
-            /FAILED at sec: sec: a worker for the new pod not reached after 0\.3s: no Ready, schedulable worker matches the new pod template of StatefulSet sec \(topology\.kubernetes\.io\/zone in \(eu-west-1a\), eks\.amazonaws\.com\/nodegroup in \(pool-b\)\): w-new-notready not Ready, w-new-cordoned unschedulable, w-new-tainted tainted example\.com\/maintenance:NoSchedule \(the pod is not deleted meanwhile/,
+            /FAILED at sec: sec: a worker for the new pod not reached after 0\.1s: no Ready, schedulable worker matches the new pod template of StatefulSet sec \(topology\.kubernetes\.io\/zone in \(eu-west-1a\), eks\.amazonaws\.com\/nodegroup in \(pool-b\)\): w-new-notready not Ready, w-new-cordoned unschedulable, w-new-tainted tainted example\.com\/maintenance:NoSchedule \(the pod is not deleted meanwhile/,
         );
         // The API server filters the list by the template's nodeSelector / single-value `In` labels, from its
         // watch cache (`resourceVersion=0`: "Any", kubernetes.io/docs/reference/using-api/api-concepts/
@@ -627,7 +627,8 @@ describe("roller (script against a stub Kubernetes API and a stub of Axon's /act
             w.ready = false;
             h.ab2 = "UP";
         }, 150);
-        setTimeout(() => (w.ready = true), 600);
+        // Ready again a few intervals later: the roller must have seen it gone and waited for it.
+        setTimeout(() => (w.ready = true), 300);
         const r = await run(cfg(["ab1"], { timeoutSeconds: 3 }));
         assert.equal(r.code, 0, r.out);
         assert.deepEqual(deleted.map((d) => d.node), ["ab1"]);
@@ -651,10 +652,10 @@ describe("roller (script against a stub Kubernetes API and a stub of Axon's /act
         // worker frees nothing there.
         antiAffinity = true;
         podNode = { sec: "w-old", ab1: "w-new" };
-        let r = await run(cfg(["sec"], { timeoutSeconds: 0.3 }));
+        let r = await run(cfg(["sec"], { timeoutSeconds: 0.1 }));
         assert.equal(r.code, 1, r.out);
         assert.equal(deleted.length, 0, "nothing deleted");
-        assert.match(r.out, /FAILED at sec: sec: a worker for the new pod not reached after 0\.3s: no Ready, schedulable worker .*: w-new runs ab1-0 \(required pod anti-affinity app=axon,site=eu on kubernetes\.io\/hostname\)/);
+        assert.match(r.out, /FAILED at sec: sec: a worker for the new pod not reached after 0\.1s: no Ready, schedulable worker .*: w-new runs ab1-0 \(required pod anti-affinity app=axon,site=eu on kubernetes\.io\/hostname\)/);
         assert.ok(podQueries.length > 0 && podQueries.every((q) => q === "app=axon,site=eu"), `pods listed by the term's selector: ${podQueries.join(" | ")}`);
         // The pod being replaced does not count (its own worker is free once it is gone), nor does an unbound pod.
         podNode = { sec: "w-new", ab1: "w-old" };
@@ -756,12 +757,12 @@ describe("roller (script against a stub Kubernetes API and a stub of Axon's /act
         // (kubernetes.io/docs/reference/access-authn-authz/admission-controllers/#podtolerationrestriction), so the
         // scheduler may place a pod this check says no worker takes: the operator can tell it so, audited.
         workers = [{ name: "w-new-tainted", zone: AZ, pool: "pool-b", ready: true, taints: [{ key: "example.com/dedicated", value: "axon", effect: "NoSchedule" }] }];
-        let r = await run(cfg(["sec"], { timeoutSeconds: 0.3 }), `${OVERRIDE}="sec: INC-13 wrong form"\n`);
+        let r = await run(cfg(["sec"], { timeoutSeconds: 0.1 }), `${OVERRIDE}="sec: INC-13 wrong form"\n`);
         assert.equal(r.code, 1, r.out);
         assert.equal(deleted.length, 0, "nothing deleted");
         assert.match(r.out, /sec: a worker for the new pod: override "sec: INC-13 wrong form" is not for this check: this check takes a new axonserver-multiregion\/gate-override="sec worker: <reason>"/);
-        assert.match(r.out, /FAILED at sec: sec: a worker for the new pod not reached after 0\.3s: no Ready, schedulable worker .*w-new-tainted tainted example\.com\/dedicated=axon:NoSchedule.*\(if a worker takes the pod after all.*override, audited: annotate this Job's pod axonserver-multiregion\/gate-override="sec worker: <reason>"/);
-        r = await run(cfg(["sec", "ab1"], { timeoutSeconds: 0.3 }), `${OVERRIDE}="sec worker: INC-13 the namespace's PodTolerationRestriction adds the toleration"\n`);
+        assert.match(r.out, /FAILED at sec: sec: a worker for the new pod not reached after 0\.1s: no Ready, schedulable worker .*w-new-tainted tainted example\.com\/dedicated=axon:NoSchedule.*\(if a worker takes the pod after all.*override, audited: annotate this Job's pod axonserver-multiregion\/gate-override="sec worker: <reason>"/);
+        r = await run(cfg(["sec", "ab1"], { timeoutSeconds: 0.2 }), `${OVERRIDE}="sec worker: INC-13 the namespace's PodTolerationRestriction adds the toleration"\n`);
         assert.match(r.out, /sec: a worker for the new pod: OVERRIDDEN by annotation axonserver-multiregion\/gate-override="sec worker: INC-13 the namespace's PodTolerationRestriction adds the toleration"; last check: none/);
         // The value passed sec's worker check only: ab1's needs its own.
         assert.equal(r.code, 1, r.out);
@@ -810,7 +811,7 @@ describe("roller (script against a stub Kubernetes API and a stub of Axon's /act
             ["sec", "ab1"],
         );
         health.a2 = "DOWN";
-        r = await runProcess(cfg(["a3"], { timeoutSeconds: 0.3 }));
+        r = await runProcess(cfg(["a3"], { timeoutSeconds: 0.1 }));
         assert.equal(r.code, 1, r.out);
         assert.match(r.out, /FAILED at a3/);
         const file = path.join(saDir, "annotations");
