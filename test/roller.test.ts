@@ -563,7 +563,7 @@ describe("roller (script against a stub Kubernetes API and a stub of Axon's /act
         health.a3 = "UP";
         deleted = [];
         evictBeforeDelete = { node: "a3", revision: "old" };
-        r = await run(cfg(["a3"], { timeoutSeconds: 0.3 }), `${OVERRIDE}="a3: INC-12 a2 disk replaced"\n`);
+        r = await run(cfg(["a3"], { timeoutSeconds: 0.2 }), `${OVERRIDE}="a3: INC-12 a2 disk replaced"\n`);
         assert.equal(r.code, 1, r.out);
         assert.deepEqual(deleted, [], "the recreated pod was not deleted on the spent value");
         assert.match(r.out, /FAILED at a3: a3: can be lost not reached/);
