@@ -97,6 +97,8 @@ describe("roller (script against a stub Kubernetes API and a stub of Axon's /act
     let workers: { name: string; zone: string; pool: string; ready: boolean; unschedulable?: boolean; taints?: object[]; labels?: Record<string, string | undefined> }[];
     /** Query strings of every node list (`labelSelector`, `resourceVersion`). */
     let nodeQueries: URLSearchParams[];
+    /** Called with every node list's query string before the stub answers it. */
+    let onNodeList: ((query: URLSearchParams) => void) | undefined;
     /** Label selectors of every pod list in the namespace. */
     let podQueries: string[];
     /** The worker each pod runs on (`spec.nodeName`); absent: not bound. */
@@ -163,6 +165,7 @@ describe("roller (script against a stub Kubernetes API and a stub of Axon's /act
                 };
                 if (url.pathname === "/api/v1/nodes" && req.method === "GET") {
                     nodeQueries.push(url.searchParams);
+                    onNodeList?.(url.searchParams);
                     const all = workers.map((w) => ({ ...w, all: { "kubernetes.io/hostname": w.name, [ZONE]: w.zone, [POOL]: w.pool, ...w.labels } }));
                     return void send(200, {
                         kind: "NodeList",
@@ -282,6 +285,7 @@ describe("roller (script against a stub Kubernetes API and a stub of Axon's /act
             { name: "w-new", zone: AZ, pool: "pool-b", ready: true },
         ];
         nodeQueries = [];
+        onNodeList = undefined;
         podQueries = [];
         podNode = {};
         podPhase = {};
@@ -626,9 +630,15 @@ describe("roller (script against a stub Kubernetes API and a stub of Axon's /act
         setTimeout(() => {
             w.ready = false;
             h.ab2 = "UP";
+            // Ready again a few intervals after the roller's last look before the DELETE (a "Most recent" list,
+            // no resourceVersion) found it gone: on that event, not on a clock, so a slow machine cannot let the
+            // worker come back before the roller looks, and the roller must wait for it.
+            onNodeList = (q) => {
+                if (q.get("resourceVersion") !== null) return;
+                onNodeList = undefined;
+                setTimeout(() => (w.ready = true), 100);
+            };
         }, 150);
-        // Ready again a few intervals later: the roller must have seen it gone and waited for it.
-        setTimeout(() => (w.ready = true), 300);
         const r = await run(cfg(["ab1"], { timeoutSeconds: 3 }));
         assert.equal(r.code, 0, r.out);
         assert.deepEqual(deleted.map((d) => d.node), ["ab1"]);
