@@ -20,9 +20,6 @@ import { renderClusterTemplate } from "../components/axonserver/render/clusterTe
 import { jvmHeapOptions } from "../components/axonserver/render/jvm";
 import { VM_PATHS } from "../components/axonserver/render/paths";
 import { INTERNAL_TOKEN_ENV, LICENSE_ENV, renderAxonServerProperties } from "../components/axonserver/render/properties";
-import { loadTopologyOrThrow } from "../components/topology/load";
-import { Topology } from "../components/topology/model";
-import { readStackFile, stackConfigFromFile } from "../tools/config/stackFile";
 import {
     AWS_USER_DATA_LIMIT,
     VM_FILES,
@@ -32,34 +29,10 @@ import {
     gcpDataDevice,
     renderVmBootstrap,
 } from "../components/vm/bootstrap";
-import { buildTopology } from "./fixtures/topologies";
+import { DOWNLOAD, gcpVmTopology, prodTopology } from "./fixtures/vmTopologies";
 
-const REPO_ROOT = path.resolve(__dirname, "..");
 const GOLDEN_DIR = path.join(__dirname, "golden", "vm");
 const UPDATE = process.env.UPDATE_GOLDEN === "1";
-/** A placeholder: where you host the jar you extracted from the AxonIQ distribution (not a real URL). */
-const DOWNLOAD = {
-    url: "https://artifacts.example.com/axonserver/axonserver-2024.2.4.jar",
-    sha256: "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08",
-};
-
-/** The prod stack file, with the download the VM site needs. */
-export function prodTopology(): Topology {
-    const { raw, options } = stackConfigFromFile(readStackFile("prod", REPO_ROOT));
-    const ax = raw["axonServer"] as Record<string, unknown>;
-    return loadTopologyOrThrow({ ...raw, axonServer: { ...ax, download: DOWNLOAD } }, { ...options, licensed: true }).topology;
-}
-
-/** A GCE VM site with two nodes. */
-export function gcpVmTopology(): Topology {
-    const t = buildTopology({
-        environment: "dev",
-        sites: [{ name: "gcp-vm", cloud: "gcp", platform: "vm", region: "europe-west1", zones: ["europe-west1-b", "europe-west1-c"] }],
-        nodes: ["axon-a", "axon-b", "axon-c"],
-    });
-    return { ...t, axonServer: { ...t.axonServer, download: DOWNLOAD } };
-}
-
 function awsInput(): VmBootstrapInput {
     const topology = prodTopology();
     const node = topology.nodes.find((n) => n.name === "axon-dr-1")!;

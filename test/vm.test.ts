@@ -30,7 +30,7 @@ import {
     stateFor,
     unwrapSecrets,
 } from "../tools/harness/mocks";
-import { gcpVmTopology, prodTopology } from "./vm-bootstrap.test";
+import { gcpVmTopology, prodTopology } from "./fixtures/vmTopologies";
 
 const SECRET_VALUES = {
     admin: "ADMIN-TOKEN-4f1c0d9e8b7a6f5e4d3c2b1a",
