@@ -4,6 +4,7 @@
  * security groups and NetworkPolicies. Pure functions, no Pulumi import.
  */
 import { ADMIN_GROUP, AxonNode, ConfigIssue, HEALTH_RELAY_PORT, PORTS, Role, Site, Topology } from "./model";
+import { majority } from "./analysis";
 import { hasNodeLoadBalancers } from "./loadBalancers";
 import { creationOrder, RollerSegment, rollerSegments } from "./rolling";
 
@@ -153,6 +154,16 @@ export function sitesRouted(topology: Topology, x: Site, y: Site): boolean {
 }
 
 function routing(topology: Topology): (x: Site, y: Site) => boolean {
+    const known = routingCache.get(topology);
+    if (known) return known;
+    const routed = computeRouting(topology);
+    routingCache.set(topology, routed);
+    return routed;
+}
+/** Per topology, like `askersCache`: every gate of the chain and the warnings ask it, the site pairs are derived once. */
+const routingCache = new WeakMap<Topology, (x: Site, y: Site) => boolean>();
+
+function computeRouting(topology: Topology): (x: Site, y: Site) => boolean {
     const pairs = new Set(connectedSitePairs(topology).flatMap((p) => [`${p.a.name}|${p.b.name}`, `${p.b.name}|${p.a.name}`]));
     const paired = (x: Site, y: Site) => pairs.has(`${x.name}|${y.name}`);
     const hasVpn = (aws: Site) => onAwsVpc(aws) && topology.sites.some((g) => onGcpNetwork(g) && paired(aws, g));
@@ -326,7 +337,6 @@ export function rollerCheckedAfter(topology: Topology, segment: Pick<RollerSegme
  */
 export function unverifiableRollerNodes(topology: Topology, segment: Pick<RollerSegment, "site" | "nodes" | "after">): string[] {
     const visible = new Set(nodesVisibleFromSite(topology, segment.site).map((n) => n.name));
-    const majority = (n: number) => Math.floor(n / 2) + 1;
     const groupsOf = (node: string) => topology.replicationGroups.filter((g) => g.members.some((m) => m.node === node));
     /** The leader of each of the node's groups is in view, whichever PRIMARY leads. */
     const backVerifiable = (node: string) => groupsOf(node).every((g) => g.members.filter((m) => m.role === "PRIMARY").every((m) => visible.has(m.node)));
